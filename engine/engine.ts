@@ -1,0 +1,345 @@
+/**
+ * Engine: one simulated shared-nothing system of N AMPs. It owns the storage
+ * modules (one per AMP), the catalog and the trace, and runs every statement as
+ * one atomic step: all AMPs change together or none does.
+ */
+import type * as arrow from "apache-arrow";
+import { Catalog, type TableEntry } from "./catalog/catalog.js";
+import { renderTableDdl } from "./catalog/ddl-writer.js";
+import { parsePredicate, parseSql, type ParsedTableDefinition, type Statement } from "./catalog/sql-parser.js";
+import type { TableDefinition } from "./catalog/table-definition.js";
+import { AmpsimError, assertNever, showValue } from "./errors.js";
+import { HashMap } from "./hash/hash-map.js";
+import { StorageModule } from "./storage/storage-module.js";
+import { Transaction } from "./storage/transaction.js";
+import { aggregateTable, type AggregateOptions } from "./steps/aggregate.js";
+import { StatementContext, type SystemInfo } from "./steps/context.js";
+import { createDatabase, createIndex, createTable, dropDatabase, dropIndex, dropTable } from "./steps/ddl.js";
+import { deleteByKey, deleteWhere } from "./steps/delete.js";
+import type { InsertInput } from "./steps/input-columns.js";
+import { insertRows, insertSelect } from "./steps/insert.js";
+import type { Predicate } from "./steps/predicate.js";
+import { checkPredicate } from "./steps/predicate-eval.js";
+import { lookupRows, placeKey, scanTable } from "./steps/read.js";
+import { Trace } from "./trace.js";
+
+export interface EngineOptions {
+  /** Number of AMPs (default 4, or the hash map's). */
+  readonly amps?: number;
+  /** Hash bucket bits: 16 or 20 in Teradata (default 16, or the hash map's). */
+  readonly hashBits?: number;
+  /** Bucket → AMP map (default HashMap.uniform(amps, hashBits)). */
+  readonly hashMap?: HashMap;
+  /** A name for reports and messages (default "system"). */
+  readonly name?: string;
+  /** Permanent space per AMP in bytes (default unlimited). */
+  readonly permBytesPerAmp?: number;
+  /** Durable storage directory (not available yet). */
+  readonly dir?: string;
+}
+
+/** What `sql()` did, statement by statement. */
+export interface SqlResult {
+  readonly statements: readonly { readonly kind: Statement["kind"]; readonly table: string | null; readonly rows: number }[];
+  /** Rows inserted or deleted by all statements. */
+  readonly rows: number;
+}
+
+export type WhereInput = Predicate | string | null | undefined;
+
+export interface ScanRequest {
+  readonly columns?: readonly string[];
+  readonly amp?: number;
+  readonly where?: WhereInput;
+  readonly rowIds?: boolean;
+}
+
+export interface SkewReport {
+  readonly rows: readonly number[];
+  readonly min: number;
+  readonly max: number;
+  readonly mean: number;
+  /** Teradata's skew factor in percent: 100 × (1 − mean / max); 0 is perfectly even. */
+  readonly skewFactor: number;
+  /** max / mean: how much longer the slowest AMP works than an even share (1 is even). */
+  readonly maxOverMean: number;
+}
+
+function badConfig(message: string, details: Record<string, unknown> = {}): AmpsimError {
+  return new AmpsimError("BAD_CONFIG", message, details);
+}
+
+function resolveConfig(options: EngineOptions): { amps: number; hashBits: number; hashMap: HashMap; name: string; permBytesPerAmp: number } {
+  if (options === null || typeof options !== "object") throw badConfig(`Engine options must be an object, but found ${showValue(options)}`);
+  const { hashMap } = options;
+  if (hashMap !== undefined && !(hashMap instanceof HashMap)) throw badConfig(`hashMap must be a HashMap (HashMap.uniform, HashMap.rebalance …), but found ${showValue(hashMap)}`);
+  const amps = options.amps ?? hashMap?.amps ?? 4;
+  const hashBits = options.hashBits ?? hashMap?.hashBits ?? 16;
+  if (!Number.isInteger(amps) || amps < 1 || amps > 65535) throw badConfig(`amps must be an integer in 1..65535, but found ${showValue(amps)}`, { amps });
+  if (!Number.isInteger(hashBits) || hashBits < 1 || hashBits > 24) throw badConfig(`hashBits must be an integer in 1..24 (Teradata uses 16 or 20), but found ${showValue(hashBits)}`, { hashBits });
+  if (hashMap && hashMap.amps !== amps) throw badConfig(`the hash map assigns buckets to ${hashMap.amps} AMPs but amps is ${amps}`, { amps });
+  if (hashMap && hashMap.hashBits !== hashBits) throw badConfig(`the hash map has ${hashMap.hashBits}-bit buckets but hashBits is ${hashBits}`, { hashBits });
+  const map = hashMap ?? HashMap.uniform(amps, hashBits);
+  const permBytesPerAmp = options.permBytesPerAmp ?? Number.POSITIVE_INFINITY;
+  if (typeof permBytesPerAmp !== "number" || !(permBytesPerAmp > 0)) throw badConfig(`permBytesPerAmp must be a positive number of bytes, but found ${showValue(permBytesPerAmp)}`);
+  const name = options.name ?? "system";
+  if (typeof name !== "string" || name.length === 0) throw badConfig(`name must be a non-empty string, but found ${showValue(name)}`);
+  if (options.dir !== undefined) throw badConfig(`dir: durable engines are not available yet; omit dir for an in-memory engine`, { dir: options.dir });
+  return { amps, hashBits, hashMap: map, name, permBytesPerAmp };
+}
+
+/** A row hash per AMP for NoPI rows: the hash of the first bucket the AMP owns. */
+function nopiHashes(map: HashMap): Uint32Array {
+  const out = new Uint32Array(map.amps);
+  const seen = new Uint8Array(map.amps);
+  const shift = 32 - map.hashBits;
+  for (let bucket = 0; bucket < map.buckets.length; bucket++) {
+    const amp = map.buckets[bucket];
+    if (!seen[amp]) { seen[amp] = 1; out[amp] = (bucket << shift) >>> 0; }
+  }
+  return out;
+}
+
+/**
+ * One simulated MPP system.
+ *
+ * @example
+ * const engine = new Engine({ amps: 4 });
+ * engine.sql("CREATE TABLE main.orders (id INTEGER NOT NULL, cust INTEGER) UNIQUE PRIMARY INDEX (id)");
+ * engine.insert("main.orders", [{ id: 1, cust: 7 }, { id: 2, cust: 7 }]);
+ * engine.ampRowCounts("main.orders"); // e.g. [1, 0, 1, 0]
+ */
+export class Engine {
+  readonly name: string;
+  readonly amps: number;
+  readonly hashBits: number;
+  readonly hashMap: HashMap;
+  readonly permBytesPerAmp: number;
+  /** Every step this system ran, for the simulator. */
+  readonly trace = new Trace();
+  readonly #storage: readonly StorageModule[];
+  readonly #system: SystemInfo;
+  #catalog = new Catalog();
+
+  constructor(options: EngineOptions = {}) {
+    const config = resolveConfig(options);
+    this.name = config.name;
+    this.amps = config.amps;
+    this.hashBits = config.hashBits;
+    this.hashMap = config.hashMap;
+    this.permBytesPerAmp = config.permBytesPerAmp;
+    this.#storage = Object.freeze(Array.from({ length: this.amps }, (_, amp) => new StorageModule(amp)));
+    this.#system = Object.freeze({ name: this.name, amps: this.amps, hashMap: this.hashMap, nopiHash: nopiHashes(this.hashMap), permBytesPerAmp: this.permBytesPerAmp });
+  }
+
+  /** Runs `body` as one atomic statement; `internal` statements may use the reserved namespace. */
+  #statement<T>(body: (ctx: StatementContext) => T, internal = false): T {
+    const ctx = new StatementContext(this.#system, this.#catalog.clone(), new Transaction(this.#storage), this.trace, internal);
+    const result = body(ctx);
+    ctx.tx.commit(this.permBytesPerAmp);
+    this.#catalog = ctx.catalog;
+    for (const step of ctx.steps) this.trace.add(step);
+    return result;
+  }
+
+  /** A read-only context over the committed state (reads record their steps at once). */
+  #read<T>(body: (ctx: StatementContext) => T): T {
+    const ctx = new StatementContext(this.#system, this.#catalog, new Transaction(this.#storage), this.trace, true);
+    const result = body(ctx);
+    for (const step of ctx.steps) this.trace.add(step);
+    return result;
+  }
+
+  /**
+   * Runs SQL: CREATE/DROP DATABASE, DATABASE, CREATE TABLE, CREATE/DROP INDEX, DROP TABLE,
+   * INSERT … SELECT, INSERT … VALUES, DELETE. Several statements separated by `;` run as one
+   * request: all of them or none.
+   *
+   * @example
+   * engine.sql("CREATE DATABASE sales; CREATE TABLE sales.t (id INTEGER) UNIQUE PRIMARY INDEX (id);");
+   */
+  sql(text: string): SqlResult {
+    return this.#runSql(text, false);
+  }
+
+  /** `sql` for the migrator's own statements, which may name the reserved namespace. */
+  sqlInternal(text: string): SqlResult {
+    return this.#runSql(text, true);
+  }
+
+  #runSql(text: string, internal: boolean): SqlResult {
+    if (typeof text !== "string") throw new AmpsimError("BAD_ARGUMENT", `sql() expects SQL text, but found ${showValue(text)}`);
+    const statements = parseSql(text);
+    return this.#statement((ctx) => {
+      const results = statements.map((statement) => this.#execute(ctx, statement));
+      return { statements: results, rows: results.reduce((sum, r) => sum + r.rows, 0) };
+    }, internal);
+  }
+
+  #execute(ctx: StatementContext, s: Statement): SqlResult["statements"][number] {
+    const done = (table: string | null, rows = 0) => ({ kind: s.kind, table, rows });
+    switch (s.kind) {
+      case "create database": createDatabase(ctx, s.name); return done(null);
+      case "drop database": dropDatabase(ctx, s.name); return done(null);
+      case "database":
+        if (!ctx.catalog.hasDatabase(s.name)) throw new AmpsimError("NO_SUCH_DATABASE", `database ${s.name} does not exist`, { database: s.name });
+        ctx.catalog.defaultDatabase = s.name; return done(null);
+      case "create table": return done(createTable(ctx, s.table).qualifiedName);
+      case "drop table": { const entry = this.#entry(ctx, s.table); dropTable(ctx, entry); return done(entry.qualifiedName); }
+      case "create index": { const entry = this.#entry(ctx, s.table); createIndex(ctx, entry, s.index); return done(entry.qualifiedName); }
+      case "drop index": { const entry = this.#entry(ctx, s.table); dropIndex(ctx, entry, s.name, s.columns); return done(entry.qualifiedName); }
+      case "insert select": {
+        const target = this.#entry(ctx, s.target);
+        return done(target.qualifiedName, insertSelect(ctx, target, this.#entry(ctx, s.source), s.where));
+      }
+      case "insert values": {
+        const target = this.#entry(ctx, s.target);
+        const names = s.columns ?? target.definition.columns.map((c) => c.name);
+        const rows = s.rows.map((values) => Object.fromEntries(names.map((n, k) => [n, values[k]])));
+        return done(target.qualifiedName, insertRows(ctx, target, rows));
+      }
+      case "delete": { const entry = this.#entry(ctx, s.table); return done(entry.qualifiedName, deleteWhere(ctx, entry, s.where)); }
+      default: return assertNever(s, "statement");
+    }
+  }
+
+  #entry(ctx: StatementContext, name: { database: string | null; name: string }): TableEntry {
+    const database = name.database ?? ctx.catalog.defaultDatabase;
+    ctx.checkNamespace(database, `${database}.${name.name}`);
+    return ctx.catalog.get(database, name.name);
+  }
+
+  /** Creates a table from a definition object (as `describe` returns); returns its qualified name. */
+  createTable(definition: ParsedTableDefinition | TableDefinition, options: { internal?: boolean } = {}): string {
+    return this.#statement((ctx) => createTable(ctx, definition).qualifiedName, options.internal === true);
+  }
+
+  /** Drops a table and its index subtables. */
+  dropTable(name: string, options: { internal?: boolean } = {}): void {
+    this.#statement((ctx) => dropTable(ctx, ctx.resolve(name)), options.internal === true);
+  }
+
+  /** User tables by qualified name (`db.t`), sorted; the reserved namespace is not listed. */
+  tables(): string[] {
+    return this.#catalog.entries().filter((e) => !e.reserved).map((e) => e.qualifiedName).sort();
+  }
+
+  /** Every table including reserved ones (staging tables, index subtables). */
+  allTables(): string[] {
+    return this.#catalog.entries().map((e) => e.qualifiedName).sort();
+  }
+
+  databases(): string[] {
+    return this.#catalog.databases().filter((d) => !d.startsWith("$"));
+  }
+
+  hasTable(name: string): boolean {
+    try { this.#read((ctx) => ctx.resolve(name)); return true; } catch { return false; }
+  }
+
+  /** The table's catalog definition (frozen). */
+  describe(name: string): TableDefinition {
+    return this.#read((ctx) => ctx.resolve(name)).definition;
+  }
+
+  /** Teradata-style DDL text of the table that `sql()` accepts (SHOW TABLE). */
+  showTable(name: string): string {
+    return renderTableDdl(this.describe(name));
+  }
+
+  /**
+   * Inserts rows: an Arrow Table or RecordBatch (columns matched by name), or row objects.
+   * Atomic: a bad value, a duplicate or a full AMP leaves the table as it was.
+   *
+   * @example
+   * engine.insert("main.orders", [{ id: 3, cust: null }]); // → 1
+   */
+  insert(name: string, data: InsertInput): number {
+    return this.#statement((ctx) => insertRows(ctx, ctx.resolve(name), data), true);
+  }
+
+  /** INSERT INTO target SELECT * FROM source [WHERE …] (AMP-local when the PIs agree). */
+  insertSelect(target: string, source: string, options: { where?: WhereInput } = {}): number {
+    return this.#statement((ctx) => {
+      const from = ctx.resolve(source);
+      return insertSelect(ctx, ctx.resolve(target), from, this.#where(options.where, from));
+    }, true);
+  }
+
+  /**
+   * Rows as an Arrow Table: all AMPs or one (`amp`), a projection (`columns`), a predicate
+   * (`where`, an object or SQL text like "cust = 7 AND amount > 10"). Rows come AMP by AMP in
+   * row-hash order.
+   */
+  scan(name: string, options: ScanRequest = {}): arrow.Table {
+    return this.#read((ctx) => {
+      const entry = ctx.resolve(name);
+      return scanTable(ctx, entry, { ...options, where: this.#where(options.where, entry) });
+    });
+  }
+
+  /** The rows whose primary index equals `keyValues` (array in PI order, object, or one value). Single-AMP. */
+  lookup(name: string, keyValues: unknown): arrow.Table {
+    return this.#read((ctx) => lookupRows(ctx, ctx.resolve(name), keyValues));
+  }
+
+  /** Deletes rows: all of them, those matching `where`, or those with primary index `key`. Returns the count. */
+  delete(name: string, options: { where?: WhereInput; key?: unknown } = {}): number {
+    return this.#statement((ctx) => {
+      const entry = ctx.resolve(name);
+      if (options.key !== undefined) return deleteByKey(ctx, entry, options.key);
+      return deleteWhere(ctx, entry, this.#where(options.where, entry));
+    }, true);
+  }
+
+  /** COUNT/SUM/MIN/MAX/AVG, optionally grouped; local per AMP, then global. */
+  aggregate(name: string, options: AggregateOptions & { where?: WhereInput } = {}): arrow.Table {
+    return this.#read((ctx) => {
+      const entry = ctx.resolve(name);
+      return aggregateTable(ctx, entry, { ...options, where: this.#where(options.where, entry) });
+    });
+  }
+
+  #where(where: WhereInput, entry: TableEntry): Predicate | null {
+    if (where === undefined || where === null) return null;
+    const predicate = typeof where === "string" ? parsePredicate(where) : where;
+    checkPredicate(predicate, entry.qualifiedName, entry.definition.columns);
+    return predicate;
+  }
+
+  /** The AMP that holds (or would hold) the row with these primary index values. */
+  ampOf(name: string, keyValues: unknown): number {
+    const ctx = new StatementContext(this.#system, this.#catalog, new Transaction(this.#storage), this.trace, true);
+    return placeKey(ctx, ctx.resolve(name), keyValues).amp;
+  }
+
+  rowCount(name: string): number {
+    return this.ampRowCounts(name).reduce((a, b) => a + b, 0);
+  }
+
+  /** Rows per AMP. */
+  ampRowCounts(name: string): number[] {
+    const entry = this.#read((ctx) => ctx.resolve(name));
+    return this.#storage.map((module) => module.fragment(entry.id).rowCount);
+  }
+
+  /** Bytes per AMP of one table, or of everything stored (permanent space in use). */
+  ampBytes(name?: string): number[] {
+    if (name === undefined) return this.#storage.map((module) => module.bytesUsed);
+    const entry = this.#read((ctx) => ctx.resolve(name));
+    return this.#storage.map((module) => module.fragment(entry.id).bytes);
+  }
+
+  /** How evenly a table's rows spread over the AMPs. */
+  skew(name: string): SkewReport {
+    const rows = this.ampRowCounts(name);
+    const max = Math.max(...rows); const min = Math.min(...rows);
+    const mean = rows.reduce((a, b) => a + b, 0) / rows.length;
+    return { rows, min, max, mean, skewFactor: max === 0 ? 0 : 100 * (1 - mean / max), maxOverMean: mean === 0 ? 1 : max / mean };
+  }
+
+  /** Teradata's skew factor of a table in percent (0 = perfectly even). */
+  skewFactor(name: string): number {
+    return this.skew(name).skewFactor;
+  }
+}

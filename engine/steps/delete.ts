@@ -1,0 +1,86 @@
+/**
+ * DELETE: all-AMP by predicate (or every row), or single-AMP by primary index
+ * value. Index rows of deleted rows go in the same statement.
+ */
+import type { TableEntry } from "../catalog/catalog.js";
+import { fragmentOf } from "../storage/fragment.js";
+import { gatherRun, lowerBound, mergeRuns, type Run } from "../storage/run.js";
+import type { StatementContext } from "./context.js";
+import { valuesEqual } from "./duplicates.js";
+import type { Predicate } from "./predicate.js";
+import { selectRows } from "./predicate-eval.js";
+import { placeKey } from "./read.js";
+import { deleteIndexRows } from "./secondary-index.js";
+import { piColumnIndexes } from "./store-rows.js";
+
+/** Deletes the rows for which `where` is TRUE (every row when null); returns how many. */
+export function deleteWhere(ctx: StatementContext, entry: TableEntry, where: Predicate | null): number {
+  const recorder = ctx.recorder("delete", "all-amp", entry.qualifiedName);
+  const deletedIds = new Set<string>();
+  let deleted = 0;
+  for (let amp = 0; amp < ctx.system.amps; amp++) {
+    const fragment = ctx.tx.fragment(amp, entry.id);
+    if (fragment.rowCount === 0) continue;
+    const run = mergeRuns(entry.schema, fragment.runs);
+    recorder.read(amp, run.rowCount, run.bytes);
+    const hit = where ? selectRows(where, { table: entry.qualifiedName, columns: entry.definition.columns, data: run.batch.data.children, length: run.rowCount }) : null;
+    const count = hit ? hit.length : run.rowCount;
+    if (count === 0) continue;
+    deleted += count;
+    const kept = keepComplement(run, hit);
+    ctx.tx.put(amp, entry.id, fragmentOf(kept ? [kept] : [], fragment.nextUniqueness), entry.qualifiedName);
+    recorder.write(amp, count, 0);
+    if (entry.indexTables.length > 0) collectIds(deletedIds, amp, run, hit);
+  }
+  deleteIndexRows(ctx, entry, deletedIds);
+  ctx.record(recorder.finish(deleted));
+  return deleted;
+}
+
+/** Deletes the rows whose primary index equals `keyValues` (single-AMP); returns how many. */
+export function deleteByKey(ctx: StatementContext, entry: TableEntry, keyValues: unknown): number {
+  const { hash, amp, keyData } = placeKey(ctx, entry, keyValues);
+  const positions = piColumnIndexes(entry);
+  const recorder = ctx.recorder("delete", "single-amp", entry.qualifiedName);
+  const fragment = ctx.tx.fragment(amp, entry.id);
+  const deletedIds = new Set<string>();
+  let deleted = 0;
+  const runs = fragment.runs.map((run) => {
+    const hit: number[] = [];
+    for (let i = lowerBound(run.rowHash, hash); i < run.rowCount && run.rowHash[i] === hash; i++) {
+      if (positions.every((p, k) => valuesEqual(run.batch.data.children[p], i, keyData[k], 0))) hit.push(i);
+    }
+    if (hit.length === 0) return run;
+    deleted += hit.length;
+    const rows = Uint32Array.from(hit);
+    collectIds(deletedIds, amp, run, rows);
+    return keepComplement(run, rows);
+  });
+  if (deleted > 0) {
+    ctx.tx.put(amp, entry.id, fragmentOf(runs.filter((r): r is Run => r !== null), fragment.nextUniqueness), entry.qualifiedName);
+    deleteIndexRows(ctx, entry, deletedIds);
+  }
+  recorder.read(amp, deleted, 0);
+  recorder.write(amp, deleted, 0);
+  ctx.record(recorder.finish(deleted));
+  return deleted;
+}
+
+/** The run without the rows in `hit` (sorted); null when nothing is left. */
+function keepComplement(run: Run, hit: Uint32Array | null): Run | null {
+  if (!hit || hit.length === run.rowCount) return null;
+  const keep = new Uint32Array(run.rowCount - hit.length);
+  for (let i = 0, h = 0, o = 0; i < run.rowCount; i++) {
+    if (h < hit.length && hit[h] === i) { h++; continue; }
+    keep[o++] = i;
+  }
+  return gatherRun(run, keep);
+}
+
+function collectIds(into: Set<string>, amp: number, run: Run, hit: Uint32Array | null): void {
+  const count = hit ? hit.length : run.rowCount;
+  for (let k = 0; k < count; k++) {
+    const i = hit ? hit[k] : k;
+    into.add(`${amp}:${run.rowHash[i]}:${run.uniqueness[i]}`);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * INSERT and INSERT … SELECT.
+ *
+ * insert: all-AMP; each input row goes to the AMP its row hash assigns.
+ * insert-select: each source AMP reads its rows; when the target has the same
+ * primary index columns (and the system's one hash map), every row stays on its
+ * AMP (AMP-local, no interconnect traffic); otherwise rows are redistributed
+ * through the interconnect by the target's row hash, and the trace records the
+ * bytes every AMP sent to every other.
+ */
+import type * as arrow from "apache-arrow";
+import type { TableEntry } from "../catalog/catalog.js";
+import { fixedWidthOf, sameType, typeToString } from "../catalog/column-type.js";
+import { AmpsimError } from "../errors.js";
+import { concatData, gatherData } from "../storage/column-data.js";
+import { concatRuns } from "../storage/run.js";
+import type { StatementContext } from "./context.js";
+import { inputColumns, type InsertInput } from "./input-columns.js";
+import type { Predicate } from "./predicate.js";
+import { selectRows } from "./predicate-eval.js";
+import { writeIndexRows } from "./secondary-index.js";
+import { piColumnIndexes, storeRows } from "./store-rows.js";
+import type { StepRecorder } from "../trace.js";
+
+export function insertRows(ctx: StatementContext, entry: TableEntry, input: InsertInput): number {
+  const { columns, length } = inputColumns(entry.qualifiedName, entry.definition.columns, input);
+  const recorder = ctx.recorder("insert", "all-amp", entry.qualifiedName);
+  if (length > 0) {
+    const result = storeRows(ctx, entry, columns, length);
+    for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
+    writeIndexRows(ctx, entry, result.shares);
+  }
+  ctx.record(recorder.finish(length));
+  return length;
+}
+
+/** INSERT INTO target SELECT * FROM source [WHERE …]: columns by position, types must match or convert. */
+export function insertSelect(ctx: StatementContext, target: TableEntry, source: TableEntry, where: Predicate | null): number {
+  checkCompatible(target, source);
+  const local = sharesPlacement(target, source);
+  const recorder = ctx.recorder("insert-select", "all-amp", target.qualifiedName, source.qualifiedName);
+  const parts: { amp: number; columns: arrow.Data[]; rowHash: Uint32Array; length: number }[] = [];
+  for (let amp = 0; amp < ctx.system.amps; amp++) {
+    const fragment = ctx.tx.fragment(amp, source.id);
+    if (fragment.rowCount === 0) continue;
+    const run = concatRuns(source.schema, fragment.runs);
+    recorder.read(amp, run.rowCount, run.bytes);
+    let columns = run.batch.data.children as arrow.Data[];
+    let rowHash = run.rowHash;
+    if (where) {
+      const rows = selectRows(where, { table: source.qualifiedName, columns: source.definition.columns, data: columns, length: run.rowCount });
+      columns = columns.map((c) => gatherData(c, rows));
+      rowHash = Uint32Array.from(rows, (r) => run.rowHash[r]);
+    }
+    if (rowHash.length > 0) parts.push({ amp, columns, rowHash, length: rowHash.length });
+  }
+  const length = parts.reduce((s, p) => s + p.length, 0);
+  if (length > 0) {
+    const columns = target.definition.columns.map((_c, k) => concatData(parts.map((p) => p.columns[k])));
+    const ampOfRow = new Uint16Array(length); const rowHash = new Uint32Array(length);
+    let at = 0;
+    for (const p of parts) { ampOfRow.fill(p.amp, at, at + p.length); rowHash.set(p.rowHash, at); at += p.length; }
+    checkNotNull(target, source, columns);
+    const result = storeRows(ctx, target, columns, length, local ? { rowHash } : {});
+    for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
+    recordTransfers(recorder, ctx.system.amps, ampOfRow, result.ampOfRow, bytesPerRow(source, columns, length));
+    writeIndexRows(ctx, target, result.shares);
+  }
+  ctx.record(recorder.finish(length));
+  return length;
+}
+
+function checkCompatible(target: TableEntry, source: TableEntry): void {
+  const t = target.definition.columns; const s = source.definition.columns;
+  if (t.length !== s.length) {
+    throw new AmpsimError("TYPE_MISMATCH", `INSERT INTO ${target.qualifiedName} SELECT * FROM ${source.qualifiedName}: the target has ${t.length} columns but the source has ${s.length}`,
+      { table: target.qualifiedName, source: source.qualifiedName });
+  }
+  t.forEach((column, k) => {
+    if (!sameType(column.type, s[k].type)) {
+      throw new AmpsimError("TYPE_MISMATCH", `INSERT INTO ${target.qualifiedName} SELECT * FROM ${source.qualifiedName}: column ${k + 1} is ${column.name} ${typeToString(column.type)} in the target but ${s[k].name} ${typeToString(s[k].type)} in the source`,
+        { table: target.qualifiedName, column: column.name, source: source.qualifiedName });
+    }
+  });
+}
+
+function checkNotNull(target: TableEntry, source: TableEntry, columns: readonly arrow.Data[]): void {
+  target.definition.columns.forEach((column, k) => {
+    if (column.nullable || columns[k].nullCount === 0) return;
+    throw new AmpsimError("NULL_VIOLATION", `INSERT INTO ${target.qualifiedName} SELECT * FROM ${source.qualifiedName}: column ${column.name} is NOT NULL but ${columns[k].nullCount} source row(s) hold NULL in ${source.definition.columns[k].name}`,
+      { table: target.qualifiedName, column: column.name, source: source.qualifiedName });
+  });
+}
+
+/** Adds up rows and bytes per (from, to) AMP pair, then records each pair once. */
+export function recordTransfers(recorder: StepRecorder, amps: number, from: Uint16Array, to: Uint16Array, rowBytes: Float64Array): void {
+  const rows = new Float64Array(amps * amps); const bytes = new Float64Array(amps * amps);
+  for (let i = 0; i < from.length; i++) { const k = from[i] * amps + to[i]; rows[k]++; bytes[k] += rowBytes[i]; }
+  for (let k = 0; k < rows.length; k++) if (rows[k] > 0) recorder.send(Math.floor(k / amps), k % amps, rows[k], bytes[k]);
+}
+
+/** Same PI columns (by position) → same row hash → same AMP under the system's one hash map. */
+export function sharesPlacement(target: TableEntry, source: TableEntry): boolean {
+  const tp = target.definition.primaryIndex; const sp = source.definition.primaryIndex;
+  if (!tp || !sp) return false;
+  const a = piColumnIndexes(target); const b = piColumnIndexes(source);
+  return a.length === b.length && a.every((c, k) => c === b[k]);
+}
+
+/** Approximate bytes of every row as sent through the interconnect: fixed widths plus string bytes. */
+export function bytesPerRow(entry: TableEntry, columns: readonly arrow.Data[], length: number): Float64Array {
+  let fixed = 0;
+  for (const c of entry.definition.columns) fixed += fixedWidthOf(c.type);
+  const out = new Float64Array(length).fill(fixed);
+  for (const data of columns) {
+    if (!data.valueOffsets) continue;
+    const offsets = data.valueOffsets as Int32Array;
+    for (let i = 0; i < length; i++) out[i] += offsets[i + 1] - offsets[i];
+  }
+  return out;
+}
+

@@ -1,0 +1,176 @@
+/**
+ * Columnar evaluation of simple predicates with SQL's three-valued logic:
+ * every row gets TRUE (1), FALSE (0) or UNKNOWN (2, a comparison with NULL);
+ * a scan keeps the rows that are TRUE.
+ */
+import type * as arrow from "apache-arrow";
+import { typeToString, type ColumnType } from "../catalog/column-type.js";
+import type { ColumnDefinition } from "../catalog/table-definition.js";
+import { readDecimal, toStored, type StoredValue } from "../catalog/values.js";
+import { AmpsimError, assertNever } from "../errors.js";
+import { isValidAt } from "../storage/column-data.js";
+import type { CompareOperator, Literal, Predicate } from "./predicate.js";
+
+const FALSE = 0; const TRUE = 1; const UNKNOWN = 2;
+
+export interface PredicateInput {
+  readonly table: string;
+  readonly columns: readonly ColumnDefinition[];
+  readonly data: readonly arrow.Data[];
+  readonly length: number;
+}
+
+/** The indexes of the rows for which `predicate` is TRUE. */
+export function selectRows(predicate: Predicate, input: PredicateInput): Uint32Array {
+  const truth = evaluate(predicate, input);
+  let count = 0;
+  for (let i = 0; i < input.length; i++) if (truth[i] === TRUE) count++;
+  const out = new Uint32Array(count);
+  for (let i = 0, o = 0; i < input.length; i++) if (truth[i] === TRUE) out[o++] = i;
+  return out;
+}
+
+/** Checks that every column named in `predicate` exists (NO_SUCH_COLUMN) and every literal fits (TYPE_MISMATCH). */
+export function checkPredicate(predicate: Predicate, table: string, columns: readonly ColumnDefinition[]): void {
+  evaluate(predicate, { table, columns, data: [], length: 0 });
+}
+
+function evaluate(p: Predicate, input: PredicateInput): Uint8Array {
+  switch (p.kind) {
+    case "and": return combine(p.operands.map((o) => evaluate(o, input)), input.length, andOf);
+    case "or": return combine(p.operands.map((o) => evaluate(o, input)), input.length, orOf);
+    case "not": {
+      const inner = evaluate(p.operand, input);
+      for (let i = 0; i < inner.length; i++) inner[i] = inner[i] === UNKNOWN ? UNKNOWN : 1 - inner[i];
+      return inner;
+    }
+    case "is null": {
+      const { data } = column(p.column, input);
+      const out = new Uint8Array(input.length);
+      for (let i = 0; i < input.length; i++) out[i] = (isValidAt(data!, i) ? p.negated : !p.negated) ? TRUE : FALSE;
+      return out;
+    }
+    case "compare": return compareColumn(p.column, p.op, p.value, input);
+    case "in": {
+      const any = combine(p.values.map((v) => compareColumn(p.column, "=", v, input)), input.length, orOf);
+      return p.negated ? evaluate({ kind: "not", operand: { kind: "in", column: p.column, values: p.values, negated: false } }, input) : any;
+    }
+    case "between": {
+      const both = combine([compareColumn(p.column, ">=", p.low, input), compareColumn(p.column, "<=", p.high, input)], input.length, andOf);
+      if (!p.negated) return both;
+      for (let i = 0; i < both.length; i++) both[i] = both[i] === UNKNOWN ? UNKNOWN : 1 - both[i];
+      return both;
+    }
+    default: return assertNever(p, "predicate");
+  }
+}
+
+function andOf(a: number, b: number): number {
+  if (a === FALSE || b === FALSE) return FALSE;
+  return a === TRUE && b === TRUE ? TRUE : UNKNOWN;
+}
+
+function orOf(a: number, b: number): number {
+  if (a === TRUE || b === TRUE) return TRUE;
+  return a === FALSE && b === FALSE ? FALSE : UNKNOWN;
+}
+
+function combine(parts: Uint8Array[], length: number, op: (a: number, b: number) => number): Uint8Array {
+  if (parts.length === 0) return new Uint8Array(length).fill(TRUE);
+  const out = parts[0];
+  for (let k = 1; k < parts.length; k++) for (let i = 0; i < length; i++) out[i] = op(out[i], parts[k][i]);
+  return out;
+}
+
+function column(name: string, input: PredicateInput): { index: number; type: ColumnType; data: arrow.Data | undefined } {
+  let index = input.columns.findIndex((c) => c.name === name);
+  if (index < 0) index = input.columns.findIndex((c) => c.name === name.toLowerCase());
+  if (index < 0) {
+    throw new AmpsimError("NO_SUCH_COLUMN", `${input.table} has no column ${name} (its columns: ${input.columns.map((c) => c.name).join(", ")})`, { table: input.table, column: name });
+  }
+  return { index, type: input.columns[index].type, data: input.data[index] };
+}
+
+function compareColumn(name: string, op: CompareOperator, literal: Literal, input: PredicateInput): Uint8Array {
+  const { type, data, index } = column(name, input);
+  const out = new Uint8Array(input.length);
+  const value = literalFor(type, literal, input.table, input.columns[index].name);
+  if (value === null) return out.fill(UNKNOWN);
+  if (!data) return out;
+  const test = comparer(op);
+  const read = reader(type, data);
+  const k = keyOf(type, value);
+  for (let i = 0; i < input.length; i++) out[i] = !isValidAt(data, i) ? UNKNOWN : test(compareKeys(read(i), k)) ? TRUE : FALSE;
+  return out;
+}
+
+function literalFor(type: ColumnType, literal: Literal, table: string, columnName: string): StoredValue {
+  try {
+    const adapted = typeof literal === "number" && type.kind === "decimal" ? String(literal) : literal;
+    return toStored(type.kind === "char" || type.kind === "varchar" ? { kind: "utf8" } : type, adapted, { table, column: columnName });
+  } catch (error) {
+    if (error instanceof AmpsimError && error.code === "VALUE_OUT_OF_RANGE" && type.kind === "decimal") return String(literal);
+    if (error instanceof AmpsimError) {
+      throw new AmpsimError("TYPE_MISMATCH", `predicate on column ${columnName} of ${table} (${typeToString(type)}) compares with ${String(literal)}: ${error.message}`, { table, column: columnName, value: literal });
+    }
+    throw error;
+  }
+}
+
+function comparer(op: CompareOperator): (c: number) => boolean {
+  switch (op) {
+    case "=": return (c) => c === 0;
+    case "<>": return (c) => c !== 0;
+    case "<": return (c) => c < 0;
+    case "<=": return (c) => c <= 0;
+    case ">": return (c) => c > 0;
+    case ">=": return (c) => c >= 0;
+    default: return assertNever(op, "operator");
+  }
+}
+
+type Key = number | bigint | string | Uint8Array;
+
+function keyOf(type: ColumnType, value: StoredValue): Key {
+  if (typeof value === "boolean") return value ? 1 : 0;
+  if (typeof value === "string" && (type.kind === "utf8" || type.kind === "varchar" || type.kind === "char")) {
+    return new TextEncoder().encode(type.kind === "char" ? value.replace(/ +$/, "") : value);
+  }
+  if (type.kind === "decimal" && typeof value === "string") return Number(value) * 10 ** type.scale;
+  return value as number | bigint;
+}
+
+function compareKeys(a: Key, b: Key): number {
+  if (a instanceof Uint8Array) {
+    const bb = b as Uint8Array;
+    const n = Math.min(a.length, bb.length);
+    for (let i = 0; i < n; i++) if (a[i] !== bb[i]) return a[i] - bb[i];
+    return a.length - bb.length;
+  }
+  if (typeof a === "bigint" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Row → comparable key, per column type (bigint only for 64-bit and decimal columns). */
+function reader(type: ColumnType, data: arrow.Data): (row: number) => Key {
+  switch (type.kind) {
+    case "int8": case "int16": case "int32": case "float32": case "float64": case "date": {
+      const values = data.values as Int32Array; return (row) => values[row];
+    }
+    case "int64": case "timestamp": {
+      const values = data.values as BigInt64Array; return (row) => values[row];
+    }
+    case "decimal": {
+      const words = data.values as Uint32Array; return (row) => readDecimal(words, row);
+    }
+    case "bool": {
+      const bits = data.values as Uint8Array;
+      return (row) => (bits[(row + data.offset) >>> 3] >>> ((row + data.offset) & 7)) & 1;
+    }
+    case "utf8": case "varchar": case "char": {
+      const offsets = data.valueOffsets as Int32Array; const bytes = data.values as Uint8Array;
+      return (row) => bytes.subarray(offsets[row], offsets[row + 1]);
+    }
+    default: return assertNever(type, "column type");
+  }
+}

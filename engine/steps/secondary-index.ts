@@ -1,0 +1,98 @@
+/**
+ * Secondary indexes as hidden subtables in the reserved database `$index`:
+ *
+ * - USI: a hash-distributed subtable with a unique PI on the index columns, so
+ *   a duplicate value is a DUPLICATE_KEY and a lookup is a two-AMP step;
+ * - NUSI: an AMP-local subtable (rows on the AMP of their base row) with a
+ *   non-unique PI on the index columns, sorted by the value's hash.
+ *
+ * Each index row holds the index values and the base row's ID: its AMP, row hash
+ * and uniqueness. Index rows are written in the same transaction as base rows.
+ */
+import * as arrow from "apache-arrow";
+import type { IndexTable, TableEntry } from "../catalog/catalog.js";
+import { types } from "../catalog/column-type.js";
+import type { ColumnDefinition, SecondaryIndex, TableDefinition } from "../catalog/table-definition.js";
+import { AmpsimError, isAmpsimError } from "../errors.js";
+import { concatData } from "../storage/column-data.js";
+import { fragmentOf } from "../storage/fragment.js";
+import { gatherRun } from "../storage/run.js";
+import type { StatementContext } from "./context.js";
+import { storeRows, type AmpShare } from "./store-rows.js";
+
+export const INDEX_DATABASE = "$index";
+const ROW_ID_COLUMNS = ["$amp", "$rowhash", "$uniqueness"] as const;
+
+function column(name: string, type: ColumnDefinition["type"], nullable: boolean): ColumnDefinition {
+  return Object.freeze({ kind: "column", name, type, nullable });
+}
+
+export function indexLabel(index: SecondaryIndex): string {
+  return `${index.unique ? "unique" : "non-unique"} secondary index ${index.name ? `${index.name} ` : ""}(${index.columns.join(", ")})`;
+}
+
+/** The definition of an index's subtable. */
+export function indexTableDefinition(base: TableEntry, index: SecondaryIndex, serial: number): TableDefinition {
+  const columns = index.columns.map((name) => {
+    const c = base.definition.columns.find((col) => col.name === name)!;
+    return column(c.name, c.type, c.nullable);
+  });
+  columns.push(column("$amp", types.int32, false), column("$rowhash", types.int64, false), column("$uniqueness", types.int64, false));
+  return Object.freeze({
+    kind: "table", database: INDEX_DATABASE, name: `${base.id}#${serial}`, tableKind: "permanent", setness: "multiset",
+    columns: Object.freeze(columns), indexes: Object.freeze([]), onCommit: null,
+    primaryIndex: Object.freeze({ kind: "primary-index", unique: index.unique, name: null, columns: Object.freeze([...index.columns]) }),
+  });
+}
+
+/** Index rows for the base rows stored in `shares`, written to every index subtable of `base`. */
+export function writeIndexRows(ctx: StatementContext, base: TableEntry, shares: readonly AmpShare[]): void {
+  for (const indexTable of base.indexTables) writeOneIndex(ctx, base, indexTable, shares);
+}
+
+function writeOneIndex(ctx: StatementContext, base: TableEntry, indexTable: IndexTable, shares: readonly AmpShare[]): void {
+  const sub = ctx.catalog.byId(indexTable.tableId);
+  const positions = indexTable.index.columns.map((name) => base.definition.columns.findIndex((c) => c.name === name));
+  const parts = shares.filter((s) => s.run.rowCount > 0);
+  if (parts.length === 0) return;
+  const length = parts.reduce((sum, s) => sum + s.run.rowCount, 0);
+  const valueColumns = positions.map((p) => concatData(parts.map((s) => s.run.batch.data.children[p])));
+  const amp = new Int32Array(length); const rowHash = new BigInt64Array(length); const uniqueness = new BigInt64Array(length);
+  const placement = new Uint16Array(length);
+  let at = 0;
+  for (const s of parts) {
+    for (let i = 0; i < s.run.rowCount; i++, at++) {
+      amp[at] = s.amp; placement[at] = s.amp;
+      rowHash[at] = BigInt(s.run.rowHash[i]); uniqueness[at] = BigInt(s.run.uniqueness[i]);
+    }
+  }
+  const idColumns = [amp, rowHash, uniqueness].map((values) =>
+    arrow.makeData({ type: values instanceof Int32Array ? new arrow.Int32() : new arrow.Int64(), length, nullCount: 0, data: values } as never) as arrow.Data);
+  try {
+    storeRows(ctx, sub, [...valueColumns, ...idColumns], length, { placement: indexTable.index.unique ? undefined : placement, rowWord: "row" });
+  } catch (error) {
+    if (!isAmpsimError(error, "DUPLICATE_KEY")) throw error;
+    throw new AmpsimError("DUPLICATE_KEY", `${indexLabel(indexTable.index)} of ${base.qualifiedName}: value (${String(error.details.value)}) appears twice`,
+      { table: base.qualifiedName, column: indexTable.index.columns.join(", "), value: error.details.value, index: indexTable.index.name });
+  }
+}
+
+/** Removes the index rows of deleted base rows; `deleted` holds `amp:rowhash:uniqueness` keys. */
+export function deleteIndexRows(ctx: StatementContext, base: TableEntry, deleted: ReadonlySet<string>): void {
+  if (deleted.size === 0) return;
+  for (const indexTable of base.indexTables) {
+    const sub = ctx.catalog.byId(indexTable.tableId);
+    const idAt = sub.definition.columns.length - ROW_ID_COLUMNS.length;
+    for (let amp = 0; amp < ctx.system.amps; amp++) {
+      const fragment = ctx.tx.fragment(amp, sub.id);
+      if (fragment.rowCount === 0) continue;
+      const runs = fragment.runs.map((run) => {
+        const [a, h, u] = [0, 1, 2].map((k) => run.batch.data.children[idAt + k].values as Int32Array | BigInt64Array);
+        const keep: number[] = [];
+        for (let i = 0; i < run.rowCount; i++) if (!deleted.has(`${a[i]}:${h[i]}:${u[i]}`)) keep.push(i);
+        return keep.length === run.rowCount ? run : gatherRun(run, Uint32Array.from(keep));
+      });
+      ctx.tx.put(amp, sub.id, fragmentOf(runs, fragment.nextUniqueness), sub.qualifiedName);
+    }
+  }
+}

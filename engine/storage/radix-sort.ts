@@ -1,0 +1,82 @@
+/**
+ * Stable sorts that produce permutations (index arrays) rather than moving rows:
+ * the hot paths sort a Uint32Array of row hashes, then gather every column once.
+ */
+
+const DIGIT_BITS = 11;
+const DIGIT_COUNT = 1 << DIGIT_BITS;
+const DIGIT_MASK = DIGIT_COUNT - 1;
+const SMALL = 64;
+
+/**
+ * A stable permutation that orders `keys[perm[i]]` ascending (unsigned 32-bit).
+ * `perm` may hold an initial order (for example rows grouped by AMP); stability keeps it for equal keys.
+ */
+export function sortPermutationByKey(keys: Uint32Array, perm?: Uint32Array): Uint32Array {
+  const n = perm ? perm.length : keys.length;
+  let source: Uint32Array = perm ? perm.slice() : identity(n);
+  if (n < SMALL) return insertionSort(keys, source);
+  let target: Uint32Array = new Uint32Array(n);
+  const counts = new Uint32Array(DIGIT_COUNT);
+  for (let shift = 0; shift < 32; shift += DIGIT_BITS) {
+    if (sortsByDigit(keys, source, target, counts, shift)) {
+      const swap = source; source = target; target = swap;
+    }
+  }
+  return source;
+}
+
+/** One LSD pass; returns false (and leaves `source` as is) when every key has the same digit. */
+function sortsByDigit(keys: Uint32Array, source: Uint32Array, target: Uint32Array, counts: Uint32Array, shift: number): boolean {
+  counts.fill(0);
+  const n = source.length;
+  for (let i = 0; i < n; i++) counts[(keys[source[i]] >>> shift) & DIGIT_MASK]++;
+  for (let d = 0; d < DIGIT_COUNT; d++) if (counts[d] === n) return false;
+  let sum = 0;
+  for (let d = 0; d < DIGIT_COUNT; d++) { const c = counts[d]; counts[d] = sum; sum += c; }
+  for (let i = 0; i < n; i++) {
+    const row = source[i];
+    target[counts[(keys[row] >>> shift) & DIGIT_MASK]++] = row;
+  }
+  return true;
+}
+
+function insertionSort(keys: Uint32Array, perm: Uint32Array): Uint32Array {
+  for (let i = 1; i < perm.length; i++) {
+    const row = perm[i];
+    const key = keys[row];
+    let j = i - 1;
+    while (j >= 0 && keys[perm[j]] > key) { perm[j + 1] = perm[j]; j--; }
+    perm[j + 1] = row;
+  }
+  return perm;
+}
+
+export function identity(n: number): Uint32Array {
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}
+
+/** Rows grouped by a small key (an AMP number), stable. */
+export interface Grouping {
+  /** Row indexes ordered by group, then by the order of `perm` (or row order). */
+  readonly perm: Uint32Array;
+  /** `offsets[g] … offsets[g + 1]` is group g's range in `perm`; length groupCount + 1. */
+  readonly offsets: Uint32Array;
+}
+
+/** Counting sort by `groups[row]` (values below `groupCount`), keeping the order of `perm` within a group. */
+export function groupRows(groups: ArrayLike<number>, groupCount: number, perm?: Uint32Array): Grouping {
+  const n = perm ? perm.length : groups.length;
+  const offsets = new Uint32Array(groupCount + 1);
+  for (let i = 0; i < n; i++) offsets[groups[perm ? perm[i] : i] + 1]++;
+  for (let g = 0; g < groupCount; g++) offsets[g + 1] += offsets[g];
+  const cursor = offsets.slice(0, groupCount);
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const row = perm ? perm[i] : i;
+    out[cursor[groups[row]]++] = row;
+  }
+  return { perm: out, offsets };
+}

@@ -20,7 +20,7 @@ import type { InsertInput } from "./steps/input-columns.js";
 import { insertRows, insertSelect } from "./steps/insert.js";
 import type { Predicate } from "./steps/predicate.js";
 import { checkPredicate } from "./steps/predicate-eval.js";
-import { lookupRows, placeKey, scanTable } from "./steps/read.js";
+import { checkAmp, lookupRows, placeKey, scanTable, sortedRun } from "./steps/read.js";
 import { Trace } from "./trace.js";
 
 export interface EngineOptions {
@@ -52,6 +52,13 @@ export interface ScanRequest {
   readonly amp?: number;
   readonly where?: WhereInput;
   readonly rowIds?: boolean;
+}
+
+/** What `readAmp` returns: the AMP's rows of one table in row-hash order. */
+export interface AmpRows {
+  readonly batch: arrow.RecordBatch | null;
+  readonly rowHash: Uint32Array;
+  readonly bytes: number;
 }
 
 export interface SkewReport {
@@ -242,6 +249,11 @@ export class Engine {
     return this.#read((ctx) => ctx.resolve(name)).definition;
   }
 
+  /** The Arrow schema of the table's rows (each field carries its Teradata type in metadata). */
+  arrowSchema(name: string): arrow.Schema {
+    return this.#read((ctx) => ctx.resolve(name)).schema;
+  }
+
   /** Teradata-style DDL text of the table that `sql()` accepts (SHOW TABLE). */
   showTable(name: string): string {
     return renderTableDdl(this.describe(name));
@@ -275,6 +287,23 @@ export class Engine {
     return this.#read((ctx) => {
       const entry = ctx.resolve(name);
       return scanTable(ctx, entry, { ...options, where: this.#where(options.where, entry) });
+    });
+  }
+
+  /**
+   * One AMP's rows of a table in (row hash, uniqueness) order, as stored (no copy when the
+   * fragment is one run), with the hidden row-hash column. A single-AMP scan step; archive
+   * modules read their cluster with it.
+   */
+  readAmp(name: string, amp: number): AmpRows {
+    return this.#read((ctx) => {
+      const entry = ctx.resolve(name);
+      checkAmp(ctx, amp);
+      const recorder = ctx.recorder("scan", "single-amp", entry.qualifiedName);
+      const run = sortedRun(ctx, entry, amp);
+      if (run) recorder.read(amp, run.rowCount, run.bytes);
+      ctx.record(recorder.finish(run?.rowCount ?? 0));
+      return run ? { batch: run.batch, rowHash: run.rowHash, bytes: run.bytes } : { batch: null, rowHash: new Uint32Array(0), bytes: 0 };
     });
   }
 

@@ -2,16 +2,16 @@
  * The engine's public surface: every export by name. Internals stay unexported.
  */
 export { Engine } from "./engine.js";
-export type { EngineOptions, SqlResult, ScanRequest, SkewReport, WhereInput } from "./engine.js";
+export type { EngineOptions, SqlResult, ScanRequest, SkewReport, WhereInput, AmpRows } from "./engine.js";
 export { HashMap, movedBuckets, minimalMoves } from "./hash/hash-map.js";
 export { rowHash, rowHashColumns, canonicalKeyBytes, bucketOf } from "./hash/row-hash.js";
 export { murmur3 } from "./hash/murmur3.js";
-export { AmpsimError, isAmpsimError, ERROR_CODES } from "./errors.js";
+export { AmpsimError, isAmpsimError, ERROR_CODES, showValue } from "./errors.js";
 export type { ErrorCode, ErrorDetails } from "./errors.js";
 export { types, typeToSql, typeToString, arrowTypeOf } from "./catalog/column-type.js";
 export type { ColumnType } from "./catalog/column-type.js";
 export type { TableDefinition, ColumnDefinition, PrimaryIndex, SecondaryIndex, TableKind, Setness } from "./catalog/table-definition.js";
-export { qualifiedName } from "./catalog/table-definition.js";
+export { qualifiedName, quoteIdentifierIfNeeded } from "./catalog/table-definition.js";
 export { parseSql, parsePredicate, parseColumnType, parseQualifiedName } from "./catalog/sql-parser.js";
 export { renderTableDdl } from "./catalog/ddl-writer.js";
 export type { Predicate, Literal, CompareOperator } from "./steps/predicate.js";

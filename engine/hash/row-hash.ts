@@ -267,7 +267,7 @@ function writeDecimal(unscaled: bigint, scale: number, type: ColumnType | undefi
     if (digits > type.precision) throw mismatch(type, value, index);
   }
   if (scale === 0 && BigInt.asIntN(64, unscaled) === unscaled) return scalarWriter.int64(unscaled);
-  if (BigInt.asIntN(128, unscaled) !== unscaled) throw mismatch(type ?? "a decimal of at most 38 digits", value, index);
+  if (BigInt.asIntN(128, unscaled) !== unscaled) throw mismatch(type ?? "an integer that fits in 128 bits", value, index);
   scalarWriter.uint32(scale);
   scalarWriter.int128(unscaled);
 }
@@ -597,6 +597,7 @@ function feedStringColumn(
     let carry = stateCarry[slot];
     let h = stateHash[slot];
     let p = start;
+    // The length word first, then each whole 4-byte group of the string; the tail goes to the carry.
     for (let word = stop - start, blocksEnd = start + ((stop - start) & ~3); ; p += 4) {
       h = murmur3MixBlock(h, carryBytes === 0 ? word : carry | (word << shift));
       if (carryBytes !== 0) carry = word >>> (32 - shift);

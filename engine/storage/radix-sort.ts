@@ -11,32 +11,38 @@ const SMALL = 64;
 /**
  * A stable permutation that orders `keys[perm[i]]` ascending (unsigned 32-bit).
  * `perm` may hold an initial order (for example rows grouped by AMP); stability keeps it for equal keys.
+ * LSD radix sort that carries each key along with its row index, so every pass reads sequentially.
  */
 export function sortPermutationByKey(keys: Uint32Array, perm?: Uint32Array): Uint32Array {
   const n = perm ? perm.length : keys.length;
-  let source: Uint32Array = perm ? perm.slice() : identity(n);
-  if (n < SMALL) return insertionSort(keys, source);
-  let target: Uint32Array = new Uint32Array(n);
+  let rows: Uint32Array = perm ? perm.slice() : identity(n);
+  if (n < SMALL) return insertionSort(keys, rows);
+  let sortKeys: Uint32Array = new Uint32Array(n);
+  for (let i = 0; i < n; i++) sortKeys[i] = keys[rows[i]];
+  let nextRows: Uint32Array = new Uint32Array(n);
+  let nextKeys: Uint32Array = new Uint32Array(n);
   const counts = new Uint32Array(DIGIT_COUNT);
   for (let shift = 0; shift < 32; shift += DIGIT_BITS) {
-    if (sortsByDigit(keys, source, target, counts, shift)) {
-      const swap = source; source = target; target = swap;
-    }
+    if (!sortsByDigit(sortKeys, rows, nextKeys, nextRows, counts, shift)) continue;
+    let swap = rows; rows = nextRows; nextRows = swap;
+    swap = sortKeys; sortKeys = nextKeys; nextKeys = swap;
   }
-  return source;
+  return rows;
 }
 
-/** One LSD pass; returns false (and leaves `source` as is) when every key has the same digit. */
-function sortsByDigit(keys: Uint32Array, source: Uint32Array, target: Uint32Array, counts: Uint32Array, shift: number): boolean {
+/** One LSD pass; returns false (and writes nothing) when every key has the same digit. */
+function sortsByDigit(keys: Uint32Array, rows: Uint32Array, nextKeys: Uint32Array, nextRows: Uint32Array, counts: Uint32Array, shift: number): boolean {
   counts.fill(0);
-  const n = source.length;
-  for (let i = 0; i < n; i++) counts[(keys[source[i]] >>> shift) & DIGIT_MASK]++;
+  const n = keys.length;
+  for (let i = 0; i < n; i++) counts[(keys[i] >>> shift) & DIGIT_MASK]++;
   for (let d = 0; d < DIGIT_COUNT; d++) if (counts[d] === n) return false;
   let sum = 0;
   for (let d = 0; d < DIGIT_COUNT; d++) { const c = counts[d]; counts[d] = sum; sum += c; }
   for (let i = 0; i < n; i++) {
-    const row = source[i];
-    target[counts[(keys[row] >>> shift) & DIGIT_MASK]++] = row;
+    const key = keys[i];
+    const at = counts[(key >>> shift) & DIGIT_MASK]++;
+    nextKeys[at] = key;
+    nextRows[at] = rows[i];
   }
   return true;
 }

@@ -20,7 +20,7 @@ import type { InsertInput } from "./steps/input-columns.js";
 import { insertRows, insertSelect } from "./steps/insert.js";
 import type { Predicate } from "./steps/predicate.js";
 import { checkPredicate } from "./steps/predicate-eval.js";
-import { checkAmp, lookupRows, placeKey, scanTable, sortedRun } from "./steps/read.js";
+import { checkAmp, lookupRows, placeKey, scanTable, fragmentRun } from "./steps/read.js";
 import { Trace } from "./trace.js";
 
 export interface EngineOptions {
@@ -54,7 +54,7 @@ export interface ScanRequest {
   readonly rowIds?: boolean;
 }
 
-/** What `readAmp` returns: the AMP's rows of one table in row-hash order. */
+/** What `readAmp` returns: the AMP's rows of one table as stored, with their row hashes. */
 export interface AmpRows {
   readonly batch: arrow.RecordBatch | null;
   readonly rowHash: Uint32Array;
@@ -280,8 +280,8 @@ export class Engine {
 
   /**
    * Rows as an Arrow Table: all AMPs or one (`amp`), a projection (`columns`), a predicate
-   * (`where`, an object or SQL text like "cust = 7 AND amount > 10"). Rows come AMP by AMP in
-   * row-hash order.
+   * (`where`, an object or SQL text like "cust = 7 AND amount > 10"). Rows come AMP by AMP, in
+   * no particular order within an AMP (`rowIds: true` adds each row's AMP, row hash and uniqueness).
    */
   scan(name: string, options: ScanRequest = {}): arrow.Table {
     return this.#read((ctx) => {
@@ -291,8 +291,8 @@ export class Engine {
   }
 
   /**
-   * One AMP's rows of a table in (row hash, uniqueness) order, as stored (no copy when the
-   * fragment is one run), with the hidden row-hash column. A single-AMP scan step; archive
+   * One AMP's rows of a table as stored (no copy when the fragment is one run), with the
+   * hidden row-hash column aligned to them. A single-AMP scan step; archive
    * modules read their cluster with it.
    */
   readAmp(name: string, amp: number): AmpRows {
@@ -300,7 +300,7 @@ export class Engine {
       const entry = ctx.resolve(name);
       checkAmp(ctx, amp);
       const recorder = ctx.recorder("scan", "single-amp", entry.qualifiedName);
-      const run = sortedRun(ctx, entry, amp);
+      const run = fragmentRun(ctx, entry, amp);
       if (run) recorder.read(amp, run.rowCount, run.bytes);
       ctx.record(recorder.finish(run?.rowCount ?? 0));
       return run ? { batch: run.batch, rowHash: run.rowHash, bytes: run.bytes } : { batch: null, rowHash: new Uint32Array(0), bytes: 0 };

@@ -16,7 +16,7 @@ import { rowsEqual } from "./duplicates.js";
 import { buildFromStored } from "./input-columns.js";
 import type { Predicate } from "./predicate.js";
 import { selectRows } from "./predicate-eval.js";
-import { projection, sortedRun } from "./read.js";
+import { projection, fragmentRun } from "./read.js";
 
 export type AggregateFunction = "count" | "sum" | "min" | "max" | "avg";
 
@@ -53,7 +53,7 @@ export function aggregateTable(ctx: StatementContext, entry: TableEntry, options
   const global = new Map<number, Group[]>();
   let groupCount = 0;
   for (let amp = 0; amp < ctx.system.amps; amp++) {
-    const run = sortedRun(ctx, entry, amp);
+    const run = fragmentRun(ctx, entry, amp);
     if (!run) continue;
     recorder.read(amp, run.rowCount, run.bytes);
     const data = run.batch.data.children;

@@ -4,7 +4,7 @@
  */
 import type { TableEntry } from "../catalog/catalog.js";
 import { fragmentOf } from "../storage/fragment.js";
-import { gatherRun, lowerBound, mergeRuns, type Run } from "../storage/run.js";
+import { concatRuns, gatherRun, type Run } from "../storage/run.js";
 import type { StatementContext } from "./context.js";
 import { valuesEqual } from "./duplicates.js";
 import type { Predicate } from "./predicate.js";
@@ -21,7 +21,7 @@ export function deleteWhere(ctx: StatementContext, entry: TableEntry, where: Pre
   for (let amp = 0; amp < ctx.system.amps; amp++) {
     const fragment = ctx.tx.fragment(amp, entry.id);
     if (fragment.rowCount === 0) continue;
-    const run = mergeRuns(entry.schema, fragment.runs);
+    const run = concatRuns(entry.schema, fragment.runs);
     recorder.read(amp, run.rowCount, run.bytes);
     const hit = where ? selectRows(where, { table: entry.qualifiedName, columns: entry.definition.columns, data: run.batch.data.children, length: run.rowCount }) : null;
     const count = hit ? hit.length : run.rowCount;
@@ -46,13 +46,9 @@ export function deleteByKey(ctx: StatementContext, entry: TableEntry, keyValues:
   const deletedIds = new Set<string>();
   let deleted = 0;
   const runs = fragment.runs.map((run) => {
-    const hit: number[] = [];
-    for (let i = lowerBound(run.rowHash, hash); i < run.rowCount && run.rowHash[i] === hash; i++) {
-      if (positions.every((p, k) => valuesEqual(run.batch.data.children[p], i, keyData[k], 0))) hit.push(i);
-    }
-    if (hit.length === 0) return run;
-    deleted += hit.length;
-    const rows = Uint32Array.from(hit);
+    const rows = run.rowsWithHash(hash).filter((i) => positions.every((p, k) => valuesEqual(run.batch.data.children[p], i, keyData[k], 0))).sort();
+    if (rows.length === 0) return run;
+    deleted += rows.length;
     collectIds(deletedIds, amp, run, rows);
     return keepComplement(run, rows);
   });

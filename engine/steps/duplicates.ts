@@ -1,69 +1,76 @@
 /**
- * Finding equal rows fast: UPI and USI values, and whole rows of SET tables.
+ * Finding equal rows fast: UPI values, and whole rows of SET tables.
  *
- * Rows carry two 32-bit keys (the row hash, and for whole-row checks a hash of
- * every column). Sorting by both brings candidates together in O(n log n); only
- * rows with equal keys are compared value by value, so heavy NUPI duplicates in
- * a SET table do not turn quadratic.
+ * Equal values have equal row hashes, so the new run's sorted hashes are
+ * merge-walked against every stored run's; only rows whose hashes meet are
+ * compared. In SET tables the rows of one row hash (a hot NUPI value) are first
+ * ordered by a hash of the whole row, so heavy duplicates do not turn quadratic.
  */
 import * as arrow from "apache-arrow";
 import { isValidAt, wordView } from "../storage/column-data.js";
-import { sortPermutationByKey } from "../storage/radix-sort.js";
-
-export interface KeyedRows {
-  readonly columns: readonly arrow.Data[];
-  readonly key1: Uint32Array;
-  readonly key2: Uint32Array | null;
-}
+import type { Run } from "../storage/run.js";
 
 export interface DuplicatePair {
-  /** Index into the new rows. */
+  /** Row number in the new run. */
   readonly row: number;
-  /** The other row: another new row, or a stored candidate row. */
+  /** The other row: another row of the new run, or a row of a stored run. */
   readonly other: { readonly stored: boolean; readonly row: number };
 }
 
+interface Member { readonly run: Run; readonly stored: boolean; readonly row: number; key2: number }
+
 /**
- * The first pair of equal rows (on `compare` columns) that involves a new row, or null.
- * Stored rows are assumed distinct among themselves.
+ * The first pair of equal rows (on `compare` columns) that involves a row of `fresh`, or null.
+ * `fullHash` (SET tables) hashes whole rows to split large groups; stored rows are distinct among themselves.
  */
-export function findDuplicate(fresh: KeyedRows, stored: KeyedRows | null, compare: readonly number[]): DuplicatePair | null {
-  const n = fresh.key1.length;
-  const m = stored ? stored.key1.length : 0;
-  const key1 = new Uint32Array(n + m);
-  const key2 = new Uint32Array(n + m);
-  key1.set(fresh.key1); if (stored) key1.set(stored.key1, n);
-  if (fresh.key2) key2.set(fresh.key2);
-  if (stored?.key2) key2.set(stored.key2, n);
-  const perm = sortPermutationByKey(key1, sortPermutationByKey(key2));
-  const side = (i: number) => (i < n ? { data: fresh.columns, row: i } : { data: stored!.columns, row: i - n });
-  let start = 0;
-  while (start < perm.length) {
-    let end = start + 1;
-    while (end < perm.length && key1[perm[end]] === key1[perm[start]] && key2[perm[end]] === key2[perm[start]]) end++;
-    if (end - start > 1) {
-      const found = duplicateInGroup(perm, start, end, n, side, compare);
+export function findDuplicate(fresh: Run, stored: readonly Run[], compare: readonly number[],
+  fullHash: ((columns: readonly arrow.Data[]) => Uint32Array) | null): DuplicatePair | null {
+  const hashes = fresh.sortedHash; const order = fresh.order;
+  const cursors = stored.map(() => 0);
+  const fullHashes = new Map<Run, Uint32Array>();
+  const keyOf = (run: Run, row: number) => {
+    let all = fullHashes.get(run);
+    if (!all) { all = fullHash!(run.batch.data.children); fullHashes.set(run, all); }
+    return all[row];
+  };
+  for (let i = 0; i < hashes.length;) {
+    const hash = hashes[i];
+    let j = i + 1;
+    while (j < hashes.length && hashes[j] === hash) j++;
+    const members: Member[] = [];
+    for (let k = i; k < j; k++) members.push({ run: fresh, stored: false, row: order[k], key2: 0 });
+    stored.forEach((run, r) => {
+      const sorted = run.sortedHash;
+      let c = cursors[r];
+      while (c < sorted.length && sorted[c] < hash) c++;
+      for (; c < sorted.length && sorted[c] === hash; c++) members.push({ run, stored: true, row: run.order[c], key2: 0 });
+      cursors[r] = c;
+    });
+    if (members.length > 1) {
+      if (fullHash) {
+        for (const m of members) m.key2 = keyOf(m.run, m.row);
+        members.sort((a, b) => a.key2 - b.key2);
+      }
+      const found = duplicateInGroup(members, compare, fullHash !== null);
       if (found) return found;
     }
-    start = end;
+    i = j;
   }
   return null;
 }
 
-type Side = (i: number) => { data: readonly arrow.Data[]; row: number };
-
-function duplicateInGroup(perm: Uint32Array, start: number, end: number, n: number, side: Side, compare: readonly number[]): DuplicatePair | null {
-  const representatives: number[] = [];
-  for (let i = start; i < end; i++) {
-    const candidate = perm[i];
-    const a = side(candidate);
-    const match = representatives.find((r) => { const b = side(r); return rowsEqual(a.data, a.row, b.data, b.row, compare); });
-    if (match === undefined) { representatives.push(candidate); continue; }
-    if (candidate < n || match < n) {
-      const fresh = candidate < n ? candidate : match;
-      const other = fresh === candidate ? match : candidate;
-      return { row: fresh, other: { stored: other >= n, row: other < n ? other : other - n } };
-    }
+/** Compares members with equal key2 (all of them when not split) against per-value representatives. */
+function duplicateInGroup(members: readonly Member[], compare: readonly number[], split: boolean): DuplicatePair | null {
+  let representatives: Member[] = [];
+  for (let k = 0; k < members.length; k++) {
+    const m = members[k];
+    if (split && k > 0 && members[k - 1].key2 !== m.key2) representatives = [];
+    const match = representatives.find((r) => rowsEqual(r.run.batch.data.children, r.row, m.run.batch.data.children, m.row, compare));
+    if (!match) { representatives.push(m); continue; }
+    if (m.stored && match.stored) continue;
+    const fresh = m.stored ? match : m;
+    const other = fresh === m ? match : m;
+    return { row: fresh.row, other: { stored: other.stored, row: other.row } };
   }
   return null;
 }
@@ -90,9 +97,17 @@ export function valuesEqual(a: arrow.Data, i: number, b: arrow.Data, j: number):
     const ba = i + a.offset; const bb = j + b.offset;
     return (((a.values as Uint8Array)[ba >>> 3] >>> (ba & 7)) & 1) === (((b.values as Uint8Array)[bb >>> 3] >>> (bb & 7)) & 1);
   }
-  const wa = wordView(a); const wb = wordView(b);
+  const wa = cachedWordView(a); const wb = cachedWordView(b);
   for (let k = 0; k < wa.perRow; k++) if (wa.words[i * wa.perRow + k] !== wb.words[j * wb.perRow + k]) return false;
   return true;
+}
+
+const views = new WeakMap<arrow.Data, ReturnType<typeof wordView>>();
+
+function cachedWordView(data: arrow.Data): ReturnType<typeof wordView> {
+  let view = views.get(data);
+  if (!view) { view = wordView(data); views.set(data, view); }
+  return view;
 }
 
 /** Plain JS values of row `row` in `columns`, for error messages. */

@@ -7,7 +7,7 @@ import type { TableEntry } from "../catalog/catalog.js";
 import { AmpsimError } from "../errors.js";
 import { rowHashColumns } from "../hash/row-hash.js";
 import { gatherData } from "../storage/column-data.js";
-import { lowerBound, mergeRuns, type Run } from "../storage/run.js";
+import { concatRuns, type Run } from "../storage/run.js";
 import type { StatementContext } from "./context.js";
 import { valuesEqual } from "./duplicates.js";
 import { buildFromStored } from "./input-columns.js";
@@ -47,10 +47,10 @@ export function checkAmp(ctx: StatementContext, amp: number | undefined): void {
   }
 }
 
-/** One run per AMP holding the AMP's rows in (row hash, uniqueness) order. */
-export function sortedRun(ctx: StatementContext, entry: TableEntry, amp: number): Run | null {
+/** One run holding all of an AMP's rows of a table (no copy when the fragment is one run). */
+export function fragmentRun(ctx: StatementContext, entry: TableEntry, amp: number): Run | null {
   const fragment = ctx.tx.fragment(amp, entry.id);
-  return fragment.rowCount === 0 ? null : mergeRuns(entry.schema, fragment.runs);
+  return fragment.rowCount === 0 ? null : concatRuns(entry.schema, fragment.runs);
 }
 
 export function scanTable(ctx: StatementContext, entry: TableEntry, options: ScanOptions): arrow.Table {
@@ -62,7 +62,7 @@ export function scanTable(ctx: StatementContext, entry: TableEntry, options: Sca
   const amps = options.amp === undefined ? [...Array(ctx.system.amps).keys()] : [options.amp];
   let rows = 0;
   for (const amp of amps) {
-    const run = sortedRun(ctx, entry, amp);
+    const run = fragmentRun(ctx, entry, amp);
     if (!run) continue;
     recorder.read(amp, run.rowCount, run.bytes);
     const keep = options.where ? selectRows(options.where, { table: entry.qualifiedName, columns: entry.definition.columns, data: run.batch.data.children, length: run.rowCount }) : null;
@@ -131,12 +131,9 @@ export function lookupRows(ctx: StatementContext, entry: TableEntry, keyValues: 
   const recorder = ctx.recorder("lookup", "single-amp", entry.qualifiedName);
   const batches: arrow.RecordBatch[] = [];
   for (const run of ctx.tx.fragment(amp, entry.id).runs) {
-    const rows: number[] = [];
-    for (let i = lowerBound(run.rowHash, hash); i < run.rowCount && run.rowHash[i] === hash; i++) {
-      if (positions.every((p, k) => valuesEqual(run.batch.data.children[p], i, keyData[k], 0))) rows.push(i);
-    }
+    const rows = run.rowsWithHash(hash).filter((i) => positions.every((p, k) => valuesEqual(run.batch.data.children[p], i, keyData[k], 0)));
     recorder.read(amp, rows.length, 0);
-    if (rows.length > 0) batches.push(projectRun(run, amp, entry.definition.columns.map((_c, i) => i), Uint32Array.from(rows), entry.schema, false));
+    if (rows.length > 0) batches.push(projectRun(run, amp, entry.definition.columns.map((_c, i) => i), rows, entry.schema, false));
   }
   const total = batches.reduce((s, b) => s + b.numRows, 0);
   ctx.record(recorder.finish(total));

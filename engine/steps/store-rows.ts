@@ -13,12 +13,12 @@ import type { TableEntry } from "../catalog/catalog.js";
 import { AmpsimError, showValue } from "../errors.js";
 import { rowHashColumns } from "../hash/row-hash.js";
 import type { HashMap } from "../hash/hash-map.js";
-import { concatData, dataBytes, gatherData } from "../storage/column-data.js";
-import { appendRun, type Fragment } from "../storage/fragment.js";
-import { groupRows, sortPermutationByKey } from "../storage/radix-sort.js";
+import { dataBytes, gatherData } from "../storage/column-data.js";
+import { appendRun } from "../storage/fragment.js";
+import { groupRows } from "../storage/radix-sort.js";
 import { batchOf, makeRun, type Run } from "../storage/run.js";
 import type { Transaction } from "../storage/transaction.js";
-import { findDuplicate, plainValues, type KeyedRows } from "./duplicates.js";
+import { findDuplicate, plainValues } from "./duplicates.js";
 
 /** What a step needs to write: the system's map, the open transaction. */
 export interface WriteContext {
@@ -66,19 +66,20 @@ export function hashRows(entry: TableEntry, columns: readonly arrow.Data[]): Uin
 /** Stores `length` rows given as one Data per column of `entry`; returns what each AMP got. */
 export function storeRows(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], length: number, options: StoreOptions = {}): StoreResult {
   const amps = ctx.hashMap.amps;
-  const hasPI = entry.definition.primaryIndex !== null;
   const { ampOfRow, rowHash } = placeRows(ctx, entry, columns, length, options);
-  const sorted = hasPI ? sortPermutationByKey(rowHash) : undefined;
-  const { perm, offsets } = groupRows(ampOfRow, amps, sorted);
-  checkUniqueness(ctx, entry, columns, rowHash, ampOfRow, perm, offsets, options.rowWord ?? "input row");
+  const { perm, offsets } = groupRows(ampOfRow, amps);
   const shares: AmpShare[] = [];
   for (let amp = 0; amp < amps; amp++) {
     const start = offsets[amp]; const end = offsets[amp + 1];
     if (start === end) continue;
     const fragment = ctx.tx.fragment(amp, entry.id);
     const run = buildRun(entry, columns, rowHash, perm, start, end, fragment.nextUniqueness);
-    ctx.tx.put(amp, entry.id, appendRun(entry.schema, fragment, run, fragment.nextUniqueness + (end - start)), entry.qualifiedName);
     shares.push({ amp, rows: perm.subarray(start, end), run });
+  }
+  checkUniqueness(ctx, entry, shares, options.rowWord ?? "input row");
+  for (const { amp, run } of shares) {
+    const fragment = ctx.tx.fragment(amp, entry.id);
+    ctx.tx.put(amp, entry.id, appendRun(entry.schema, fragment, run, fragment.nextUniqueness + run.rowCount), entry.qualifiedName);
   }
   let rowBytes = 0;
   for (const c of columns) rowBytes += dataBytes(c);
@@ -118,70 +119,41 @@ function spreadRows(ctx: WriteContext, entry: TableEntry, length: number): Uint1
   return out;
 }
 
+/** The input rows `perm[start..end)` (increasing, so reads are sequential) as one AMP's new run. */
 function buildRun(entry: TableEntry, columns: readonly arrow.Data[], rowHash: Uint32Array, perm: Uint32Array, start: number, end: number, firstUniqueness: number): Run {
-  const data = columns.map((c) => gatherData(c, perm, start, end));
-  const hashes = new Uint32Array(end - start);
+  const whole = start === 0 && end === perm.length && end === rowHash.length;
+  const data = whole ? columns.slice() : columns.map((c) => gatherData(c, perm, start, end));
+  const hashes = whole ? rowHash : new Uint32Array(end - start);
+  if (!whole) for (let i = start, o = 0; i < end; i++, o++) hashes[o] = rowHash[perm[i]];
   const uniqueness = new Uint32Array(end - start);
-  for (let i = start, o = 0; i < end; i++, o++) { hashes[o] = rowHash[perm[i]]; uniqueness[o] = firstUniqueness + o; }
+  for (let o = 0; o < uniqueness.length; o++) uniqueness[o] = firstUniqueness + o;
   return makeRun(batchOf(entry.schema, data, end - start), hashes, uniqueness);
 }
 
-/** UPI: no two rows with equal PI values; SET: no two equal rows. Checked within the input and against stored rows. */
-function checkUniqueness(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], rowHash: Uint32Array,
-  ampOfRow: Uint16Array, perm: Uint32Array, offsets: Uint32Array, rowWord: string): void {
+/**
+ * UPI: no two rows with equal PI values; SET: no two equal rows. Equal values have equal row
+ * hashes and so sit on one AMP: each AMP merge-walks its new run's sorted hashes against its
+ * stored runs' and compares only rows whose hashes meet.
+ */
+function checkUniqueness(ctx: WriteContext, entry: TableEntry, shares: readonly AmpShare[], rowWord: string): void {
   const def = entry.definition;
   const uniquePI = def.primaryIndex?.unique === true;
-  const setTable = def.setness === "set";
-  if (!uniquePI && !setTable) return;
+  if (!uniquePI && def.setness !== "set") return;
   const compare = uniquePI ? piColumnIndexes(entry) : def.columns.map((_c, i) => i);
-  const stored = storedCandidates(ctx, entry, rowHash, perm, offsets);
-  const fullHash = (cols: readonly arrow.Data[]) => rowHashColumns(def.columns.map((c, i) => ({ type: c.type, data: cols[i] })));
-  const fresh: KeyedRows = { columns, key1: rowHash, key2: uniquePI ? null : fullHash(columns) };
-  const storedRows: KeyedRows | null = stored ? { columns: stored.columns, key1: stored.rowHash, key2: uniquePI ? null : fullHash(stored.columns) } : null;
-  const pair = findDuplicate(fresh, storedRows, compare);
-  if (!pair) return;
-  const shown = plainValues(columns, pair.row, compare).map(showValue).join(", ");
-  const where = pair.other.stored ? `is already stored on AMP ${stored!.amps[pair.other.row]}` : `repeats ${rowWord} ${pair.other.row}`;
-  if (uniquePI) {
-    const names = compare.map((c) => def.columns[c].name).join(", ");
-    throw new AmpsimError("DUPLICATE_KEY", `unique primary index (${names}) of ${entry.qualifiedName}: value (${shown}) of ${rowWord} ${pair.row} ${where}`,
-      { table: entry.qualifiedName, column: names, value: shown, row: pair.row, amp: ampOfRow[pair.row] });
-  }
-  throw new AmpsimError("DUPLICATE_ROW", `SET table ${entry.qualifiedName}: ${rowWord} ${pair.row} (${shown}) ${where}`,
-    { table: entry.qualifiedName, value: shown, row: pair.row, amp: ampOfRow[pair.row] });
-}
-
-/** Stored rows whose row hash equals a new row's hash on the same AMP (merge walk per run). */
-function storedCandidates(ctx: WriteContext, entry: TableEntry, rowHash: Uint32Array, perm: Uint32Array, offsets: Uint32Array):
-  { columns: arrow.Data[]; rowHash: Uint32Array; amps: number[] } | null {
-  const pieces: { run: Run; rows: Uint32Array; amp: number }[] = [];
-  for (let amp = 0; amp + 1 < offsets.length; amp++) {
-    const start = offsets[amp]; const end = offsets[amp + 1];
-    if (start === end) continue;
-    const fragment: Fragment = ctx.tx.fragment(amp, entry.id);
-    for (const run of fragment.runs) {
-      const rows = matchingRows(run.rowHash, rowHash, perm, start, end);
-      if (rows.length > 0) pieces.push({ run, rows, amp });
+  const fullHash = uniquePI ? null : (cols: readonly arrow.Data[]) => rowHashColumns(def.columns.map((c, i) => ({ type: c.type, data: cols[i] })));
+  for (const share of shares) {
+    const stored = ctx.tx.fragment(share.amp, entry.id).runs;
+    const pair = findDuplicate(share.run, stored, compare, fullHash);
+    if (!pair) continue;
+    const input = share.rows[pair.row];
+    const shown = plainValues(share.run.batch.data.children, pair.row, compare).map(showValue).join(", ");
+    const where = pair.other.stored ? `is already stored on AMP ${share.amp}` : `repeats ${rowWord} ${share.rows[pair.other.row]}`;
+    if (uniquePI) {
+      const names = compare.map((c) => def.columns[c].name).join(", ");
+      throw new AmpsimError("DUPLICATE_KEY", `unique primary index (${names}) of ${entry.qualifiedName}: value (${shown}) of ${rowWord} ${input} ${where}`,
+        { table: entry.qualifiedName, column: names, value: shown, row: input, amp: share.amp });
     }
+    throw new AmpsimError("DUPLICATE_ROW", `SET table ${entry.qualifiedName}: ${rowWord} ${input} (${shown}) ${where}`,
+      { table: entry.qualifiedName, value: shown, row: input, amp: share.amp });
   }
-  if (pieces.length === 0) return null;
-  const columns = entry.schema.fields.map((_f, c) => concatData(pieces.map((p) => gatherData(p.run.batch.data.children[c], p.rows))));
-  const total = pieces.reduce((s, p) => s + p.rows.length, 0);
-  const hashes = new Uint32Array(total); const amps: number[] = [];
-  let at = 0;
-  for (const p of pieces) for (const r of p.rows) { hashes[at++] = p.run.rowHash[r]; amps.push(p.amp); }
-  return { columns, rowHash: hashes, amps };
-}
-
-/** Indexes of `runHash` (sorted) whose hash occurs among `rowHash[perm[start..end)]` (sorted by hash). */
-function matchingRows(runHash: Uint32Array, rowHash: Uint32Array, perm: Uint32Array, start: number, end: number): Uint32Array {
-  const out: number[] = [];
-  let i = start; let j = 0;
-  while (i < end && j < runHash.length) {
-    const a = rowHash[perm[i]]; const b = runHash[j];
-    if (a < b) i++;
-    else if (a > b) j++;
-    else { while (j < runHash.length && runHash[j] === a) out.push(j++); while (i < end && rowHash[perm[i]] === a) i++; }
-  }
-  return Uint32Array.from(out);
 }

@@ -98,16 +98,30 @@ function gatherStrings(data: arrow.Data, indices: Uint32Array, start: number, en
     total += sourceOffsets[row + 1] - sourceOffsets[row];
     offsets[o] = total;
   }
-  const bytes = new Uint8Array(total);
+  // 4 bytes of slack: every string is copied in whole 4-byte words, the last word may spill
+  // into the next string's place (overwritten next) or into the slack.
+  const buffer = new Uint8Array(total + 4);
+  copyStrings(source, sourceOffsets, indices, start, end, buffer, offsets);
+  return { offsets, bytes: buffer.subarray(0, total) };
+}
+
+function copyStrings(source: Uint8Array, sourceOffsets: Int32Array, indices: Uint32Array, start: number, end: number, out: Uint8Array, offsets: Int32Array): void {
+  const input = new DataView(source.buffer, source.byteOffset, source.byteLength);
+  const output = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const safeEnd = source.byteLength - 4;
   for (let i = start, o = 0; i < end; i++, o++) {
     const row = indices[i];
-    const from = sourceOffsets[row];
+    let from = sourceOffsets[row];
     const to = sourceOffsets[row + 1];
     let at = offsets[o];
-    if (to - from > 24) bytes.set(source.subarray(from, to), at);
-    else for (let b = from; b < to; b++) bytes[at++] = source[b];
+    if (to - from > 64) { out.set(source.subarray(from, to), at); continue; }
+    while (from < to && from <= safeEnd) {
+      output.setUint32(at, input.getUint32(from, true), true);
+      from += 4; at += 4;
+    }
+    // Near the end of the source buffer a whole word cannot be read: finish byte by byte.
+    while (from < to) out[at++] = source[from++];
   }
-  return { offsets, bytes };
 }
 
 function gatherValidity(data: arrow.Data, indices: Uint32Array, start: number, end: number): { bitmap: Uint8Array | undefined; nullCount: number } {

@@ -7,7 +7,7 @@
  * merged, which bounds the runs a lookup must search and costs O(n log n) overall.
  */
 import type * as arrow from "apache-arrow";
-import { mergeRuns, type Run } from "./run.js";
+import { concatRuns, type Run } from "./run.js";
 
 export interface Fragment {
   readonly kind: "fragment";
@@ -46,12 +46,12 @@ function mergeCheapestWindow(schema: arrow.Schema, runs: Run[]): Run[] {
     for (let i = start; i < start + MERGE_WINDOW; i++) rows += runs[i].rowCount;
     if (rows < bestRows) { bestRows = rows; best = start; }
   }
-  const merged = mergeRuns(schema, runs.slice(best, best + MERGE_WINDOW));
+  const merged = concatRuns(schema, runs.slice(best, best + MERGE_WINDOW));
   return [...runs.slice(0, best), merged, ...runs.slice(best + MERGE_WINDOW)];
 }
 
 /** The fragment as one sorted run (merging if needed); an empty fragment gives no run. */
 export function compactFragment(schema: arrow.Schema, fragment: Fragment): Fragment {
   if (fragment.runs.length <= 1) return fragment;
-  return fragmentOf([mergeRuns(schema, fragment.runs)], fragment.nextUniqueness);
+  return fragmentOf([concatRuns(schema, fragment.runs)], fragment.nextUniqueness);
 }

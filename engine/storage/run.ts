@@ -1,30 +1,74 @@
 /**
- * A run: one immutable, sorted piece of a table fragment on one AMP.
+ * A run: one immutable piece of a table fragment on one AMP.
  *
- * Rows are ordered by (row hash, uniqueness); the row ID of a row is that pair,
- * unique on its AMP. The user columns live in an Arrow RecordBatch; the hidden
- * row-hash and uniqueness columns live beside it as typed arrays.
+ * The user columns live in an Arrow RecordBatch in arrival order, with the hidden
+ * row-hash and uniqueness columns beside it (typed arrays, same order). The row
+ * ID of a row is (row hash, uniqueness), unique on its AMP. Every run also keeps
+ * its row IDs sorted — `sortedHash` and `order` (row numbers in (row hash,
+ * uniqueness) order) — which is what a PI lookup binary-searches and what
+ * duplicate checks merge-walk. Keeping the order in this index rather than in
+ * the rows makes storing rows one sequential scatter (Teradata keeps rows
+ * physically in row-hash order; the index gives the same access paths).
  */
 import * as arrow from "apache-arrow";
 import { assert } from "../errors.js";
 import { concatData, dataBytes, gatherData } from "./column-data.js";
 import { sortPermutationByKey } from "./radix-sort.js";
 
-export interface Run {
-  readonly kind: "run";
+export class Run {
+  readonly kind = "run";
   readonly batch: arrow.RecordBatch;
   readonly rowHash: Uint32Array;
   readonly uniqueness: Uint32Array;
   readonly rowCount: number;
   /** Bytes of the user columns plus 8 bytes a row of hidden columns. */
   readonly bytes: number;
+  #order: Uint32Array | null = null;
+  #sortedHash: Uint32Array | null = null;
+
+  constructor(batch: arrow.RecordBatch, rowHash: Uint32Array, uniqueness: Uint32Array) {
+    assert(batch.numRows === rowHash.length && rowHash.length === uniqueness.length, "run columns of unequal length");
+    this.batch = batch;
+    this.rowHash = rowHash;
+    this.uniqueness = uniqueness;
+    this.rowCount = batch.numRows;
+    let bytes = 8 * batch.numRows;
+    for (const child of batch.data.children) bytes += dataBytes(child);
+    this.bytes = bytes;
+  }
+
+  /**
+   * Row numbers in (row hash, uniqueness) order. Uniqueness grows with arrival order within a
+   * run, so a stable sort by row hash alone gives it.
+   */
+  get order(): Uint32Array {
+    if (this.#order === null) this.#order = sortPermutationByKey(this.rowHash);
+    return this.#order;
+  }
+
+  /** Row hashes in sorted order (`rowHash[order[i]]`), for binary search and merge walks. */
+  get sortedHash(): Uint32Array {
+    if (this.#sortedHash === null) {
+      const order = this.order;
+      const sorted = new Uint32Array(this.rowCount);
+      for (let i = 0; i < sorted.length; i++) sorted[i] = this.rowHash[order[i]];
+      this.#sortedHash = sorted;
+    }
+    return this.#sortedHash;
+  }
+
+  /** Row numbers holding `hash`, in uniqueness order. */
+  rowsWithHash(hash: number): Uint32Array {
+    const sorted = this.sortedHash;
+    let at = lowerBound(sorted, hash);
+    const from = at;
+    while (at < sorted.length && sorted[at] === hash) at++;
+    return this.order.subarray(from, at);
+  }
 }
 
 export function makeRun(batch: arrow.RecordBatch, rowHash: Uint32Array, uniqueness: Uint32Array): Run {
-  assert(batch.numRows === rowHash.length && rowHash.length === uniqueness.length, "run columns of unequal length");
-  let bytes = 8 * batch.numRows;
-  for (const child of batch.data.children) bytes += dataBytes(child);
-  return Object.freeze({ kind: "run", batch, rowHash, uniqueness, rowCount: batch.numRows, bytes });
+  return new Run(batch, rowHash, uniqueness);
 }
 
 /** A RecordBatch of `schema` from one Data per field. */
@@ -33,35 +77,27 @@ export function batchOf(schema: arrow.Schema, columns: readonly arrow.Data[], le
   return new arrow.RecordBatch(schema, struct);
 }
 
-/** The rows `perm[start..end)` of `run` (or of plain columns) as a new run; hidden columns follow. */
-export function gatherRun(run: Run, perm: Uint32Array, start = 0, end = perm.length): Run {
-  const columns = run.batch.data.children.map((child) => gatherData(child, perm, start, end));
+/** The rows `rows[start..end)` of `run` as a new run; hidden columns follow. */
+export function gatherRun(run: Run, rows: Uint32Array, start = 0, end = rows.length): Run {
+  const columns = run.batch.data.children.map((child) => gatherData(child, rows, start, end));
   const rowHash = new Uint32Array(end - start);
   const uniqueness = new Uint32Array(end - start);
   for (let i = start, o = 0; i < end; i++, o++) {
-    rowHash[o] = run.rowHash[perm[i]];
-    uniqueness[o] = run.uniqueness[perm[i]];
+    rowHash[o] = run.rowHash[rows[i]];
+    uniqueness[o] = run.uniqueness[rows[i]];
   }
   return makeRun(batchOf(run.batch.schema, columns, end - start), rowHash, uniqueness);
 }
 
 /**
- * One sorted run holding every row of `runs`. Runs are in creation order with
- * increasing uniqueness, so a stable sort by row hash alone yields (hash, uniqueness) order.
+ * One run holding every row of `runs` in order. Runs are in creation order with
+ * increasing uniqueness, so the merged run's index is again a stable sort by row hash.
  */
-export function mergeRuns(schema: arrow.Schema, runs: readonly Run[]): Run {
-  if (runs.length === 1) return runs[0];
-  const concatenated = concatRuns(schema, runs);
-  const perm = sortPermutationByKey(concatenated.rowHash);
-  return gatherRun(concatenated, perm);
-}
-
-/** Every row of `runs` in order, not sorted (for scans and as the input of a merge). */
 export function concatRuns(schema: arrow.Schema, runs: readonly Run[]): Run {
-  if (runs.length === 1) return runs[0];
-  const total = runs.reduce((sum, r) => sum + r.rowCount, 0);
-  if (total === 0) return emptyRun(schema);
   const nonEmpty = runs.filter((r) => r.rowCount > 0);
+  if (nonEmpty.length === 1) return nonEmpty[0];
+  if (nonEmpty.length === 0) return emptyRun(schema);
+  const total = nonEmpty.reduce((sum, r) => sum + r.rowCount, 0);
   const columns = schema.fields.map((_f, c) => concatData(nonEmpty.map((r) => r.batch.data.children[c])));
   const rowHash = new Uint32Array(total);
   const uniqueness = new Uint32Array(total);
@@ -75,12 +111,12 @@ export function emptyRun(schema: arrow.Schema): Run {
   return makeRun(batchOf(schema, columns, 0), new Uint32Array(0), new Uint32Array(0));
 }
 
-/** First index in sorted `rowHash` whose hash is ≥ `hash`. */
-export function lowerBound(rowHash: Uint32Array, hash: number): number {
-  let low = 0; let high = rowHash.length;
+/** First index in sorted `hashes` whose hash is ≥ `hash`. */
+export function lowerBound(hashes: Uint32Array, hash: number): number {
+  let low = 0; let high = hashes.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if (rowHash[mid] < hash) low = mid + 1; else high = mid;
+    if (hashes[mid] < hash) low = mid + 1; else high = mid;
   }
   return low;
 }

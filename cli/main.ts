@@ -1,0 +1,59 @@
+/**
+ * The `ampsim` command line: `demo` and `migrate`, each with --help and --json.
+ * Usage errors exit with code 2, operating errors (an AmpsimError) with code 1
+ * and print `error CODE: message`.
+ */
+import { isAmpsimError } from "../engine/index.js";
+import { runDemo, DEMO_HELP } from "./demo-command.js";
+import { runMigrate, MIGRATE_HELP } from "./migrate-command.js";
+import { UsageError } from "./options.js";
+
+export const MAIN_HELP = `ampsim — a simulator of a shared-nothing MPP database (Teradata style)
+and a laboratory for migrating tables between differently configured systems.
+
+Usage: ampsim <command> [options]
+
+Commands:
+  demo      migrate three tables (~1M rows) from a 4-AMP to a 6-AMP system
+            over a pipe with 3 streams, with progress bars and a report
+  migrate   migrate generated tables between two systems you describe
+  help      show this text, or 'ampsim help <command>'
+
+Run 'ampsim <command> --help' for the options of a command.`;
+
+interface Output { write(text: string): unknown }
+
+/** Runs the CLI with `args` (without node and script); returns the exit code. */
+export async function main(args: readonly string[], out: Output = process.stdout, err: Output = process.stderr): Promise<number> {
+  const [command, ...rest] = args;
+  try {
+    switch (command) {
+      case undefined: case "help": case "--help": case "-h":
+        out.write(`${helpFor(rest[0]) ?? MAIN_HELP}\n`);
+        return 0;
+      case "demo": return await runDemo(rest, out);
+      case "migrate": return await runMigrate(rest, out);
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      err.write(`ampsim: ${error.message}\nRun 'ampsim ${command && command !== "help" && helpFor(command) ? `${command} ` : ""}--help' for usage.\n`);
+      return 2;
+    }
+    if (isAmpsimError(error)) {
+      err.write(`error ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function helpFor(command: string | undefined): string | undefined {
+  if (command === "demo") return DEMO_HELP;
+  if (command === "migrate") return MIGRATE_HELP;
+  return undefined;
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, "/"));
+if (isMain) process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,133 @@
+/**
+ * `ampsim migrate`: builds a source system with generated tables and a target
+ * system configured differently, migrates, and prints the report (or JSON).
+ */
+import { Engine, HashMap } from "../engine/index.js";
+import { migrate, type MediumSpec, type MigrateOptions, type MigrationReport } from "../migrator/index.js";
+import { loadScenario, scenario, type Scenario } from "../sim/index.js";
+import { ProgressBars } from "./render/index.js";
+import { choiceOption, clustersOption, integerOption, parseOptions, UsageError, type OptionSpec } from "./options.js";
+import { renderMigrationReport } from "./report-text.js";
+
+export const SCENARIOS = ["orders", "events", "dimension", "demo", "uniform", "skewed"] as const;
+
+export const MIGRATE_HELP = `Usage: ampsim migrate [options]
+
+Builds a source system, loads generated tables (seeded), migrates them to a
+target system configured differently, verifies, and prints a report.
+
+Systems:
+  --source-amps N        AMPs of the source system (default 4)
+  --target-amps N        AMPs of the target system (default 6)
+  --source-bits N        hash bucket bits of the source, 16 or 20 (default 16)
+  --target-bits N        hash bucket bits of the target (default 16)
+  --target-map MAP       target hash map: uniform (default) or rebalance (the
+                         source map grown/shrunk, moving the fewest buckets;
+                         needs equal bucket bits)
+Data:
+  --scenario NAME        ${SCENARIOS.join(", ")} (default orders)
+  --rows N               rows of the scenario's main table (default 1e6; 1e6, 250_000 …)
+  --seed N               seed of the data generator (default 1)
+Migration:
+  --streams N            concurrent archive/restore pairs per table (default 3)
+  --clusters LIST        source AMPs per stream, e.g. "0,1;2,3" (default: contiguous groups)
+  --medium KIND          memory, pipe, network or storage (default memory)
+  --dir PATH             directory of the storage medium (required with --medium storage)
+  --staging LAYOUT       hashed (default) or nopi
+  --batch-rows N         rows per archived batch (default 65536)
+  --batch-bytes N        or about this many bytes per batch
+  --if-exists MODE       fail (default), replace or append
+  --keep-staging         keep the staging tables after the migration
+  --parallel-tables      migrate all tables at once instead of one after another
+Output:
+  --json                 print the report as JSON (no progress bars)
+  --no-progress          no progress bars or lines
+  --help                 this text
+
+Example:
+  ampsim migrate --source-amps 4 --target-amps 6 --rows 1e6 --streams 3 --medium storage --dir ./archive`;
+
+export const MIGRATE_OPTIONS: OptionSpec = {
+  "source-amps": { type: "string" }, "target-amps": { type: "string" },
+  "source-bits": { type: "string" }, "target-bits": { type: "string" }, "target-map": { type: "string" },
+  scenario: { type: "string" }, rows: { type: "string" }, seed: { type: "string" },
+  streams: { type: "string" }, clusters: { type: "string" }, medium: { type: "string" }, dir: { type: "string" },
+  staging: { type: "string" }, "batch-rows": { type: "string" }, "batch-bytes": { type: "string" },
+  "if-exists": { type: "string" }, "keep-staging": { type: "boolean" }, "parallel-tables": { type: "boolean" },
+  json: { type: "boolean" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" },
+};
+
+interface Output { write(text: string): unknown; isTTY?: boolean; columns?: number }
+
+export interface MigrateSetup {
+  readonly source: Engine;
+  readonly target: Engine;
+  readonly scenario: Scenario;
+  readonly options: Omit<MigrateOptions, "source" | "target">;
+  readonly json: boolean;
+  readonly progress: boolean;
+}
+
+/** Reads the options into systems, data and migration options. */
+export function setupMigration(values: Record<string, string | boolean | undefined>, defaults: { streams: number; medium: string; rows: number; scenario: string }): MigrateSetup {
+  const sourceBits = integerOption(values["source-bits"], "source-bits", 16, 1, 24);
+  const targetBits = integerOption(values["target-bits"], "target-bits", 16, 1, 24);
+  const source = new Engine({ name: "source", amps: integerOption(values["source-amps"], "source-amps", 4, 1, 65535), hashBits: sourceBits });
+  const targetAmps = integerOption(values["target-amps"], "target-amps", 6, 1, 65535);
+  const mapKind = choiceOption(values["target-map"], "target-map", ["uniform", "rebalance"] as const, "uniform");
+  if (mapKind === "rebalance" && sourceBits !== targetBits) throw new UsageError("--target-map rebalance needs --source-bits equal to --target-bits");
+  const hashMap = mapKind === "rebalance" ? HashMap.rebalance(source.hashMap, targetAmps) : undefined;
+  const target = new Engine({ name: "target", amps: targetAmps, hashBits: targetBits, hashMap });
+  const name = choiceOption(values.scenario, "scenario", SCENARIOS, defaults.scenario as (typeof SCENARIOS)[number]);
+  const chosen = scenario(name, { rows: integerOption(values.rows, "rows", defaults.rows, 0), seed: integerOption(values.seed, "seed", 1, 0, 2 ** 32 - 1) });
+  const mediumKind = choiceOption(values.medium, "medium", ["memory", "pipe", "network", "storage"] as const, defaults.medium as "memory");
+  if (mediumKind === "storage" && typeof values.dir !== "string") throw new UsageError("--medium storage needs --dir PATH, the directory of the intermediate storage");
+  const medium: MediumSpec = mediumKind === "storage" ? { kind: "storage", dir: values.dir as string, overwrite: true } : mediumKind;
+  const clusters = clustersOption(values.clusters);
+  return {
+    source, target, scenario: chosen, json: values.json === true, progress: values["no-progress"] !== true && values.json !== true,
+    options: {
+      streams: clusters ? clusters.length : integerOption(values.streams, "streams", defaults.streams, 1, 1024), clusters, medium,
+      staging: choiceOption(values.staging, "staging", ["hashed", "nopi"] as const, "hashed"),
+      batchRows: integerOption(values["batch-rows"], "batch-rows", 65_536), batchBytes: values["batch-bytes"] === undefined ? undefined : integerOption(values["batch-bytes"], "batch-bytes", 0),
+      ifExists: choiceOption(values["if-exists"], "if-exists", ["fail", "replace", "append"] as const, "fail"),
+      keepStaging: values["keep-staging"] === true, parallelTables: values["parallel-tables"] === true,
+    },
+  };
+}
+
+/** Loads the data, migrates with progress bars, and returns the report. */
+export async function runSetup(setup: MigrateSetup, out: Output): Promise<MigrationReport> {
+  loadScenario(setup.source, setup.scenario);
+  const bars = setup.progress ? new ProgressBars(out as never) : null;
+  const known = new Set<string>();
+  try {
+    return await migrate({
+      source: setup.source, target: setup.target, ...setup.options,
+      onProgress: (event) => {
+        if (!bars) return;
+        if (event.kind === "phase" && event.state === "start") bars.log(`phase ${event.phase} …`);
+        if (event.kind !== "stream") return;
+        const key = `${event.table}#${event.stream}`;
+        if (!known.has(key)) { known.add(key); bars.add(key, `${event.table} stream ${event.stream}`, event.rowsTotal ?? 0); }
+        bars.update(key, event.rowsDone ?? 0, { bytesDone: event.bytesDone });
+        if (event.rowsDone === event.rowsTotal) bars.finish(key);
+      },
+    });
+  } finally {
+    bars?.stop();
+  }
+}
+
+export async function runMigrate(args: readonly string[], out: Output): Promise<number> {
+  const values = parseOptions(args, MIGRATE_OPTIONS);
+  if (values.help) { out.write(`${MIGRATE_HELP}\n`); return 0; }
+  const setup = setupMigration(values, { streams: 3, medium: "memory", rows: 1_000_000, scenario: "orders" });
+  const report = await runSetup(setup, out);
+  out.write(setup.json ? `${reportJson(report)}\n` : `${renderMigrationReport(report)}\n`);
+  return 0;
+}
+
+export function reportJson(report: MigrationReport): string {
+  return JSON.stringify(report, (_key, value) => (typeof value === "bigint" ? value.toString() : value), 2);
+}

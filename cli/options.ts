@@ -1,0 +1,43 @@
+/**
+ * Parsing command-line options into typed values with clear usage errors.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
+
+/** parseArgs with usage errors instead of TypeErrors; no positionals allowed. */
+export function parseOptions(args: readonly string[], options: OptionSpec): Record<string, string | boolean | undefined> {
+  try {
+    const { values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+    return values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify.*$/s, "") : String(error));
+  }
+}
+
+/** An integer option, also written like 1e6 or 1_000_000. */
+export function integerOption(value: string | boolean | undefined, name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  const n = Number(String(value).replaceAll("_", ""));
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, but found '${String(value)}'`);
+  return n;
+}
+
+export function choiceOption<T extends string>(value: string | boolean | undefined, name: string, choices: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value === "string" && (choices as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`--${name} must be one of ${choices.join(", ")}, but found '${String(value)}'`);
+}
+
+/** Clusters written as "0,1;2,3" (AMP lists separated by ';'). */
+export function clustersOption(value: string | boolean | undefined): number[][] | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !/^\d+(,\d+)*(;\d+(,\d+)*)*$/.test(value)) {
+    throw new UsageError(`--clusters must look like "0,1;2,3" (source AMPs of each stream, streams separated by ';'), but found '${String(value)}'`);
+  }
+  return value.split(";").map((part) => part.split(",").map(Number));
+}

@@ -1,0 +1,89 @@
+/**
+ * An archive module: reads the rows of one table on one cluster of source AMPs,
+ * AMP by AMP in row-hash order, and writes them as one framed stream: a schema
+ * frame, batch frames (Arrow IPC record-batch messages with their CRC-32,
+ * numbered from 0), and an end frame with the totals. It also computes the
+ * source's bucket checksums of what it read, for verification.
+ *
+ * Faults it must survive: a medium that rejects a write (the stream is aborted
+ * and the error propagates, the source is never changed).
+ */
+import type * as arrow from "apache-arrow";
+import type { ColumnType, Engine } from "../engine/index.js";
+import { encodeBatchMessage, encodeSchemaMessage } from "./archive-format.js";
+import { addRows, emptyChecksums, type BucketChecksums } from "./checksum.js";
+import { crc32 } from "./crc32.js";
+import type { FrameSink, StreamId } from "./media/transfer-medium.js";
+import { withLabels } from "./labels.js";
+
+export interface ArchiveOptions {
+  readonly batchRows: number;
+  readonly batchBytes: number | null;
+  /** Bits of the verification buckets. */
+  readonly verifyBits: number;
+  /** Called after every batch the medium accepted. */
+  readonly onBatch?: (rows: number, bytes: number) => void;
+}
+
+export interface ArchiveResult {
+  readonly rows: number;
+  readonly batches: number;
+  /** Payload bytes (Arrow IPC) written. */
+  readonly bytes: number;
+  readonly elapsedMs: number;
+  readonly checksums: BucketChecksums;
+}
+
+export class ArchiveModule {
+  readonly #source: Engine;
+  readonly #id: StreamId;
+  readonly #cluster: readonly number[];
+  readonly #options: ArchiveOptions;
+
+  constructor(source: Engine, id: StreamId, cluster: readonly number[], options: ArchiveOptions) {
+    this.#source = source;
+    this.#id = id;
+    this.#cluster = cluster;
+    this.#options = options;
+  }
+
+  /** Streams the cluster's rows into `sink`; aborts the sink on any error. */
+  async run(sink: FrameSink): Promise<ArchiveResult> {
+    const started = performance.now();
+    const { stream, table, tableName } = this.#id;
+    const definition = this.#source.describe(tableName);
+    const columnTypes: ColumnType[] = definition.columns.map((c) => c.type);
+    const checksums = emptyChecksums(this.#options.verifyBits);
+    let seq = 0; let rows = 0; let bytes = 0;
+    try {
+      await sink.write({ kind: "schema", stream, table, payload: encodeSchemaMessage(this.#source.arrowSchema(tableName)) });
+      for (const amp of this.#cluster) {
+        const read = withLabels(this.#source, { phase: "archive", table: tableName, stream }, () => this.#source.readAmp(tableName, amp));
+        if (!read.batch) continue;
+        addRows(checksums, columnTypes, read.batch, definition.primaryIndex ? read.rowHash : null);
+        for (const chunk of this.#chunks(read.batch, read.bytes)) {
+          const payload = encodeBatchMessage(chunk);
+          await sink.write({ kind: "batch", stream, table, seq: seq++, rows: chunk.numRows, payload, crc: crc32(payload) });
+          rows += chunk.numRows; bytes += payload.byteLength;
+          this.#options.onBatch?.(chunk.numRows, payload.byteLength);
+        }
+      }
+      await sink.write({ kind: "end", stream, table, batches: seq, rows });
+      await sink.close();
+    } catch (error) {
+      sink.abort(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+    return { rows, batches: seq, bytes, elapsedMs: performance.now() - started, checksums };
+  }
+
+  /** Zero-copy slices of `batch` of batchRows rows (or about batchBytes bytes) each. */
+  *#chunks(batch: arrow.RecordBatch, bytes: number): Generator<arrow.RecordBatch> {
+    const { batchRows, batchBytes } = this.#options;
+    const perRow = batch.numRows === 0 ? 1 : bytes / batch.numRows;
+    const size = batchBytes === null ? batchRows : Math.max(1, Math.floor(batchBytes / perRow));
+    for (let start = 0; start < batch.numRows; start += size) {
+      yield start === 0 && size >= batch.numRows ? batch : batch.slice(start, Math.min(batch.numRows, start + size));
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Order- and placement-independent checksums of a table's rows, per hash bucket.
+ *
+ * Every row gets a 32-bit hash of all its columns (the documented row hash
+ * applied to the whole row). A bucket's checksum is (row count, Σ h, Σ mix(h))
+ * modulo 2^32: sums do not depend on order or on which AMP holds a row, and
+ * buckets fold (sums add) so systems with 16- and 20-bit buckets compare at the
+ * smaller width. A row's bucket is the top bits of its primary-index row hash
+ * (the same function on both systems), or of its whole-row hash for NoPI tables.
+ */
+import type * as arrow from "apache-arrow";
+import { rowHashColumns, type ColumnType } from "../engine/index.js";
+
+/** Buckets used for verification: at most this many bits (65,536 buckets). */
+export const VERIFY_BITS_MAX = 16;
+
+export interface BucketChecksums {
+  readonly bits: number;
+  readonly counts: Uint32Array;
+  readonly sum1: Uint32Array;
+  readonly sum2: Uint32Array;
+}
+
+export interface TableChecksum {
+  readonly rows: number;
+  /** Hex digest of the folded sums, e.g. "0003e8:9a0b1c2d:44ff0012". */
+  readonly digest: string;
+}
+
+export function emptyChecksums(bits: number): BucketChecksums {
+  const n = 1 << bits;
+  return { bits, counts: new Uint32Array(n), sum1: new Uint32Array(n), sum2: new Uint32Array(n) };
+}
+
+function mix(h: number): number {
+  let x = (h ^ 0x9e3779b9) >>> 0;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/**
+ * Adds the rows of `batch` to `into`. `piHash` holds the rows' PI row hashes (null for NoPI tables).
+ */
+export function addRows(into: BucketChecksums, columnTypes: readonly ColumnType[], batch: arrow.RecordBatch, piHash: Uint32Array | null): void {
+  if (batch.numRows === 0) return;
+  const full = rowHashColumns(columnTypes.map((type, c) => ({ type, data: batch.data.children[c] })));
+  const placement = piHash ?? full;
+  const shift = 32 - into.bits;
+  const { counts, sum1, sum2 } = into;
+  for (let i = 0; i < full.length; i++) {
+    const bucket = into.bits === 0 ? 0 : placement[i] >>> shift;
+    counts[bucket]++;
+    sum1[bucket] = (sum1[bucket] + full[i]) >>> 0;
+    sum2[bucket] = (sum2[bucket] + mix(full[i])) >>> 0;
+  }
+}
+
+/** The checksums at `bits` (≤ the current bits). */
+export function fold(source: BucketChecksums, bits: number): BucketChecksums {
+  if (bits === source.bits) return source;
+  const out = emptyChecksums(bits);
+  const shift = source.bits - bits;
+  for (let b = 0; b < source.counts.length; b++) {
+    const to = b >>> shift;
+    out.counts[to] += source.counts[b];
+    out.sum1[to] = (out.sum1[to] + source.sum1[b]) >>> 0;
+    out.sum2[to] = (out.sum2[to] + source.sum2[b]) >>> 0;
+  }
+  return out;
+}
+
+export function merge(into: BucketChecksums, other: BucketChecksums): void {
+  for (let b = 0; b < into.counts.length; b++) {
+    into.counts[b] += other.counts[b];
+    into.sum1[b] = (into.sum1[b] + other.sum1[b]) >>> 0;
+    into.sum2[b] = (into.sum2[b] + other.sum2[b]) >>> 0;
+  }
+}
+
+export function tableChecksum(buckets: BucketChecksums): TableChecksum {
+  const all = fold(buckets, 0);
+  const hex = (n: number) => n.toString(16).padStart(8, "0");
+  return { rows: all.counts[0], digest: `${all.counts[0].toString(16).padStart(6, "0")}:${hex(all.sum1[0])}:${hex(all.sum2[0])}` };
+}
+
+/** Buckets whose checksums differ (after folding both to the smaller width). */
+export function mismatchedBuckets(a: BucketChecksums, b: BucketChecksums): { bits: number; buckets: number[] } {
+  const bits = Math.min(a.bits, b.bits);
+  const x = fold(a, bits); const y = fold(b, bits);
+  const buckets: number[] = [];
+  for (let i = 0; i < x.counts.length; i++) {
+    if (x.counts[i] !== y.counts[i] || x.sum1[i] !== y.sum1[i] || x.sum2[i] !== y.sum2[i]) buckets.push(i);
+  }
+  return { bits, buckets };
+}
+
+/** Compact JSON form (only non-empty buckets), for archive manifests. */
+export function checksumsToJson(c: BucketChecksums): { bits: number; buckets: [number, number, number, number][] } {
+  const buckets: [number, number, number, number][] = [];
+  for (let b = 0; b < c.counts.length; b++) if (c.counts[b] > 0) buckets.push([b, c.counts[b], c.sum1[b], c.sum2[b]]);
+  return { bits: c.bits, buckets };
+}
+
+export function checksumsFromJson(json: { bits: number; buckets: readonly (readonly number[])[] }): BucketChecksums {
+  const out = emptyChecksums(json.bits);
+  for (const [b, count, s1, s2] of json.buckets) { out.counts[b] = count; out.sum1[b] = s1; out.sum2[b] = s2; }
+  return out;
+}

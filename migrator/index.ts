@@ -1,0 +1,12 @@
+/**
+ * The migrator's public surface: every export by name.
+ */
+export { migrate, MigrationRun } from "./migrate.js";
+export type { MigrateOptions, MigrationPlan, TablePlan, MediumSpec, StagingLayout, IfExists, ProgressEvent, PhaseName } from "./plan.js";
+export { planMigration, defaultClusters } from "./plan.js";
+export type { MigrationReport, StreamReport, TableReport, PhaseReport, TargetAmpReport, SystemSummary } from "./migration-report.js";
+export { ArchiveModule } from "./archive-module.js";
+export { RestoreModule } from "./restore-module.js";
+export type { Frame, FrameSink, FrameSource, StreamChannel, StreamId, TransferMedium, MediumKind } from "./media/transfer-medium.js";
+export { STAGING_DATABASE } from "./staging.js";
+export { crc32 } from "./crc32.js";

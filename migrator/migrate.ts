@@ -1,0 +1,262 @@
+/**
+ * The staged parallel migration of tables from a source system to a target
+ * system configured differently (AMP count, hash map, bucket bits):
+ *
+ *   plan → copy definitions (DDL text sent to target.sql) → create staging tables
+ *   → S archive/restore pairs per table over the transfer medium → one atomic
+ *   insert-select of all staging tables into each target table → verify
+ *   (row counts, checksums per bucket, placement) → drop staging tables.
+ *
+ * Faults it must survive: any failure before a table's insert-select commits
+ * leaves that target table as it was (or absent, when this run created it); the
+ * staging tables are dropped on failure too unless keepStaging; the source is
+ * only ever read.
+ */
+import { AmpsimError, quoteIdentifierIfNeeded, type Engine, type TraceStep } from "../engine/index.js";
+import { ArchiveModule } from "./archive-module.js";
+import { addRows, emptyChecksums, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
+import { withLabels } from "./labels.js";
+import { createMedium } from "./media/index.js";
+import type { TransferMedium } from "./media/transfer-medium.js";
+import type { MigrationReport, PhaseReport, StreamReport, TableReport, TargetAmpReport } from "./migration-report.js";
+import { planMigration, type MigrateOptions, type MigrationPlan, type PhaseName, type ProgressEvent, type TablePlan } from "./plan.js";
+import { RestoreModule } from "./restore-module.js";
+import { createStagingTable, definitionFromDdl, nextRunId, stagingName } from "./staging.js";
+
+/**
+ * Migrates tables from `source` to `target` and returns the report.
+ *
+ * @example
+ * const report = await migrate({ source, target, tables: ["main.orders"], streams: 3, medium: "pipe" });
+ * report.tables[0].verified; // true
+ */
+export async function migrate(options: MigrateOptions): Promise<MigrationReport> {
+  const plan = planMigration(options);
+  const run = new MigrationRun(options.source, options.target, plan, options.onProgress);
+  return run.execute();
+}
+
+interface TableState {
+  readonly plan: TablePlan;
+  readonly staging: string[];
+  readonly checksums: BucketChecksums;
+  base: BucketChecksums | null;
+  rowsBefore: number;
+  committed: boolean;
+}
+
+export class MigrationRun {
+  readonly #source: Engine;
+  readonly #target: Engine;
+  readonly #plan: MigrationPlan;
+  readonly #onProgress: ((event: ProgressEvent) => void) | undefined;
+  readonly #started = performance.now();
+  readonly #phases: PhaseReport[] = [];
+  readonly #streams: StreamReport[] = [];
+  readonly #created = new Set<string>();
+  readonly #verifyBits: number;
+  readonly #tables: TableState[];
+  readonly #traceMarks: { source: number; target: number };
+  #peakStaging: number[] = [];
+
+  constructor(source: Engine, target: Engine, plan: MigrationPlan, onProgress?: (event: ProgressEvent) => void) {
+    this.#source = source;
+    this.#target = target;
+    this.#plan = plan;
+    this.#onProgress = onProgress;
+    this.#verifyBits = Math.min(source.hashBits, target.hashBits, VERIFY_BITS_MAX);
+    this.#tables = plan.tables.map((t) => ({ plan: t, staging: [], checksums: emptyChecksums(this.#verifyBits), base: null, rowsBefore: 0, committed: false }));
+    this.#traceMarks = { source: source.trace.mark(), target: target.trace.mark() };
+  }
+
+  async execute(): Promise<MigrationReport> {
+    const medium = createMedium(this.#plan.medium);
+    let tables: TableReport[] | null = null;
+    try {
+      await this.#phase("dictionary", () => this.#copyDefinitions());
+      await this.#phase("staging", () => this.#createStaging());
+      await this.#phase("transfer", () => this.#transfer(medium));
+      await this.#phase("insert-select", () => this.#insertSelect());
+      tables = await this.#phase("verify", () => this.#verify());
+    } finally {
+      await this.#phase("cleanup", async () => {
+        await medium.close();
+        this.#cleanup(tables === null);
+      });
+    }
+    return this.#report(tables);
+  }
+
+  async #phase<T>(phase: PhaseName, body: () => T | Promise<T>): Promise<T> {
+    const start = performance.now();
+    this.#onProgress?.({ kind: "phase", phase, state: "start" });
+    try {
+      return await body();
+    } finally {
+      this.#phases.push({ phase, startMs: start - this.#started, elapsedMs: performance.now() - start });
+      this.#onProgress?.({ kind: "phase", phase, state: "end" });
+    }
+  }
+
+  /** Sends each source table's DDL text to the target as queries (creating its database if needed). */
+  #copyDefinitions(): void {
+    for (const table of this.#tables) {
+      const { name, ddl, exists } = table.plan;
+      if (exists) {
+        if (this.#plan.ifExists === "append") this.#captureBase(table);
+        continue;
+      }
+      const database = definitionFromDdl(ddl).database;
+      if (!this.#target.databases().includes(database)) this.#target.sql(`CREATE DATABASE ${quoteIdentifierIfNeeded(database)};`);
+      withLabels(this.#target, { phase: "dictionary", table: name }, () => this.#target.sql(ddl));
+      this.#created.add(name);
+    }
+  }
+
+  /** ifExists "append": what the target holds already, so verification expects base + source. */
+  #captureBase(table: TableState): void {
+    const base = emptyChecksums(this.#verifyBits);
+    const hasPI = this.#target.describe(table.plan.name).primaryIndex !== null;
+    const types = this.#target.describe(table.plan.name).columns.map((c) => c.type);
+    for (let amp = 0; amp < this.#target.amps; amp++) {
+      const read = withLabels(this.#target, { phase: "dictionary", table: table.plan.name }, () => this.#target.readAmp(table.plan.name, amp));
+      if (read.batch) addRows(base, types, read.batch, hasPI ? read.rowHash : null);
+    }
+    table.base = base;
+    table.rowsBefore = this.#target.rowCount(table.plan.name);
+  }
+
+  #createStaging(): void {
+    const runId = nextRunId(this.#target);
+    for (const table of this.#tables) {
+      const definition = definitionFromDdl(table.plan.ddl);
+      for (let s = 0; s < this.#plan.streams; s++) {
+        table.staging.push(createStagingTable(this.#target, definition, stagingName(runId, table.plan.ordinal, s), this.#plan.staging));
+      }
+    }
+  }
+
+  async #transfer(medium: TransferMedium): Promise<void> {
+    if (this.#plan.parallelTables) await Promise.all(this.#tables.map((t) => this.#transferTable(medium, t)));
+    else for (const table of this.#tables) await this.#transferTable(medium, table);
+    this.#peakStaging = Array.from({ length: this.#target.amps }, () => 0);
+    for (const table of this.#tables) {
+      for (const staging of table.staging) this.#target.ampBytes(staging).forEach((b, amp) => { this.#peakStaging[amp] += b; });
+    }
+  }
+
+  async #transferTable(medium: TransferMedium, table: TableState): Promise<void> {
+    await Promise.all(this.#plan.clusters.map((cluster, s) => this.#transferStream(medium, table, s, cluster)));
+  }
+
+  async #transferStream(medium: TransferMedium, table: TableState, stream: number, cluster: readonly number[]): Promise<void> {
+    const { name, ordinal, streamRows, streamBytes } = table.plan;
+    const id = { stream, table: ordinal, tableName: name };
+    const start = performance.now();
+    const channel = await medium.open(id);
+    let rowsDone = 0; let bytesDone = 0;
+    const progress = () => this.#onProgress?.({ kind: "stream", table: name, stream, rowsDone, rowsTotal: streamRows[stream], bytesDone, bytesTotal: streamBytes[stream] });
+    progress();
+    const archive = new ArchiveModule(this.#source, id, cluster, { batchRows: this.#plan.batchRows, batchBytes: this.#plan.batchBytes, verifyBits: this.#verifyBits });
+    const restore = new RestoreModule(this.#target, id, table.staging[stream], (rows, bytes) => { rowsDone += rows; bytesDone += bytes; progress(); });
+    const archiving = archive.run(channel.sink);
+    const restoring = restore.run(channel.source);
+    archiving.catch(() => undefined); restoring.catch(() => undefined);
+    try {
+      const [a, r] = await Promise.all([archiving, restoring]);
+      merge(table.checksums, a.checksums);
+      const elapsedMs = performance.now() - start;
+      this.#streams.push({
+        table: name, stream, cluster: [...cluster], rows: r.rows, batches: r.batches, bytes: r.bytes, mediumBytes: channel.bytesTransferred(),
+        staging: table.staging[stream], startMs: start - this.#started, archiveMs: a.elapsedMs, restoreMs: r.elapsedMs, elapsedMs,
+        rowsPerSecond: r.rows / Math.max(elapsedMs / 1000, 1e-9), bytesPerSecond: r.bytes / Math.max(elapsedMs / 1000, 1e-9),
+      });
+    } catch (error) {
+      channel.sink.abort(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
+  }
+
+  /** One atomic request per table: [DROP + CREATE for "replace"], then every staging table into the target. */
+  #insertSelect(): void {
+    for (const table of this.#tables) {
+      const { name, ddl, exists } = table.plan;
+      const statements = exists && this.#plan.ifExists === "replace" ? [`DROP TABLE ${name};`, ddl] : [];
+      for (const staging of table.staging) statements.push(`INSERT INTO ${name} SELECT * FROM ${staging};`);
+      withLabels(this.#target, { phase: "insert-select", table: name }, () => this.#target.sqlInternal(statements.join("\n")));
+      table.committed = true;
+    }
+  }
+
+  #verify(): TableReport[] {
+    const reports = this.#tables.map((table) => this.#verifyTable(table));
+    const failed = reports.filter((r) => !r.verified);
+    if (failed.length > 0) {
+      const what = failed.map((r) => `${r.table} (${r.placementVerified ? "" : "rows off their AMP; "}${r.mismatchedBuckets.length} bucket(s) differ at ${r.bucketBits} bits, e.g. ${r.mismatchedBuckets.slice(0, 5).map((b) => `0x${b.toString(16)}`).join(", ")}; source ${r.sourceChecksum}, target ${r.targetChecksum})`);
+      throw new AmpsimError("VERIFY_FAILED", `verification failed for ${what.join("; ")}`, { table: failed[0].table, reports: failed });
+    }
+    return reports;
+  }
+
+  #verifyTable(table: TableState): TableReport {
+    const { name } = table.plan;
+    const definition = this.#target.describe(name);
+    const types = definition.columns.map((c) => c.type);
+    const actual = emptyChecksums(this.#verifyBits);
+    let placementVerified = true;
+    for (let amp = 0; amp < this.#target.amps; amp++) {
+      const read = withLabels(this.#target, { phase: "verify", table: name }, () => this.#target.readAmp(name, amp));
+      if (!read.batch) continue;
+      addRows(actual, types, read.batch, definition.primaryIndex ? read.rowHash : null);
+      if (definition.primaryIndex) for (const hash of read.rowHash) if (this.#target.hashMap.ampOfHash(hash) !== amp) { placementVerified = false; break; }
+    }
+    const expected = emptyChecksums(this.#verifyBits);
+    merge(expected, table.checksums);
+    if (table.base) merge(expected, table.base);
+    const { bits, buckets } = mismatchedBuckets(expected, actual);
+    return {
+      table: name, rows: table.plan.rows, rowsBefore: table.rowsBefore, sourceChecksum: tableChecksum(table.checksums).digest,
+      targetChecksum: tableChecksum(actual).digest, verified: buckets.length === 0 && placementVerified, placementVerified,
+      mismatchedBuckets: buckets, bucketBits: bits, sourceAmpRows: this.#source.ampRowCounts(name), targetAmpRows: this.#target.ampRowCounts(name),
+      sourceSkewFactor: this.#source.skewFactor(name), targetSkewFactor: this.#target.skewFactor(name),
+    };
+  }
+
+  /** Drops the staging tables (unless keepStaging) and, after a failure, the target tables this run created but never filled. */
+  #cleanup(failed: boolean): void {
+    for (const table of this.#tables) {
+      if (!this.#plan.keepStaging) {
+        for (const staging of table.staging) if (this.#target.hasTable(staging)) this.#target.dropTable(staging, { internal: true });
+      }
+      if (failed && !table.committed && this.#created.has(table.plan.name) && this.#target.hasTable(table.plan.name)) this.#target.dropTable(table.plan.name);
+    }
+  }
+
+  #report(tables: TableReport[]): MigrationReport {
+    const targetTrace = this.#target.trace.since(this.#traceMarks.target);
+    const { sent, received } = interconnectBytes(targetTrace, this.#target.amps);
+    const targetAmps: TargetAmpReport[] = Array.from({ length: this.#target.amps }, (_, amp) => ({
+      amp, rows: tables.reduce((s, t) => s + t.targetAmpRows[amp], 0),
+      interconnectBytesSent: sent[amp], interconnectBytesReceived: received[amp], peakStagingBytes: this.#peakStaging[amp] ?? 0,
+    }));
+    const summary = (e: Engine) => ({ name: e.name, amps: e.amps, hashBits: e.hashBits });
+    const medium = typeof this.#plan.medium === "string" ? this.#plan.medium : this.#plan.medium.kind;
+    return {
+      kind: "migration-report", ok: true, source: summary(this.#source), target: summary(this.#target), medium, staging: this.#plan.staging,
+      streams: this.#plan.streams, batchRows: this.#plan.batchRows, elapsedMs: performance.now() - this.#started,
+      rows: tables.reduce((s, t) => s + t.rows, 0), phases: [...this.#phases], streamReports: [...this.#streams].sort((a, b) => a.table.localeCompare(b.table) || a.stream - b.stream),
+      tables, sourceAmps: Array.from({ length: this.#source.amps }, (_, amp) => ({ amp, rows: tables.reduce((s, t) => s + t.sourceAmpRows[amp], 0) })),
+      targetAmps, trace: { source: this.#source.trace.since(this.#traceMarks.source), target: targetTrace },
+    };
+  }
+}
+
+/** Interconnect bytes per AMP during the insert-select phase. */
+function interconnectBytes(steps: readonly TraceStep[], amps: number): { sent: number[]; received: number[] } {
+  const sent = new Array<number>(amps).fill(0); const received = new Array<number>(amps).fill(0);
+  for (const step of steps) {
+    if (step.labels.phase !== "insert-select") continue;
+    for (const t of step.transfers) { sent[t.from] += t.bytes; received[t.to] += t.bytes; }
+  }
+  return { sent, received };
+}

@@ -1,0 +1,86 @@
+/**
+ * The report a migration returns: plain data (JSON-serializable but for the
+ * trace's nothing-special objects), read by the CLI, notebooks and the harness.
+ */
+import type { TraceStep } from "../engine/index.js";
+import type { PhaseName, StagingLayout } from "./plan.js";
+
+export interface SystemSummary {
+  readonly name: string;
+  readonly amps: number;
+  readonly hashBits: number;
+}
+
+export interface PhaseReport {
+  readonly phase: PhaseName;
+  readonly startMs: number;
+  readonly elapsedMs: number;
+}
+
+export interface StreamReport {
+  readonly table: string;
+  readonly stream: number;
+  readonly cluster: readonly number[];
+  readonly rows: number;
+  readonly batches: number;
+  /** Bytes of Arrow IPC payload carried. */
+  readonly bytes: number;
+  /** Bytes that crossed the medium (frames or files). */
+  readonly mediumBytes: number;
+  readonly staging: string;
+  readonly startMs: number;
+  readonly archiveMs: number;
+  readonly restoreMs: number;
+  readonly elapsedMs: number;
+  readonly rowsPerSecond: number;
+  readonly bytesPerSecond: number;
+}
+
+export interface TableReport {
+  readonly table: string;
+  readonly rows: number;
+  readonly sourceChecksum: string;
+  readonly targetChecksum: string;
+  /** Rows the target held before (ifExists "append"). */
+  readonly rowsBefore: number;
+  readonly verified: boolean;
+  /** Every target row sits on the AMP its row hash assigns (always true for NoPI tables). */
+  readonly placementVerified: boolean;
+  /** Verification buckets whose checksums differ, at `bucketBits` bits. */
+  readonly mismatchedBuckets: readonly number[];
+  readonly bucketBits: number;
+  readonly sourceAmpRows: readonly number[];
+  readonly targetAmpRows: readonly number[];
+  readonly sourceSkewFactor: number;
+  readonly targetSkewFactor: number;
+}
+
+export interface TargetAmpReport {
+  readonly amp: number;
+  /** Rows of the migrated tables on this AMP after the migration. */
+  readonly rows: number;
+  /** Bytes this AMP sent and received through the interconnect during insert-select. */
+  readonly interconnectBytesSent: number;
+  readonly interconnectBytesReceived: number;
+  /** Bytes of staging tables on this AMP at the end of the transfer (their peak). */
+  readonly peakStagingBytes: number;
+}
+
+export interface MigrationReport {
+  readonly kind: "migration-report";
+  readonly ok: boolean;
+  readonly source: SystemSummary | null;
+  readonly target: SystemSummary;
+  readonly medium: string;
+  readonly staging: StagingLayout;
+  readonly streams: number;
+  readonly batchRows: number;
+  readonly elapsedMs: number;
+  readonly rows: number;
+  readonly phases: readonly PhaseReport[];
+  readonly streamReports: readonly StreamReport[];
+  readonly tables: readonly TableReport[];
+  readonly sourceAmps: readonly { readonly amp: number; readonly rows: number }[];
+  readonly targetAmps: readonly TargetAmpReport[];
+  readonly trace: { readonly source: readonly TraceStep[]; readonly target: readonly TraceStep[] };
+}

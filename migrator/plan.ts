@@ -1,0 +1,193 @@
+/**
+ * The migration plan: every option checked and resolved before anything is
+ * touched, so a bad option fails with BAD_CONFIG (or NO_SUCH_TABLE, TABLE_EXISTS)
+ * and leaves both systems as they were.
+ */
+import { AmpsimError, Engine, qualifiedName, showValue } from "../engine/index.js";
+import type { MediumKind } from "./media/transfer-medium.js";
+
+export type MediumSpec =
+  | MediumKind
+  | { readonly kind: "storage"; readonly dir: string; readonly overwrite?: boolean }
+  | { readonly kind: "memory"; readonly capacityBytes?: number }
+  | { readonly kind: "pipe"; readonly dir?: string }
+  | { readonly kind: "network" };
+
+export type StagingLayout = "hashed" | "nopi";
+export type IfExists = "fail" | "replace" | "append";
+
+export interface ProgressEvent {
+  readonly kind: "stream" | "phase";
+  /** Phase events: which phase started or ended. */
+  readonly phase?: PhaseName;
+  readonly state?: "start" | "end";
+  /** Stream events: which table and stream, and how far. */
+  readonly table?: string;
+  readonly stream?: number;
+  readonly rowsDone?: number;
+  readonly rowsTotal?: number;
+  readonly bytesDone?: number;
+  readonly bytesTotal?: number;
+}
+
+export type PhaseName = "plan" | "dictionary" | "staging" | "transfer" | "insert-select" | "verify" | "cleanup";
+
+export interface MigrateOptions {
+  readonly source: Engine;
+  readonly target: Engine;
+  /** Qualified source table names (default: every user table of the source). */
+  readonly tables?: readonly string[];
+  /** Concurrent archive/restore pairs per table (default 1, at most the source AMP count). */
+  readonly streams?: number;
+  /** Source AMPs each archive module reads; every source AMP exactly once. Default: S contiguous groups. */
+  readonly clusters?: readonly (readonly number[])[];
+  readonly medium?: MediumSpec;
+  readonly staging?: StagingLayout;
+  /** Rows per archived batch (default 65,536). */
+  readonly batchRows?: number;
+  /** Alternatively, about this many bytes per batch. */
+  readonly batchBytes?: number;
+  readonly ifExists?: IfExists;
+  readonly keepStaging?: boolean;
+  /** Migrate the tables one after another (default) or all at once. */
+  readonly parallelTables?: boolean;
+  readonly onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface TablePlan {
+  readonly ordinal: number;
+  readonly name: string;
+  readonly ddl: string;
+  readonly exists: boolean;
+  readonly rows: number;
+  readonly bytes: number;
+  /** Rows and bytes per stream (its cluster's share), known before the transfer starts. */
+  readonly streamRows: readonly number[];
+  readonly streamBytes: readonly number[];
+}
+
+export interface MigrationPlan {
+  readonly kind: "migration-plan";
+  readonly tables: readonly TablePlan[];
+  readonly streams: number;
+  readonly clusters: readonly (readonly number[])[];
+  readonly medium: MediumSpec;
+  readonly staging: StagingLayout;
+  readonly batchRows: number;
+  readonly batchBytes: number | null;
+  readonly ifExists: IfExists;
+  readonly keepStaging: boolean;
+  readonly parallelTables: boolean;
+}
+
+const DEFAULT_BATCH_ROWS = 65_536;
+
+function bad(message: string, details: Record<string, unknown> = {}): AmpsimError {
+  return new AmpsimError("BAD_CONFIG", message, details);
+}
+
+function positiveInteger(value: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
+    throw bad(`${name} must be an integer in 1..${max}, but found ${showValue(value)}`, { option: name });
+  }
+  return value;
+}
+
+/** S contiguous groups of the source AMPs, as even as possible. */
+export function defaultClusters(amps: number, streams: number): number[][] {
+  return Array.from({ length: streams }, (_, s) => {
+    const from = Math.floor((s * amps) / streams); const to = Math.floor(((s + 1) * amps) / streams);
+    return Array.from({ length: to - from }, (_x, k) => from + k);
+  });
+}
+
+export function validateClusters(clusters: unknown, amps: number): number[][] {
+  if (!Array.isArray(clusters) || clusters.length === 0) throw bad(`clusters must be a non-empty array of arrays of source AMPs, but found ${showValue(clusters)}`, { option: "clusters" });
+  const seen = new Map<number, number>();
+  clusters.forEach((cluster, c) => {
+    if (!Array.isArray(cluster) || cluster.length === 0) throw bad(`cluster ${c} must be a non-empty array of source AMPs, but found ${showValue(cluster)}`, { option: "clusters", cluster: c });
+    for (const amp of cluster) {
+      if (!Number.isInteger(amp) || amp < 0 || amp >= amps) throw bad(`cluster ${c} names AMP ${showValue(amp)}, but the source has AMPs 0..${amps - 1}`, { option: "clusters", cluster: c, amp });
+      if (seen.has(amp)) throw bad(`AMP ${amp} is in cluster ${seen.get(amp)} and again in cluster ${c}: every source AMP must be in exactly one cluster`, { option: "clusters", amp });
+      seen.set(amp, c);
+    }
+  });
+  const missing = Array.from({ length: amps }, (_, a) => a).filter((a) => !seen.has(a));
+  if (missing.length > 0) throw bad(`source AMP(s) ${missing.join(", ")} are in no cluster: every source AMP must be in exactly one cluster`, { option: "clusters", amps: missing });
+  return clusters.map((cluster) => [...cluster]);
+}
+
+function validateMedium(medium: unknown): MediumSpec {
+  const kinds = ["memory", "pipe", "network", "storage"];
+  if (medium === undefined) return "memory";
+  if (typeof medium === "string") {
+    if (medium === "storage") throw bad(`the storage medium needs a directory: medium: { kind: "storage", dir: "./archive" }`, { option: "medium" });
+    if (kinds.includes(medium)) return medium as MediumKind;
+  } else if (medium !== null && typeof medium === "object" && kinds.includes((medium as { kind: string }).kind)) {
+    const spec = medium as MediumSpec & { kind: string; dir?: unknown };
+    if (spec.kind === "storage" && (typeof spec.dir !== "string" || spec.dir.length === 0)) throw bad(`the storage medium needs dir, a directory path, but found ${showValue(spec.dir)}`, { option: "medium" });
+    return spec;
+  }
+  throw bad(`medium must be "memory", "pipe", "network" or { kind: "storage", dir }, but found ${showValue(medium)}`, { option: "medium" });
+}
+
+function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
+  throw bad(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, but found ${showValue(value)}`, { option: name });
+}
+
+/** Checks every option and both systems; returns the frozen plan. */
+export function planMigration(options: MigrateOptions): MigrationPlan {
+  if (options === null || typeof options !== "object") throw bad(`migrate() expects an options object, but found ${showValue(options)}`);
+  const { source, target } = options;
+  if (!(source instanceof Engine)) throw bad(`source must be an Engine, but found ${showValue(source)}`, { option: "source" });
+  if (!(target instanceof Engine)) throw bad(`target must be an Engine, but found ${showValue(target)}`, { option: "target" });
+  if (source === target) throw bad("source and target are the same Engine; migrate between two systems", { option: "target" });
+  const streams = options.clusters !== undefined && options.streams === undefined ? options.clusters.length : positiveInteger(options.streams ?? 1, "streams", 1024);
+  if (streams > source.amps) throw bad(`streams (${streams}) exceeds the source's ${source.amps} AMP(s): each archive module reads at least one AMP`, { option: "streams" });
+  const clusters = options.clusters === undefined ? defaultClusters(source.amps, streams) : validateClusters(options.clusters, source.amps);
+  if (clusters.length !== streams) throw bad(`streams is ${streams} but ${clusters.length} clusters were given: one cluster per stream`, { option: "clusters" });
+  const batchRows = positiveInteger(options.batchRows ?? DEFAULT_BATCH_ROWS, "batchRows", 2 ** 31 - 1);
+  const batchBytes = options.batchBytes === undefined ? null : positiveInteger(options.batchBytes, "batchBytes");
+  const ifExists = oneOf(options.ifExists, "ifExists", ["fail", "replace", "append"] as const, "fail");
+  const staging = oneOf(options.staging, "staging", ["hashed", "nopi"] as const, "hashed");
+  if (options.onProgress !== undefined && typeof options.onProgress !== "function") throw bad(`onProgress must be a function, but found ${showValue(options.onProgress)}`, { option: "onProgress" });
+  const names = options.tables ?? source.tables();
+  if (!Array.isArray(names)) throw bad(`tables must be an array of table names, but found ${showValue(names)}`, { option: "tables" });
+  const tables = planTables(source, target, names, clusters, ifExists);
+  return Object.freeze({
+    kind: "migration-plan", tables, streams, clusters, medium: validateMedium(options.medium), staging, batchRows, batchBytes,
+    ifExists, keepStaging: options.keepStaging === true, parallelTables: options.parallelTables === true,
+  });
+}
+
+function planTables(source: Engine, target: Engine, names: readonly string[], clusters: readonly (readonly number[])[], ifExists: IfExists): TablePlan[] {
+  const seen = new Set<string>();
+  return names.map((given, ordinal) => {
+    const qualified = qualifiedName(source.describe(given));
+    if (seen.has(qualified)) throw bad(`table ${qualified} is listed twice in tables`, { option: "tables", table: qualified });
+    seen.add(qualified);
+    const exists = target.hasTable(qualified);
+    if (exists && ifExists === "fail") {
+      throw new AmpsimError("TABLE_EXISTS", `table ${qualified} already exists on target system ${target.name}; pass ifExists: "replace" or "append"`, { table: qualified });
+    }
+    if (exists && ifExists === "append") checkAppendable(source, target, qualified);
+    const rowsPerAmp = source.ampRowCounts(qualified); const bytesPerAmp = source.ampBytes(qualified);
+    const sum = (values: number[], cluster: readonly number[]) => cluster.reduce((s, a) => s + values[a], 0);
+    return Object.freeze({
+      ordinal, name: qualified, ddl: source.showTable(qualified), exists,
+      rows: rowsPerAmp.reduce((a, b) => a + b, 0), bytes: bytesPerAmp.reduce((a, b) => a + b, 0),
+      streamRows: clusters.map((c) => sum(rowsPerAmp, c)), streamBytes: clusters.map((c) => sum(bytesPerAmp, c)),
+    });
+  });
+}
+
+/** Appending needs the same columns and types (names may differ only in nothing). */
+function checkAppendable(source: Engine, target: Engine, name: string): void {
+  const a = source.describe(name).columns; const b = target.describe(name).columns;
+  const same = a.length === b.length && a.every((c, i) => c.name === b[i].name && JSON.stringify(c.type) === JSON.stringify(b[i].type));
+  if (!same) {
+    throw new AmpsimError("TYPE_MISMATCH", `cannot append to ${name} on ${target.name}: its columns (${b.map((c) => c.name).join(", ")}) differ from the source's (${a.map((c) => c.name).join(", ")}) or their types do`, { table: name });
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * A restore module: reads one verified stream from its medium and inserts every
+ * batch into its own staging table on the target, in parallel with the other
+ * restore modules (each insert is one atomic statement on the target).
+ *
+ * Faults it must survive: a corrupt or truncated stream (ARCHIVE_CORRUPT from
+ * the medium's verification: the staging table may hold the batches before the
+ * bad one; the target table is never touched here).
+ */
+import type { Engine } from "../engine/index.js";
+import { AmpsimError } from "../engine/index.js";
+import { decodeBatch } from "./archive-format.js";
+import { withLabels } from "./labels.js";
+import type { FrameSource, StreamId } from "./media/transfer-medium.js";
+
+export interface RestoreResult {
+  readonly rows: number;
+  readonly batches: number;
+  readonly bytes: number;
+  readonly elapsedMs: number;
+}
+
+export class RestoreModule {
+  readonly #target: Engine;
+  readonly #id: StreamId;
+  readonly #stagingTable: string;
+  readonly #onBatch: ((rows: number, bytes: number) => void) | undefined;
+
+  constructor(target: Engine, id: StreamId, stagingTable: string, onBatch?: (rows: number, bytes: number) => void) {
+    this.#target = target;
+    this.#id = id;
+    this.#stagingTable = stagingTable;
+    this.#onBatch = onBatch;
+  }
+
+  async run(source: FrameSource): Promise<RestoreResult> {
+    const started = performance.now();
+    const { stream, tableName } = this.#id;
+    let schema: Uint8Array | null = null;
+    let rows = 0; let batches = 0; let bytes = 0; let ended = false;
+    for await (const frame of source) {
+      if (frame.kind === "schema") { schema = frame.payload; continue; }
+      if (frame.kind === "end") { ended = true; continue; }
+      if (!schema) throw new AmpsimError("ARCHIVE_CORRUPT", `stream ${stream} of ${tableName}: batch ${frame.seq} arrived before the schema`, { stream, batch: frame.seq, table: tableName });
+      const batch = decodeBatch(schema, frame.payload);
+      if (batch.numRows !== frame.rows) {
+        throw new AmpsimError("ARCHIVE_CORRUPT", `stream ${stream} of ${tableName}, batch ${frame.seq}: the frame says ${frame.rows} rows but the batch holds ${batch.numRows}`, { stream, batch: frame.seq, table: tableName });
+      }
+      withLabels(this.#target, { phase: "restore", table: tableName, stream }, () => this.#target.insert(this.#stagingTable, batch));
+      rows += frame.rows; batches++; bytes += frame.payload.byteLength;
+      this.#onBatch?.(frame.rows, frame.payload.byteLength);
+    }
+    if (!ended) throw new AmpsimError("ARCHIVE_CORRUPT", `stream ${stream} of ${tableName} ended without its end frame (truncated)`, { stream, table: tableName });
+    return { rows, batches, bytes, elapsedMs: performance.now() - started };
+  }
+}

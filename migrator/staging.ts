@@ -1,0 +1,53 @@
+/**
+ * Staging tables: one per stream per table on the target, in the reserved
+ * database `$staging` (never listed by `tables()`, never clashing with user
+ * tables), created from the table's own DDL text with three changes: the name,
+ * no secondary indexes, and the staging layout's primary index —
+ *
+ * - `hashed`: the table's PI columns as a non-unique PI, so rows land where the
+ *   target's hash map puts them and the final insert-select is AMP-local;
+ * - `nopi`: NO PRIMARY INDEX, rows stay where they land and the final
+ *   insert-select redistributes them through the interconnect.
+ *
+ * Staging tables are MULTISET: uniqueness is enforced once, by the target table.
+ */
+import { parseSql, renderTableDdl, type Engine, type TableDefinition } from "../engine/index.js";
+import type { StagingLayout } from "./plan.js";
+
+export const STAGING_DATABASE = "$staging";
+
+/** The table definition that DDL text creates (the copy of definitions travels as text). */
+export function definitionFromDdl(ddl: string): TableDefinition {
+  const [statement] = parseSql(ddl);
+  if (statement?.kind !== "create table" || statement.table.database === null) throw new Error(`assertion failed: not a qualified CREATE TABLE: ${ddl}`);
+  return { ...statement.table, database: statement.table.database };
+}
+
+export function stagingDefinition(definition: TableDefinition, name: string, layout: StagingLayout): TableDefinition {
+  const pi = definition.primaryIndex;
+  return Object.freeze({
+    ...definition, database: STAGING_DATABASE, name, indexes: [], setness: "multiset", tableKind: "permanent", onCommit: null,
+    primaryIndex: layout === "nopi" || pi === null ? null : { ...pi, unique: false, name: null },
+  });
+}
+
+/** A run id unused by any staging table on the target. */
+export function nextRunId(target: Engine): number {
+  let max = 0;
+  for (const table of target.allTables()) {
+    const match = /^"\$staging"\."m(\d+)_/.exec(table);
+    if (match) max = Math.max(max, Number(match[1]));
+  }
+  return max + 1;
+}
+
+export function stagingName(runId: number, ordinal: number, stream: number): string {
+  return `m${runId}_t${ordinal}_s${stream}`;
+}
+
+/** Creates the staging table through the target's SQL interface; returns its qualified name. */
+export function createStagingTable(target: Engine, definition: TableDefinition, name: string, layout: StagingLayout): string {
+  const ddl = renderTableDdl(stagingDefinition(definition, name, layout));
+  target.sqlInternal(ddl);
+  return `"${STAGING_DATABASE}".${name}`;
+}

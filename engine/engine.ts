@@ -18,7 +18,7 @@ import { createDatabase, createIndex, createTable, dropDatabase, dropIndex, drop
 import { deleteByKey, deleteWhere } from "./steps/delete.js";
 import type { InsertInput } from "./steps/input-columns.js";
 import { insertRows, insertSelect } from "./steps/insert.js";
-import type { Predicate } from "./steps/predicate.js";
+import { literalValue, type Predicate } from "./steps/predicate.js";
 import { checkPredicate } from "./steps/predicate-eval.js";
 import { checkAmp, lookupRows, placeKey, scanTable, fragmentRun } from "./steps/read.js";
 import { Trace } from "./trace.js";
@@ -136,7 +136,9 @@ export class Engine {
     this.hashMap = config.hashMap;
     this.permBytesPerAmp = config.permBytesPerAmp;
     this.#storage = Object.freeze(Array.from({ length: this.amps }, (_, amp) => new StorageModule(amp)));
-    this.#system = Object.freeze({ name: this.name, amps: this.amps, hashMap: this.hashMap, nopiHash: nopiHashes(this.hashMap), permBytesPerAmp: this.permBytesPerAmp });
+    const nopiHash = nopiHashes(this.hashMap);
+    const owners = this.hashMap.bucketCounts().map((count, amp) => (count > 0 ? amp : -1)).filter((amp) => amp >= 0);
+    this.#system = Object.freeze({ name: this.name, amps: this.amps, hashMap: this.hashMap, nopiHash, nopiAmps: Uint16Array.from(owners), permBytesPerAmp: this.permBytesPerAmp });
   }
 
   /** Runs `body` as one atomic statement; `internal` statements may use the reserved namespace. */
@@ -189,6 +191,7 @@ export class Engine {
       case "create database": createDatabase(ctx, s.name); return done(null);
       case "drop database": dropDatabase(ctx, s.name); return done(null);
       case "database":
+        ctx.checkNamespace(s.name, `database ${s.name}`);
         if (!ctx.catalog.hasDatabase(s.name)) throw new AmpsimError("NO_SUCH_DATABASE", `database ${s.name} does not exist`, { database: s.name });
         ctx.catalog.defaultDatabase = s.name; return done(null);
       case "create table": return done(createTable(ctx, s.table).qualifiedName);
@@ -202,7 +205,8 @@ export class Engine {
       case "insert values": {
         const target = this.#entry(ctx, s.target);
         const names = s.columns ?? target.definition.columns.map((c) => c.name);
-        const rows = s.rows.map((values) => Object.fromEntries(names.map((n, k) => [n, values[k]])));
+        const kinds = names.map((n) => target.definition.columns.find((c) => c.name === n)?.type.kind ?? "");
+        const rows = s.rows.map((values) => Object.fromEntries(names.map((n, k) => [n, literalValue(values[k], kinds[k])])));
         return done(target.qualifiedName, insertRows(ctx, target, rows));
       }
       case "delete": { const entry = this.#entry(ctx, s.table); return done(entry.qualifiedName, deleteWhere(ctx, entry, s.where)); }
@@ -322,7 +326,7 @@ export class Engine {
   }
 
   /** COUNT/SUM/MIN/MAX/AVG, optionally grouped; local per AMP, then global. */
-  aggregate(name: string, options: AggregateOptions & { where?: WhereInput } = {}): arrow.Table {
+  aggregate(name: string, options: Omit<AggregateOptions, "where"> & { where?: WhereInput } = {}): arrow.Table {
     return this.#read((ctx) => {
       const entry = ctx.resolve(name);
       return aggregateTable(ctx, entry, { ...options, where: this.#where(options.where, entry) });

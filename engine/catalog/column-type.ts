@@ -143,3 +143,27 @@ export function isIntegerType(type: ColumnType): boolean {
 export function sameType(a: ColumnType, b: ColumnType): boolean {
   return typeToString(a) === typeToString(b);
 }
+
+/**
+ * True when Arrow data of `dataType` stores a column of `type` as is. Compares kinds and
+ * parameters, not object identity (IPC-decoded types are other objects, timezones may be null).
+ */
+export function arrowTypeMatches(type: ColumnType, dataType: arrow.DataType): boolean {
+  const D = arrow.DataType;
+  switch (type.kind) {
+    case "int8": return D.isInt(dataType) && dataType.isSigned && dataType.bitWidth === 8;
+    case "int16": return D.isInt(dataType) && dataType.isSigned && dataType.bitWidth === 16;
+    case "int32": return D.isInt(dataType) && dataType.isSigned && dataType.bitWidth === 32;
+    case "int64": return D.isInt(dataType) && dataType.isSigned && dataType.bitWidth === 64;
+    case "float32": return D.isFloat(dataType) && dataType.precision === arrow.Precision.SINGLE;
+    case "float64": return D.isFloat(dataType) && dataType.precision === arrow.Precision.DOUBLE;
+    case "decimal": return D.isDecimal(dataType) && dataType.bitWidth === 128 && dataType.scale === type.scale;
+    case "bool": return D.isBool(dataType);
+    case "utf8":
+    case "varchar":
+    case "char": return D.isUtf8(dataType);
+    case "date": return D.isDate(dataType) && dataType.unit === arrow.DateUnit.DAY;
+    case "timestamp": return D.isTimestamp(dataType) && dataType.unit === arrow.TimeUnit.MILLISECOND;
+    default: return assertNever(type, "column type");
+  }
+}

@@ -18,7 +18,7 @@ import { RESERVED_WORDS, quoteIdentifierIfNeeded } from "./table-definition.js";
 import type {
   ColumnDefinition, OnCommit, PrimaryIndex, SecondaryIndex, Setness, TableDefinition, TableKind,
 } from "./table-definition.js";
-import type { CompareOperator, Literal, Predicate } from "../steps/predicate.js";
+import type { CompareOperator, Literal, NumberText, Predicate } from "../steps/predicate.js";
 import { checkIndexColumnList, validateColumnType, validateTableDefinition } from "./table-validation.js";
 
 /** A table or database name as written: `sales.orders` or `orders` (database null). */
@@ -798,8 +798,16 @@ class SqlParser {
 // ---------------------------------------------------------------------------
 // Helpers
 
-function numberLiteral(text: string, negative: boolean): number | bigint {
-  if (/[.eE]/.test(text)) return negative ? -Number(text) : Number(text);
+/**
+ * Integers: number when safe, else bigint. Other numbers: number when at most 15 significant
+ * digits (exact as a double), else the literal's text, so DECIMAL(38) values stay exact.
+ */
+function numberLiteral(text: string, negative: boolean): number | bigint | NumberText {
+  if (/[.eE]/.test(text)) {
+    const digits = text.replace(/[eE].*$/, "").replace(".", "").replace(/^0+/, "").replace(/0+$/, "");
+    if (digits.length > 15) return Object.freeze({ kind: "number-text", text: negative ? `-${text}` : text });
+    return negative ? -Number(text) : Number(text);
+  }
   const value = negative ? -BigInt(text) : BigInt(text);
   const asNumber = Number(value);
   return Number.isSafeInteger(asNumber) ? asNumber : value;

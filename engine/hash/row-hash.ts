@@ -19,7 +19,7 @@
  */
 import * as arrow from "apache-arrow";
 import type { ColumnType } from "../catalog/column-type.js";
-import { typeToString } from "../catalog/column-type.js";
+import { arrowTypeMatches, typeToString } from "../catalog/column-type.js";
 import { AmpsimError, assert, assertNever, showValue } from "../errors.js";
 import { murmur3, murmur3Finalize, murmur3MixBlock, murmur3ScrambleBlock } from "./murmur3.js";
 
@@ -325,7 +325,7 @@ function checkColumns(columns: readonly HashColumn[], out: Uint32Array | undefin
     if (column.data.length !== rowCount) {
       throw new AmpsimError("BAD_ARGUMENT", `Expected ${rowCount} rows in every primary index column, but column ${index + 1} has ${column.data.length}`);
     }
-    if (!arrowTypeFits(column.type, column.data.type)) {
+    if (!arrowTypeMatches(column.type, column.data.type)) {
       throw new AmpsimError("TYPE_MISMATCH", `Expected Arrow data of ${typeToString(column.type)} for primary index column ${index + 1}, but found ${String(column.data.type)}`, { piColumn: index });
     }
   });
@@ -333,26 +333,6 @@ function checkColumns(columns: readonly HashColumn[], out: Uint32Array | undefin
     throw new AmpsimError("BAD_ARGUMENT", `Expected an output array of at least ${rowCount} hashes, but found one of ${out.length}`);
   }
   return rowCount;
-}
-
-function arrowTypeFits(type: ColumnType, dataType: arrow.DataType): boolean {
-  const D = arrow.DataType;
-  switch (type.kind) {
-    case "int8": return D.isInt(dataType) && dataType.isSigned && dataType.bitWidth === 8;
-    case "int16": return D.isInt(dataType) && dataType.isSigned && dataType.bitWidth === 16;
-    case "int32": return D.isInt(dataType) && dataType.isSigned && dataType.bitWidth === 32;
-    case "int64": return D.isInt(dataType) && dataType.isSigned && dataType.bitWidth === 64;
-    case "float32": return D.isFloat(dataType) && dataType.precision === arrow.Precision.SINGLE;
-    case "float64": return D.isFloat(dataType) && dataType.precision === arrow.Precision.DOUBLE;
-    case "decimal": return D.isDecimal(dataType) && dataType.bitWidth === 128 && dataType.scale === type.scale;
-    case "bool": return D.isBool(dataType);
-    case "utf8":
-    case "varchar":
-    case "char": return D.isUtf8(dataType);
-    case "date": return D.isDate(dataType) && dataType.unit === arrow.DateUnit.DAY;
-    case "timestamp": return D.isTimestamp(dataType) && dataType.unit === arrow.TimeUnit.MILLISECOND;
-    default: return assertNever(type, "column type");
-  }
 }
 
 /** The validity bitmap, or null when every row is valid. */

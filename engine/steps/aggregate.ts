@@ -48,7 +48,7 @@ interface Resolved { readonly spec: AggregateSpec; readonly index: number; reado
 
 export function aggregateTable(ctx: StatementContext, entry: TableEntry, options: AggregateOptions): arrow.Table {
   const groupBy = projection(entry, options.groupBy ?? []);
-  const specs = resolveSpecs(entry, options.aggregates ?? [{ fn: "count" }]);
+  const specs = resolveSpecs(entry, options.aggregates ?? [{ fn: "count" }], groupBy);
   const recorder = ctx.recorder("aggregate", "all-amp", entry.qualifiedName);
   const global = new Map<number, Group[]>();
   let groupCount = 0;
@@ -70,8 +70,16 @@ export function aggregateTable(ctx: StatementContext, entry: TableEntry, options
   return table;
 }
 
-function resolveSpecs(entry: TableEntry, specs: readonly AggregateSpec[]): Resolved[] {
-  return specs.map((spec) => {
+function resolveSpecs(entry: TableEntry, specs: readonly AggregateSpec[], groupBy: readonly number[]): Resolved[] {
+  const resolved = specs.map((spec) => resolveSpec(entry, spec));
+  const names = [...groupBy.map((c) => entry.definition.columns[c].name), ...resolved.map((r) => r.name)];
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice !== undefined) throw new AmpsimError("BAD_ARGUMENT", `aggregate of ${entry.qualifiedName} would output column ${twice} twice; give the aggregates distinct "as" names`, { table: entry.qualifiedName, column: twice });
+  return resolved;
+}
+
+function resolveSpec(entry: TableEntry, spec: AggregateSpec): Resolved {
+  {
     if (!["count", "sum", "min", "max", "avg"].includes(spec.fn)) {
       throw new AmpsimError("BAD_ARGUMENT", `aggregate function ${String(spec.fn)} is not one of count, sum, min, max, avg`, { table: entry.qualifiedName });
     }
@@ -85,12 +93,12 @@ function resolveSpecs(entry: TableEntry, specs: readonly AggregateSpec[]): Resol
       throw new AmpsimError("TYPE_MISMATCH", `${spec.fn}(${spec.column}) of ${entry.qualifiedName}: ${spec.column} is not numeric`, { table: entry.qualifiedName, column: spec.column });
     }
     return { spec, index, type, name: spec.as ?? `${spec.fn}_${entry.definition.columns[index].name}` };
-  });
+  }
 }
 
 function localGroups(entry: TableEntry, data: readonly arrow.Data[], rows: Uint32Array | number, groupBy: readonly number[], specs: readonly Resolved[]): Group[] {
   const count = typeof rows === "number" ? rows : rows.length;
-  const hashes = groupBy.length === 0 ? new Uint32Array(count) : rowHashColumns(groupBy.map((c) => ({ type: entry.definition.columns[c].type, data: data[c] })));
+  const hashes = groupBy.length === 0 ? new Uint32Array(data[0]?.length ?? count) : rowHashColumns(groupBy.map((c) => ({ type: entry.definition.columns[c].type, data: data[c] })));
   const byHash = new Map<number, Group[]>();
   const groups: Group[] = [];
   for (let k = 0; k < count; k++) {
@@ -191,6 +199,19 @@ function outputTable(entry: TableEntry, groups: Group[], groupBy: readonly numbe
   return new arrow.Table(schema, [new arrow.RecordBatch(schema, struct)]);
 }
 
+const INT64_MAX = (1n << 63n) - 1n;
+const DECIMAL_MAX = 10n ** 38n - 1n;
+
+/** A sum that does not fit its result type is an error (Teradata: numeric overflow), never wrapped. */
+function checkedSum(spec: Resolved, sum: bigint): bigint {
+  const limit = spec.type!.kind === "decimal" ? DECIMAL_MAX : INT64_MAX;
+  if (sum > limit || sum < -limit - (spec.type!.kind === "decimal" ? 0n : 1n)) {
+    throw new AmpsimError("VALUE_OUT_OF_RANGE", `sum(${spec.spec.column}) overflows its result type ${spec.type!.kind === "decimal" ? "DECIMAL(38)" : "BIGINT"}: ${sum}`,
+      { column: spec.spec.column, value: sum.toString() });
+  }
+  return sum;
+}
+
 function resultType(spec: Resolved): ColumnType {
   const type = spec.type;
   switch (spec.spec.fn) {
@@ -211,7 +232,7 @@ function resultValue(spec: Resolved, state: State): StoredValue {
   if (fn === "min" || fn === "max") return readStored(spec.type!, state.best!.data, state.best!.row);
   const kind = spec.type!.kind;
   const isFloat = kind === "float32" || kind === "float64";
-  if (fn === "sum") return isFloat ? state.number : state.big + BigInt(state.number);
+  if (fn === "sum") return isFloat ? state.number : checkedSum(spec, state.big + BigInt(state.number));
   const total = isFloat ? state.number : Number(state.big + BigInt(state.number)) / (kind === "decimal" ? 10 ** (spec.type as { scale: number }).scale : 1);
   return total / state.count;
 }

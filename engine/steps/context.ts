@@ -17,6 +17,8 @@ export interface SystemInfo {
   readonly amps: number;
   readonly hashMap: HashMap;
   readonly nopiHash: Uint32Array;
+  /** AMPs that own at least one hash bucket: NoPI rows go only there, so every row's hash maps to its AMP. */
+  readonly nopiAmps: Uint16Array;
   readonly permBytesPerAmp: number;
 }
 
@@ -34,6 +36,7 @@ export class StatementContext implements WriteContext {
 
   get hashMap(): HashMap { return this.system.hashMap; }
   get nopiHash(): Uint32Array { return this.system.nopiHash; }
+  get nopiAmps(): Uint16Array { return this.system.nopiAmps; }
 
   recorder(step: StepKind, scope: StepScope, table: string, source: string | null = null): StepRecorder {
     return new StepRecorder(this.trace, this.system.amps, { step, scope, system: this.system.name, table, source });

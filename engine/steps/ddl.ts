@@ -53,6 +53,13 @@ export function dropTable(ctx: StatementContext, entry: TableEntry): void {
 
 /** CREATE INDEX: adds the index to the definition and builds its subtable from the stored rows. */
 export function createIndex(ctx: StatementContext, entry: TableEntry, index: SecondaryIndex): TableEntry {
+  const sameColumns = (a: readonly string[], b: readonly string[]) => a.length === b.length && [...a].sort().join("\u0000") === [...b].sort().join("\u0000");
+  const existing = entry.definition.indexes.find((i) => (index.name !== null && i.name === index.name) || sameColumns(i.columns, index.columns));
+  if (existing) {
+    const what = existing.name ?? `(${existing.columns.join(", ")})`;
+    throw new AmpsimError("INDEX_EXISTS", `${entry.qualifiedName} already has ${indexLabel(existing)}; CREATE INDEX ${index.name ?? `(${index.columns.join(", ")})`} would repeat it`,
+      { table: entry.qualifiedName, index: what });
+  }
   const definition = { ...entry.definition, indexes: [...entry.definition.indexes, index] };
   validateTableDefinition(definition);
   return addIndex(ctx, entry, index);
@@ -84,7 +91,7 @@ function addIndex(ctx: StatementContext, entry: TableEntry, index: SecondaryInde
 /** DROP INDEX by name or by column list. */
 export function dropIndex(ctx: StatementContext, entry: TableEntry, name: string | null, columns: readonly string[] | null): TableEntry {
   const position = entry.definition.indexes.findIndex((i) =>
-    (name !== null && i.name === name) || (columns !== null && i.columns.length === columns.length && i.columns.every((c, k) => c === columns[k])));
+    (name !== null && i.name === name) || (columns !== null && i.columns.length === columns.length && [...i.columns].sort().join("\u0000") === [...columns].sort().join("\u0000")));
   if (position < 0) {
     const what = name ?? `(${(columns ?? []).join(", ")})`;
     throw new AmpsimError("NO_SUCH_INDEX", `${entry.qualifiedName} has no secondary index ${what}`, { table: entry.qualifiedName, index: what });

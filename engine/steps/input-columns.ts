@@ -8,7 +8,7 @@
  * path, as are row objects).
  */
 import * as arrow from "apache-arrow";
-import { arrowTypeOf, typeToString, type ColumnType } from "../catalog/column-type.js";
+import { arrowTypeMatches, arrowTypeOf, typeToString, type ColumnType } from "../catalog/column-type.js";
 import type { ColumnDefinition } from "../catalog/table-definition.js";
 import { toStored, writeDecimal, type StoredValue, type ValueSite } from "../catalog/values.js";
 import { AmpsimError, assertNever } from "../errors.js";
@@ -75,9 +75,8 @@ function allNull(table: string, column: ColumnDefinition, length: number): arrow
 
 /** Checks one Arrow column against its definition; converts it when its Arrow type differs. */
 function checkArrowColumn(table: string, column: ColumnDefinition, data: arrow.Data, rowBase: number): arrow.Data {
-  const expected = arrowTypeOf(column.type);
   let result = data;
-  if (!arrow.util.compareTypes(expected, data.type)) result = convertArrowColumn(table, column, data, rowBase);
+  if (!arrowTypeMatches(column.type, data.type)) result = convertArrowColumn(table, column, data, rowBase);
   else if (column.type.kind === "char") result = trimCharBlanks(data);
   checkNotNull(table, column, result, rowBase);
   checkLengths(table, column, result, rowBase);
@@ -164,7 +163,8 @@ function convertible(type: ColumnType, from: arrow.DataType): boolean {
     case "float32": case "float64": case "decimal":
       return arrow.DataType.isInt(from) || arrow.DataType.isFloat(from) || arrow.DataType.isDecimal(from);
     case "bool": return arrow.DataType.isBool(from);
-    case "utf8": case "varchar": case "char": return arrow.DataType.isUtf8(from) || arrow.DataType.isLargeUtf8(from);
+    case "utf8": case "varchar": case "char":
+      return arrow.DataType.isUtf8(from) || arrow.DataType.isLargeUtf8(from) || (arrow.DataType.isDictionary(from) && arrow.DataType.isUtf8(from.dictionary));
     case "date": case "timestamp": return arrow.DataType.isDate(from) || arrow.DataType.isTimestamp(from);
     default: return assertNever(type, "column type");
   }

@@ -7,9 +7,9 @@ import type * as arrow from "apache-arrow";
 import { typeToString, type ColumnType } from "../catalog/column-type.js";
 import type { ColumnDefinition } from "../catalog/table-definition.js";
 import { readDecimal, toStored, type StoredValue } from "../catalog/values.js";
-import { AmpsimError, assertNever } from "../errors.js";
+import { AmpsimError, assertNever, showValue } from "../errors.js";
 import { isValidAt } from "../storage/column-data.js";
-import type { CompareOperator, Literal, Predicate } from "./predicate.js";
+import { literalValue, type CompareOperator, type Literal, type Predicate } from "./predicate.js";
 
 const FALSE = 0; const TRUE = 1; const UNKNOWN = 2;
 
@@ -106,12 +106,13 @@ function compareColumn(name: string, op: CompareOperator, literal: Literal, inpu
 
 function literalFor(type: ColumnType, literal: Literal, table: string, columnName: string): StoredValue {
   try {
-    const adapted = typeof literal === "number" && type.kind === "decimal" ? String(literal) : literal;
+    const exact = literalValue(literal, type.kind);
+    const adapted = typeof exact === "number" && type.kind === "decimal" ? String(exact) : exact;
     return toStored(type.kind === "char" || type.kind === "varchar" ? { kind: "utf8" } : type, adapted, { table, column: columnName });
   } catch (error) {
-    if (error instanceof AmpsimError && error.code === "VALUE_OUT_OF_RANGE" && type.kind === "decimal") return String(literal);
+    if (error instanceof AmpsimError && error.code === "VALUE_OUT_OF_RANGE" && type.kind === "decimal") return String(literalValue(literal, type.kind));
     if (error instanceof AmpsimError) {
-      throw new AmpsimError("TYPE_MISMATCH", `predicate on column ${columnName} of ${table} (${typeToString(type)}) compares with ${String(literal)}: ${error.message}`, { table, column: columnName, value: literal });
+      throw new AmpsimError("TYPE_MISMATCH", `predicate on column ${columnName} of ${table} (${typeToString(type)}) compares with ${showValue(literalValue(literal, type.kind))}: ${error.message}`, { table, column: columnName, value: literal });
     }
     throw error;
   }

@@ -3,8 +3,27 @@
  * objects or as SQL text (`"cust = 5 AND amount > 10"`, parsed by sql-parser).
  */
 
-/** A literal value in a predicate; DATE '…' and TIMESTAMP '…' literals become Date. */
-export type Literal = number | bigint | string | boolean | null | Date;
+/**
+ * A literal value in SQL text; DATE '…' and TIMESTAMP '…' literals become Date. A numeric
+ * literal with more significant digits than a double holds keeps its text (NumberText), so
+ * DECIMAL(38) values stay exact.
+ */
+export type Literal = number | bigint | string | boolean | null | Date | NumberText;
+
+export interface NumberText {
+  readonly kind: "number-text";
+  readonly text: string;
+}
+
+export function isNumberText(value: unknown): value is NumberText {
+  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "number-text";
+}
+
+/** The JS value a literal stands for in a column of this type kind: exact text for decimals, else a number. */
+export function literalValue(literal: Literal, kind: string): unknown {
+  if (!isNumberText(literal)) return literal;
+  return kind === "decimal" ? literal.text : Number(literal.text);
+}
 
 export type CompareOperator = "=" | "<>" | "<" | "<=" | ">" | ">=";
 

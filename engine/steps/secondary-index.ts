@@ -6,7 +6,8 @@
  * - NUSI: an AMP-local subtable (rows on the AMP of their base row) with a
  *   non-unique PI on the index columns, sorted by the value's hash.
  *
- * Each index row holds the index values and the base row's ID: its AMP, row hash
+ * Each index row holds the index values and the base row's ID ($base_amp, $base_rowhash,
+ * $base_uniqueness): its AMP, row hash
  * and uniqueness. Index rows are written in the same transaction as base rows.
  */
 import * as arrow from "apache-arrow";
@@ -21,7 +22,7 @@ import type { StatementContext } from "./context.js";
 import { storeRows, type AmpShare } from "./store-rows.js";
 
 export const INDEX_DATABASE = "$index";
-const ROW_ID_COLUMNS = ["$amp", "$rowhash", "$uniqueness"] as const;
+const ROW_ID_COLUMNS = ["$base_amp", "$base_rowhash", "$base_uniqueness"] as const;
 
 function column(name: string, type: ColumnDefinition["type"], nullable: boolean): ColumnDefinition {
   return Object.freeze({ kind: "column", name, type, nullable });
@@ -37,7 +38,7 @@ export function indexTableDefinition(base: TableEntry, index: SecondaryIndex, se
     const c = base.definition.columns.find((col) => col.name === name)!;
     return column(c.name, c.type, c.nullable);
   });
-  columns.push(column("$amp", types.int32, false), column("$rowhash", types.int64, false), column("$uniqueness", types.int64, false));
+  columns.push(column(ROW_ID_COLUMNS[0], types.int32, false), column(ROW_ID_COLUMNS[1], types.int64, false), column(ROW_ID_COLUMNS[2], types.int64, false));
   return Object.freeze({
     kind: "table", database: INDEX_DATABASE, name: `${base.id}#${serial}`, tableKind: "permanent", setness: "multiset",
     columns: Object.freeze(columns), indexes: Object.freeze([]), onCommit: null,

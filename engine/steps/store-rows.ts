@@ -26,6 +26,8 @@ export interface WriteContext {
   readonly tx: Transaction;
   /** Row hash of NoPI rows stored on each AMP (a bucket the AMP owns), so every row's hash maps to its AMP. */
   readonly nopiHash: Uint32Array;
+  /** AMPs that own a hash bucket, where NoPI rows may go. */
+  readonly nopiAmps: Uint16Array;
 }
 
 export interface StoreOptions {
@@ -107,14 +109,15 @@ function placeRows(ctx: WriteContext, entry: TableEntry, columns: readonly arrow
 
 /** NoPI rows: contiguous, balanced chunks, starting at an AMP that rotates with the table's size. */
 function spreadRows(ctx: WriteContext, entry: TableEntry, length: number): Uint16Array {
-  const amps = ctx.hashMap.amps;
+  const targets = ctx.nopiAmps;
+  const count = targets.length;
   let stored = 0;
-  for (let amp = 0; amp < amps; amp++) stored += ctx.tx.fragment(amp, entry.id).nextUniqueness;
-  const first = stored % amps;
+  for (const amp of targets) stored += ctx.tx.fragment(amp, entry.id).nextUniqueness;
+  const first = stored % count;
   const out = new Uint16Array(length);
-  for (let k = 0; k < amps; k++) {
-    const from = Math.floor((k * length) / amps); const to = Math.floor(((k + 1) * length) / amps);
-    out.fill((first + k) % amps, from, to);
+  for (let k = 0; k < count; k++) {
+    const from = Math.floor((k * length) / count); const to = Math.floor(((k + 1) * length) / count);
+    out.fill(targets[(first + k) % count], from, to);
   }
   return out;
 }

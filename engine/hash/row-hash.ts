@@ -605,6 +605,7 @@ function feedDecimalColumn(values: Uint32Array, scale: number, validity: Uint8Ar
     const slot = row - first;
     if (isNull(validity, bitOffset, row)) { feedNull(slot); continue; }
     for (let j = 0; j < 4; j++) decimalWords[j] = values[4 * row + j];
+    if (scale > 0 && feedSmallDecimal(slot, decimalWords, scale)) continue;
     const normalScale = scale > 0 ? stripTrailingZeros(decimalWords, scale) : 0;
     const high = decimalWords[1] | 0;
     if (normalScale === 0 && (decimalWords[2] | 0) === high >> 31 && (decimalWords[3] | 0) === high >> 31) {
@@ -616,6 +617,27 @@ function feedDecimalColumn(values: Uint32Array, scale: number, validity: Uint8Ar
     stateLength[slot] += 20;
   }
 }
+/**
+ * Fast path for decimals whose unscaled value fits in 53 bits (almost all): strip trailing zeros
+ * with double arithmetic, then feed exactly what the general path would. False when it does not fit.
+ */
+function feedSmallDecimal(slot: number, words: Uint32Array, scale: number): boolean {
+  const high = words[1] | 0;
+  if ((words[2] | 0) !== high >> 31 || (words[3] | 0) !== high >> 31 || high < -0x200000 || high >= 0x200000) return false;
+  let value = high * TWO_POW_32 + words[0];
+  let normalScale = scale;
+  while (normalScale > 0 && value % 10 === 0 && value !== 0) { value /= 10; normalScale--; }
+  if (value === 0) normalScale = 0;
+  const low = value >>> 0;
+  const highWord = Math.floor(value / TWO_POW_32) | 0;
+  if (normalScale === 0) { feedWordPair(slot, low, highWord); return true; }
+  const sign = highWord >> 31;
+  feedWord(slot, normalScale);
+  feedWord(slot, low); feedWord(slot, highWord); feedWord(slot, sign); feedWord(slot, sign);
+  stateLength[slot] += 20;
+  return true;
+}
+
 /** Divides the int128 in `words` by 10 while it is a multiple of 10 and scale > 0; returns the new scale. */
 function stripTrailingZeros(words: Uint32Array, scale: number): number {
   if ((words[0] & 1) !== 0) return scale; // odd: not a multiple of 10, the common case

@@ -37,6 +37,7 @@ export function findDuplicate(fresh: Run, stored: readonly Run[], compare: reado
     const hash = hashes[i];
     let j = i + 1;
     while (j < hashes.length && hashes[j] === hash) j++;
+    if (j === i + 1 && !storedHas(stored, cursors, hash)) { i = j; continue; }
     const members: Member[] = [];
     for (let k = i; k < j; k++) members.push({ run: fresh, stored: false, row: order[k], key2: 0 });
     stored.forEach((run, r) => {
@@ -57,6 +58,19 @@ export function findDuplicate(fresh: Run, stored: readonly Run[], compare: reado
     i = j;
   }
   return null;
+}
+
+/** Advances every stored run's cursor to `hash`; true when some stored run holds it. */
+function storedHas(stored: readonly Run[], cursors: number[], hash: number): boolean {
+  let found = false;
+  for (let r = 0; r < stored.length; r++) {
+    const sorted = stored[r].sortedHash;
+    let c = cursors[r];
+    while (c < sorted.length && sorted[c] < hash) c++;
+    cursors[r] = c;
+    if (c < sorted.length && sorted[c] === hash) found = true;
+  }
+  return found;
 }
 
 /** Compares members with equal key2 (all of them when not split) against per-value representatives. */

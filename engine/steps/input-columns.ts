@@ -10,7 +10,7 @@
 import * as arrow from "apache-arrow";
 import { arrowTypeMatches, arrowTypeOf, typeToString, type ColumnType } from "../catalog/column-type.js";
 import type { ColumnDefinition } from "../catalog/table-definition.js";
-import { toStored, writeDecimal, type StoredValue, type ValueSite } from "../catalog/values.js";
+import { readDecimal, toStored, writeDecimal, type StoredValue, type ValueSite } from "../catalog/values.js";
 import { AmpsimError, assertNever } from "../errors.js";
 import { concatData, isValidAt } from "../storage/column-data.js";
 
@@ -114,18 +114,47 @@ function checkLengths(table: string, column: ColumnDefinition, data: arrow.Data,
 
 function checkDecimalPrecision(table: string, column: ColumnDefinition, type: ColumnType & { kind: "decimal" }, data: arrow.Data, rowBase: number): void {
   const words = data.values as Uint32Array;
-  const limit = 10n ** BigInt(type.precision);
-  for (let i = 0; i < data.length; i++) {
-    const base = i * 4;
-    const high = words[base + 3]; const mid = words[base + 2];
-    const small64 = (high === 0 && mid === 0 && words[base + 1] < 0x80000000) || (high === 0xffffffff && mid === 0xffffffff && words[base + 1] >= 0x80000000);
-    if (small64 && type.precision >= 19) continue;
-    const value = BigInt.asIntN(128, (BigInt(high) << 96n) | (BigInt(mid) << 64n) | (BigInt(words[base + 1]) << 32n) | BigInt(words[base]));
-    if ((value >= limit || value <= -limit) && isValidAt(data, i)) {
-      throw new AmpsimError("VALUE_OUT_OF_RANGE", `column ${column.name} of ${table} is ${typeToString(type)}: row ${rowBase + i} has more than ${type.precision} digits`,
-        { table, column: column.name, row: rowBase + i, value: value.toString() });
-    }
+  const bad = type.precision <= 15 ? firstWideSmall(words, data.length, 10 ** type.precision) : firstWideBig(words, data.length, type.precision);
+  for (let i = bad; i >= 0 && i < data.length; i = nextWide(words, data.length, type.precision, i + 1)) {
+    if (!isValidAt(data, i)) continue;
+    throw new AmpsimError("VALUE_OUT_OF_RANGE", `column ${column.name} of ${table} is ${typeToString(type)}: row ${rowBase + i} has more than ${type.precision} digits`,
+      { table, column: column.name, row: rowBase + i, value: readDecimal(words, i).toString() });
   }
+}
+
+/** First row whose unscaled value needs more than `limit` (10^p, p ≤ 15); -1 when none. Double arithmetic only. */
+function firstWideSmall(words: Uint32Array, length: number, limit: number): number {
+  for (let i = 0; i < length; i++) {
+    const base = i * 4;
+    const high = words[base + 1] | 0;
+    const sign = high >> 31;
+    if ((words[base + 2] | 0) !== sign || (words[base + 3] | 0) !== sign || high < -0x200000 || high >= 0x200000) return i;
+    const value = high * 4294967296 + words[base];
+    if (value >= limit || value <= -limit) return i;
+  }
+  return -1;
+}
+
+/** First row with more than `precision` digits (p > 15): 64-bit values pass at once when p ≥ 19. */
+function firstWideBig(words: Uint32Array, length: number, precision: number): number {
+  const limit = 10n ** BigInt(precision);
+  for (let i = 0; i < length; i++) {
+    const base = i * 4;
+    const sign = (words[base + 1] | 0) >> 31;
+    if (precision >= 19 && (words[base + 2] | 0) === sign && (words[base + 3] | 0) === sign) continue;
+    const value = readDecimal(words, i);
+    if (value >= limit || value <= -limit) return i;
+  }
+  return -1;
+}
+
+function nextWide(words: Uint32Array, length: number, precision: number, from: number): number {
+  for (let i = from; i < length; i++) {
+    const value = readDecimal(words, i);
+    const limit = 10n ** BigInt(precision);
+    if (value >= limit || value <= -limit) return i;
+  }
+  return -1;
 }
 
 /** CHAR values are stored without trailing blanks; copies only when a value has some. */

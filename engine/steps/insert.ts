@@ -12,7 +12,7 @@ import type * as arrow from "apache-arrow";
 import type { TableEntry } from "../catalog/catalog.js";
 import { fixedWidthOf, sameType, typeToString } from "../catalog/column-type.js";
 import { AmpsimError } from "../errors.js";
-import { concatData, gatherData } from "../storage/column-data.js";
+import { gatherData } from "../storage/column-data.js";
 import { concatRuns } from "../storage/run.js";
 import type { StatementContext } from "./context.js";
 import { inputColumns, type InsertInput } from "./input-columns.js";
@@ -54,18 +54,16 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, source: 
     }
     if (rowHash.length > 0) parts.push({ amp, columns, rowHash, length: rowHash.length });
   }
-  const length = parts.reduce((s, p) => s + p.length, 0);
-  if (length > 0) {
-    const columns = target.definition.columns.map((_c, k) => concatData(parts.map((p) => p.columns[k])));
-    const ampOfRow = new Uint16Array(length); const rowHash = new Uint32Array(length);
-    let at = 0;
-    for (const p of parts) { ampOfRow.fill(p.amp, at, at + p.length); rowHash.set(p.rowHash, at); at += p.length; }
-    checkNotNull(target, source, columns);
-    const result = storeRows(ctx, target, columns, length, local ? { rowHash } : {});
+  // Each source AMP's rows are stored as they are: when the placement is shared they all stay
+  // on their AMP and become one run without a copy; otherwise they scatter by the target hash.
+  for (const p of parts) {
+    checkNotNull(target, source, p.columns);
+    const result = storeRows(ctx, target, p.columns, p.length, local ? { rowHash: p.rowHash } : {});
     for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
-    recordTransfers(recorder, ctx.system.amps, ampOfRow, result.ampOfRow, bytesPerRow(source, columns, length));
+    recordTransfers(recorder, ctx.system.amps, new Uint16Array(p.length).fill(p.amp), result.ampOfRow, bytesPerRow(source, p.columns, p.length));
     writeIndexRows(ctx, target, result.shares);
   }
+  const length = parts.reduce((s, p) => s + p.length, 0);
   ctx.record(recorder.finish(length));
   return length;
 }

@@ -15,7 +15,6 @@ import type { IndexTable, TableEntry } from "../catalog/catalog.js";
 import { types } from "../catalog/column-type.js";
 import type { ColumnDefinition, SecondaryIndex, TableDefinition } from "../catalog/table-definition.js";
 import { AmpsimError, isAmpsimError } from "../errors.js";
-import { concatData } from "../storage/column-data.js";
 import { fragmentOf } from "../storage/fragment.js";
 import { gatherRun } from "../storage/run.js";
 import type { StatementContext } from "./context.js";
@@ -51,31 +50,38 @@ export function writeIndexRows(ctx: StatementContext, base: TableEntry, shares: 
   for (const indexTable of base.indexTables) writeOneIndex(ctx, base, indexTable, shares);
 }
 
+/** Index rows share by share: a NUSI share stays on its AMP (no copy of the values), a USI share is placed by value. */
 function writeOneIndex(ctx: StatementContext, base: TableEntry, indexTable: IndexTable, shares: readonly AmpShare[]): void {
   const sub = ctx.catalog.byId(indexTable.tableId);
   const positions = indexTable.index.columns.map((name) => base.definition.columns.findIndex((c) => c.name === name));
-  const parts = shares.filter((s) => s.run.rowCount > 0);
-  if (parts.length === 0) return;
-  const length = parts.reduce((sum, s) => sum + s.run.rowCount, 0);
-  const valueColumns = positions.map((p) => concatData(parts.map((s) => s.run.batch.data.children[p])));
-  const amp = new Int32Array(length); const rowHash = new BigInt64Array(length); const uniqueness = new BigInt64Array(length);
-  const placement = new Uint16Array(length);
-  let at = 0;
-  for (const s of parts) {
-    for (let i = 0; i < s.run.rowCount; i++, at++) {
-      amp[at] = s.amp; placement[at] = s.amp;
-      rowHash[at] = BigInt(s.run.rowHash[i]); uniqueness[at] = BigInt(s.run.uniqueness[i]);
+  for (const share of shares) {
+    const length = share.run.rowCount;
+    if (length === 0) continue;
+    const valueColumns = positions.map((p) => share.run.batch.data.children[p]);
+    try {
+      storeRows(ctx, sub, [...valueColumns, ...rowIdColumns(share)], length,
+        { placement: indexTable.index.unique ? undefined : new Uint16Array(length).fill(share.amp), rowWord: "row" });
+    } catch (error) {
+      if (!isAmpsimError(error, "DUPLICATE_KEY")) throw error;
+      throw new AmpsimError("DUPLICATE_KEY", `${indexLabel(indexTable.index)} of ${base.qualifiedName}: value (${String(error.details.value)}) appears twice`,
+        { table: base.qualifiedName, column: indexTable.index.columns.join(", "), value: error.details.value, index: indexTable.index.name });
     }
   }
-  const idColumns = [amp, rowHash, uniqueness].map((values) =>
-    arrow.makeData({ type: values instanceof Int32Array ? new arrow.Int32() : new arrow.Int64(), length, nullCount: 0, data: values } as never) as arrow.Data);
-  try {
-    storeRows(ctx, sub, [...valueColumns, ...idColumns], length, { placement: indexTable.index.unique ? undefined : placement, rowWord: "row" });
-  } catch (error) {
-    if (!isAmpsimError(error, "DUPLICATE_KEY")) throw error;
-    throw new AmpsimError("DUPLICATE_KEY", `${indexLabel(indexTable.index)} of ${base.qualifiedName}: value (${String(error.details.value)}) appears twice`,
-      { table: base.qualifiedName, column: indexTable.index.columns.join(", "), value: error.details.value, index: indexTable.index.name });
-  }
+}
+
+/** The base rows' IDs as three columns: AMP (int32), row hash and uniqueness (unsigned 32-bit values as int64). */
+function rowIdColumns(share: AmpShare): arrow.Data[] {
+  const length = share.run.rowCount;
+  const amp = new Int32Array(length).fill(share.amp);
+  const rowHash = new BigInt64Array(length); const uniqueness = new BigInt64Array(length);
+  // Low word the value, high word 0: no BigInt per row.
+  const hashWords = new Uint32Array(rowHash.buffer); const uniquenessWords = new Uint32Array(uniqueness.buffer);
+  for (let i = 0; i < length; i++) { hashWords[2 * i] = share.run.rowHash[i]; uniquenessWords[2 * i] = share.run.uniqueness[i]; }
+  return [
+    arrow.makeData({ type: new arrow.Int32(), length, nullCount: 0, data: amp }),
+    arrow.makeData({ type: new arrow.Int64(), length, nullCount: 0, data: rowHash }),
+    arrow.makeData({ type: new arrow.Int64(), length, nullCount: 0, data: uniqueness }),
+  ];
 }
 
 /** Removes the index rows of deleted base rows; `deleted` holds `amp:rowhash:uniqueness` keys. */

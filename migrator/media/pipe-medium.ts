@@ -1,0 +1,374 @@
+/**
+ * The pipe medium: each stream is a real OS pipe (a FIFO made with mkfifo)
+ * carrying binary frames (archive-format.ts) from the archive module to the
+ * restore module.
+ *
+ * Owns: the FIFOs and their temp directory, and — shared with the network
+ * medium, which also moves frames over a `net.Socket` — the socket sink
+ * (`SocketFrameSink`) and the socket reader (`socketFrames`).
+ *
+ * Both ends of a FIFO are opened O_NONBLOCK and wrapped in `net.Socket`, so
+ * libuv polls them with epoll like any socket. Plain fs streams on FIFOs would
+ * each hold one of libuv's 4 thread-pool threads in a blocking read or write,
+ * and 16 concurrent streams would deadlock; here no thread is held.
+ *
+ * Faults it must survive: a reader that goes away (the writer's pending and
+ * later writes reject with MEDIUM_FAILED on EPIPE instead of hanging), a
+ * writer that dies mid-frame (the reader sees end of file inside a frame and
+ * throws ARCHIVE_CORRUPT "truncated"), damaged bytes (ARCHIVE_CORRUPT from
+ * the frame decoder or verifyFrames), and a medium closed with streams open.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { DuplexOptions } from "node:stream";
+import { promisify } from "node:util";
+import { AmpsimError, isAmpsimError } from "../../engine/errors.js";
+import { FrameDecoder, checkWrittenFrame, encodeFrame, streamLabel, verifyFrames } from "../archive-format.js";
+import type { Frame, FrameSink, StreamChannel, StreamId, TransferMedium } from "./transfer-medium.js";
+
+/**
+ * A fault point of the byte media: sees the encoded bytes of each frame before
+ * they are written and returns the bytes to write instead (damaged, cut
+ * short, doubled, none). Absent outside fault simulation.
+ */
+export type FrameBytesHook = (bytes: Uint8Array[], frame: Frame, id: StreamId) => Uint8Array[];
+
+export interface PipeMediumOptions {
+  /** Directory for the FIFOs; default a new `os.tmpdir()/ampsim-pipes-XXXXXX`, removed by `close()`. */
+  readonly dir?: string;
+  /** Bytes buffered in the process on each side beyond the kernel's pipe buffer; default 1 MiB. */
+  readonly capacityBytes?: number;
+  /** Fault point: rewrites each frame's bytes before they are written. */
+  readonly onFrameBytes?: FrameBytesHook;
+}
+
+const CAPACITY_BYTES_DEFAULT = 1024 * 1024;
+const execFileAsync = promisify(execFile);
+
+/**
+ * A transfer medium of OS pipes, one FIFO per stream.
+ *
+ * @example
+ * const medium = new PipeMedium();
+ * const channel = await medium.open({ table: 0, stream: 1, tableName: "main.orders" });
+ * await Promise.all([archive.run(channel.sink), restore.run(channel.source)]);
+ * await medium.close(); // removes the FIFOs and the temp directory
+ */
+export class PipeMedium implements TransferMedium {
+  readonly kind = "pipe";
+  readonly capacityBytes: number;
+  readonly #options: PipeMediumOptions;
+  #dir: Promise<string> | null = null;
+  readonly #sockets = new Set<net.Socket>();
+  readonly #fifoMaker = new FifoMaker();
+  /** FIFOs made but not yet opened and removed. */
+  readonly #opening = new Set<string>();
+  #closed = false;
+
+  constructor(options: PipeMediumOptions = {}) {
+    this.capacityBytes = checkCapacity(options.capacityBytes ?? CAPACITY_BYTES_DEFAULT, "pipe");
+    this.#options = options;
+  }
+
+  /** Makes a FIFO for stream `id` and opens both of its ends. */
+  async open(id: StreamId): Promise<StreamChannel> {
+    if (this.#closed) throw new AmpsimError("BAD_ARGUMENT", `${streamLabel(id)}: open on a closed pipe medium`);
+    const fifo = path.join(await this.#directory(), `t${id.table}-s${id.stream}.fifo`);
+    if (this.#opening.has(fifo)) throw new AmpsimError("BAD_ARGUMENT", `${streamLabel(id)} is already being opened on this pipe medium`);
+    this.#opening.add(fifo);
+    let ends: [net.Socket, net.Socket];
+    try {
+      await this.#fifoMaker.make(id, fifo);
+      ends = openFifoEnds(fifo, this.capacityBytes);
+    } finally {
+      // Both ends are open (or opening failed): the name is no longer needed, and nothing is left behind on a crash.
+      await fs.promises.rm(fifo, { force: true });
+      this.#opening.delete(fifo);
+    }
+    const [reader, writer] = ends;
+    for (const socket of ends) {
+      // Errors are reported through the sink and the source; this keeps an early one from being unhandled.
+      socket.on("error", () => {});
+      this.#sockets.add(socket);
+      socket.once("close", () => this.#sockets.delete(socket));
+    }
+    const where = `pipe ${fifo}`;
+    const sink = new SocketFrameSink(id, writer, where, { onFrameBytes: this.#options.onFrameBytes });
+    return {
+      id,
+      sink,
+      source: verifyFrames(id, socketFrames(id, reader, where, this.capacityBytes), where),
+      bytesTransferred: () => sink.bytesWritten,
+    };
+  }
+
+  /** Closes every pipe still open and removes the temp directory it made. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
+    if (this.#dir !== null && this.#options.dir === undefined) {
+      const dir = await this.#dir.catch(() => null);
+      if (dir !== null) await fs.promises.rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  #directory(): Promise<string> {
+    this.#dir ??= this.#options.dir === undefined
+      ? fs.promises.mkdtemp(path.join(os.tmpdir(), "ampsim-pipes-"))
+      : fs.promises.mkdir(this.#options.dir, { recursive: true }).then(() => this.#options.dir as string);
+    return this.#dir;
+  }
+}
+
+/**
+ * Makes FIFOs with one `mkfifo` process for all the streams opened in one turn
+ * of the event loop: spawning a process costs about 10 ms of main-thread time
+ * here, and a migration opens its streams all at once.
+ */
+class FifoMaker {
+  #batch: { readonly paths: string[]; readonly done: Promise<string> } | null = null;
+
+  /** Resolves once `fifo` exists as a FIFO; MEDIUM_FAILED otherwise. */
+  async make(id: StreamId, fifo: string): Promise<void> {
+    if (this.#batch === null) {
+      const paths: string[] = [];
+      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        this.#batch = null;
+        return execFileAsync("mkfifo", ["-m", "600", "--", ...paths]).then(() => "", (error: Error) => describeMkfifoError(error));
+      });
+      this.#batch = { paths, done };
+    }
+    this.#batch.paths.push(fifo);
+    const failure = await this.#batch.done;
+    const isFifo = await fs.promises.lstat(fifo).then((stat) => stat.isFIFO(), () => false);
+    if (!isFifo) {
+      throw new AmpsimError("MEDIUM_FAILED", `${streamLabel(id)}: could not make the FIFO ${fifo}: ${failure || "it is not a FIFO"}`,
+        { stream: id.stream, table: id.tableName, file: fifo });
+    }
+  }
+}
+
+function describeMkfifoError(error: Error): string {
+  if ((error as NodeJS.ErrnoException).code === "ENOENT") return "mkfifo is not installed";
+  const stderr = (error as { stderr?: unknown }).stderr;
+  return typeof stderr === "string" && stderr.length > 0 ? stderr.trim() : error.message;
+}
+
+/** Opens the read end (first: a non-blocking write open needs a reader) then the write end. */
+function openFifoEnds(fifo: string, capacityBytes: number): [net.Socket, net.Socket] {
+  const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
+  const readFd = fs.openSync(fifo, O_RDONLY | O_NONBLOCK);
+  let writeFd = -1;
+  try {
+    writeFd = fs.openSync(fifo, O_WRONLY | O_NONBLOCK);
+    // net.Socket passes the stream options on to Duplex; @types/node does not list them.
+    const readOptions: net.SocketConstructorOpts & DuplexOptions = { fd: readFd, readable: true, writable: false, readableHighWaterMark: capacityBytes };
+    const writeOptions: net.SocketConstructorOpts & DuplexOptions = { fd: writeFd, readable: false, writable: true, writableHighWaterMark: capacityBytes };
+    const reader = new net.Socket(readOptions);
+    const writer = new net.Socket(writeOptions);
+    return [reader, writer];
+  } catch (error) {
+    fs.closeSync(readFd);
+    if (writeFd >= 0) fs.closeSync(writeFd);
+    throw new AmpsimError("MEDIUM_FAILED", `could not open the FIFO ${fifo}: ${(error as Error).message}`, { file: fifo }, { cause: error });
+  }
+}
+
+/** BAD_CONFIG unless `value` is a positive integer (shared with the network medium). */
+export function checkCapacity(value: number, medium: string): number {
+  if (!(Number.isSafeInteger(value) && value > 0)) {
+    throw new AmpsimError("BAD_CONFIG", `${medium} medium: capacityBytes must be a positive integer but is ${value}`, { option: "capacityBytes" });
+  }
+  return value;
+}
+
+// ---------------------------------------------------------------------------
+// Frames over a net.Socket (shared with the network medium)
+
+export interface SocketFrameSinkOptions {
+  /** Fault point: rewrites each frame's bytes before they are written. */
+  readonly onFrameBytes?: FrameBytesHook | undefined;
+  /** Abort with a TCP reset (the reader sees MEDIUM_FAILED) rather than a plain close. */
+  readonly resetOnAbort?: boolean;
+}
+
+/**
+ * The archive side of a stream over a connected socket: encodes frames and
+ * writes them, header and payload in one `writev`. `write` resolves once the
+ * socket's buffer is below its high-water mark (backpressure) and rejects
+ * with MEDIUM_FAILED once the socket failed (EPIPE, reset, closed).
+ *
+ * @example
+ * const sink = new SocketFrameSink(id, socket, "TCP 127.0.0.1:4000");
+ * await sink.write(frame); await sink.close();
+ */
+export class SocketFrameSink implements FrameSink {
+  /** Bytes handed to the socket, headers included. */
+  bytesWritten = 0;
+  readonly #id: StreamId;
+  readonly #socket: net.Socket;
+  readonly #where: string;
+  readonly #options: SocketFrameSinkOptions;
+  #state: "open" | "closing" | "closed" | "aborted" = "open";
+  #failure: AmpsimError | null = null;
+
+  constructor(id: StreamId, socket: net.Socket, where: string, options: SocketFrameSinkOptions = {}) {
+    this.#id = id;
+    this.#socket = socket;
+    this.#where = where;
+    this.#options = options;
+    socket.on("error", (error) => this.#fail(error));
+    socket.on("close", () => { if (this.#state === "open") this.#fail(new Error("the connection closed")); });
+  }
+
+  async write(frame: Frame): Promise<void> {
+    if (this.#failure !== null) throw this.#failure;
+    if (this.#state !== "open") {
+      throw new AmpsimError("BAD_ARGUMENT", `${streamLabel(this.#id)}: write after the stream was ${this.#state} (${this.#where})`, this.#details());
+    }
+    checkWrittenFrame(this.#id, frame, this.#where);
+    const encoded = encodeFrame(frame);
+    const bytes = this.#options.onFrameBytes?.(encoded, frame, this.#id) ?? encoded;
+    const socket = this.#socket;
+    let belowHighWaterMark = true;
+    socket.cork();
+    for (const chunk of bytes) {
+      if (chunk.byteLength === 0) continue;
+      belowHighWaterMark = socket.write(chunk);
+      this.bytesWritten += chunk.byteLength;
+    }
+    socket.uncork();
+    if (!belowHighWaterMark) await this.#drained();
+    if (this.#failure !== null) throw this.#failure;
+  }
+
+  async close(): Promise<void> {
+    if (this.#state !== "open") {
+      if (this.#failure !== null && this.#state !== "aborted") throw this.#failure;
+      return;
+    }
+    this.#state = "closing";
+    const socket = this.#socket;
+    if (!socket.destroyed) await new Promise<void>((resolve) => {
+      const done = (): void => { socket.off("finish", done); socket.off("close", done); resolve(); };
+      socket.on("finish", done);
+      socket.on("close", done);
+      socket.end();
+    });
+    this.#state = "closed";
+    if (this.#failure !== null) throw this.#failure;
+  }
+
+  abort(reason: Error): void {
+    if (this.#state === "closed" || this.#state === "aborted") return;
+    this.#state = "aborted";
+    this.#failure ??= new AmpsimError("MEDIUM_FAILED", `${streamLabel(this.#id)}: the stream was aborted: ${reason.message} (${this.#where})`,
+      this.#details(), { cause: reason });
+    if (this.#options.resetOnAbort === true) this.#socket.resetAndDestroy();
+    else this.#socket.destroy();
+  }
+
+  /** Resolves on 'drain', or when the socket failed or closed (the caller checks #failure). */
+  #drained(): Promise<void> {
+    const socket = this.#socket;
+    if (socket.destroyed || this.#failure !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        socket.off("drain", done); socket.off("close", done); socket.off("error", done);
+        resolve();
+      };
+      socket.on("drain", done);
+      socket.on("close", done);
+      socket.on("error", done);
+    });
+  }
+
+  #fail(error: Error): void {
+    if (this.#failure !== null) return;
+    const text = describeSocketError(error, "the restore side stopped reading");
+    this.#failure = new AmpsimError("MEDIUM_FAILED", `${streamLabel(this.#id)}: ${text} (${this.#where})`, this.#details(), { cause: error });
+  }
+
+  #details(): { stream: number; table: string } {
+    return { stream: this.#id.stream, table: this.#id.tableName };
+  }
+}
+
+function describeSocketError(error: Error, brokenPipe: string): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "EPIPE" || code === "ECONNRESET") return `${brokenPipe} (${code})`;
+  return error.message;
+}
+
+/**
+ * The frames arriving on a socket, decoded as they come (unverified: wrap in
+ * `verifyFrames`). Reads in flowing mode so chunks are never joined, pausing
+ * the socket while more than `queueBytesMax` bytes wait for the consumer.
+ * End of input inside a frame is ARCHIVE_CORRUPT (truncated); a socket error
+ * is MEDIUM_FAILED. Stopping early destroys the socket, which the writer sees
+ * as a broken pipe.
+ *
+ * @example
+ * for await (const frame of verifyFrames(id, socketFrames(id, socket, where, 1 << 20), where)) …
+ */
+export async function* socketFrames(id: StreamId, socket: net.Socket, where: string, queueBytesMax: number): AsyncGenerator<Frame, void, undefined> {
+  const decoder = new FrameDecoder(id, where, { checkBatchCrc: false });
+  for await (const chunk of socketChunks(id, socket, where, queueBytesMax)) {
+    for (const frame of decoder.push(chunk)) yield frame;
+  }
+  decoder.finish();
+}
+
+/** The chunks a socket receives, unjoined, with pause/resume for backpressure. */
+async function* socketChunks(id: StreamId, socket: net.Socket, where: string, queueBytesMax: number): AsyncGenerator<Uint8Array, void, undefined> {
+  let chunks: Buffer[] = [];
+  let head = 0;
+  let queuedBytes = 0;
+  let ended = false;
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const notify = (): void => { const resolve = wake; wake = null; resolve?.(); };
+  const onData = (chunk: Buffer): void => {
+    chunks.push(chunk);
+    queuedBytes += chunk.byteLength;
+    if (queuedBytes >= queueBytesMax) socket.pause();
+    notify();
+  };
+  const onEnd = (): void => { ended = true; notify(); };
+  const onError = (error: Error): void => { failure ??= error; notify(); };
+  const onClose = (): void => { if (!ended) failure ??= new Error("the connection was closed before the end of the stream"); notify(); };
+  // An error before anyone read (the socket then already closed) is not replayed to new listeners.
+  if (socket.destroyed) failure = socket.errored ?? new Error("the connection was closed before the stream was read");
+  socket.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+  socket.resume(); // a 'data' listener alone does not restart a socket that was paused explicitly
+  try {
+    for (;;) {
+      if (failure !== null) {
+        const text = describeSocketError(failure, "the archive side broke off");
+        throw new AmpsimError("MEDIUM_FAILED", `${streamLabel(id)}: ${text} (${where})`, { stream: id.stream, table: id.tableName }, { cause: failure });
+      }
+      if (head < chunks.length) {
+        const chunk = chunks[head++];
+        if (head === chunks.length) { chunks = []; head = 0; }
+        queuedBytes -= chunk.byteLength;
+        if (queuedBytes < queueBytesMax && socket.isPaused()) socket.resume();
+        yield chunk;
+        continue;
+      }
+      if (ended) return;
+      await new Promise<void>((resolve) => { wake = resolve; });
+    }
+  } catch (error) {
+    if (isAmpsimError(error)) throw error;
+    throw new AmpsimError("MEDIUM_FAILED", `${streamLabel(id)}: ${(error as Error).message} (${where})`, { stream: id.stream, table: id.tableName }, { cause: error });
+  } finally {
+    socket.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+    // Keep an error listener: a late error on a socket nobody reads must not crash the process.
+    socket.on("error", () => {});
+    socket.destroy();
+  }
+}

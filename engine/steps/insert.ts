@@ -3,8 +3,8 @@
  *
  * insert: all-AMP; each input row goes to the AMP its row hash assigns.
  * insert-select: each source AMP reads its rows; when the target has the same
- * primary index columns (and the system's one hash map), every row stays on its
- * AMP (AMP-local, no interconnect traffic); otherwise rows are redistributed
+ * primary index columns (and the system's one hash map), or no primary index at
+ * all, every row stays on its AMP (AMP-local, no interconnect traffic); otherwise rows are redistributed
  * through the interconnect by the target's row hash, and the trace records the
  * bytes every AMP sent to every other.
  */
@@ -58,7 +58,8 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, source: 
   // on their AMP and become one run without a copy; otherwise they scatter by the target hash.
   for (const p of parts) {
     checkNotNull(target, source, p.columns);
-    const result = storeRows(ctx, target, p.columns, p.length, local ? { rowHash: p.rowHash } : {});
+    const stay = target.definition.primaryIndex === null ? { placement: new Uint16Array(p.length).fill(p.amp) } : { rowHash: p.rowHash };
+    const result = storeRows(ctx, target, p.columns, p.length, local ? stay : {});
     for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
     recordTransfers(recorder, ctx.system.amps, new Uint16Array(p.length).fill(p.amp), result.ampOfRow, bytesPerRow(source, p.columns, p.length));
     writeIndexRows(ctx, target, result.shares);
@@ -100,7 +101,8 @@ export function recordTransfers(recorder: StepRecorder, amps: number, from: Uint
 /** Same PI columns (by position) → same row hash → same AMP under the system's one hash map. */
 export function sharesPlacement(target: TableEntry, source: TableEntry): boolean {
   const tp = target.definition.primaryIndex; const sp = source.definition.primaryIndex;
-  if (!tp || !sp) return false;
+  if (!tp) return true;
+  if (!sp) return false;
   const a = piColumnIndexes(target); const b = piColumnIndexes(source);
   return a.length === b.length && a.every((c, k) => c === b[k]);
 }

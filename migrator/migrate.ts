@@ -14,11 +14,12 @@
  */
 import { AmpsimError, quoteIdentifierIfNeeded, type Engine, type TraceStep } from "../engine/index.js";
 import { ArchiveModule } from "./archive-module.js";
-import { addRows, emptyChecksums, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
+import { addRows, checksumsToJson, emptyChecksums, fold, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
 import { withLabels } from "./labels.js";
-import { createMedium } from "./media/index.js";
+import { createMedium, StorageMedium } from "./media/index.js";
 import type { TransferMedium } from "./media/transfer-medium.js";
-import type { MigrationReport, PhaseReport, StreamReport, TableReport, TargetAmpReport } from "./migration-report.js";
+import type { TableInfo } from "./media/storage-medium.js";
+import type { MigrationReport, PhaseReport, StreamReport, SystemSummary, TableReport, TargetAmpReport } from "./migration-report.js";
 import { planMigration, type MigrateOptions, type MigrationPlan, type PhaseName, type ProgressEvent, type TablePlan } from "./plan.js";
 import { RestoreModule } from "./restore-module.js";
 import { createStagingTable, definitionFromDdl, nextRunId, stagingName } from "./staging.js";
@@ -32,8 +33,33 @@ import { createStagingTable, definitionFromDdl, nextRunId, stagingName } from ".
  */
 export async function migrate(options: MigrateOptions): Promise<MigrationReport> {
   const plan = planMigration(options);
-  const run = new MigrationRun(options.source, options.target, plan, options.onProgress);
-  return run.execute();
+  const run = new MigrationRun(liveSource(options.source), options.target, plan, options.onProgress);
+  return run.execute(createMedium(plan.medium));
+}
+
+/**
+ * Where the rows come from: a live source system (its archive modules run in this migration),
+ * or an archive written earlier (only restore modules run; its manifest holds the checksums).
+ */
+export interface SourceSide {
+  readonly summary: SystemSummary;
+  readonly engine: Engine | null;
+  ampRows(table: TablePlan): readonly number[];
+  /** Bucket checksums known before the transfer (an archive), else null: archive modules compute them. */
+  checksums(table: TablePlan): BucketChecksums | null;
+}
+
+export function liveSource(engine: Engine): SourceSide {
+  return {
+    summary: { name: engine.name, amps: engine.amps, hashBits: engine.hashBits }, engine,
+    ampRows: (table) => engine.ampRowCounts(table.name), checksums: () => null,
+  };
+}
+
+function skewFactorOf(rows: readonly number[]): number {
+  const max = Math.max(0, ...rows);
+  const mean = rows.reduce((a, b) => a + b, 0) / Math.max(1, rows.length);
+  return max === 0 ? 0 : 100 * (1 - mean / max);
 }
 
 interface TableState {
@@ -46,7 +72,7 @@ interface TableState {
 }
 
 export class MigrationRun {
-  readonly #source: Engine;
+  readonly #source: SourceSide;
   readonly #target: Engine;
   readonly #plan: MigrationPlan;
   readonly #onProgress: ((event: ProgressEvent) => void) | undefined;
@@ -59,18 +85,21 @@ export class MigrationRun {
   readonly #traceMarks: { source: number; target: number };
   #peakStaging: number[] = [];
 
-  constructor(source: Engine, target: Engine, plan: MigrationPlan, onProgress?: (event: ProgressEvent) => void) {
+  constructor(source: SourceSide, target: Engine, plan: MigrationPlan, onProgress?: (event: ProgressEvent) => void) {
     this.#source = source;
     this.#target = target;
     this.#plan = plan;
     this.#onProgress = onProgress;
-    this.#verifyBits = Math.min(source.hashBits, target.hashBits, VERIFY_BITS_MAX);
-    this.#tables = plan.tables.map((t) => ({ plan: t, staging: [], checksums: emptyChecksums(this.#verifyBits), base: null, rowsBefore: 0, committed: false }));
-    this.#traceMarks = { source: source.trace.mark(), target: target.trace.mark() };
+    const known = plan.tables.map((t) => source.checksums(t));
+    this.#verifyBits = Math.min(source.summary.hashBits, target.hashBits, VERIFY_BITS_MAX, ...known.map((c) => c?.bits ?? VERIFY_BITS_MAX));
+    this.#tables = plan.tables.map((t, i) => ({
+      plan: t, staging: [], checksums: known[i] ? fold(known[i]!, this.#verifyBits) : emptyChecksums(this.#verifyBits), base: null, rowsBefore: 0, committed: false,
+    }));
+    this.#traceMarks = { source: source.engine?.trace.mark() ?? 0, target: target.trace.mark() };
   }
 
-  async execute(): Promise<MigrationReport> {
-    const medium = createMedium(this.#plan.medium);
+  /** Runs every phase over `medium` (closed at the end) and returns the report. */
+  async execute(medium: TransferMedium): Promise<MigrationReport> {
     let tables: TableReport[] | null = null;
     try {
       await this.#phase("dictionary", () => this.#copyDefinitions());
@@ -147,6 +176,9 @@ export class MigrationRun {
 
   async #transferTable(medium: TransferMedium, table: TableState): Promise<void> {
     await Promise.all(this.#plan.clusters.map((cluster, s) => this.#transferStream(medium, table, s, cluster)));
+    if (medium instanceof StorageMedium && medium.mode === "write" && this.#source.engine) {
+      medium.setTableInfo(table.plan.ordinal, archiveTableInfo(this.#source, table.plan, this.#plan.clusters, table.checksums));
+    }
   }
 
   async #transferStream(medium: TransferMedium, table: TableState, stream: number, cluster: readonly number[]): Promise<void> {
@@ -157,18 +189,20 @@ export class MigrationRun {
     let rowsDone = 0; let bytesDone = 0;
     const progress = () => this.#onProgress?.({ kind: "stream", table: name, stream, rowsDone, rowsTotal: streamRows[stream], bytesDone, bytesTotal: streamBytes[stream] });
     progress();
-    const archive = new ArchiveModule(this.#source, id, cluster, { batchRows: this.#plan.batchRows, batchBytes: this.#plan.batchBytes, verifyBits: this.#verifyBits });
+    const source = this.#source.engine;
     const restore = new RestoreModule(this.#target, id, table.staging[stream], (rows, bytes) => { rowsDone += rows; bytesDone += bytes; progress(); });
-    const archiving = archive.run(channel.sink);
+    const archiving = source
+      ? new ArchiveModule(source, id, cluster, { batchRows: this.#plan.batchRows, batchBytes: this.#plan.batchBytes, verifyBits: this.#verifyBits }).run(channel.sink)
+      : Promise.resolve(null);
     const restoring = restore.run(channel.source);
     archiving.catch(() => undefined); restoring.catch(() => undefined);
     try {
       const [a, r] = await Promise.all([archiving, restoring]);
-      merge(table.checksums, a.checksums);
+      if (a) merge(table.checksums, a.checksums);
       const elapsedMs = performance.now() - start;
       this.#streams.push({
         table: name, stream, cluster: [...cluster], rows: r.rows, batches: r.batches, bytes: r.bytes, mediumBytes: channel.bytesTransferred(),
-        staging: table.staging[stream], startMs: start - this.#started, archiveMs: a.elapsedMs, restoreMs: r.elapsedMs, elapsedMs,
+        staging: table.staging[stream], startMs: start - this.#started, archiveMs: a?.elapsedMs ?? 0, restoreMs: r.elapsedMs, elapsedMs,
         rowsPerSecond: r.rows / Math.max(elapsedMs / 1000, 1e-9), bytesPerSecond: r.bytes / Math.max(elapsedMs / 1000, 1e-9),
       });
     } catch (error) {
@@ -214,11 +248,12 @@ export class MigrationRun {
     merge(expected, table.checksums);
     if (table.base) merge(expected, table.base);
     const { bits, buckets } = mismatchedBuckets(expected, actual);
+    const sourceAmpRows = this.#source.ampRows(table.plan);
     return {
       table: name, rows: table.plan.rows, rowsBefore: table.rowsBefore, sourceChecksum: tableChecksum(table.checksums).digest,
       targetChecksum: tableChecksum(actual).digest, verified: buckets.length === 0 && placementVerified, placementVerified,
-      mismatchedBuckets: buckets, bucketBits: bits, sourceAmpRows: this.#source.ampRowCounts(name), targetAmpRows: this.#target.ampRowCounts(name),
-      sourceSkewFactor: this.#source.skewFactor(name), targetSkewFactor: this.#target.skewFactor(name),
+      mismatchedBuckets: buckets, bucketBits: bits, sourceAmpRows, targetAmpRows: this.#target.ampRowCounts(name),
+      sourceSkewFactor: skewFactorOf(sourceAmpRows), targetSkewFactor: this.#target.skewFactor(name),
     };
   }
 
@@ -240,13 +275,14 @@ export class MigrationRun {
       interconnectBytesSent: sent[amp], interconnectBytesReceived: received[amp], peakStagingBytes: this.#peakStaging[amp] ?? 0,
     }));
     const summary = (e: Engine) => ({ name: e.name, amps: e.amps, hashBits: e.hashBits });
+    const sourceEngine = this.#source.engine;
     const medium = typeof this.#plan.medium === "string" ? this.#plan.medium : this.#plan.medium.kind;
     return {
-      kind: "migration-report", ok: true, source: summary(this.#source), target: summary(this.#target), medium, staging: this.#plan.staging,
+      kind: "migration-report", ok: true, source: this.#source.summary, target: summary(this.#target), medium, staging: this.#plan.staging,
       streams: this.#plan.streams, batchRows: this.#plan.batchRows, elapsedMs: performance.now() - this.#started,
       rows: tables.reduce((s, t) => s + t.rows, 0), phases: [...this.#phases], streamReports: [...this.#streams].sort((a, b) => a.table.localeCompare(b.table) || a.stream - b.stream),
-      tables, sourceAmps: Array.from({ length: this.#source.amps }, (_, amp) => ({ amp, rows: tables.reduce((s, t) => s + t.sourceAmpRows[amp], 0) })),
-      targetAmps, trace: { source: this.#source.trace.since(this.#traceMarks.source), target: targetTrace },
+      tables, sourceAmps: Array.from({ length: this.#source.summary.amps }, (_, amp) => ({ amp, rows: tables.reduce((s, t) => s + (t.sourceAmpRows[amp] ?? 0), 0) })),
+      targetAmps, trace: { source: sourceEngine ? sourceEngine.trace.since(this.#traceMarks.source) : [], target: targetTrace },
     };
   }
 }
@@ -259,4 +295,12 @@ function interconnectBytes(steps: readonly TraceStep[], amps: number): { sent: n
     for (const t of step.transfers) { sent[t.from] += t.bytes; received[t.to] += t.bytes; }
   }
   return { sent, received };
+}
+
+/** What an archive's manifest records about a table, so that a later restore can verify without the source. */
+export function archiveTableInfo(source: SourceSide, plan: TablePlan, clusters: readonly (readonly number[])[], checksums: BucketChecksums): TableInfo {
+  return {
+    name: plan.name, ddl: plan.ddl, rows: plan.rows, ampRows: [...source.ampRows(plan)], clusters: clusters.map((c) => [...c]),
+    sourceSystem: source.summary, checksums: checksumsToJson(checksums), checksum: tableChecksum(checksums).digest,
+  };
 }

@@ -3,7 +3,8 @@
  * touched, so a bad option fails with BAD_CONFIG (or NO_SUCH_TABLE, TABLE_EXISTS)
  * and leaves both systems as they were.
  */
-import { AmpsimError, Engine, qualifiedName, showValue } from "../engine/index.js";
+import { AmpsimError, Engine, qualifiedName, showValue, typeToString, type TableDefinition } from "../engine/index.js";
+import { definitionFromDdl } from "./staging.js";
 import type { MediumKind } from "./media/transfer-medium.js";
 
 export type MediumSpec =
@@ -82,11 +83,11 @@ export interface MigrationPlan {
 
 const DEFAULT_BATCH_ROWS = 65_536;
 
-function bad(message: string, details: Record<string, unknown> = {}): AmpsimError {
+export function bad(message: string, details: Record<string, unknown> = {}): AmpsimError {
   return new AmpsimError("BAD_CONFIG", message, details);
 }
 
-function positiveInteger(value: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number {
+export function positiveInteger(value: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
     throw bad(`${name} must be an integer in 1..${max}, but found ${showValue(value)}`, { option: name });
   }
@@ -117,7 +118,7 @@ export function validateClusters(clusters: unknown, amps: number): number[][] {
   return clusters.map((cluster) => [...cluster]);
 }
 
-function validateMedium(medium: unknown): MediumSpec {
+export function validateMedium(medium: unknown): MediumSpec {
   const kinds = ["memory", "pipe", "network", "storage"];
   if (medium === undefined) return "memory";
   if (typeof medium === "string") {
@@ -131,7 +132,7 @@ function validateMedium(medium: unknown): MediumSpec {
   throw bad(`medium must be "memory", "pipe", "network" or { kind: "storage", dir }, but found ${showValue(medium)}`, { option: "medium" });
 }
 
-function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[], fallback: T): T {
+export function oneOf<T extends string>(value: unknown, name: string, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
   if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
   throw bad(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, but found ${showValue(value)}`, { option: name });
@@ -155,39 +156,46 @@ export function planMigration(options: MigrateOptions): MigrationPlan {
   if (options.onProgress !== undefined && typeof options.onProgress !== "function") throw bad(`onProgress must be a function, but found ${showValue(options.onProgress)}`, { option: "onProgress" });
   const names = options.tables ?? source.tables();
   if (!Array.isArray(names)) throw bad(`tables must be an array of table names, but found ${showValue(names)}`, { option: "tables" });
-  const tables = planTables(source, target, names, clusters, ifExists);
+  const tables = planTables(source, names, clusters).map((t) => checkTarget(target, t, ifExists));
   return Object.freeze({
     kind: "migration-plan", tables, streams, clusters, medium: validateMedium(options.medium), staging, batchRows, batchBytes,
     ifExists, keepStaging: options.keepStaging === true, parallelTables: options.parallelTables === true,
   });
 }
 
-function planTables(source: Engine, target: Engine, names: readonly string[], clusters: readonly (readonly number[])[], ifExists: IfExists): TablePlan[] {
+/** The source side of each table: its DDL text, rows and bytes per stream. */
+export function planTables(source: Engine, names: readonly string[], clusters: readonly (readonly number[])[]): TablePlan[] {
   const seen = new Set<string>();
   return names.map((given, ordinal) => {
     const qualified = qualifiedName(source.describe(given));
     if (seen.has(qualified)) throw bad(`table ${qualified} is listed twice in tables`, { option: "tables", table: qualified });
     seen.add(qualified);
-    const exists = target.hasTable(qualified);
-    if (exists && ifExists === "fail") {
-      throw new AmpsimError("TABLE_EXISTS", `table ${qualified} already exists on target system ${target.name}; pass ifExists: "replace" or "append"`, { table: qualified });
-    }
-    if (exists && ifExists === "append") checkAppendable(source, target, qualified);
     const rowsPerAmp = source.ampRowCounts(qualified); const bytesPerAmp = source.ampBytes(qualified);
     const sum = (values: number[], cluster: readonly number[]) => cluster.reduce((s, a) => s + values[a], 0);
     return Object.freeze({
-      ordinal, name: qualified, ddl: source.showTable(qualified), exists,
+      ordinal, name: qualified, ddl: source.showTable(qualified), exists: false,
       rows: rowsPerAmp.reduce((a, b) => a + b, 0), bytes: bytesPerAmp.reduce((a, b) => a + b, 0),
       streamRows: clusters.map((c) => sum(rowsPerAmp, c)), streamBytes: clusters.map((c) => sum(bytesPerAmp, c)),
     });
   });
 }
 
-/** Appending needs the same columns and types (names may differ only in nothing). */
-function checkAppendable(source: Engine, target: Engine, name: string): void {
-  const a = source.describe(name).columns; const b = target.describe(name).columns;
+/** Whether the table exists on the target, and what `ifExists` allows then (TABLE_EXISTS, or TYPE_MISMATCH for append). */
+export function checkTarget(target: Engine, table: TablePlan, ifExists: IfExists): TablePlan {
+  const exists = target.hasTable(table.name);
+  if (exists && ifExists === "fail") {
+    throw new AmpsimError("TABLE_EXISTS", `table ${table.name} already exists on target system ${target.name}; pass ifExists: "replace" or "append"`, { table: table.name });
+  }
+  if (exists && ifExists === "append") checkAppendable(definitionFromDdl(table.ddl), target.describe(table.name), target.name);
+  return Object.freeze({ ...table, exists });
+}
+
+/** Appending needs the same column names and types. */
+function checkAppendable(source: TableDefinition, target: TableDefinition, system: string): void {
+  const a = source.columns; const b = target.columns;
   const same = a.length === b.length && a.every((c, i) => c.name === b[i].name && JSON.stringify(c.type) === JSON.stringify(b[i].type));
   if (!same) {
-    throw new AmpsimError("TYPE_MISMATCH", `cannot append to ${name} on ${target.name}: its columns (${b.map((c) => c.name).join(", ")}) differ from the source's (${a.map((c) => c.name).join(", ")}) or their types do`, { table: name });
+    const name = qualifiedName(target);
+    throw new AmpsimError("TYPE_MISMATCH", `cannot append to ${name} on ${system}: its columns (${b.map((c) => `${c.name} ${typeToString(c.type)}`).join(", ")}) differ from the source's (${a.map((c) => `${c.name} ${typeToString(c.type)}`).join(", ")})`, { table: name });
   }
 }

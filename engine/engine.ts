@@ -54,10 +54,10 @@ export interface ScanRequest {
   readonly rowIds?: boolean;
 }
 
-/** What `readAmp` returns: the AMP's rows of one table as stored, with their row hashes. */
+/** What `readAmp` returns: the AMP's rows of one table as stored (one part per stored run), with their row hashes. */
 export interface AmpRows {
-  readonly batch: arrow.RecordBatch | null;
-  readonly rowHash: Uint32Array;
+  readonly parts: readonly { readonly batch: arrow.RecordBatch; readonly rowHash: Uint32Array; readonly bytes: number }[];
+  readonly rows: number;
   readonly bytes: number;
 }
 
@@ -295,8 +295,8 @@ export class Engine {
   }
 
   /**
-   * One AMP's rows of a table as stored (no copy when the fragment is one run), with the
-   * hidden row-hash column aligned to them. A single-AMP scan step; archive
+   * One AMP's rows of a table as stored, without copying: one part per stored run, each
+   * with the hidden row-hash column aligned to its rows. A single-AMP scan step; archive
    * modules read their cluster with it.
    */
   readAmp(name: string, amp: number): AmpRows {
@@ -304,10 +304,11 @@ export class Engine {
       const entry = ctx.resolve(name);
       checkAmp(ctx, amp);
       const recorder = ctx.recorder("scan", "single-amp", entry.qualifiedName);
-      const run = fragmentRun(ctx, entry, amp);
-      if (run) recorder.read(amp, run.rowCount, run.bytes);
-      ctx.record(recorder.finish(run?.rowCount ?? 0));
-      return run ? { batch: run.batch, rowHash: run.rowHash, bytes: run.bytes } : { batch: null, rowHash: new Uint32Array(0), bytes: 0 };
+      const fragment = ctx.tx.fragment(amp, entry.id);
+      recorder.read(amp, fragment.rowCount, fragment.bytes);
+      ctx.record(recorder.finish(fragment.rowCount));
+      const parts = fragment.runs.map((run) => ({ batch: run.batch, rowHash: run.rowHash, bytes: run.bytes }));
+      return { parts, rows: fragment.rowCount, bytes: fragment.bytes };
     });
   }
 

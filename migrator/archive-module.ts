@@ -59,13 +59,14 @@ export class ArchiveModule {
       await sink.write({ kind: "schema", stream, table, payload: encodeSchemaMessage(this.#source.arrowSchema(tableName)) });
       for (const amp of this.#cluster) {
         const read = withLabels(this.#source, { phase: "archive", table: tableName, stream }, () => this.#source.readAmp(tableName, amp));
-        if (!read.batch) continue;
-        addRows(checksums, columnTypes, read.batch, definition.primaryIndex ? read.rowHash : null);
-        for (const chunk of this.#chunks(read.batch, read.bytes)) {
+        for (const part of read.parts) {
+          addRows(checksums, columnTypes, part.batch, definition.primaryIndex ? part.rowHash : null);
+          for (const chunk of this.#chunks(part.batch, part.bytes)) {
           const payload = encodeBatchMessage(chunk);
           await sink.write({ kind: "batch", stream, table, seq: seq++, rows: chunk.numRows, payload, crc: crc32(payload) });
           rows += chunk.numRows; bytes += payload.byteLength;
           this.#options.onBatch?.(chunk.numRows, payload.byteLength);
+          }
         }
       }
       await sink.write({ kind: "end", stream, table, batches: seq, rows });

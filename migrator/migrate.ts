@@ -149,7 +149,7 @@ export class MigrationRun {
     const types = this.#target.describe(table.plan.name).columns.map((c) => c.type);
     for (let amp = 0; amp < this.#target.amps; amp++) {
       const read = withLabels(this.#target, { phase: "dictionary", table: table.plan.name }, () => this.#target.readAmp(table.plan.name, amp));
-      if (read.batch) addRows(base, types, read.batch, hasPI ? read.rowHash : null);
+      for (const part of read.parts) addRows(base, types, part.batch, hasPI ? part.rowHash : null);
     }
     table.base = base;
     table.rowsBefore = this.#target.rowCount(table.plan.name);
@@ -240,9 +240,10 @@ export class MigrationRun {
     let placementVerified = true;
     for (let amp = 0; amp < this.#target.amps; amp++) {
       const read = withLabels(this.#target, { phase: "verify", table: name }, () => this.#target.readAmp(name, amp));
-      if (!read.batch) continue;
-      addRows(actual, types, read.batch, definition.primaryIndex ? read.rowHash : null);
-      if (definition.primaryIndex) for (const hash of read.rowHash) if (this.#target.hashMap.ampOfHash(hash) !== amp) { placementVerified = false; break; }
+      for (const part of read.parts) {
+        addRows(actual, types, part.batch, definition.primaryIndex ? part.rowHash : null);
+        if (definition.primaryIndex && !placedOn(this.#target, part.rowHash, amp)) placementVerified = false;
+      }
     }
     const expected = emptyChecksums(this.#verifyBits);
     merge(expected, table.checksums);
@@ -303,4 +304,12 @@ export function archiveTableInfo(source: SourceSide, plan: TablePlan, clusters: 
     name: plan.name, ddl: plan.ddl, rows: plan.rows, ampRows: [...source.ampRows(plan)], clusters: clusters.map((c) => [...c]),
     sourceSystem: source.summary, checksums: checksumsToJson(checksums), checksum: tableChecksum(checksums).digest,
   };
+}
+
+/** True when every row hash maps to `amp` under the system's hash map. */
+function placedOn(engine: Engine, rowHash: Uint32Array, amp: number): boolean {
+  const { buckets, hashBits } = engine.hashMap;
+  const shift = 32 - hashBits;
+  for (let i = 0; i < rowHash.length; i++) if (buckets[rowHash[i] >>> shift] !== amp) return false;
+  return true;
 }

@@ -3,9 +3,10 @@
  * the hot paths sort a Uint32Array of row hashes, then gather every column once.
  */
 
+/** 11-bit digits (3 passes) in general; 16-bit digits (2 passes) once the counts are cheap next to the rows. */
 const DIGIT_BITS = 11;
-const DIGIT_COUNT = 1 << DIGIT_BITS;
-const DIGIT_MASK = DIGIT_COUNT - 1;
+const WIDE_DIGIT_BITS = 16;
+const WIDE_FROM_ROWS = 1 << 18;
 const SMALL = 64;
 
 /**
@@ -21,8 +22,9 @@ export function sortPermutationByKey(keys: Uint32Array, perm?: Uint32Array): Uin
   for (let i = 0; i < n; i++) sortKeys[i] = keys[rows[i]];
   let nextRows: Uint32Array = new Uint32Array(n);
   let nextKeys: Uint32Array = new Uint32Array(n);
-  const counts = new Uint32Array(DIGIT_COUNT);
-  for (let shift = 0; shift < 32; shift += DIGIT_BITS) {
+  const bits = n >= WIDE_FROM_ROWS ? WIDE_DIGIT_BITS : DIGIT_BITS;
+  const counts = new Uint32Array(1 << bits);
+  for (let shift = 0; shift < 32; shift += bits) {
     if (!sortsByDigit(sortKeys, rows, nextKeys, nextRows, counts, shift)) continue;
     let swap = rows; rows = nextRows; nextRows = swap;
     swap = sortKeys; sortKeys = nextKeys; nextKeys = swap;
@@ -34,13 +36,15 @@ export function sortPermutationByKey(keys: Uint32Array, perm?: Uint32Array): Uin
 function sortsByDigit(keys: Uint32Array, rows: Uint32Array, nextKeys: Uint32Array, nextRows: Uint32Array, counts: Uint32Array, shift: number): boolean {
   counts.fill(0);
   const n = keys.length;
-  for (let i = 0; i < n; i++) counts[(keys[i] >>> shift) & DIGIT_MASK]++;
-  for (let d = 0; d < DIGIT_COUNT; d++) if (counts[d] === n) return false;
+  const digits = counts.length;
+  const mask = digits - 1;
+  for (let i = 0; i < n; i++) counts[(keys[i] >>> shift) & mask]++;
+  for (let d = 0; d < digits; d++) if (counts[d] === n) return false;
   let sum = 0;
-  for (let d = 0; d < DIGIT_COUNT; d++) { const c = counts[d]; counts[d] = sum; sum += c; }
+  for (let d = 0; d < digits; d++) { const c = counts[d]; counts[d] = sum; sum += c; }
   for (let i = 0; i < n; i++) {
     const key = keys[i];
-    const at = counts[(key >>> shift) & DIGIT_MASK]++;
+    const at = counts[(key >>> shift) & mask]++;
     nextKeys[at] = key;
     nextRows[at] = rows[i];
   }

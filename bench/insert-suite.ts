@@ -1,0 +1,66 @@
+/**
+ * Engine suites: insert of 1M rows (4 columns) into 4 AMPs against the naive
+ * approach (one object per row, scalar hash, tableFromJSON per AMP) and the
+ * memory-copy limit; insert-select AMP-local and redistributing.
+ */
+import * as arrow from "apache-arrow";
+import { rowHash, types } from "../engine/index.js";
+import { arrowBytes, benchBatches, benchEngine, BENCH_TABLE } from "./bench-data.js";
+import { measurement, timeMedian, type Measurement } from "./bench-util.js";
+import type { SuiteContext } from "./run.js";
+
+/** What a toy would write: a row object each, a scalar hash each, rows grouped per AMP, tableFromJSON. */
+function naiveInsert(batch: arrow.RecordBatch, amps: number): arrow.Table[] {
+  const rows: Record<string, unknown>[] = [];
+  for (let i = 0; i < batch.numRows; i++) rows.push(batch.get(i)!.toJSON());
+  const perAmp: Record<string, unknown>[][] = Array.from({ length: amps }, () => []);
+  for (const row of rows) perAmp[rowHash([row.id], [types.int64]) % amps].push(row);
+  return perAmp.map((list) => arrow.tableFromJSON(list));
+}
+
+/** The memory-copy limit: every Arrow buffer copied once into already-touched memory. */
+function copyBuffers(batch: arrow.RecordBatch, into: Uint8Array): number {
+  let at = 0;
+  for (const child of batch.data.children) {
+    for (const buffer of [child.values, child.valueOffsets] as (ArrayBufferView | undefined)[]) {
+      if (!buffer) continue;
+      into.set(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), at);
+      at += buffer.byteLength;
+    }
+  }
+  return at;
+}
+
+export async function insertSuite(context: SuiteContext): Promise<Measurement[]> {
+  const rows = 1_000_000;
+  const runs = context.quick ? 3 : 5;
+  const [batch] = benchBatches(rows, rows);
+  const bytes = arrowBytes([batch]);
+  const results: Measurement[] = [];
+
+  const insertMs = await timeMedian(runs, () => benchEngine(4), (engine) => engine.insert(BENCH_TABLE, batch));
+  const insert = measurement("engine", "insert 1M rows × 4 columns into 4 AMPs", rows, bytes, insertMs, runs);
+
+  const naiveRows = context.quick ? 100_000 : 200_000;
+  const naiveBatch = batch.slice(0, naiveRows);
+  const naiveMs = await timeMedian(Math.min(runs, 3), () => null, () => naiveInsert(naiveBatch, 4));
+  const naive = measurement("engine", "naive insert (row objects, scalar hash, tableFromJSON)", naiveRows, null, naiveMs, Math.min(runs, 3));
+
+  const scratch = new Uint8Array(bytes + 1024).fill(1);
+  const copyMs = await timeMedian(runs, () => null, () => copyBuffers(batch, scratch));
+  const copy = measurement("engine", "memory-copy limit (every buffer copied once)", rows, bytes, copyMs, runs);
+  insert.ratios.push({ against: "naive", ratio: insert.rowsPerSecond / naive.rowsPerSecond }, { against: "memory copy", ratio: insert.rowsPerSecond / copy.rowsPerSecond });
+  results.push(insert, naive, copy);
+
+  const filled = benchEngine(4, [batch]);
+  filled.sql("CREATE MULTISET TABLE bench.by_cust (id BIGINT NOT NULL, cust INTEGER, amount FLOAT, note VARCHAR(16)) PRIMARY INDEX (cust);");
+  filled.sql("CREATE MULTISET TABLE bench.same_pi (id BIGINT NOT NULL, cust INTEGER, amount FLOAT, note VARCHAR(16)) UNIQUE PRIMARY INDEX (id);");
+  const redistributeMs = await timeMedian(runs, () => filled.sql("DELETE FROM bench.by_cust;"), () => filled.insertSelect("bench.by_cust", BENCH_TABLE));
+  const localMs = await timeMedian(runs, () => filled.sql("DELETE FROM bench.same_pi;"), () => filled.insertSelect("bench.same_pi", BENCH_TABLE));
+  const redistribute = measurement("engine", "insert-select redistributing by another PI, 4 AMPs", rows, bytes, redistributeMs, runs);
+  const local = measurement("engine", "insert-select AMP-local (same PI), 4 AMPs", rows, bytes, localMs, runs);
+  redistribute.ratios.push({ against: "memory copy", ratio: redistribute.rowsPerSecond / copy.rowsPerSecond });
+  results.push(redistribute, local);
+  for (const r of results) context.log(`${r.name}: ${(r.rowsPerSecond / 1e6).toFixed(2)} M rows/s (${r.medianMs.toFixed(1)} ms)`);
+  return results;
+}

@@ -18,4 +18,5 @@ export type { Predicate, Literal, CompareOperator } from "./steps/predicate.js";
 export type { AggregateSpec, AggregateOptions, AggregateFunction } from "./steps/aggregate.js";
 export type { InsertInput } from "./steps/input-columns.js";
 export { Trace, MESSAGE_BYTES } from "./trace.js";
+export { rowsOf, plainValue } from "./plain-rows.js";
 export type { TraceStep, AmpWork, Transfer, StepKind, StepScope } from "./trace.js";

@@ -7,7 +7,7 @@ import type { MigrationReport } from "../migrator/index.js";
 import { formatBytes, formatCount, formatMs, formatRate, renderHistogram, renderSideBySide, renderTable } from "./render/index.js";
 
 export function renderMigrationReport(report: MigrationReport): string {
-  return [headline(report), phases(report), streams(report), tables(report), amps(report), verification(report)].join("\n\n");
+  return [headline(report), phases(report), streams(report), tables(report), amps(report), traceSummary(report), verification(report)].join("\n\n");
 }
 
 function headline(r: MigrationReport): string {
@@ -65,6 +65,31 @@ function amps(r: MigrationReport): string {
     columns: [{ key: "amp", title: "AMP" }, { key: "rows", title: "rows" }, { key: "sent", title: "interconnect sent" }, { key: "received", title: "received" }, { key: "staging", title: "peak staging" }],
   });
   return `${renderSideBySide(left, right)}\n\n${detail}`;
+}
+
+/** What the trace recorded, per system and phase: the work the simulator will replay. */
+function traceSummary(r: MigrationReport): string {
+  const rows: Record<string, unknown>[] = [];
+  for (const [system, steps] of [["source", r.trace.source], ["target", r.trace.target]] as const) {
+    const byPhase = new Map<string, { steps: number; read: number; written: number; sent: number; messages: number }>();
+    for (const step of steps) {
+      const phase = String(step.labels.phase ?? step.step);
+      const entry = byPhase.get(phase) ?? { steps: 0, read: 0, written: 0, sent: 0, messages: 0 };
+      entry.steps++;
+      for (const amp of step.amps) { entry.read += amp.rowsRead; entry.written += amp.rowsWritten; entry.sent += amp.bytesSent; entry.messages += amp.messagesSent; }
+      byPhase.set(phase, entry);
+    }
+    for (const [phase, e] of byPhase) {
+      rows.push({ system, phase, steps: formatCount(e.steps), read: formatCount(e.read), written: formatCount(e.written), sent: formatBytes(e.sent), messages: formatCount(e.messages) });
+    }
+  }
+  return renderTable(rows, {
+    title: "Trace (steps each system ran, summed over its AMPs)",
+    columns: [
+      { key: "system", title: "system", align: "left" }, { key: "phase", title: "phase", align: "left" }, { key: "steps", title: "steps" },
+      { key: "read", title: "rows read" }, { key: "written", title: "rows written" }, { key: "sent", title: "interconnect" }, { key: "messages", title: "messages" },
+    ],
+  });
 }
 
 function verification(r: MigrationReport): string {

@@ -260,6 +260,10 @@ export class MigrationRun {
 
   /** Drops the staging tables (unless keepStaging) and, after a failure, the target tables this run created but never filled. */
   #cleanup(failed: boolean): void {
+    withLabels(this.#target, { phase: "cleanup" }, () => this.#dropLeftovers(failed));
+  }
+
+  #dropLeftovers(failed: boolean): void {
     for (const table of this.#tables) {
       if (!this.#plan.keepStaging) {
         for (const staging of table.staging) if (this.#target.hasTable(staging)) this.#target.dropTable(staging, { internal: true });

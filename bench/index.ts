@@ -1,0 +1,9 @@
+/**
+ * The benchmark suites, for running one from a notebook or another script.
+ * `npm run bench` runs them all (bench/run.ts).
+ */
+export { hashSuite } from "./hash-suite.js";
+export { insertSuite } from "./insert-suite.js";
+export { migrationSuite } from "./migration-suite.js";
+export { benchBatches, benchEngine, benchGenerator, BENCH_DDL, BENCH_TABLE } from "./bench-data.js";
+export type { Measurement } from "./bench-util.js";

@@ -11,29 +11,12 @@ import { describe, it, expect } from "vitest";
 import * as arrow from "apache-arrow";
 import { AmpsimError, Engine, parsePredicate, rowHash } from "../../engine/index.js";
 import type { ColumnType, ErrorCode, SecondaryIndex } from "../../engine/index.js";
+import { expectError, wordsToBigInt } from "../helpers/errors.js";
 
 // ---------------------------------------------------------------------------
 // Helpers
 
 type Row = Record<string, unknown>;
-
-function expectError(fn: () => unknown, code: ErrorCode, ...mentions: (string | RegExp)[]): AmpsimError {
-  let caught: unknown = undefined;
-  try { fn(); } catch (error) { caught = error; }
-  expect(caught, `expected an AmpsimError ${code}, but nothing or something else was thrown`).toBeInstanceOf(AmpsimError);
-  const error = caught as AmpsimError;
-  expect(error.code, error.message).toBe(code);
-  for (const mention of mentions) {
-    if (typeof mention === "string") expect(error.message).toContain(mention);
-    else expect(error.message).toMatch(mention);
-  }
-  return error;
-}
-
-function wordsToBigInt(words: ArrayLike<number>): bigint {
-  const value = (BigInt(words[3] >>> 0) << 96n) | (BigInt(words[2] >>> 0) << 64n) | (BigInt(words[1] >>> 0) << 32n) | BigInt(words[0] >>> 0);
-  return BigInt.asIntN(128, value);
-}
 
 function plainValue(value: unknown, type: arrow.DataType): unknown {
   if (value === null || value === undefined) return null;

@@ -14,3 +14,8 @@ export { archive, restore } from "./archive.js";
 export type { ArchiveOptions, ArchiveReport, RestoreOptions } from "./archive.js";
 export { createMedium, MemoryMedium, PipeMedium, NetworkMedium, StorageMedium } from "./media/index.js";
 export type { ArchiveManifest } from "./media/index.js";
+export { verifyCopy, readChecksums, copyDefinition, skewFactorOf } from "./verify.js";
+export type { TableReading } from "./verify.js";
+export { withLabels } from "./labels.js";
+export { liveSource } from "./migrate.js";
+export type { SourceSide } from "./migrate.js";

@@ -12,10 +12,11 @@
  * staging tables are dropped on failure too unless keepStaging; the source is
  * only ever read.
  */
-import { AmpsimError, quoteIdentifierIfNeeded, type Engine, type TraceStep } from "../engine/index.js";
+import { AmpsimError, type Engine, type TraceStep } from "../engine/index.js";
 import { ArchiveModule } from "./archive-module.js";
 import { addRows, checksumsToJson, emptyChecksums, fold, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
 import { withLabels } from "./labels.js";
+import { copyDefinition, placedOn, skewFactorOf } from "./verify.js";
 import { createMedium, StorageMedium } from "./media/index.js";
 import type { TransferMedium } from "./media/transfer-medium.js";
 import type { TableInfo } from "./media/storage-medium.js";
@@ -56,11 +57,6 @@ export function liveSource(engine: Engine): SourceSide {
   };
 }
 
-function skewFactorOf(rows: readonly number[]): number {
-  const max = Math.max(0, ...rows);
-  const mean = rows.reduce((a, b) => a + b, 0) / Math.max(1, rows.length);
-  return max === 0 ? 0 : 100 * (1 - mean / max);
-}
 
 interface TableState {
   readonly plan: TablePlan;
@@ -135,9 +131,7 @@ export class MigrationRun {
         if (this.#plan.ifExists === "append") this.#captureBase(table);
         continue;
       }
-      const database = definitionFromDdl(ddl).database;
-      if (!this.#target.databases().includes(database)) this.#target.sql(`CREATE DATABASE ${quoteIdentifierIfNeeded(database)};`);
-      withLabels(this.#target, { phase: "dictionary", table: name }, () => this.#target.sql(ddl));
+      withLabels(this.#target, { table: name }, () => copyDefinition(this.#target, ddl));
       this.#created.add(name);
     }
   }
@@ -308,12 +302,4 @@ export function archiveTableInfo(source: SourceSide, plan: TablePlan, clusters: 
     name: plan.name, ddl: plan.ddl, rows: plan.rows, ampRows: [...source.ampRows(plan)], clusters: clusters.map((c) => [...c]),
     sourceSystem: source.summary, checksums: checksumsToJson(checksums), checksum: tableChecksum(checksums).digest,
   };
-}
-
-/** True when every row hash maps to `amp` under the system's hash map. */
-function placedOn(engine: Engine, rowHash: Uint32Array, amp: number): boolean {
-  const { buckets, hashBits } = engine.hashMap;
-  const shift = 32 - hashBits;
-  for (let i = 0; i < rowHash.length; i++) if (buckets[rowHash[i] >>> shift] !== amp) return false;
-  return true;
 }

@@ -10,14 +10,14 @@
  * (ARCHIVE_CORRUPT naming the file; the target is left as it was), a manifest
  * that names files outside the directory, a table not in the archive.
  */
-import { AmpsimError, Engine, showValue } from "../engine/index.js";
+import { AmpsimError, Engine, parseSql, qualifiedName, showValue } from "../engine/index.js";
 import { ArchiveModule } from "./archive-module.js";
 import { checksumsFromJson, emptyChecksums, merge, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
 import { StorageMedium, type ArchiveTable } from "./media/index.js";
 import { archiveTableInfo, liveSource, MigrationRun, type SourceSide } from "./migrate.js";
 import type { MigrationReport, SystemSummary } from "./migration-report.js";
 import {
-  bad, checkTarget, defaultClusters, oneOf, planTables, positiveInteger, validateClusters,
+  bad, bytesDoneOf, checkTarget, defaultClusters, oneOf, planTables, positiveInteger, validateClusters,
   type IfExists, type MigrationPlan, type ProgressEvent, type StagingLayout, type TablePlan,
 } from "./plan.js";
 
@@ -63,6 +63,7 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveReport> {
   const streams = options.clusters !== undefined && options.streams === undefined ? options.clusters.length : positiveInteger(options.streams ?? 1, "streams", 1024);
   if (streams > source.amps) throw bad(`streams (${streams}) exceeds the source's ${source.amps} AMP(s): each archive module reads at least one AMP`, { option: "streams" });
   const clusters = options.clusters === undefined ? defaultClusters(source.amps, streams) : validateClusters(options.clusters, source.amps);
+  if (clusters.length !== streams) throw bad(`streams is ${streams} but ${clusters.length} clusters were given: one cluster per stream`, { option: "clusters" });
   const batchRows = positiveInteger(options.batchRows ?? 65_536, "batchRows", 2 ** 31 - 1);
   const batchBytes = options.batchBytes === undefined ? null : positiveInteger(options.batchBytes, "batchBytes");
   const tables = planTables(source, options.tables ?? source.tables(), clusters);
@@ -76,10 +77,14 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveReport> {
       const streamReports = await Promise.all(clusters.map(async (cluster, stream) => {
         const id = { stream, table: table.ordinal, tableName: table.name };
         const channel = await medium.open(id);
-        let rowsDone = 0; let bytesDone = 0;
+        let rowsDone = 0;
         const result = await new ArchiveModule(source, id, cluster, {
           batchRows, batchBytes, verifyBits: bits,
-          onBatch: (rows, bytes) => { rowsDone += rows; bytesDone += bytes; options.onProgress?.({ kind: "stream", table: table.name, stream, rowsDone, rowsTotal: table.streamRows[stream], bytesDone, bytesTotal: table.streamBytes[stream] }); },
+          onBatch: (rows) => {
+            rowsDone += rows;
+            const [rowsTotal, bytesTotal] = [table.streamRows[stream], table.streamBytes[stream]];
+            options.onProgress?.({ kind: "stream", table: table.name, stream, rowsDone, rowsTotal, bytesDone: bytesDoneOf(rowsDone, rowsTotal, bytesTotal), bytesTotal });
+          },
         }).run(channel.sink);
         merge(checksums, result.checksums);
         return { stream, cluster: [...cluster], rows: result.rows, batches: result.batches, bytes: result.bytes, elapsedMs: result.elapsedMs };
@@ -135,12 +140,45 @@ function archivedInfo(table: ArchiveTable, dir: string): ArchivedInfo {
   if (missing.length > 0) {
     throw new AmpsimError("ARCHIVE_CORRUPT", `the manifest in ${dir} lacks ${missing.join(", ")} for table ${table.name}: not an archive written by ampsim's archive() or migrate()`, { file: dir, table: table.name });
   }
+  const corrupt = (what: string, cause?: unknown) =>
+    new AmpsimError("ARCHIVE_CORRUPT", `the manifest in ${dir} ${what} for table ${table.name}`, { file: dir, table: table.name }, cause === undefined ? undefined : { cause });
+  checkArchivedDdl(table, corrupt);
+  let checksums: BucketChecksums;
   try {
-    const checksums = checksumsFromJson(table.checksums as { bits: number; buckets: number[][] });
-    return { table, ampRows: table.ampRows as number[], clusters: table.clusters as number[][], source: table.sourceSystem as SystemSummary, checksums };
+    checksums = checksumsFromJson(table.checksums as { bits: number; buckets: number[][] });
   } catch (error) {
-    throw new AmpsimError("ARCHIVE_CORRUPT", `the manifest in ${dir} holds unreadable checksums for table ${table.name}`, { file: dir, table: table.name }, { cause: error });
+    throw corrupt(`holds unreadable checksums (${(error as Error).message})`, error);
   }
+  const source = table.sourceSystem as SystemSummary;
+  if (!Number.isInteger(source?.amps) || source.amps < 1 || !Array.isArray(table.ampRows) || table.ampRows.length !== source.amps) throw corrupt("holds a source system that does not match its rows per AMP");
+  let clusters: number[][];
+  try {
+    clusters = validateClusters(table.clusters, source.amps);
+  } catch (error) {
+    throw corrupt(`holds invalid clusters (${(error as Error).message})`, error);
+  }
+  if (clusters.length !== table.streams.length) {
+    const listed = new Set(table.streams.map((s) => s.stream));
+    const missing = clusters.map((_c, s) => s).filter((s) => !listed.has(s));
+    throw corrupt(`lists ${clusters.length} clusters (one per stream) but ${table.streams.length} streams${missing.length > 0 ? `: stream ${missing.join(", stream ")} missing` : ""}`);
+  }
+  return { table, ampRows: table.ampRows as number[], clusters, source, checksums };
+}
+
+/** The DDL must be exactly one CREATE TABLE of the table the manifest names: restore sends it to the target's SQL. */
+function checkArchivedDdl(table: ArchiveTable, corrupt: (what: string, cause?: unknown) => AmpsimError): void {
+  let statements;
+  try {
+    statements = parseSql(String(table.ddl));
+  } catch (error) {
+    throw corrupt("holds DDL that does not parse", error);
+  }
+  const [statement] = statements;
+  if (statements.length !== 1 || statement.kind !== "create table" || statement.table.database === null) {
+    throw corrupt(`holds DDL that is not exactly one qualified CREATE TABLE (${statements.map((s) => s.kind).join(", ")})`);
+  }
+  const named = qualifiedName({ database: statement.table.database, name: statement.table.name });
+  if (named !== table.name) throw corrupt(`holds DDL of table ${named}`);
 }
 
 function planRestore(options: RestoreOptions, medium: StorageMedium): { plan: MigrationPlan; side: SourceSide } {
@@ -153,6 +191,10 @@ function planRestore(options: RestoreOptions, medium: StorageMedium): { plan: Mi
   });
   const ifExists = oneOf(options.ifExists, "ifExists", ["fail", "replace", "append"] as const, "fail");
   const streams = Math.max(1, ...infos.map((i) => i.table.streams.length));
+  const mismatch = infos.find((i) => JSON.stringify(i.clusters) !== JSON.stringify(infos[0].clusters));
+  if (mismatch) {
+    throw new AmpsimError("ARCHIVE_CORRUPT", `the manifest in ${medium.dir} gives table ${mismatch.table.name} other clusters than ${infos[0].table.name}; an archive has one set of streams`, { file: medium.dir, table: mismatch.table.name });
+  }
   const tables: TablePlan[] = infos.map((info) => checkTarget(options.target, {
     ordinal: info.table.ordinal, name: info.table.name, ddl: info.table.ddl as string, exists: false, rows: info.table.rows as number,
     bytes: info.table.streams.reduce((s, x) => s + x.bytes, 0), streamRows: info.table.streams.map((x) => x.rows), streamBytes: info.table.streams.map((x) => x.bytes),

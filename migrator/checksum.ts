@@ -102,8 +102,17 @@ export function checksumsToJson(c: BucketChecksums): { bits: number; buckets: [n
   return { bits: c.bits, buckets };
 }
 
+/** Checksums from their JSON form; throws (a plain Error, the caller names the file) on anything malformed. */
 export function checksumsFromJson(json: { bits: number; buckets: readonly (readonly number[])[] }): BucketChecksums {
-  const out = emptyChecksums(json.bits);
-  for (const [b, count, s1, s2] of json.buckets) { out.counts[b] = count; out.sum1[b] = s1; out.sum2[b] = s2; }
+  const { bits, buckets } = json ?? {};
+  if (!Number.isInteger(bits) || bits < 0 || bits > VERIFY_BITS_MAX) throw new Error(`checksum bits must be an integer in 0..${VERIFY_BITS_MAX}, found ${String(bits)}`);
+  if (!Array.isArray(buckets)) throw new Error("checksum buckets must be an array");
+  const out = emptyChecksums(bits);
+  const uint32 = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff;
+  for (const entry of buckets) {
+    if (!Array.isArray(entry) || entry.length !== 4 || !entry.every(uint32) || entry[0] >= out.counts.length) throw new Error(`malformed checksum bucket ${JSON.stringify(entry)}`);
+    const [b, count, s1, s2] = entry;
+    out.counts[b] = count; out.sum1[b] = s1; out.sum2[b] = s2;
+  }
   return out;
 }

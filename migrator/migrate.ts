@@ -12,7 +12,7 @@
  * staging tables are dropped on failure too unless keepStaging; the source is
  * only ever read.
  */
-import { AmpsimError, type Engine, type TraceStep } from "../engine/index.js";
+import { AmpsimError, quoteIdentifierIfNeeded, type Engine, type TraceStep } from "../engine/index.js";
 import { ArchiveModule } from "./archive-module.js";
 import { addRows, checksumsToJson, emptyChecksums, fold, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
 import { withLabels } from "./labels.js";
@@ -21,7 +21,7 @@ import { createMedium, StorageMedium } from "./media/index.js";
 import type { TransferMedium } from "./media/transfer-medium.js";
 import type { TableInfo } from "./media/storage-medium.js";
 import type { MigrationReport, PhaseReport, StreamReport, SystemSummary, TableReport, TargetAmpReport } from "./migration-report.js";
-import { planMigration, type MigrateOptions, type MigrationPlan, type PhaseName, type ProgressEvent, type TablePlan } from "./plan.js";
+import { bytesDoneOf, planMigration, type MigrateOptions, type MigrationPlan, type PhaseName, type ProgressEvent, type TablePlan } from "./plan.js";
 import { RestoreModule } from "./restore-module.js";
 import { createStagingTable, definitionFromDdl, nextRunId, stagingName } from "./staging.js";
 
@@ -76,6 +76,7 @@ export class MigrationRun {
   readonly #phases: PhaseReport[] = [];
   readonly #streams: StreamReport[] = [];
   readonly #created = new Set<string>();
+  readonly #createdDatabases: string[] = [];
   readonly #verifyBits: number;
   readonly #tables: TableState[];
   readonly #traceMarks: { source: number; target: number };
@@ -131,7 +132,8 @@ export class MigrationRun {
         if (this.#plan.ifExists === "append") this.#captureBase(table);
         continue;
       }
-      withLabels(this.#target, { table: name }, () => copyDefinition(this.#target, ddl));
+      const database = withLabels(this.#target, { table: name }, () => copyDefinition(this.#target, ddl));
+      if (database !== null) this.#createdDatabases.push(database);
       this.#created.add(name);
     }
   }
@@ -180,11 +182,13 @@ export class MigrationRun {
     const id = { stream, table: ordinal, tableName: name };
     const start = performance.now();
     const channel = await medium.open(id);
-    let rowsDone = 0; let bytesDone = 0;
-    const progress = () => this.#onProgress?.({ kind: "stream", table: name, stream, rowsDone, rowsTotal: streamRows[stream], bytesDone, bytesTotal: streamBytes[stream] });
+    let rowsDone = 0;
+    const progress = () => this.#onProgress?.({
+      kind: "stream", table: name, stream, rowsDone, rowsTotal: streamRows[stream], bytesDone: bytesDoneOf(rowsDone, streamRows[stream], streamBytes[stream]), bytesTotal: streamBytes[stream],
+    });
     progress();
     const source = this.#source.engine;
-    const restore = new RestoreModule(this.#target, id, table.staging[stream], (rows, bytes) => { rowsDone += rows; bytesDone += bytes; progress(); });
+    const restore = new RestoreModule(this.#target, id, table.staging[stream], (rows) => { rowsDone += rows; progress(); });
     const archiving = source
       ? new ArchiveModule(source, id, cluster, { batchRows: this.#plan.batchRows, batchBytes: this.#plan.batchBytes, verifyBits: this.#verifyBits }).run(channel.sink)
       : Promise.resolve(null);
@@ -264,6 +268,11 @@ export class MigrationRun {
       }
       if (failed && !table.committed && this.#created.has(table.plan.name) && this.#target.hasTable(table.plan.name)) this.#target.dropTable(table.plan.name);
     }
+    if (!failed) return;
+    for (const database of this.#createdDatabases) {
+      const prefix = `${quoteIdentifierIfNeeded(database)}.`;
+      if (!this.#target.allTables().some((t) => t.startsWith(prefix))) this.#target.sql(`DROP DATABASE ${quoteIdentifierIfNeeded(database)};`);
+    }
   }
 
   #report(tables: TableReport[]): MigrationReport {
@@ -277,7 +286,7 @@ export class MigrationRun {
     const sourceEngine = this.#source.engine;
     const medium = typeof this.#plan.medium === "string" ? this.#plan.medium : this.#plan.medium.kind;
     return {
-      kind: "migration-report", ok: true, source: this.#source.summary, target: summary(this.#target), medium, staging: this.#plan.staging,
+      kind: "migration-report", strategy: "staged", ok: true, source: this.#source.summary, target: summary(this.#target), medium, staging: this.#plan.staging,
       streams: this.#plan.streams, batchRows: this.#plan.batchRows, elapsedMs: performance.now() - this.#started,
       rows: tables.reduce((s, t) => s + t.rows, 0), phases: [...this.#phases], streamReports: [...this.#streams].sort((a, b) => a.table.localeCompare(b.table) || a.stream - b.stream),
       tables, sourceAmps: Array.from({ length: this.#source.summary.amps }, (_, amp) => ({ amp, rows: tables.reduce((s, t) => s + (t.sourceAmpRows[amp] ?? 0), 0) })),

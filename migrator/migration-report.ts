@@ -68,6 +68,8 @@ export interface TargetAmpReport {
 
 export interface MigrationReport {
   readonly kind: "migration-report";
+  /** The algorithm that moved the rows: "staged" for migrate(); the harness's strategies name theirs. */
+  readonly strategy: string;
   readonly ok: boolean;
   readonly source: SystemSummary | null;
   readonly target: SystemSummary;

@@ -27,8 +27,14 @@ export interface ProgressEvent {
   readonly stream?: number;
   readonly rowsDone?: number;
   readonly rowsTotal?: number;
+  /** Bytes of the source table moved so far (its stored bytes in proportion to the rows done), out of bytesTotal. */
   readonly bytesDone?: number;
   readonly bytesTotal?: number;
+}
+
+/** Bytes of a stream's source rows done: its stored bytes in proportion to the rows done (exact at the end). */
+export function bytesDoneOf(rowsDone: number, rowsTotal: number, bytesTotal: number): number {
+  return rowsTotal === 0 ? bytesTotal : Math.min(bytesTotal, Math.round((bytesTotal * rowsDone) / rowsTotal));
 }
 
 export type PhaseName = "plan" | "dictionary" | "staging" | "transfer" | "insert-select" | "verify" | "cleanup";

@@ -35,7 +35,7 @@ export function stagingDefinition(definition: TableDefinition, name: string, lay
 export function nextRunId(target: Engine): number {
   let max = 0;
   for (const table of target.allTables()) {
-    const match = /^"\$staging"\."m(\d+)_/.exec(table);
+    const match = /^"\$staging"\."?m(\d+)_/.exec(table);
     if (match) max = Math.max(max, Number(match[1]));
   }
   return max + 1;

@@ -72,9 +72,16 @@ export function verifyCopy(source: Engine, target: Engine, tables: readonly stri
   });
 }
 
-/** Sends a table's DDL text to the target as queries, creating its database first when missing. */
-export function copyDefinition(target: Engine, ddl: string): void {
+/** Sends a table's DDL text to the target as queries, creating its database first when missing; returns that database if it created it. */
+export function copyDefinition(target: Engine, ddl: string): string | null {
   const { database } = definitionFromDdl(ddl);
-  if (!target.databases().includes(database)) target.sql(`CREATE DATABASE ${quoteIdentifierIfNeeded(database)};`);
-  withLabels(target, { phase: "dictionary" }, () => target.sql(ddl));
+  const created = target.databases().includes(database) ? null : database;
+  if (created !== null) target.sql(`CREATE DATABASE ${quoteIdentifierIfNeeded(database)};`);
+  try {
+    withLabels(target, { phase: "dictionary" }, () => target.sql(ddl));
+  } catch (error) {
+    if (created !== null) target.sql(`DROP DATABASE ${quoteIdentifierIfNeeded(created)};`);
+    throw error;
+  }
+  return created;
 }

@@ -315,7 +315,12 @@ function checkOrdinal(value: number, what: string): void {
 
 /** Creates `dir`; refuses one holding an archive unless `overwrite`, which removes the old archive's files. */
 function prepareDirectory(dir: string, overwrite: boolean): void {
-  fs.mkdirSync(dir, { recursive: true });
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new AmpsimError("BAD_ARGUMENT", `cannot use ${dir} as the archive directory: ${(error as Error).message}`, { file: dir }, { cause: error });
+  }
+  if (!fs.statSync(dir).isDirectory()) throw new AmpsimError("BAD_ARGUMENT", `${dir} is not a directory; the storage medium needs a directory`, { file: dir });
   const manifestPath = path.join(dir, MANIFEST_FILE);
   if (fs.existsSync(manifestPath) && !overwrite) {
     throw new AmpsimError("BAD_ARGUMENT", `${dir} already holds an archive (${MANIFEST_FILE}); pass overwrite: true to replace it`, { file: manifestPath });

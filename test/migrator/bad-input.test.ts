@@ -31,11 +31,16 @@ function systems(): { source: Engine; target: Engine } {
 }
 
 /** The call fails with `code` naming each of `mentions`; neither system changed. */
+/**
+ * The call fails with `code` naming each of `mentions`; neither system changed (tables, reserved
+ * tables, rows). Databases are compared by the dedicated tests below, so that a database left
+ * behind shows up once rather than in every test.
+ */
 async function expectRefused(source: Engine, target: Engine, call: () => Promise<unknown>, code: ErrorCode, ...mentions: (string | RegExp)[]): Promise<void> {
   const sourceBefore = snapshotSystem(source); const targetBefore = snapshotSystem(target);
   await expectAmpsimError(() => within(TIMEOUT_MS, call()), code, ...mentions);
   expectSystemUnchanged(source, sourceBefore, "source");
-  expectSystemUnchanged(target, targetBefore, "target");
+  expectSystemUnchanged(target, targetBefore, "target", { databases: false });
   expect(stagingTables(target)).toEqual([]);
 }
 
@@ -69,7 +74,7 @@ describe("migrate(): bad options (BAD_CONFIG and friends), nothing touched", () 
     { name: "onProgress not a function", options: () => ({ onProgress: "yes" as never }), code: "BAD_CONFIG", mentions: ["onProgress"] },
     { name: "tables not an array", options: () => ({ tables: "d.t" as never }), code: "BAD_CONFIG", mentions: ["tables"] },
     { name: "an unknown table", options: () => ({ tables: ["d.t", "d.nope"] }), code: "NO_SUCH_TABLE", mentions: ["d.nope"] },
-    { name: "an unknown database", options: () => ({ tables: ["nodb.t"] }), code: "NO_SUCH_TABLE", mentions: ["nodb"] },
+    { name: "an unknown database", options: () => ({ tables: ["nodb.t"] }), code: "NO_SUCH_DATABASE", mentions: ["nodb"] },
     { name: "a table listed twice", options: () => ({ tables: ["d.t", "d.u", "d.t"] }), code: "BAD_CONFIG", mentions: ["d.t", "twice"] },
     { name: "a table listed twice, spelled differently", options: () => ({ tables: ["d.t", "D.T"] }), code: "BAD_CONFIG", mentions: ["d.t", "twice"] },
     { name: "source === target", options: (s) => ({ target: s }), code: "BAD_CONFIG", mentions: ["same"] },
@@ -89,6 +94,25 @@ describe("migrate(): bad options (BAD_CONFIG and friends), nothing touched", () 
     target.insert("d.u", [{ z: 5 }]);
     await expectRefused(source, target, () => migrate({ source, target, tables: ["d.t", "d.u"], streams: 2, medium: "pipe" }), "TABLE_EXISTS", "d.u");
     expect(target.hasTable("d.t")).toBe(false);
+  });
+
+  it("append of a row whose UPI value the target holds already: DUPLICATE_KEY, target unchanged", async () => {
+    const ddl = "CREATE MULTISET TABLE d.k (k INTEGER NOT NULL, v INTEGER) UNIQUE PRIMARY INDEX (k) UNIQUE INDEX (v);";
+    const source = engineWith({ amps: 4, name: "src" }, ddl, Array.from({ length: 40 }, (_, k) => ({ k, v: k })));
+    for (const [existing, what] of [[{ k: 17, v: 1000 }, "UPI"], [{ k: 1000, v: 17 }, "USI"]] as const) {
+      for (const staging of ["hashed", "nopi"] as const) {
+        const target = engineWith({ amps: 3, name: "tgt" }, ddl, [existing, { k: 2000, v: 2000 }]);
+        await expectRefused(source, target, () => migrate({ source, target, ifExists: "append", streams: 2, staging }), "DUPLICATE_KEY", "d.k", "17");
+        expect(target.rowCount("d.k"), what).toBe(2);
+      }
+    }
+  });
+
+  it("append of a row a SET target table holds already: DUPLICATE_ROW, target unchanged", async () => {
+    const ddl = "CREATE SET TABLE d.s (k INTEGER, v VARCHAR(3)) PRIMARY INDEX (k);";
+    const source = engineWith({ amps: 4, name: "src" }, ddl, Array.from({ length: 40 }, (_, k) => ({ k: k % 5, v: `v${k}` })));
+    const target = engineWith({ amps: 3, name: "tgt" }, ddl, [{ k: 3, v: "v8" }, { k: 3, v: "new" }]);
+    await expectRefused(source, target, () => migrate({ source, target, ifExists: "append", streams: 2 }), "DUPLICATE_ROW", "d.s");
   });
 
   it("a storage directory that already holds an archive: refused (BAD_ARGUMENT) unless overwrite", async () => {
@@ -166,7 +190,7 @@ async function expectRestoreRefused(fixture: ArchiveFixture, dir: string, code: 
   const target = options.target ?? restoreTarget();
   const targetBefore = snapshotSystem(target);
   await expectAmpsimError(() => within(TIMEOUT_MS, restore({ target, dir, tables: options.tables, ifExists: options.ifExists })), code, ...mentions);
-  expectSystemUnchanged(target, targetBefore, "target");
+  expectSystemUnchanged(target, targetBefore, "target", { databases: false });
   expect(stagingTables(target)).toEqual([]);
   expectSystemUnchanged(fixture.source, fixture.sourceBefore, "source");
   return target;
@@ -348,24 +372,18 @@ describe("restore(): damaged archives → ARCHIVE_CORRUPT, target unchanged", ()
     await expectRestoreRefused(fixture, dir, "ARCHIVE_CORRUPT", ["manifest"]);
   });
 
-  it("two batches swapped inside the file (equal lengths) → CRC mismatch naming the batch", async () => {
+  it("two batches swapped inside the file (reordered; same size) → CRC mismatch naming the first batch", async () => {
     const dir = copyArchive(fixture.dir);
     const stream = readManifest(dir).tables[0].streams[0];
-    const pair = stream.batches.findIndex((b, i) => i + 1 < stream.batches.length && stream.batches[i + 1].length === b.length);
+    const [x, y] = stream.batches;
     const file = path.join(dir, "t0-s0.arrows");
     const bytes = fs.readFileSync(file);
-    if (pair >= 0) {
-      const [x, y] = [stream.batches[pair], stream.batches[pair + 1]];
-      const first = Buffer.from(bytes.subarray(x.offset, x.offset + x.length));
-      bytes.copy(bytes, x.offset, y.offset, y.offset + y.length);
-      first.copy(bytes, y.offset);
-    } else {
-      // No two adjacent batches of equal length: rotate two batches' bodies by one byte instead.
-      const x = stream.batches[0];
-      bytes[x.offset + x.length - 1] ^= 0x80;
-    }
-    fs.writeFileSync(file, bytes);
-    await expectRestoreRefused(fixture, dir, "ARCHIVE_CORRUPT", ["stream 0", `batch ${pair >= 0 ? stream.batches[pair].seq : 0}`, "t0-s0.arrows"]);
+    const swapped = Buffer.concat([
+      bytes.subarray(0, x.offset), bytes.subarray(y.offset, y.offset + y.length), bytes.subarray(x.offset, x.offset + x.length), bytes.subarray(y.offset + y.length),
+    ]);
+    expect(swapped.length).toBe(bytes.length);
+    fs.writeFileSync(file, swapped);
+    await expectRestoreRefused(fixture, dir, "ARCHIVE_CORRUPT", ["stream 0", "batch 0", "t0-s0.arrows"]);
   });
 
   it("a deleted stream file", async () => {
@@ -407,24 +425,68 @@ describe("restore(): damaged archives → ARCHIVE_CORRUPT, target unchanged", ()
     await expectRestoreRefused(fixture, dir, "ARCHIVE_CORRUPT", ["stream 0", "batch 0"]);
   });
 
-  it("a manifest whose source checksums do not match the rows (VERIFY_FAILED, nothing committed)", async () => {
+  it("a manifest whose source checksums do not match the rows → VERIFY_FAILED naming the table and the bucket", async () => {
     const dir = copyArchive(fixture.dir);
-    const manifest = readManifest(dir) as unknown as { tables: { checksums: { buckets: number[][] } }[] };
-    const buckets = manifest.tables[1].checksums.buckets;
-    const row = buckets.find((b) => Array.isArray(b) && b.some((x) => typeof x === "number" && x > 0));
-    expect(row, "the manifest holds bucket checksums").toBeDefined();
-    row![2] = (row![2] + 1) >>> 0; // [bucket, count, sum1, sum2]: one bucket's first sum
+    const manifest = readManifest(dir) as unknown as { tables: { checksums: { bits: number; buckets: number[][] } }[] };
+    const row = manifest.tables[1].checksums.buckets[0]; // [bucket, count, sum1, sum2]
+    row[2] = (row[2] + 1) >>> 0;
     writeManifest(dir, manifest);
     const target = restoreTarget();
-    const before = snapshotSystem(target);
-    let caught: { code?: string } | null = null;
-    try { await within(TIMEOUT_MS, restore({ target, dir })); } catch (error) { caught = error as { code?: string }; }
-    expect(caught, "restore() must fail").not.toBeNull();
-    expect(["VERIFY_FAILED", "ARCHIVE_CORRUPT"]).toContain(caught!.code);
+    const error = await expectAmpsimError(() => within(TIMEOUT_MS, restore({ target, dir })), "VERIFY_FAILED", "d.u", `0x${row[0].toString(16)}`);
+    expect(error.message).not.toContain("d.t (");
     expect(stagingTables(target)).toEqual([]);
-    // Whatever the design says about a verify failure after commit, the message names the table.
-    expect((caught as unknown as Error).message).toContain("d.u");
-    void before;
+    expect(target.tables()).toContain("keep.mine");
+    // The rows were committed before verification ran (verify checks the committed table), so they stay.
+  });
+
+  it("a manifest whose DDL names another table → ARCHIVE_CORRUPT before anything is created", async () => {
+    const dir = copyArchive(fixture.dir);
+    const manifest = readManifest(dir) as unknown as { tables: { ddl: string }[] };
+    manifest.tables[1].ddl = manifest.tables[1].ddl.replace("d.u", "d.x");
+    writeManifest(dir, manifest);
+    const target = await expectRestoreRefused(fixture, dir, "ARCHIVE_CORRUPT", ["d.u", "d.x"]);
+    expect(target.hasTable("d.x")).toBe(false);
+  });
+
+  it("a manifest whose DDL is not a CREATE TABLE → ARCHIVE_CORRUPT (an operating error, not an assertion)", async () => {
+    const dir = copyArchive(fixture.dir);
+    const manifest = readManifest(dir) as unknown as { tables: { ddl: string }[] };
+    manifest.tables[1].ddl = "DROP TABLE keep.mine;";
+    writeManifest(dir, manifest);
+    await expectRestoreRefused(fixture, dir, "ARCHIVE_CORRUPT", ["d.u"]);
+  });
+
+  it("a manifest whose DDL carries further statements → ARCHIVE_CORRUPT, and they never run on the target", async () => {
+    const dir = copyArchive(fixture.dir);
+    const manifest = readManifest(dir) as unknown as { tables: { ddl: string }[] };
+    manifest.tables[1].ddl += "\nDROP TABLE keep.mine;";
+    writeManifest(dir, manifest);
+    const target = await expectRestoreRefused(fixture, dir, "ARCHIVE_CORRUPT", ["d.u"]);
+    expect(target.hasTable("keep.mine")).toBe(true);
+  });
+
+  it("a manifest whose clusters do not match its streams → ARCHIVE_CORRUPT before anything is committed", async () => {
+    const dir = copyArchive(fixture.dir);
+    const manifest = readManifest(dir) as unknown as { tables: { clusters: number[][] }[] };
+    for (const table of manifest.tables) table.clusters = [[0, 1, 2, 3]];
+    writeManifest(dir, manifest);
+    await expectRestoreRefused(fixture, dir, "ARCHIVE_CORRUPT", ["manifest"]);
+  });
+
+  it("a manifest with impossible checksum bits → ARCHIVE_CORRUPT before anything is committed", async () => {
+    const dir = copyArchive(fixture.dir);
+    const manifest = readManifest(dir) as unknown as { tables: { checksums: { bits: number } }[] };
+    manifest.tables[0].checksums.bits = 40;
+    writeManifest(dir, manifest);
+    await expectRestoreRefused(fixture, dir, "ARCHIVE_CORRUPT", ["checksums", "d.t"]);
+  });
+
+  it("a stream removed from the manifest → ARCHIVE_CORRUPT naming the stream", async () => {
+    const dir = copyArchive(fixture.dir);
+    const manifest = readManifest(dir);
+    manifest.tables[0].streams.pop();
+    writeManifest(dir, manifest);
+    await expectRestoreRefused(fixture, dir, "ARCHIVE_CORRUPT", ["stream 1", "d.t"]);
   });
 
   it("an unparsable manifest", async () => {
@@ -528,5 +590,29 @@ describe("a target AMP runs out of space mid-migration → NO_SPACE naming the A
     expectMigrated({ source, target, table: "d.t", sourceBefore: before });
     expect(Math.max(...target.ampBytes())).toBeGreaterThan(6_000);
     expect(Math.max(...target.ampBytes())).toBeLessThan(12_000);
+  });
+});
+
+// ---------------------------------------------------------------------------
+
+describe("a failed migration or restore leaves no database behind that it created", () => {
+  it("migrate() failing with NO_SPACE after creating the table's database", async () => {
+    const source = engineWith({ amps: 4, name: "src" }, allTypesDdl("d.t"), allTypesRows("space-db", 200));
+    const target = new Engine({ amps: 3, name: "tgt", permBytesPerAmp: 4_000 });
+    const before = target.databases();
+    await expectAmpsimError(() => within(TIMEOUT_MS, migrate({ source, target, streams: 2 })), "NO_SPACE");
+    expect(target.tables()).toEqual([]);
+    expect(target.databases()).toEqual(before);
+  });
+
+  it("restore() of a damaged archive", async () => {
+    const fixture = await archives();
+    const dir = copyArchive(fixture.dir);
+    fs.rmSync(path.join(dir, "t0-s1.arrows"));
+    const target = restoreTarget();
+    const before = target.databases();
+    await expectAmpsimError(() => within(TIMEOUT_MS, restore({ target, dir })), "ARCHIVE_CORRUPT");
+    expect(target.tables()).toEqual(["keep.mine"]);
+    expect(target.databases()).toEqual(before);
   });
 });

@@ -4,7 +4,7 @@
  * a small dimension table; NULLs and strings) migrated to a 6-AMP target with
  * 3 streams over an OS pipe, with live progress and the report.
  */
-import { MIGRATE_OPTIONS, reportJson, runSetup, setupMigration } from "./migrate-command.js";
+import { MIGRATE_OPTIONS, reportJson, runSetup, setupMigration, writeHtmlReport } from "./migrate-command.js";
 import { parseOptions } from "./options.js";
 import { renderMigrationReport } from "./report-text.js";
 
@@ -30,6 +30,7 @@ export async function runDemo(args: readonly string[], out: Output): Promise<num
     out.write(`ampsim demo: ${setup.scenario.tables.length} tables on a ${setup.source.amps}-AMP source → ${setup.target.amps}-AMP target, ${setup.options.streams} streams over ${typeof setup.options.medium === "string" ? setup.options.medium : setup.options.medium?.kind}\n`);
   }
   const report = await runSetup(setup, out);
+  writeHtmlReport(values.report, report);
   out.write(setup.json ? `${reportJson(report)}\n` : `${renderMigrationReport(report)}\n`);
   return 0;
 }

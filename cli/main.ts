@@ -6,6 +6,8 @@
 import { isAmpsimError } from "../engine/index.js";
 import { runDemo, DEMO_HELP } from "./demo-command.js";
 import { runMigrate, MIGRATE_HELP } from "./migrate-command.js";
+import { runSimulate, SIMULATE_HELP } from "./simulate-command.js";
+import { runCompare, COMPARE_HELP } from "./compare-command.js";
 import { UsageError } from "./options.js";
 
 export const MAIN_HELP = `ampsim — a simulator of a shared-nothing MPP database (Teradata style)
@@ -17,6 +19,9 @@ Commands:
   demo      migrate three tables (~1M rows) from a 4-AMP to a 6-AMP system
             over a pipe with 3 streams, with progress bars and a report
   migrate   migrate generated tables between two systems you describe
+  simulate  predict a migration's phases on given hardware from sizes alone
+            (thousands of AMPs, billions of rows)
+  compare   run several migration strategies on the same scenarios and seeds
   help      show this text, or 'ampsim help <command>'
 
 Run 'ampsim <command> --help' for the options of a command.`;
@@ -33,6 +38,8 @@ export async function main(args: readonly string[], out: Output = process.stdout
         return 0;
       case "demo": return await runDemo(rest, out);
       case "migrate": return await runMigrate(rest, out);
+      case "simulate": return await runSimulate(rest, out);
+      case "compare": return await runCompare(rest, out);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
@@ -52,6 +59,8 @@ export async function main(args: readonly string[], out: Output = process.stdout
 function helpFor(command: string | undefined): string | undefined {
   if (command === "demo") return DEMO_HELP;
   if (command === "migrate") return MIGRATE_HELP;
+  if (command === "simulate") return SIMULATE_HELP;
+  if (command === "compare") return COMPARE_HELP;
   return undefined;
 }
 

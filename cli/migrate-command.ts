@@ -2,7 +2,9 @@
  * `ampsim migrate`: builds a source system with generated tables and a target
  * system configured differently, migrates, and prints the report (or JSON).
  */
+import fs from "node:fs";
 import { Engine, HashMap } from "../engine/index.js";
+import { renderHtmlReport } from "./html-report.js";
 import { migrate, type MediumSpec, type MigrateOptions, type MigrationReport } from "../migrator/index.js";
 import { loadScenario, scenario, type Scenario } from "../sim/index.js";
 import { ProgressBars } from "./render/index.js";
@@ -40,6 +42,7 @@ Migration:
   --keep-staging         keep the staging tables after the migration
   --parallel-tables      migrate all tables at once instead of one after another
 Output:
+  --report FILE          also write a self-contained HTML report (histograms, timelines)
   --json                 print the report as JSON (no progress bars)
   --no-progress          no progress bars or lines
   --help                 this text
@@ -54,7 +57,7 @@ export const MIGRATE_OPTIONS: OptionSpec = {
   streams: { type: "string" }, clusters: { type: "string" }, medium: { type: "string" }, dir: { type: "string" },
   staging: { type: "string" }, "batch-rows": { type: "string" }, "batch-bytes": { type: "string" },
   "if-exists": { type: "string" }, "keep-staging": { type: "boolean" }, "parallel-tables": { type: "boolean" },
-  json: { type: "boolean" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" },
+  report: { type: "string" }, json: { type: "boolean" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" },
 };
 
 interface Output { write(text: string): unknown; isTTY?: boolean; columns?: number }
@@ -124,8 +127,14 @@ export async function runMigrate(args: readonly string[], out: Output): Promise<
   if (values.help) { out.write(`${MIGRATE_HELP}\n`); return 0; }
   const setup = setupMigration(values, { streams: 3, medium: "memory", rows: 1_000_000, scenario: "orders" });
   const report = await runSetup(setup, out);
+  writeHtmlReport(values.report, report);
   out.write(setup.json ? `${reportJson(report)}\n` : `${renderMigrationReport(report)}\n`);
   return 0;
+}
+
+/** --report FILE: the self-contained HTML page. */
+export function writeHtmlReport(file: string | boolean | undefined, report: MigrationReport): void {
+  if (typeof file === "string") fs.writeFileSync(file, renderHtmlReport(report));
 }
 
 export function reportJson(report: MigrationReport): string {

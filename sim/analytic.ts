@@ -1,0 +1,587 @@
+/**
+ * The analytic mode: predicts the phases of a staged migration from sizes
+ * alone (rows per AMP, bytes per row, streams, medium), in closed form, for
+ * systems far larger than memory. Nothing is allocated per row or per batch,
+ * only per AMP, node and stream, so 1,000 AMPs and 10^10 rows take
+ * milliseconds.
+ *
+ * The model is the timeline's (timeline.ts), summed instead of replayed:
+ * - transfer, per table: each stream is a pipeline of batches through the
+ *   stages source AMP read + scan → encode → medium → decode + hash → target
+ *   node links → target AMP insert + write; alone it takes fill + (batches − 1)
+ *   × its slowest stage. Shared resources (archive and restore modules, medium
+ *   channels, target links, target AMPs) bound the phase by their total work
+ *   over their capacity plus one batch's way in and out. The phase is the
+ *   larger of the slowest stream and the busiest shared resource.
+ * - insert-select: the slowest target AMP (its disk and CPU overlap), or the
+ *   busiest node link when a NoPI staging table is redistributed.
+ * - verify: the slowest target AMP reading and checksumming its rows.
+ * - dictionary, staging, cleanup: one DDL statement per table (per stream for
+ *   the staging tables) on the coordinator.
+ * Milliseconds throughout; `workMs` (hardware.ts) prices every operation, as
+ * in the timeline.
+ */
+import { AmpsimError, showValue } from "../engine/index.js";
+import { defaultClusters } from "../migrator/index.js";
+import type { MediumKind, MigrationReport, StagingLayout } from "../migrator/index.js";
+import { checkProfile, workMs, type HardwareProfile } from "./hardware.js";
+import type { AmpSpan, CriticalStep, PhaseSpan, ResourceUse, StreamSpan, Timeline } from "./timeline.js";
+import type { ResourceKind } from "./workload.js";
+
+export interface AnalyticTable {
+  readonly name: string;
+  /** Rows on each source AMP, or a total with Teradata's skew factor in percent (100 × (1 − mean / max); the hot AMP is AMP 0). */
+  readonly rowsPerSourceAmp: readonly number[] | { readonly total: number; readonly skew?: number };
+  /** Rows on each target AMP afterwards (default: the target mean plus the source's hot-AMP excess on AMP 0). */
+  readonly rowsPerTargetAmp?: readonly number[];
+  /** Stored bytes per row (disk, interconnect). */
+  readonly bytesPerRow: number;
+  /** Bytes per row on the medium (default bytesPerRow). */
+  readonly mediumBytesPerRow?: number;
+  /** Rows per archived batch (default 65,536). */
+  readonly batchRows?: number;
+}
+
+export interface AnalyticInput {
+  readonly sourceAmps: number;
+  readonly targetAmps: number;
+  readonly streams: number;
+  /** Source AMPs per stream (default: contiguous groups, as migrate() makes them). */
+  readonly clusters?: readonly (readonly number[])[];
+  readonly medium: MediumKind;
+  readonly staging: StagingLayout;
+  readonly tables: readonly AnalyticTable[];
+  /** Tables transferred all at once (default: one after another). */
+  readonly parallelTables?: boolean;
+  /** How many target AMPs one batch's rows reach (default: all of them). */
+  readonly fanOut?: number;
+  /**
+   * How many target AMPs receive rows at any one moment of the transfer
+   * (default: all of them). With round-robin hash maps of equal bucket bits,
+   * a source AMP's rows reach only targetAmps / gcd(sourceAmps, targetAmps)
+   * target AMPs, and streams that read AMPs of the same residue class at the
+   * same time fill the same few target AMPs.
+   */
+  readonly concurrentTargetAmps?: number;
+  /** Phases to predict, in order (default: the staged migration's six). */
+  readonly phases?: readonly string[];
+}
+
+const STAGED_PHASES = ["dictionary", "staging", "transfer", "insert-select", "verify", "cleanup"];
+const DEFAULT_BATCH_ROWS = 65_536;
+
+function bad(message: string, option: string): AmpsimError {
+  return new AmpsimError("BAD_CONFIG", `predict: ${message}`, { option });
+}
+
+function count(value: unknown, name: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1) throw bad(`${name} must be an integer >= 1, but found ${showValue(value)}`, name);
+  return value;
+}
+
+function amount(value: unknown, name: string, min = 0): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min) throw bad(`${name} must be a finite number >= ${min}, but found ${showValue(value)}`, name);
+  return value;
+}
+
+/** One table, resolved: rows per AMP on both sides and the per-row sizes. */
+interface TableShape {
+  readonly name: string;
+  readonly source: Float64Array;
+  readonly target: Float64Array;
+  /** Rows per target AMP in the staging tables: where restore writes them (even for NoPI staging). */
+  readonly staged: Float64Array;
+  /** The hottest target AMP's and node's share of one restored batch: at least their share of the staging rows, at least 1 / fanOut. */
+  readonly batchShareMax: number;
+  readonly batchNodeShareMax: number;
+  readonly total: number;
+  readonly bytesPerRow: number;
+  readonly mediumBytesPerRow: number;
+  readonly batchRows: number;
+}
+
+function shapeOf(table: AnalyticTable, input: AnalyticInput, index: number, profile: HardwareProfile, fanOut: number): TableShape {
+  const where = `tables[${index}]`;
+  const bytesPerRow = amount(table.bytesPerRow, `${where}.bytesPerRow`);
+  const source = sourceRows(table.rowsPerSourceAmp, input.sourceAmps, where);
+  const total = source.reduce((a, b) => a + b, 0);
+  let target: Float64Array;
+  if (table.rowsPerTargetAmp !== undefined) {
+    if (!Array.isArray(table.rowsPerTargetAmp) || table.rowsPerTargetAmp.length !== input.targetAmps) throw bad(`${where}.rowsPerTargetAmp must hold ${input.targetAmps} numbers, one per target AMP`, `${where}.rowsPerTargetAmp`);
+    target = Float64Array.from(table.rowsPerTargetAmp, (v, a) => amount(v, `${where}.rowsPerTargetAmp[${a}]`));
+  } else {
+    // Skew comes from hot PI values, which stay together: the hot source AMP's excess over the mean lands on one target AMP.
+    const excess = maxOf(source) - total / input.sourceAmps;
+    target = new Float64Array(input.targetAmps).fill(input.targetAmps > 1 ? (total - Math.min(total, total / input.targetAmps + excess)) / (input.targetAmps - 1) : total);
+    target[0] = Math.min(total, total / input.targetAmps + excess);
+  }
+  const batchRows = table.batchRows === undefined ? DEFAULT_BATCH_ROWS : amount(table.batchRows, `${where}.batchRows`, 1);
+  const mediumBytesPerRow = table.mediumBytesPerRow === undefined ? bytesPerRow : amount(table.mediumBytesPerRow, `${where}.mediumBytesPerRow`);
+  const staged = input.staging === "nopi" ? new Float64Array(input.targetAmps).fill(total / input.targetAmps) : target;
+  const batchShareMax = Math.max(1 / fanOut, maxOf(staged) / Math.max(total, 1e-300));
+  const batchNodeShareMax = Math.min(1, Math.max(batchShareMax, maxOf(perNode(profile, staged)) / Math.max(total, 1e-300)));
+  return { name: String(table.name), source, target, staged, batchShareMax, batchNodeShareMax, total, bytesPerRow, mediumBytesPerRow, batchRows };
+}
+
+function sourceRows(rows: AnalyticTable["rowsPerSourceAmp"], amps: number, where: string): Float64Array {
+  if (Array.isArray(rows)) {
+    if (rows.length !== amps) throw bad(`${where}.rowsPerSourceAmp must hold ${amps} numbers, one per source AMP, but holds ${rows.length}`, `${where}.rowsPerSourceAmp`);
+    return Float64Array.from(rows, (v, a) => amount(v, `${where}.rowsPerSourceAmp[${a}]`));
+  }
+  if (rows === null || typeof rows !== "object") throw bad(`${where}.rowsPerSourceAmp must be an array or { total, skew? }, but found ${showValue(rows)}`, `${where}.rowsPerSourceAmp`);
+  const { total, skew = 0 } = rows as { total: number; skew?: number };
+  amount(total, `${where}.rowsPerSourceAmp.total`);
+  if (typeof skew !== "number" || !(skew >= 0 && skew < 100)) throw bad(`${where}.rowsPerSourceAmp.skew must be a skew factor in percent, 0 <= skew < 100, but found ${showValue(skew)}`, `${where}.rowsPerSourceAmp.skew`);
+  const mean = total / amps;
+  const max = Math.min(total, mean / (1 - skew / 100));
+  const out = new Float64Array(amps).fill(amps > 1 ? (total - max) / (amps - 1) : total);
+  out[0] = max;
+  return out;
+}
+
+interface Checked {
+  readonly input: AnalyticInput;
+  readonly clusters: readonly (readonly number[])[];
+  readonly tables: readonly TableShape[];
+  readonly phases: readonly string[];
+  readonly fanOut: number;
+  readonly concurrentTargetAmps: number;
+}
+
+function checkInput(input: AnalyticInput, profile: HardwareProfile): Checked {
+  if (input === null || typeof input !== "object") throw bad(`expected an AnalyticInput, but found ${showValue(input)}`, "input");
+  count(input.sourceAmps, "sourceAmps"); count(input.targetAmps, "targetAmps"); count(input.streams, "streams");
+  if (!["memory", "pipe", "storage", "network"].includes(input.medium)) throw bad(`medium must be "memory", "pipe", "storage" or "network", but found ${showValue(input.medium)}`, "medium");
+  if (input.staging !== "hashed" && input.staging !== "nopi") throw bad(`staging must be "hashed" or "nopi", but found ${showValue(input.staging)}`, "staging");
+  if (!Array.isArray(input.tables)) throw bad(`tables must be an array, but found ${showValue(input.tables)}`, "tables");
+  if (input.streams > input.sourceAmps) throw bad(`streams (${input.streams}) exceeds the source's ${input.sourceAmps} AMPs`, "streams");
+  const clusters = input.clusters ?? defaultClusters(input.sourceAmps, input.streams);
+  if (clusters.length !== input.streams) throw bad(`streams is ${input.streams} but ${clusters.length} clusters were given`, "clusters");
+  for (const cluster of clusters) for (const amp of cluster) if (!Number.isInteger(amp) || amp < 0 || amp >= input.sourceAmps) throw bad(`a cluster names AMP ${showValue(amp)}, but the source has AMPs 0..${input.sourceAmps - 1}`, "clusters");
+  const fanOut = input.fanOut === undefined ? input.targetAmps : Math.min(input.targetAmps, amount(input.fanOut, "fanOut", 1));
+  const concurrentTargetAmps = input.concurrentTargetAmps === undefined ? input.targetAmps : Math.min(input.targetAmps, amount(input.concurrentTargetAmps, "concurrentTargetAmps", 1));
+  return { input, clusters, tables: input.tables.map((t, i) => shapeOf(t, input, i, profile, fanOut)), phases: input.phases ?? STAGED_PHASES, fanOut, concurrentTargetAmps };
+}
+
+/** Accumulates per-resource work and per-AMP busy time for the result. */
+class Ledger {
+  readonly resources = new Map<string, { kind: ResourceKind; capacity: number; busyMs: number }>();
+  readonly disk: Record<"source" | "target", Float64Array>;
+  readonly cpu: Record<"source" | "target", Float64Array>;
+  readonly span: Record<"source" | "target", Float64Array[]>;
+
+  constructor(sourceAmps: number, targetAmps: number) {
+    this.disk = { source: new Float64Array(sourceAmps), target: new Float64Array(targetAmps) };
+    this.cpu = { source: new Float64Array(sourceAmps), target: new Float64Array(targetAmps) };
+    const spans = (n: number) => [new Float64Array(n).fill(Infinity), new Float64Array(n).fill(-Infinity)];
+    this.span = { source: spans(sourceAmps), target: spans(targetAmps) };
+  }
+
+  add(resource: string, kind: ResourceKind, capacity: number, busyMs: number): void {
+    const entry = this.resources.get(resource);
+    if (entry) entry.busyMs += busyMs; else this.resources.set(resource, { kind, capacity, busyMs });
+  }
+
+  amp(system: "source" | "target", amp: number, diskMs: number, cpuMs: number, startMs: number, endMs: number): void {
+    this.disk[system][amp] += diskMs; this.cpu[system][amp] += cpuMs;
+    if (diskMs + cpuMs <= 0) return;
+    this.span[system][0][amp] = Math.min(this.span[system][0][amp], startMs);
+    this.span[system][1][amp] = Math.max(this.span[system][1][amp], endMs);
+  }
+}
+
+interface PhaseResult {
+  readonly ms: number;
+  readonly bottleneck: string;
+}
+
+/**
+ * Predicts the phases of a staged migration from sizes alone. The result has
+ * the timeline's shape (no per-task times; the critical path names each
+ * phase's bottleneck).
+ *
+ * @example
+ * const t = predict({
+ *   sourceAmps: 1_000, targetAmps: 1_500, streams: 16, medium: "pipe", staging: "hashed",
+ *   tables: [{ name: "big.sales", rowsPerSourceAmp: { total: 1e10 }, bytesPerRow: 120 }],
+ * }, HARDWARE.modern);
+ * t.phases.find((p) => p.phase === "transfer");
+ */
+export function predict(input: AnalyticInput, profile: HardwareProfile): Timeline {
+  checkProfile(profile);
+  const checked = checkInput(input, profile);
+  const ledger = new Ledger(input.sourceAmps, input.targetAmps);
+  const phases: PhaseSpan[] = []; const critical: CriticalStep[] = []; const streams: StreamSpan[] = [];
+  let clock = 0;
+  for (const phase of checked.phases) {
+    const result = predictPhase(checked, profile, phase, clock, ledger, streams);
+    phases.push({ phase, startMs: clock, endMs: clock + result.ms });
+    critical.push({ task: -1, id: `${phase}: ${result.bottleneck}`, phase, resource: result.bottleneck, startMs: clock, endMs: clock + result.ms, waited: "phase" });
+    clock += result.ms;
+  }
+  return { kind: "timeline", profile: profile.name, totalMs: clock, phases, streams, amps: ampSpans(ledger), utilization: uses(ledger, clock), criticalPath: critical };
+}
+
+function predictPhase(c: Checked, profile: HardwareProfile, phase: string, startMs: number, ledger: Ledger, streams: StreamSpan[]): PhaseResult {
+  const statements = (n: number): PhaseResult => {
+    const ms = n * profile.statementLatencyMs;
+    ledger.add("target:coordinator", "coordinator", 1, ms);
+    return { ms, bottleneck: "target:coordinator" };
+  };
+  switch (phase) {
+    case "dictionary": return statements(c.tables.length);
+    case "staging": case "cleanup": return statements(c.tables.length * c.input.streams);
+    case "transfer": return transfer(c, profile, startMs, ledger, streams);
+    case "insert-select": return sequentially(c.tables.map((t) => insertSelect(c, t, profile, startMs, ledger)));
+    case "verify": return sequentially(c.tables.map((t) => verify(c, t, profile, startMs, ledger)));
+    default: return { ms: 0, bottleneck: "none" };
+  }
+}
+
+function sequentially(results: PhaseResult[]): PhaseResult {
+  let ms = 0; let slowest: PhaseResult = { ms: 0, bottleneck: "none" };
+  for (const r of results) { ms += r.ms; if (r.ms > slowest.ms) slowest = r; }
+  return { ms, bottleneck: slowest.bottleneck };
+}
+
+function slowestOf(candidates: readonly PhaseResult[]): PhaseResult {
+  let best: PhaseResult = { ms: 0, bottleneck: "none" };
+  for (const r of candidates) if (r.ms > best.ms) best = r;
+  return best;
+}
+
+function nodeOf(profile: HardwareProfile, amp: number): number {
+  return Math.floor(amp / profile.ampsPerNode);
+}
+
+function maxOf(values: Float64Array): number {
+  let max = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] > max) max = values[i];
+  return max;
+}
+
+/** Sum of `values` per node (AMP a on node floor(a / ampsPerNode)). */
+function perNode(profile: HardwareProfile, values: Float64Array): Float64Array {
+  const out = new Float64Array(Math.ceil(values.length / profile.ampsPerNode));
+  for (let a = 0; a < values.length; a++) out[nodeOf(profile, a)] += values[a];
+  return out;
+}
+
+function insertSelect(c: Checked, t: TableShape, profile: HardwareProfile, startMs: number, ledger: Ledger): PhaseResult {
+  const amps = c.input.targetAmps;
+  const nopi = c.input.staging === "nopi";
+  const even = t.total / amps;
+  let slowest: PhaseResult = { ms: 0, bottleneck: "none" };
+  for (let a = 0; a < amps; a++) {
+    const readRows = nopi ? even : t.target[a];
+    const diskMs = workMs(profile, "disk", "read", { bytes: readRows * t.bytesPerRow }) + workMs(profile, "disk", "write", { bytes: t.target[a] * t.bytesPerRow });
+    const cpuMs = workMs(profile, "cpu", "scan", { rows: readRows }) + (nopi ? workMs(profile, "cpu", "hash", { rows: readRows }) : 0) + workMs(profile, "cpu", "insert", { rows: t.target[a] });
+    const ms = Math.max(diskMs, cpuMs);
+    ledger.amp("target", a, diskMs, cpuMs, startMs, startMs + ms);
+    if (ms > slowest.ms) slowest = { ms, bottleneck: `target:amp${a}:${diskMs >= cpuMs ? "disk" : "cpu"}` };
+  }
+  if (!nopi) return slowest;
+  // NoPI staging: every AMP holds an even share and sends what belongs to other nodes' AMPs.
+  const nodeShare = perNode(profile, t.target).map((rows) => rows / Math.max(t.total, 1e-300));
+  const nodeAmps = perNode(profile, new Float64Array(amps).fill(1));
+  const links = Array.from(nodeShare, (share, k) => {
+    const bytes = nodeAmps[k] * even * t.bytesPerRow * (1 - share);
+    const ms = bytes > 0 ? workMs(profile, "interconnect", "send", { bytes }) + (c.input.streams - 1) * profile.interconnect.latencyUs / 1_000 : 0;
+    ledger.add(`target:node${k}:link`, "interconnect", 1, ms);
+    return { ms, bottleneck: `target:node${k}:link` };
+  });
+  return slowestOf([slowest, ...links]);
+}
+
+function verify(c: Checked, t: TableShape, profile: HardwareProfile, startMs: number, ledger: Ledger): PhaseResult {
+  let slowest: PhaseResult = { ms: 0, bottleneck: "none" };
+  for (let a = 0; a < c.input.targetAmps; a++) {
+    const diskMs = workMs(profile, "disk", "read", { bytes: t.target[a] * t.bytesPerRow });
+    const cpuMs = workMs(profile, "cpu", "scan", { rows: t.target[a] });
+    const ms = Math.max(diskMs, cpuMs);
+    ledger.amp("target", a, diskMs, cpuMs, startMs, startMs + ms);
+    if (ms > slowest.ms) slowest = { ms, bottleneck: `target:amp${a}:${diskMs >= cpuMs ? "disk" : "cpu"}` };
+  }
+  return slowest;
+}
+
+// ---------------------------------------------------------------------------
+// Transfer: pipelines per stream, slowed by the streams they share resources
+// with, and bounded by the shared resources' total work
+// ---------------------------------------------------------------------------
+
+/** One stage of the per-batch pipeline: its time for a batch of x rows, how many batches queue for it at once, and its shared resource. */
+interface StageCost {
+  readonly ms: (rows: number) => number;
+  /** ≥ 1: how much longer a batch takes here because the other streams' batches use the same resource. */
+  readonly contention: number;
+  readonly shared: { readonly resource: string; readonly kind: ResourceKind; readonly capacity: number } | null;
+}
+
+function stages(c: Checked, t: TableShape, profile: HardwareProfile, streams: number): { archive: StageCost[]; restore: StageCost[] } {
+  const medium = c.input.medium;
+  const channels = profile.media[medium].channels;
+  const shareMax = t.batchShareMax; const nodeShareMax = t.batchNodeShareMax;
+  const queued = (capacity: number) => Math.max(1, streams / capacity);
+  const mediumStage = (op: "send" | "write" | "read"): StageCost => ({
+    ms: (x) => workMs(profile, "medium", op, { bytes: x * t.mediumBytesPerRow }, medium),
+    contention: queued(channels), shared: { resource: `medium:${medium}`, kind: "medium", capacity: channels },
+  });
+  const sourceAmp: StageCost = {
+    contention: 1, shared: null,
+    ms: (x) => Math.max(workMs(profile, "disk", "read", { bytes: x * t.bytesPerRow }), workMs(profile, "cpu", "scan", { rows: x })),
+  };
+  const encode: StageCost = {
+    ms: (x) => workMs(profile, "archive-slot", "encode", { rows: x }),
+    contention: queued(profile.archiveSlots), shared: { resource: "source:archive-slots", kind: "archive-slot", capacity: profile.archiveSlots },
+  };
+  const decode: StageCost = {
+    ms: (x) => workMs(profile, "restore-slot", "decode", { rows: x }) + workMs(profile, "restore-slot", "hash", { rows: x }),
+    contention: queued(profile.restoreSlots), shared: { resource: "target:restore-slots", kind: "restore-slot", capacity: profile.restoreSlots },
+  };
+  const link: StageCost = { ms: (x) => workMs(profile, "interconnect", "send", { bytes: x * t.bytesPerRow * nodeShareMax }), contention: Math.max(1, streams * nodeShareMax), shared: null };
+  const store: StageCost = {
+    // Streams whose batches land on the same few target AMPs at once queue there.
+    contention: Math.max(1, (streams * c.fanOut) / c.concurrentTargetAmps), shared: null,
+    ms: (x) => Math.max(workMs(profile, "cpu", "insert", { rows: x * shareMax }), workMs(profile, "disk", "write", { bytes: x * shareMax * t.bytesPerRow })),
+  };
+  if (medium === "storage") return { archive: [sourceAmp, encode, mediumStage("write")], restore: [mediumStage("read"), decode, link, store] };
+  return { archive: [], restore: [sourceAmp, encode, mediumStage("send"), decode, link, store] };
+}
+
+/** fill + (batches − 1) × the slowest stage (slowed by contention), for `batches` batches of `rows` rows in all. */
+function pipelineMs(list: readonly StageCost[], rows: number, batches: number): number {
+  if (batches <= 0 || list.length === 0) return 0;
+  const x = rows / batches;
+  let fill = 0; let slowest = 0;
+  for (const stage of list) { const ms = stage.ms(x); fill += ms; slowest = Math.max(slowest, ms * stage.contention); }
+  return fill + (batches - 1) * slowest;
+}
+
+interface StreamLoad { readonly table: TableShape; readonly stream: number; readonly rows: number; readonly batches: number; ms: number }
+
+/**
+ * Every stream of `group` alone through its pipeline, slowed by the streams
+ * that run beside it: a stream of r rows shares the resources with
+ * Σ min(r', r) / r streams on average (shorter streams end before it does).
+ */
+function streamLoads(c: Checked, group: readonly TableShape[], profile: HardwareProfile): StreamLoad[] {
+  const loads: StreamLoad[] = group.flatMap((t) => c.clusters.map((cluster, stream) => {
+    let rows = 0; let batches = 0;
+    for (const amp of cluster) { rows += t.source[amp]; batches += Math.ceil(t.source[amp] / t.batchRows - 1e-9); }
+    return { table: t, stream, rows, batches, ms: 0 };
+  }));
+  const sorted = loads.map((l) => l.rows).sort((a, b) => a - b);
+  const prefix = new Float64Array(sorted.length + 1);
+  sorted.forEach((r, i) => { prefix[i + 1] = prefix[i] + r; });
+  for (const load of loads) {
+    if (load.rows <= 0) continue;
+    let shorter = 0; let high = sorted.length;
+    while (shorter < high) { const mid = (shorter + high) >> 1; if (sorted[mid] < load.rows) shorter = mid + 1; else high = mid; }
+    const alongside = (prefix[shorter] + load.rows * (sorted.length - shorter)) / load.rows;
+    const { archive, restore } = stages(c, load.table, profile, alongside);
+    load.ms = pipelineMs(archive, load.rows, load.batches) + pipelineMs(restore, load.rows, load.batches);
+  }
+  return loads;
+}
+
+type Charge = (resource: string, kind: ResourceKind, capacity: number, ms: number, around: number) => void;
+
+/**
+ * Lower bounds from shared resources: total work / capacity, plus one batch's
+ * way to the resource and from it; the target AMPs also as a group, when only
+ * `concurrentTargetAmps` of them receive rows at a time.
+ */
+function sharedBounds(c: Checked, loads: readonly StreamLoad[], streams: number, profile: HardwareProfile, ledger: Ledger): PhaseResult[] {
+  const work = new Map<string, { ms: number; capacity: number; kind: ResourceKind; around: number }>();
+  const charge: Charge = (resource, kind, capacity, ms, around) => {
+    const entry = work.get(resource) ?? { ms: 0, capacity, kind, around: 0 };
+    entry.ms += ms; entry.around = Math.max(entry.around, around);
+    work.set(resource, entry);
+  };
+  const perTable = new Map<TableShape, { rows: number; batches: number; head: number }>();
+  for (const load of loads) {
+    if (load.batches === 0) continue;
+    const { archive, restore } = stages(c, load.table, profile, streams);
+    const all = [...archive, ...restore];
+    const x = load.rows / load.batches;
+    const times = all.map((s) => s.ms(x));
+    const fill = times.reduce((a, b) => a + b, 0);
+    all.forEach((stage, i) => { if (stage.shared) charge(stage.shared.resource, stage.shared.kind, stage.shared.capacity, load.batches * times[i], fill - times[i]); });
+    // The first batch's way to the target AMPs (the store stage is last, the links just before it).
+    const sum = perTable.get(load.table) ?? { rows: 0, batches: 0, head: 0 };
+    perTable.set(load.table, { rows: sum.rows + load.rows, batches: sum.batches + load.batches, head: Math.max(sum.head, fill - times[times.length - 1]) });
+  }
+  let targetMs = 0; let targetAround = 0;
+  for (const [table, sum] of perTable) {
+    targetMs += chargeTarget(c, table, sum, profile, charge);
+    targetAround = Math.max(targetAround, sum.head);
+  }
+  const bounds: PhaseResult[] = [{ ms: targetMs / c.concurrentTargetAmps + targetAround, bottleneck: `target AMPs (${formatCount(c.concurrentTargetAmps)} at a time)` }];
+  for (const [resource, { ms, capacity, kind, around }] of work) {
+    ledger.add(resource, kind, capacity, ms);
+    bounds.push({ ms: ms / capacity + around, bottleneck: resource });
+  }
+  return bounds;
+}
+
+function formatCount(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+/** Charges every target AMP's insert and write and every target link's bytes for `load` rows of table t; returns the target AMP work. */
+function chargeTarget(c: Checked, t: TableShape, load: { rows: number; batches: number; head: number }, profile: HardwareProfile, charge: Charge): number {
+  const { head } = load;
+  const scale = load.rows / Math.max(t.total, 1e-300);
+  const nodes = perNode(profile, t.staged);
+  for (let k = 0; k < nodes.length; k++) {
+    const bytes = nodes[k] * scale * t.bytesPerRow;
+    if (bytes > 0) charge(`target:node${k}:link`, "interconnect", 1, workMs(profile, "interconnect", "send", { bytes }) + (load.batches - 1) * profile.interconnect.latencyUs / 1_000, head);
+  }
+  let total = 0;
+  for (let a = 0; a < c.input.targetAmps; a++) {
+    const rows = t.staged[a] * scale;
+    const cpuMs = workMs(profile, "cpu", "insert", { rows }); const diskMs = workMs(profile, "disk", "write", { bytes: rows * t.bytesPerRow });
+    charge(`target:amp${a}:cpu`, "cpu", 1, cpuMs, head);
+    charge(`target:amp${a}:disk`, "disk", 1, diskMs, head);
+    total += Math.max(cpuMs, diskMs);
+  }
+  return total;
+}
+
+function transfer(c: Checked, profile: HardwareProfile, startMs: number, ledger: Ledger, spans: StreamSpan[]): PhaseResult {
+  const groups = c.input.parallelTables ? [c.tables] : c.tables.map((t) => [t]);
+  let clock = startMs; let slowest: PhaseResult = { ms: 0, bottleneck: "none" };
+  for (const group of groups) {
+    const streams = group.length * c.input.streams;
+    const loads = streamLoads(c, group, profile);
+    const slowestStream = loads.reduce<StreamLoad | null>((best, l) => (best === null || l.ms > best.ms ? l : best), null);
+    const bounds = sharedBounds(c, loads, streams, profile, ledger);
+    const result = slowestOf([{ ms: slowestStream?.ms ?? 0, bottleneck: slowestStream ? `stream ${slowestStream.stream} of ${slowestStream.table.name}` : "none" }, ...bounds]);
+    for (const l of loads) {
+      spans.push({ table: l.table.name, stream: l.stream, startMs: clock, endMs: clock + Math.min(l.ms, result.ms) });
+      chargeSource(c, l, profile, ledger, clock, clock + Math.min(l.ms, result.ms));
+    }
+    for (const t of group) chargeStaging(c, t, profile, ledger, clock, clock + result.ms);
+    if (result.ms > slowest.ms) slowest = result;
+    clock += result.ms;
+  }
+  spans.sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : a.stream - b.stream));
+  return { ms: clock - startMs, bottleneck: slowest.bottleneck };
+}
+
+function chargeSource(c: Checked, l: StreamLoad, profile: HardwareProfile, ledger: Ledger, startMs: number, endMs: number): void {
+  const t = l.table;
+  for (const amp of c.clusters[l.stream]) {
+    ledger.amp("source", amp, workMs(profile, "disk", "read", { bytes: t.source[amp] * t.bytesPerRow }), workMs(profile, "cpu", "scan", { rows: t.source[amp] }), startMs, endMs);
+  }
+}
+
+/** The target AMPs' share of a transfer: the staging rows they insert and write. */
+function chargeStaging(c: Checked, t: TableShape, profile: HardwareProfile, ledger: Ledger, startMs: number, endMs: number): void {
+  for (let a = 0; a < c.input.targetAmps; a++) {
+    const rows = t.staged[a];
+    ledger.amp("target", a, workMs(profile, "disk", "write", { bytes: rows * t.bytesPerRow }), workMs(profile, "cpu", "insert", { rows }), startMs, endMs);
+  }
+}
+
+function ampSpans(ledger: Ledger): AmpSpan[] {
+  const out: AmpSpan[] = [];
+  for (const system of ["source", "target"] as const) {
+    const [from, to] = ledger.span[system];
+    for (let amp = 0; amp < from.length; amp++) {
+      const diskBusyMs = ledger.disk[system][amp]; const cpuBusyMs = ledger.cpu[system][amp];
+      const used = Number.isFinite(from[amp]);
+      out.push({ system, amp, busyMs: Math.max(diskBusyMs, cpuBusyMs), diskBusyMs, cpuBusyMs, startMs: used ? from[amp] : 0, endMs: used ? to[amp] : 0 });
+    }
+  }
+  return out;
+}
+
+function uses(ledger: Ledger, totalMs: number): ResourceUse[] {
+  const out: ResourceUse[] = [];
+  for (const [resource, { kind, capacity, busyMs }] of ledger.resources) out.push({ resource, kind, capacity, busyMs, utilization: totalMs > 0 ? busyMs / (capacity * totalMs) : 0 });
+  for (const system of ["source", "target"] as const) {
+    ledger.disk[system].forEach((busyMs, amp) => { if (busyMs > 0 && !ledger.resources.has(`${system}:amp${amp}:disk`)) out.push({ resource: `${system}:amp${amp}:disk`, kind: "disk", capacity: 1, busyMs, utilization: totalMs > 0 ? busyMs / totalMs : 0 }); });
+    ledger.cpu[system].forEach((busyMs, amp) => { if (busyMs > 0 && !ledger.resources.has(`${system}:amp${amp}:cpu`)) out.push({ resource: `${system}:amp${amp}:cpu`, kind: "cpu", capacity: 1, busyMs, utilization: totalMs > 0 ? busyMs / totalMs : 0 }); });
+  }
+  return out;
+}
+
+/**
+ * The analytic input that describes a real migration run (its systems,
+ * streams, clusters, medium, and per table the rows per AMP on both sides and
+ * the bytes per row stored and sent), so that `predict` and `simulateReport`
+ * can be compared on the same run.
+ *
+ * @example
+ * const report = await migrate({ source, target, streams: 2 });
+ * predict(analyticInputFromReport(report), HARDWARE.modern).phases;
+ */
+export function analyticInputFromReport(report: MigrationReport): AnalyticInput {
+  if (report === null || typeof report !== "object" || report.kind !== "migration-report") throw bad(`expected a migration report, but found ${showValue(report)}`, "report");
+  const first = report.streamReports.filter((s) => s.table === report.streamReports[0]?.table).sort((a, b) => a.stream - b.stream);
+  const sourceAmps = report.source?.amps ?? Math.max(0, ...report.streamReports.flatMap((s) => s.cluster)) + 1;
+  const tables = report.tables.map((t): AnalyticTable => {
+    const own = report.streamReports.filter((s) => s.table === t.table);
+    const rows = own.reduce((s, r) => s + r.rows, 0);
+    const batches = own.reduce((s, r) => s + r.batches, 0);
+    const written = sumWork(report.trace.target.filter((s) => s.labels.phase === "restore" && (s.labels.table ?? s.table) === t.table));
+    const read = sumWork(report.trace.source.filter((s) => s.labels.phase === "archive" && (s.labels.table ?? s.table) === t.table));
+    const bytesPerRow = written.rows > 0 ? written.bytes / written.rows : read.rows > 0 ? read.bytes / read.rows : rows > 0 ? own.reduce((s, r) => s + r.bytes, 0) / rows : 0;
+    return {
+      name: t.table, rowsPerSourceAmp: [...t.sourceAmpRows], rowsPerTargetAmp: t.targetAmpRows.map((r, a) => Math.max(0, r - (t.rowsBefore > 0 ? (t.rowsBefore * r) / Math.max(1, t.rows + t.rowsBefore) : 0))),
+      bytesPerRow, mediumBytesPerRow: rows > 0 ? own.reduce((s, r) => s + r.mediumBytes, 0) / rows : bytesPerRow,
+      batchRows: report.batchRows > 0 ? report.batchRows : batches > 0 ? Math.max(1, Math.round(rows / batches)) : DEFAULT_BATCH_ROWS,
+    };
+  });
+  return {
+    sourceAmps, targetAmps: report.target.amps, streams: report.streams, clusters: first.length === report.streams ? first.map((s) => [...s.cluster]) : undefined,
+    medium: report.medium as MediumKind, staging: report.staging, tables, ...targetSpread(report), phases: report.phases.map((p) => p.phase),
+  };
+}
+
+function sumWork(steps: MigrationReport["trace"]["target"]): { rows: number; bytes: number } {
+  let rows = 0; let bytes = 0;
+  for (const step of steps) for (const w of step.amps) { rows += w.rowsRead + w.rowsWritten; bytes += w.bytesRead + w.bytesWritten; }
+  return { rows, bytes };
+}
+
+/**
+ * How widely the restore batches spread: fanOut, the mean number of target
+ * AMPs one batch reached; concurrentTargetAmps, per position in the clusters
+ * (the streams' first AMPs, their second AMPs, …, which are read at about the
+ * same time) the number of target AMPs all streams' batches reached, averaged
+ * over rows.
+ */
+function targetSpread(report: MigrationReport): { fanOut?: number; concurrentTargetAmps?: number } {
+  const streams = new Map<string, { table: string; reads: number[]; batches: MigrationReport["trace"]["target"][number][] }>();
+  const entry = (table: string, stream: number) => {
+    const key = `${table}\u0000${stream}`;
+    if (!streams.has(key)) streams.set(key, { table, reads: [], batches: [] });
+    return streams.get(key)!;
+  };
+  for (const step of report.trace.source) if (step.labels.phase === "archive") entry(String(step.labels.table ?? step.table), Number(step.labels.stream ?? 0)).reads.push(step.rows);
+  for (const step of report.trace.target) if (step.labels.phase === "restore") entry(String(step.labels.table ?? step.table), Number(step.labels.stream ?? 0)).batches.push(step);
+  const positions = new Map<string, { amps: Set<number>; rows: number }>();
+  let batches = 0; let reached = 0;
+  for (const { table, reads, batches: list } of streams.values()) {
+    const restoreRows = list.reduce((sum, b) => sum + b.rows, 0);
+    const scale = restoreRows > 0 ? reads.reduce((a, b) => a + b, 0) / restoreRows : 0;
+    let cursor = 0; let j = 0; let readEnd = reads[0] ?? 0;
+    for (const batch of list) {
+      const middle = (cursor + batch.rows / 2) * scale;
+      cursor += batch.rows;
+      while (j < reads.length - 1 && middle > readEnd) readEnd += reads[++j];
+      const key = `${table}\u0000${j}`;
+      const position = positions.get(key) ?? { amps: new Set<number>(), rows: 0 };
+      positions.set(key, position);
+      const amps = batch.amps.filter((w) => w.rowsWritten > 0);
+      for (const w of amps) position.amps.add(w.amp);
+      position.rows += batch.rows; batches++; reached += amps.length;
+    }
+  }
+  let rows = 0; let weighted = 0;
+  for (const p of positions.values()) { rows += p.rows; weighted += p.rows * p.amps.size; }
+  return { fanOut: batches > 0 ? Math.max(1, reached / batches) : undefined, concurrentTargetAmps: rows > 0 ? Math.max(1, weighted / rows) : undefined };
+}

@@ -1,0 +1,155 @@
+/**
+ * The strategy harness: runs each strategy on the same scenarios and seeds,
+ * checks the same invariant for all of them (the target's rows equal the
+ * source's — count and checksum of every hash bucket —, every target row sits
+ * on the AMP its hash assigns, no staging table is left, the source is
+ * unchanged), and tabulates correctness, simulated time per hardware profile,
+ * wall time, bytes over the interconnect and the medium, and peak staging bytes.
+ */
+import { AmpsimError, Engine, HashMap } from "../engine/index.js";
+import { readChecksums, STAGING_DATABASE, type MediumSpec, type MigrationReport } from "../migrator/index.js";
+import { hardwareProfile, type HardwareProfile } from "./hardware.js";
+import { Prng } from "./prng.js";
+import { loadScenario, scenario, type Scenario, type ScenarioName } from "./scenarios.js";
+import { strategyByName } from "./strategies/index.js";
+import type { MigrationStrategy, StrategyContext } from "./strategy.js";
+import { simulateReport } from "./timeline.js";
+
+export interface CompareOptions {
+  /** Built-in names ("staged", "single-stream", "direct", "bucket-move") or strategy objects. */
+  readonly strategies: readonly (string | MigrationStrategy)[];
+  readonly scenarios: readonly (ScenarioName | Scenario)[];
+  /** How many seeds (1, 2, …) or the seeds themselves. */
+  readonly seeds?: number | readonly number[];
+  /** Rows of each scenario's main table (default 20,000). */
+  readonly rows?: number;
+  readonly sourceAmps?: number;
+  readonly targetAmps?: number;
+  readonly hashBits?: number;
+  /** The target's hash map: "rebalance" (default: the source map grown/shrunk, so bucket-move applies) or "uniform". */
+  readonly targetMap?: "rebalance" | "uniform";
+  readonly streams?: number;
+  readonly medium?: MediumSpec;
+  /** Hardware profiles to simulate on (default early2000s and modern). */
+  readonly hardware?: readonly (string | HardwareProfile)[];
+  readonly onRun?: (row: ComparisonRow) => void;
+}
+
+export interface ComparisonRow {
+  readonly strategy: string;
+  readonly scenario: string;
+  readonly seed: number;
+  readonly rows: number;
+  readonly correct: boolean;
+  /** Why not correct, or why the strategy did not apply. */
+  readonly failure: string | null;
+  readonly skipped: boolean;
+  /** Simulated milliseconds per hardware profile name. */
+  readonly simulatedMs: Readonly<Record<string, number>>;
+  readonly wallMs: number;
+  readonly interconnectBytes: number;
+  readonly mediumBytes: number;
+  readonly peakStagingBytes: number;
+}
+
+export interface Comparison {
+  readonly kind: "comparison";
+  readonly hardware: readonly string[];
+  readonly strategies: readonly string[];
+  readonly scenarios: readonly string[];
+  readonly runs: readonly ComparisonRow[];
+}
+
+function seedsOf(seeds: CompareOptions["seeds"]): number[] {
+  if (seeds === undefined) return [1];
+  if (typeof seeds === "number") {
+    if (!Number.isInteger(seeds) || seeds < 1) throw new AmpsimError("BAD_CONFIG", `seeds must be a positive count or a list of seeds, but found ${seeds}`, { option: "seeds" });
+    return Array.from({ length: seeds }, (_, i) => i + 1);
+  }
+  return [...seeds];
+}
+
+/**
+ * Runs every strategy on every scenario and seed.
+ *
+ * @example
+ * const result = await compare({ strategies: ["staged", "direct", "bucket-move"], scenarios: ["events"], seeds: 3 });
+ * console.log(renderComparisonMarkdown(result));
+ */
+export async function compare(options: CompareOptions): Promise<Comparison> {
+  const strategies = options.strategies.map((s) => (typeof s === "string" ? strategyByName(s) : s));
+  const profiles = (options.hardware ?? ["early2000s", "modern"]).map((h) => (typeof h === "string" ? hardwareProfile(h) : h));
+  const runs: ComparisonRow[] = [];
+  for (const chosen of options.scenarios) {
+    for (const seed of seedsOf(options.seeds)) {
+      const data = typeof chosen === "string" ? scenario(chosen, { rows: options.rows ?? 20_000, seed }) : chosen;
+      for (const strategy of strategies) {
+        const row = await runOnce(strategy, data, seed, options, profiles);
+        runs.push(row);
+        options.onRun?.(row);
+      }
+    }
+  }
+  return {
+    kind: "comparison", hardware: profiles.map((p) => p.name), strategies: strategies.map((s) => s.name),
+    scenarios: [...new Set(runs.map((r) => r.scenario))], runs,
+  };
+}
+
+function systems(options: CompareOptions): { source: Engine; target: Engine } {
+  const hashBits = options.hashBits ?? 16;
+  const source = new Engine({ name: "source", amps: options.sourceAmps ?? 4, hashBits });
+  const targetAmps = options.targetAmps ?? 6;
+  const hashMap = (options.targetMap ?? "rebalance") === "rebalance" ? HashMap.rebalance(source.hashMap, targetAmps) : undefined;
+  return { source, target: new Engine({ name: "target", amps: targetAmps, hashBits, hashMap }) };
+}
+
+async function runOnce(strategy: MigrationStrategy, data: Scenario, seed: number, options: CompareOptions, profiles: readonly HardwareProfile[]): Promise<ComparisonRow> {
+  const { source, target } = systems(options);
+  loadScenario(source, data);
+  const tables = data.tables.map((t) => t.name);
+  const context: StrategyContext = { source, target, tables, streams: options.streams ?? 2, medium: options.medium ?? "memory", prng: new Prng(`${seed}/${strategy.name}`) };
+  const base = { strategy: strategy.name, scenario: data.name, seed, rows: tables.reduce((s, t) => s + source.rowCount(t), 0) };
+  const empty = { simulatedMs: {}, wallMs: 0, interconnectBytes: 0, mediumBytes: 0, peakStagingBytes: 0 };
+  const reason = strategy.applicable?.(context) ?? null;
+  if (reason) return { ...base, ...empty, correct: false, skipped: true, failure: `not applicable: ${reason}` };
+  const before = tables.map((t) => readChecksums(source, t, source.hashBits > 16 ? 16 : source.hashBits, "harness"));
+  const started = performance.now();
+  let report: MigrationReport;
+  try {
+    report = await strategy.run(context);
+  } catch (error) {
+    return { ...base, ...empty, wallMs: performance.now() - started, correct: false, skipped: false, failure: error instanceof Error ? error.message : String(error) };
+  }
+  const wallMs = performance.now() - started;
+  const failure = checkInvariant(source, target, tables, before);
+  const simulatedMs = Object.fromEntries(profiles.map((p) => [p.name, simulateReport(report, p).totalMs]));
+  return {
+    ...base, correct: failure === null, failure, skipped: false, simulatedMs, wallMs,
+    interconnectBytes: report.targetAmps.reduce((s, a) => s + a.interconnectBytesSent, 0),
+    mediumBytes: report.streamReports.reduce((s, x) => s + x.mediumBytes, 0),
+    peakStagingBytes: report.targetAmps.reduce((s, a) => s + a.peakStagingBytes, 0),
+  };
+}
+
+/** The harness's own check, the same for every strategy; null when it holds. */
+export function checkInvariant(source: Engine, target: Engine, tables: readonly string[], before: readonly ReturnType<typeof readChecksums>[]): string | null {
+  const bits = Math.min(source.hashBits, target.hashBits, 16);
+  for (const [i, table] of tables.entries()) {
+    const now = readChecksums(source, table, before[i].checksums.bits, "harness");
+    if (!sameChecksums(now.checksums, before[i].checksums)) return `the source table ${table} changed`;
+    if (!target.hasTable(table)) return `${table} is missing on the target`;
+    const copy = readChecksums(target, table, bits, "harness");
+    const original = readChecksums(source, table, bits, "harness");
+    if (!sameChecksums(copy.checksums, original.checksums)) return `${table}: the target's rows differ from the source's (${copy.rows} vs ${original.rows} rows)`;
+    if (!copy.placed) return `${table}: a target row is not on the AMP its row hash assigns`;
+  }
+  const left = target.allTables().filter((t) => t.startsWith(`"${STAGING_DATABASE}"`));
+  return left.length > 0 ? `staging tables left on the target: ${left.join(", ")}` : null;
+}
+
+function sameChecksums(a: ReturnType<typeof readChecksums>["checksums"], b: ReturnType<typeof readChecksums>["checksums"]): boolean {
+  if (a.bits !== b.bits) return false;
+  for (let i = 0; i < a.counts.length; i++) if (a.counts[i] !== b.counts[i] || a.sum1[i] !== b.sum1[i] || a.sum2[i] !== b.sum2[i]) return false;
+  return true;
+}

@@ -1,0 +1,130 @@
+/**
+ * The analytic mode against the replayed timeline of real migrations, its
+ * speed at 1,000 → 1,500 AMPs and 10^10 rows, its input checks, and
+ * calibrate() on this machine.
+ *
+ * Tolerances: insert-select and verify are closed forms of the same per-AMP
+ * sums the timeline replays (5%: bytes per row are averaged per table); the
+ * DDL phases are exact; the transfer is a pipeline whose contention the
+ * closed form approximates (25%: the largest gap seen while building it was
+ * 21%, for a skewed table whose streams fill the same target AMPs in turns).
+ *
+ * Seeded: AMPSIM_SEED=<n> replays a failure (the seed is printed when a test fails).
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { Engine } from "../../engine/index.js";
+import { migrate, type MediumSpec, type StagingLayout } from "../../migrator/index.js";
+import { analyticInputFromReport, calibrate, HARDWARE, loadScenario, predict, replayHint, scenario, seedFromEnv, simulateReport } from "../../sim/index.js";
+import type { AnalyticInput, ScenarioName, Timeline } from "../../sim/index.js";
+import { expectError } from "../helpers/errors.js";
+
+const SEED = seedFromEnv("AMPSIM_SEED", 20_240_611);
+const REPLAY = replayHint(SEED, "npx vitest run test/sim/analytic.test.ts");
+
+beforeEach((context) => {
+  context.onTestFailed(() => console.error(REPLAY));
+});
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-analytic-"));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function phaseMs(timeline: Timeline, phase: string): number {
+  const span = timeline.phases.find((p) => p.phase === phase)!;
+  return span.endMs - span.startMs;
+}
+
+interface Case {
+  readonly scenario: ScenarioName;
+  readonly targetAmps: number;
+  readonly hashBits: number;
+  readonly streams: number;
+  readonly medium: MediumSpec;
+  readonly staging: StagingLayout;
+}
+
+const CASES: readonly Case[] = [
+  { scenario: "uniform", targetAmps: 6, hashBits: 16, streams: 2, medium: "pipe", staging: "hashed" },
+  { scenario: "skewed", targetAmps: 6, hashBits: 16, streams: 4, medium: "memory", staging: "hashed" },
+  { scenario: "skewed", targetAmps: 6, hashBits: 16, streams: 2, medium: "pipe", staging: "nopi" },
+  { scenario: "orders", targetAmps: 6, hashBits: 20, streams: 2, medium: { kind: "storage", dir, overwrite: true }, staging: "hashed" },
+];
+
+describe("analytic vs replay", () => {
+  for (const c of CASES) {
+    const label = `${c.scenario} 4 → ${c.targetAmps} AMPs (${c.hashBits}-bit), ${c.streams} streams over ${typeof c.medium === "string" ? c.medium : c.medium.kind}, ${c.staging} staging`;
+    it(`agrees on every phase: ${label}`, async () => {
+      const source = new Engine({ name: "old", amps: 4 });
+      loadScenario(source, scenario(c.scenario, { rows: 30_000, seed: SEED }));
+      const target = new Engine({ name: "new", amps: c.targetAmps, hashBits: c.hashBits });
+      const report = await migrate({ source, target, streams: c.streams, medium: c.medium, staging: c.staging, batchRows: 2_048 });
+      const input = analyticInputFromReport(report);
+      for (const profile of [HARDWARE.early2000s, HARDWARE.modern]) {
+        const replay = simulateReport(report, profile); const analytic = predict(input, profile);
+        expect(analytic.phases.map((p) => p.phase)).toEqual(replay.phases.map((p) => p.phase));
+        const error = (phase: string) => Math.abs(phaseMs(analytic, phase) / phaseMs(replay, phase) - 1);
+        for (const phase of ["dictionary", "staging", "cleanup"]) expect(error(phase), `${profile.name} ${phase}`).toBeLessThan(1e-9);
+        for (const phase of ["insert-select", "verify"]) expect(error(phase), `${profile.name} ${phase}`).toBeLessThan(0.05);
+        expect(error("transfer"), `${profile.name} transfer: replay ${phaseMs(replay, "transfer")} ms, analytic ${phaseMs(analytic, "transfer")} ms`).toBeLessThan(0.25);
+        expect(Math.abs(analytic.totalMs / replay.totalMs - 1)).toBeLessThan(0.25);
+        expect(analytic.streams.map((s) => s.stream)).toEqual(replay.streams.map((s) => s.stream));
+      }
+    });
+  }
+});
+
+const BIG: AnalyticInput = {
+  sourceAmps: 1_000, targetAmps: 1_500, streams: 16, medium: "pipe", staging: "hashed",
+  tables: [
+    { name: "big.sales", rowsPerSourceAmp: { total: 1e10, skew: 20 }, bytesPerRow: 120 },
+    { name: "big.items", rowsPerSourceAmp: Array.from({ length: 1_000 }, (_, a) => 1e5 + (a % 7) * 1e3), bytesPerRow: 60, batchRows: 10_000 },
+  ],
+};
+
+describe("analytic at scale", () => {
+  it("answers 1,000 → 1,500 AMPs and 10^10 rows in well under a second", () => {
+    const started = performance.now();
+    const t = predict(BIG, HARDWARE.modern);
+    const elapsedMs = performance.now() - started;
+    expect(elapsedMs).toBeLessThan(1_000);
+    expect(t.phases.map((p) => p.phase)).toEqual(["dictionary", "staging", "transfer", "insert-select", "verify", "cleanup"]);
+    expect(Number.isFinite(t.totalMs) && t.totalMs > 0).toBe(true);
+    expect(t.amps.filter((a) => a.system === "target")).toHaveLength(1_500);
+    expect(t.streams).toHaveLength(32);
+    expect(t.criticalPath.map((c) => c.phase)).toEqual(t.phases.map((p) => p.phase));
+    // 1.2 TB through 16 pipes of 1.5 GB/s cannot take less than 50 s.
+    expect(phaseMs(t, "transfer")).toBeGreaterThan(50_000);
+    expect(predict(BIG, HARDWARE.early2000s).totalMs).toBeGreaterThan(10 * t.totalMs);
+  });
+
+  it("makes skew time: the hot AMP holds mean / (1 − skew) rows and bounds insert-select and verify", () => {
+    const even = predict({ ...BIG, tables: [{ name: "t", rowsPerSourceAmp: { total: 1e9 }, bytesPerRow: 100 }] }, HARDWARE.modern);
+    const skewed = predict({ ...BIG, tables: [{ name: "t", rowsPerSourceAmp: { total: 1e9, skew: 50 }, bytesPerRow: 100 }] }, HARDWARE.modern);
+    // mean 1e6 per source AMP; the hot AMP 2e6, its 1e6 excess lands on one target AMP of mean 6.67e5.
+    const ratio = (1e9 / 1_500 + 1e6) / (1e9 / 1_500);
+    for (const phase of ["insert-select", "verify"]) expect(phaseMs(skewed, phase) / phaseMs(even, phase)).toBeCloseTo(ratio, 6);
+  });
+
+  it("rejects impossible inputs with BAD_CONFIG", () => {
+    expectError(() => predict({ ...BIG, streams: 2_000 }, HARDWARE.modern), "BAD_CONFIG", "streams");
+    expectError(() => predict({ ...BIG, medium: "tape" as never }, HARDWARE.modern), "BAD_CONFIG", "medium");
+    expectError(() => predict({ ...BIG, tables: [{ name: "t", rowsPerSourceAmp: [1, 2], bytesPerRow: 1 }] }, HARDWARE.modern), "BAD_CONFIG", "1000 numbers");
+    expectError(() => predict({ ...BIG, tables: [{ name: "t", rowsPerSourceAmp: { total: 10, skew: 100 }, bytesPerRow: 1 }] }, HARDWARE.modern), "BAD_CONFIG", "skew");
+    expectError(() => predict({ ...BIG, tables: [{ name: "t", rowsPerSourceAmp: { total: 10 }, bytesPerRow: -1 }] }, HARDWARE.modern), "BAD_CONFIG", "bytesPerRow");
+  });
+});
+
+describe("calibrate", () => {
+  it("measures this machine and returns finite positive figures, the rest from modern", async () => {
+    const profile = await calibrate({ rows: 50_000, seed: SEED });
+    expect(profile.name).toBe("calibrated");
+    for (const [name, value] of Object.entries(profile.cpu)) expect(Number.isFinite(value) && value >= 1, `${name} = ${value}`).toBe(true);
+    for (const [name, value] of Object.entries(profile.measurements ?? {})) expect(Number.isFinite(value) && value > 0, `${name} = ${value}`).toBe(true);
+    expect(profile.disk).toEqual(HARDWARE.modern.disk);
+    const t = predict(BIG, profile);
+    expect(Number.isFinite(t.totalMs)).toBe(true);
+    await expect(calibrate({ rows: 10 })).rejects.toThrow(/BAD_CONFIG/);
+  });
+});

@@ -95,6 +95,50 @@ describe("ampsim CLI", () => {
     expect(out).toContain("Verification: all 3 table(s) match");
   });
 
+  it("simulate answers a 100 → 150 AMP, 1e9-row question from sizes alone", async () => {
+    const { code, out } = await run(["simulate", "--source-amps", "100", "--target-amps", "150", "--rows", "1e9", "--streams", "8", "--hardware", "modern"]);
+    expect(code).toBe(0);
+    expect(out).toContain("Predicted: 1,000,000,000 rows from 100 to 150 AMPs, 8 streams over network");
+    for (const phase of ["dictionary", "staging", "transfer", "insert-select", "verify", "cleanup"]) expect(out).toContain(phase);
+    const slow = JSON.parse((await run(["simulate", "--rows", "1e8", "--hardware", "early2000s", "--json"])).out);
+    const fast = JSON.parse((await run(["simulate", "--rows", "1e8", "--hardware", "modern", "--json"])).out);
+    expect(slow.timeline.totalMs).toBeGreaterThan(fast.timeline.totalMs);
+    expect((await run(["simulate", "--hardware", "abacus"])).code).toBe(2);
+    expect((await run(["simulate", "--source-amps", "2", "--streams", "3"])).err).toContain("--streams (3) cannot exceed --source-amps (2)");
+  });
+
+  it("compare prints a table of strategies and writes an SVG", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-"));
+    try {
+      const svg = path.join(dir, "compare.svg");
+      const { code, out } = await run(["compare", "--scenario", "events", "--strategies", "staged,direct,bucket-move", "--seeds", "2", "--rows", "800", "--svg", svg]);
+      expect(code).toBe(0);
+      expect(out).toContain("### events");
+      for (const name of ["staged", "direct", "bucket-move"]) expect(out).toContain(`| ${name} | 2/2 |`);
+      expect(fs.readFileSync(svg, "utf8")).toContain("<svg");
+      expect((await run(["compare", "--strategies", "staged,teleport"])).err).toContain("--strategies takes a comma-separated list");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("migrate --report writes a self-contained HTML page with the pictures", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-"));
+    try {
+      const file = path.join(dir, "report.html");
+      const { code } = await run(["migrate", "--rows", "1000", "--report", file, "--no-progress"]);
+      expect(code).toBe(0);
+      const html = fs.readFileSync(file, "utf8");
+      expect(html.startsWith("<!doctype html>")).toBe(true);
+      expect(html.match(/<svg /g)?.length).toBe(4);
+      expect(html).toContain("Rows per AMP");
+      expect(html).toContain("Simulated timeline on modern hardware");
+      expect(html).not.toMatch(/<script|src=|href=/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("the bin entry runs through node", () => {
     const out = execFileSync(process.execPath, [path.resolve("bin/ampsim.js"), "--help"], { encoding: "utf8" });
     expect(out).toContain("Usage: ampsim <command> [options]");

@@ -63,6 +63,7 @@ export interface Timeline {
 const KIND_OPS: Readonly<Record<ResourceKind, readonly WorkOp[]>> = {
   disk: ["read", "write"],
   cpu: ["hash", "encode", "decode", "insert", "scan"],
+  host: ["read", "write", "hash", "encode", "decode", "insert", "scan"],
   "archive-slot": ["hash", "encode", "decode", "insert", "scan"],
   "restore-slot": ["hash", "encode", "decode", "insert", "scan"],
   interconnect: ["send"],

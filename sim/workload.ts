@@ -22,7 +22,8 @@ import type { AmpWork, TraceStep } from "../engine/index.js";
 import type { MediumKind, MigrationReport, StreamReport } from "../migrator/index.js";
 import { HARDWARE } from "./hardware.js";
 
-export type ResourceKind = "disk" | "cpu" | "interconnect" | "medium" | "archive-slot" | "restore-slot" | "coordinator";
+/** "host": the pool of cores every AMP and module shares when the profile sets sharedCores (disk and CPU work alike). */
+export type ResourceKind = "disk" | "cpu" | "host" | "interconnect" | "medium" | "archive-slot" | "restore-slot" | "coordinator";
 export type WorkOp = "read" | "write" | "hash" | "encode" | "decode" | "insert" | "scan" | "send" | "statement";
 export type SystemSide = "source" | "target";
 
@@ -74,6 +75,8 @@ export interface WorkloadLayout {
   readonly archiveSlots: number;
   readonly restoreSlots: number;
   readonly media: Readonly<Record<MediumKind, { readonly channels: number }>>;
+  /** When set, every AMP's CPU and disk and every archive/restore slot is one shared pool of this many cores. */
+  readonly sharedCores?: number;
 }
 
 /** The layout used when none is given: HARDWARE.modern's. */
@@ -115,7 +118,13 @@ export class WorkloadBuilder {
   }
 
   amp(system: SystemSide, amp: number, kind: "disk" | "cpu"): string {
+    if (this.layout.sharedCores) return this.#shared();
     return this.#resource({ id: `${system}:amp${amp}:${kind}`, kind, capacity: 1, system, amp });
+  }
+
+  /** The one pool of cores that every AMP and module shares (layout.sharedCores). */
+  #shared(): string {
+    return this.#resource({ id: "host:cores", kind: "host", capacity: this.layout.sharedCores ?? 1, system: "source" });
   }
 
   nodeOf(amp: number): number {
@@ -131,6 +140,7 @@ export class WorkloadBuilder {
   }
 
   slot(kind: "archive-slot" | "restore-slot"): string {
+    if (this.layout.sharedCores) return this.#shared();
     const system: SystemSide = kind === "archive-slot" ? "source" : "target";
     return this.#resource({ id: `${system}:${kind}s`, kind, capacity: kind === "archive-slot" ? this.layout.archiveSlots : this.layout.restoreSlots, system });
   }

@@ -117,12 +117,14 @@ describe("analytic at scale", () => {
 });
 
 describe("calibrate", () => {
-  it("measures this machine and returns finite positive figures, the rest from modern", async () => {
+  it("measures this machine (one shared thread, rows in memory) and returns finite positive figures, the network from modern", async () => {
     const profile = await calibrate({ rows: 50_000, seed: SEED });
     expect(profile.name).toBe("calibrated");
     for (const [name, value] of Object.entries(profile.cpu)) expect(Number.isFinite(value) && value >= 1, `${name} = ${value}`).toBe(true);
     for (const [name, value] of Object.entries(profile.measurements ?? {})) expect(Number.isFinite(value) && value > 0, `${name} = ${value}`).toBe(true);
-    expect(profile.disk).toEqual(HARDWARE.modern.disk);
+    expect(profile.sharedCores).toBe(1);
+    expect(profile.disk.readMBps).toBeGreaterThan(HARDWARE.modern.disk.readMBps);
+    expect(profile.interconnect).toEqual(HARDWARE.modern.interconnect);
     const t = predict(BIG, profile);
     expect(Number.isFinite(t.totalMs)).toBe(true);
     await expect(calibrate({ rows: 10 })).rejects.toThrow(/BAD_CONFIG/);

@@ -11,9 +11,10 @@ import { machine, type Measurement } from "./bench-util.js";
 import { insertSuite } from "./insert-suite.js";
 import { migrationSuite } from "./migration-suite.js";
 import { hashSuite } from "./hash-suite.js";
+import { fidelitySuite } from "./fidelity-suite.js";
 import { renderResults } from "./results-markdown.js";
 
-const SUITES = { hash: hashSuite, insert: insertSuite, migration: migrationSuite } as const;
+const SUITES = { hash: hashSuite, insert: insertSuite, migration: migrationSuite, fidelity: fidelitySuite } as const;
 
 export interface SuiteContext {
   readonly quick: boolean;

@@ -4,9 +4,12 @@
  * memory-copy limit; insert-select AMP-local and redistributing.
  */
 import * as arrow from "apache-arrow";
-import { rowHash, types } from "../engine/index.js";
-import { arrowBytes, benchBatches, benchEngine, BENCH_TABLE } from "./bench-data.js";
-import { measurement, timeMedian, type Measurement } from "./bench-util.js";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Engine, rowHash, types } from "../engine/index.js";
+import { arrowBytes, benchBatches, benchEngine, BENCH_DDL, BENCH_TABLE } from "./bench-data.js";
+import { measurement, median, timeMedian, type Measurement } from "./bench-util.js";
 import type { SuiteContext } from "./run.js";
 
 /** What a toy would write: a row object each, a scalar hash each, rows grouped per AMP, tableFromJSON. */
@@ -61,6 +64,32 @@ export async function insertSuite(context: SuiteContext): Promise<Measurement[]>
   const local = measurement("engine", "insert-select AMP-local (same PI), 4 AMPs", rows, bytes, localMs, runs);
   redistribute.ratios.push({ against: "memory copy", ratio: redistribute.rowsPerSecond / copy.rowsPerSecond });
   results.push(redistribute, local);
+  results.push(...durableMeasurements(batch, bytes, runs, insert));
   for (const r of results) context.log(`${r.name}: ${(r.rowsPerSecond / 1e6).toFixed(2)} M rows/s (${r.medianMs.toFixed(1)} ms)`);
   return results;
+}
+
+/** Durable insert of the same 1M rows (segment files, fsync, atomic commit) against in-memory, and the time to reopen. */
+function durableMeasurements(batch: arrow.RecordBatch, bytes: number, runs: number, memory: Measurement): Measurement[] {
+  const times: number[] = []; const opens: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-bench-durable-")), "system");
+    try {
+      const engine = new Engine({ name: "durable", amps: 4, dir });
+      engine.sql("CREATE DATABASE bench;");
+      engine.sql(BENCH_DDL);
+      let started = performance.now();
+      engine.insert(BENCH_TABLE, batch);
+      times.push(performance.now() - started);
+      started = performance.now();
+      Engine.open(dir);
+      opens.push(performance.now() - started);
+    } finally {
+      fs.rmSync(path.dirname(dir), { recursive: true, force: true });
+    }
+  }
+  const durable = measurement("engine", "durable insert 1M rows × 4 columns into 4 AMPs (fsync, atomic commit)", batch.numRows, bytes, median(times), runs);
+  durable.ratios.push({ against: "in-memory insert", ratio: durable.rowsPerSecond / memory.rowsPerSecond });
+  const open = measurement("engine", "Engine.open of that system (checks every file's CRC)", batch.numRows, bytes, median(opens), runs);
+  return [durable, open];
 }

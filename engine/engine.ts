@@ -1,7 +1,9 @@
 /**
  * Engine: one simulated shared-nothing system of N AMPs. It owns the storage
  * modules (one per AMP), the catalog and the trace, and runs every statement as
- * one atomic step: all AMPs change together or none does.
+ * one atomic step: all AMPs change together or none does. A durable system
+ * (`dir`) also owns a DurableStore, which writes each statement to disk and
+ * passes its commit point before the statement changes anything in memory.
  */
 import type * as arrow from "apache-arrow";
 import { Catalog, type TableEntry } from "./catalog/catalog.js";
@@ -10,6 +12,8 @@ import { parsePredicate, parseSql, type ParsedTableDefinition, type Statement } 
 import type { TableDefinition } from "./catalog/table-definition.js";
 import { AmpsimError, assertNever, showValue } from "./errors.js";
 import { HashMap } from "./hash/hash-map.js";
+import { DurableStore, type StorageFaults } from "./storage/durable-store.js";
+import type { StoredSystem } from "./storage/durable-reader.js";
 import { StorageModule } from "./storage/storage-module.js";
 import { Transaction } from "./storage/transaction.js";
 import { aggregateTable, type AggregateOptions } from "./steps/aggregate.js";
@@ -34,8 +38,27 @@ export interface EngineOptions {
   readonly name?: string;
   /** Permanent space per AMP in bytes (default unlimited). */
   readonly permBytesPerAmp?: number;
-  /** Durable storage directory (not available yet). */
+  /**
+   * Keeps the system on disk in this directory, which must be missing or empty (a directory
+   * that holds a system is reopened with `Engine.open`). Every statement that returns has
+   * committed durably (it survives kill -9 and power loss); one that throws left no trace.
+   * Omitted: the system lives in memory only. Layout and protocol: docs/STORAGE_FORMAT.md.
+   *
+   * @example
+   * const engine = new Engine({ amps: 4, dir: "/data/sys1" });
+   * engine.sql("CREATE TABLE t (id INTEGER) UNIQUE PRIMARY INDEX (id)");
+   * // … later, in another process:
+   * Engine.open("/data/sys1").rowCount("t");
+   */
   readonly dir?: string;
+  /** Fault points of a durable engine's writes (fault plans of the simulator); ignored in memory. */
+  readonly faults?: StorageFaults;
+}
+
+/** Options of `Engine.open`. */
+export interface OpenOptions {
+  /** Fault points of the reopened engine's writes. */
+  readonly faults?: StorageFaults;
 }
 
 /** What `sql()` did, statement by statement. */
@@ -76,7 +99,7 @@ function badConfig(message: string, details: Record<string, unknown> = {}): Amps
   return new AmpsimError("BAD_CONFIG", message, details);
 }
 
-function resolveConfig(options: EngineOptions): { amps: number; hashBits: number; hashMap: HashMap; name: string; permBytesPerAmp: number } {
+function resolveConfig(options: EngineOptions): { amps: number; hashBits: number; hashMap: HashMap; name: string; permBytesPerAmp: number; dir: string | null } {
   if (options === null || typeof options !== "object") throw badConfig(`Engine options must be an object, but found ${showValue(options)}`);
   const { hashMap } = options;
   if (hashMap !== undefined && !(hashMap instanceof HashMap)) throw badConfig(`hashMap must be a HashMap (HashMap.uniform, HashMap.rebalance …), but found ${showValue(hashMap)}`);
@@ -91,9 +114,22 @@ function resolveConfig(options: EngineOptions): { amps: number; hashBits: number
   if (typeof permBytesPerAmp !== "number" || !(permBytesPerAmp > 0)) throw badConfig(`permBytesPerAmp must be a positive number of bytes, but found ${showValue(permBytesPerAmp)}`);
   const name = options.name ?? "system";
   if (typeof name !== "string" || name.length === 0) throw badConfig(`name must be a non-empty string, but found ${showValue(name)}`);
-  if (options.dir !== undefined) throw badConfig(`dir: durable engines are not available yet; omit dir for an in-memory engine`, { dir: options.dir });
-  return { amps, hashBits, hashMap: map, name, permBytesPerAmp };
+  return { amps, hashBits, hashMap: map, name, permBytesPerAmp, dir: resolveDir(options) };
 }
+
+function resolveDir(options: EngineOptions): string | null {
+  const { dir, faults } = options;
+  if (faults !== undefined && (faults === null || typeof faults.before !== "function")) {
+    throw badConfig(`faults must be an object with a before(point, details) method, but found ${showValue(faults)}`);
+  }
+  if (dir === undefined) return null;
+  if (typeof dir !== "string" || dir.length === 0) throw badConfig(`dir must be a non-empty directory path, but found ${showValue(dir)}`);
+  if (dir.includes("\u0000")) throw badConfig(`dir must not contain a NUL byte, but found ${showValue(dir)}`, { file: dir });
+  return dir;
+}
+
+/** Systems read by `Engine.open`, keyed by the options object it passes to the constructor. */
+const OPENING = new WeakMap<EngineOptions, { store: DurableStore; system: StoredSystem }>();
 
 /** A row hash per AMP for NoPI rows: the hash of the first bucket the AMP owns. */
 function nopiHashes(map: HashMap): Uint32Array {
@@ -122,10 +158,13 @@ export class Engine {
   readonly hashBits: number;
   readonly hashMap: HashMap;
   readonly permBytesPerAmp: number;
+  /** The directory of a durable system; null in memory. */
+  readonly dir: string | null;
   /** Every step this system ran, for the simulator. */
   readonly trace = new Trace();
   readonly #storage: readonly StorageModule[];
   readonly #system: SystemInfo;
+  readonly #durable: DurableStore | null = null;
   #catalog = new Catalog();
 
   constructor(options: EngineOptions = {}) {
@@ -135,19 +174,59 @@ export class Engine {
     this.hashBits = config.hashBits;
     this.hashMap = config.hashMap;
     this.permBytesPerAmp = config.permBytesPerAmp;
+    this.dir = config.dir;
     this.#storage = Object.freeze(Array.from({ length: this.amps }, (_, amp) => new StorageModule(amp)));
     const nopiHash = nopiHashes(this.hashMap);
     const owners = this.hashMap.bucketCounts().map((count, amp) => (count > 0 ? amp : -1)).filter((amp) => amp >= 0);
     this.#system = Object.freeze({ name: this.name, amps: this.amps, hashMap: this.hashMap, nopiHash, nopiAmps: Uint16Array.from(owners), permBytesPerAmp: this.permBytesPerAmp });
+    const opened = OPENING.get(options);
+    if (opened !== undefined) {
+      OPENING.delete(options);
+      this.#durable = opened.store;
+      this.#catalog = opened.system.catalog;
+      opened.system.amps.forEach((stored, amp) => { for (const [tableId, fragment] of stored.fragments) this.#storage[amp].replace(tableId, fragment); });
+    } else if (config.dir !== null) {
+      this.#durable = DurableStore.create(config.dir, config, options.faults);
+    }
+  }
+
+  /**
+   * Reopens the durable system in `dir` as its last committed statement left it: its
+   * configuration, catalog and every AMP's rows (the trace starts empty). Every file is
+   * checked first: a missing, truncated or damaged one is STORAGE_CORRUPT naming it, never
+   * silent loss. Leftovers of a statement that did not commit are deleted.
+   *
+   * @example
+   * const engine = new Engine({ amps: 4, dir: "/data/sys1" });
+   * engine.sql("CREATE TABLE t (id INTEGER) UNIQUE PRIMARY INDEX (id)");
+   * engine.insert("t", [{ id: 1 }]);
+   * const again = Engine.open("/data/sys1"); // e.g. in another process, after a crash
+   * again.rowCount("t"); // 1
+   */
+  static open(dir: string, options: OpenOptions = {}): Engine {
+    const { faults } = options;
+    resolveDir({ dir, faults });
+    const opened = DurableStore.open(dir, faults);
+    const { name, amps, hashBits, hashMap, permBytesPerAmp } = opened.system.config;
+    const engineOptions: EngineOptions = { name, amps, hashBits, hashMap, permBytesPerAmp, dir, faults };
+    OPENING.set(engineOptions, opened);
+    return new Engine(engineOptions);
   }
 
   /** Runs `body` as one atomic statement; `internal` statements may use the reserved namespace. */
   #statement<T>(body: (ctx: StatementContext) => T, internal = false): T {
     const ctx = new StatementContext(this.#system, this.#catalog.clone(), new Transaction(this.#storage), this.trace, internal);
     const result = body(ctx);
-    ctx.tx.commit(this.permBytesPerAmp);
-    this.#catalog = ctx.catalog;
-    for (const step of ctx.steps) this.trace.add(step);
+    const apply = (): void => {
+      ctx.tx.commit(this.permBytesPerAmp);
+      this.#catalog = ctx.catalog;
+      for (const step of ctx.steps) this.trace.add(step);
+    };
+    if (this.#durable === null) apply();
+    else {
+      ctx.tx.checkSpace(this.permBytesPerAmp);
+      this.#durable.commit(ctx.tx.pending(), ctx.catalog, apply);
+    }
     return result;
   }
 

@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   ARCHIVE_CORRUPT: "an archive stream or file that is truncated, reordered, damaged or foreign",
   VERIFY_FAILED: "a migrated table whose rows differ from the source's",
   MEDIUM_FAILED: "a transfer medium that broke (pipe closed, socket reset, file unreadable)",
+  STORAGE_CORRUPT: "a damaged or missing file of a durable engine; the message names the file",
+  CHECKPOINT_MISMATCH: "a resumed migration whose plan, source definitions or progress differ from its checkpoint",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,7 +2,8 @@
  * The engine's public surface: every export by name. Internals stay unexported.
  */
 export { Engine } from "./engine.js";
-export type { EngineOptions, SqlResult, ScanRequest, SkewReport, WhereInput, AmpRows } from "./engine.js";
+export type { EngineOptions, OpenOptions, SqlResult, ScanRequest, SkewReport, WhereInput, AmpRows } from "./engine.js";
+export type { StorageFaults, StorageFaultPoint } from "./storage/durable-store.js";
 export { HashMap, movedBuckets, minimalMoves } from "./hash/hash-map.js";
 export { rowHash, rowHashColumns, canonicalKeyBytes, bucketOf } from "./hash/row-hash.js";
 export { murmur3 } from "./hash/murmur3.js";
@@ -18,5 +19,5 @@ export type { Predicate, Literal, CompareOperator } from "./steps/predicate.js";
 export type { AggregateSpec, AggregateOptions, AggregateFunction } from "./steps/aggregate.js";
 export type { InsertInput } from "./steps/input-columns.js";
 export { Trace, MESSAGE_BYTES } from "./trace.js";
-export { rowsOf, plainValue } from "./plain-rows.js";
+export { rowsOf, plainValue, takeRows } from "./plain-rows.js";
 export type { TraceStep, AmpWork, Transfer, StepKind, StepScope } from "./trace.js";

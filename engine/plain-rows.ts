@@ -5,7 +5,7 @@
  */
 import * as arrow from "apache-arrow";
 import { readDecimal, formatDecimal } from "./catalog/values.js";
-import { isValidAt } from "./storage/column-data.js";
+import { gatherData, isValidAt } from "./storage/column-data.js";
 
 const MS_PER_DAY = 86_400_000;
 
@@ -50,4 +50,17 @@ export function rowsOf(table: arrow.Table | arrow.RecordBatch): Record<string, u
     }
   }
   return rows;
+}
+
+/**
+ * The rows `rows` (indexes, any order) of a record batch as a new batch, column by column
+ * without per-row objects.
+ *
+ * @example
+ * takeRows(batch, Uint32Array.of(0, 5, 9)).numRows // 3
+ */
+export function takeRows(batch: arrow.RecordBatch, rows: Uint32Array): arrow.RecordBatch {
+  const children = batch.data.children.map((child) => gatherData(child, rows));
+  const struct = arrow.makeData({ type: new arrow.Struct(batch.schema.fields), length: rows.length, nullCount: 0, children });
+  return new arrow.RecordBatch(batch.schema, struct);
 }

@@ -540,6 +540,8 @@ export class StreamVerifier {
   constructor(readonly id: StreamId, readonly where: string, options: VerifyOptions = {}) {
     this.#file = options.file;
     this.#crcFrom = options.crcFrom ?? "the frame";
+    this.#nextSeq = id.resume?.batches ?? 0;
+    this.#rows = id.resume?.rows ?? 0;
   }
 
   /** True once the end frame passed. */

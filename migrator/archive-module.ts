@@ -15,6 +15,7 @@ import { addRows, emptyChecksums, type BucketChecksums } from "./checksum.js";
 import { crc32 } from "./crc32.js";
 import type { FrameSink, StreamId } from "./media/transfer-medium.js";
 import { withLabels } from "./labels.js";
+import type { FaultHooks } from "./faults.js";
 
 export interface ArchiveOptions {
   readonly batchRows: number;
@@ -23,11 +24,18 @@ export interface ArchiveOptions {
   readonly verifyBits: number;
   /** Called after every batch the medium accepted. */
   readonly onBatch?: (rows: number, bytes: number) => void;
+  /** Resuming: the batches (and rows) already restored; they are read (for the checksums) but not sent again. */
+  readonly resume?: { readonly batches: number; readonly rows: number };
+  readonly faults?: FaultHooks;
+  /** Awaited before each batch is sent (flow control: a checkpointed stream keeps one batch in flight). */
+  readonly beforeSend?: (seq: number) => Promise<void>;
 }
 
 export interface ArchiveResult {
   readonly rows: number;
   readonly batches: number;
+  /** Batches sent in this run (all of them unless resumed). */
+  readonly sent: number;
   /** Payload bytes (Arrow IPC) written. */
   readonly bytes: number;
   readonly elapsedMs: number;
@@ -54,28 +62,53 @@ export class ArchiveModule {
     const definition = this.#source.describe(tableName);
     const columnTypes: ColumnType[] = definition.columns.map((c) => c.type);
     const checksums = emptyChecksums(this.#options.verifyBits);
-    let seq = 0; let rows = 0; let bytes = 0;
+    const counts = { seq: 0, rows: 0, bytes: 0, sent: 0 };
     try {
       await sink.write({ kind: "schema", stream, table, payload: encodeSchemaMessage(this.#source.arrowSchema(tableName)) });
       for (const amp of this.#cluster) {
         const read = withLabels(this.#source, { phase: "archive", table: tableName, stream }, () => this.#source.readAmp(tableName, amp));
         for (const part of read.parts) {
           addRows(checksums, columnTypes, part.batch, definition.primaryIndex ? part.rowHash : null);
-          for (const chunk of this.#chunks(part.batch, part.bytes)) {
-          const payload = encodeBatchMessage(chunk);
-          await sink.write({ kind: "batch", stream, table, seq: seq++, rows: chunk.numRows, payload, crc: crc32(payload) });
-          rows += chunk.numRows; bytes += payload.byteLength;
-          this.#options.onBatch?.(chunk.numRows, payload.byteLength);
-          }
+          for (const chunk of this.#chunks(part.batch, part.bytes)) await this.#send(sink, chunk, counts);
         }
       }
-      await sink.write({ kind: "end", stream, table, batches: seq, rows });
+      await sink.write({ kind: "end", stream, table, batches: counts.seq, rows: counts.rows });
       await sink.close();
     } catch (error) {
       sink.abort(error instanceof Error ? error : new Error(String(error)));
       throw error;
     }
-    return { rows, batches: seq, bytes, elapsedMs: performance.now() - started, checksums };
+    return { rows: counts.rows, batches: counts.seq, sent: counts.sent, bytes: counts.bytes, elapsedMs: performance.now() - started, checksums };
+  }
+
+  /** Frames and sends one batch — unless a resumed stream's staging table holds it already. */
+  async #send(sink: FrameSink, chunk: arrow.RecordBatch, counts: { seq: number; rows: number; bytes: number; sent: number }): Promise<void> {
+    const { stream, table, tableName } = this.#id;
+    const seq = counts.seq++;
+    counts.rows += chunk.numRows;
+    if (seq < (this.#options.resume?.batches ?? 0)) return;
+    const faults = this.#options.faults;
+    await faults?.at({ point: "archive.batch", table: tableName, stream, batch: seq });
+    const payload = encodeBatchMessage(chunk);
+    await this.#options.beforeSend?.(seq);
+    await faults?.at({ point: "medium.send", table: tableName, stream, batch: seq });
+    await sink.write({ kind: "batch", stream, table, seq, rows: chunk.numRows, payload, crc: crc32(payload) });
+    counts.bytes += payload.byteLength; counts.sent++;
+    this.#options.onBatch?.(chunk.numRows, payload.byteLength);
+  }
+
+  /**
+   * The rows of every batch this module would send, in order, without encoding anything: how a
+   * resumed stream finds the batches its staging table already holds.
+   */
+  batchRows(): number[] {
+    const sizes: number[] = [];
+    for (const amp of this.#cluster) {
+      for (const part of this.#source.readAmp(this.#id.tableName, amp).parts) {
+        for (const chunk of this.#chunks(part.batch, part.bytes)) sizes.push(chunk.numRows);
+      }
+    }
+    return sizes;
   }
 
   /** Zero-copy slices of `batch` of batchRows rows (or about batchBytes bytes) each. */

@@ -207,7 +207,7 @@ function planRestore(options: RestoreOptions, medium: StorageMedium): { plan: Mi
   const plan: MigrationPlan = Object.freeze({
     kind: "migration-plan", tables, streams, clusters: infos[0]?.clusters ?? [[0]], medium: { kind: "storage" as const, dir: medium.dir },
     staging: oneOf(options.staging, "staging", ["hashed", "nopi"] as const, "hashed"), batchRows: 65_536, batchBytes: null,
-    ifExists, keepStaging: options.keepStaging === true, parallelTables: options.parallelTables === true,
+    ifExists, keepStaging: options.keepStaging === true, parallelTables: options.parallelTables === true, checkpointDir: null,
   });
   return { plan, side };
 }

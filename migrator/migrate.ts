@@ -14,7 +14,7 @@
  */
 import { AmpsimError, quoteIdentifierIfNeeded, type Engine, type TraceStep } from "../engine/index.js";
 import { ArchiveModule } from "./archive-module.js";
-import { addRows, checksumsToJson, emptyChecksums, fold, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
+import { addRows, checksumsFromJson, checksumsToJson, emptyChecksums, fold, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
 import { withLabels } from "./labels.js";
 import { copyDefinition, placedOn, skewFactorOf } from "./verify.js";
 import { createMedium, StorageMedium } from "./media/index.js";
@@ -23,7 +23,9 @@ import type { TableInfo } from "./media/storage-medium.js";
 import type { MigrationReport, PhaseReport, StreamReport, SystemSummary, TableReport, TargetAmpReport } from "./migration-report.js";
 import { bytesDoneOf, planMigration, type MigrateOptions, type MigrationPlan, type PhaseName, type ProgressEvent, type TablePlan } from "./plan.js";
 import { RestoreModule } from "./restore-module.js";
-import { createStagingTable, definitionFromDdl, nextRunId, stagingName } from "./staging.js";
+import { Checkpoint, planFingerprint, type StreamCheckpoint } from "./checkpoint.js";
+import { InjectedCrash, type FaultHooks } from "./faults.js";
+import { createStagingTable, definitionFromDdl, nextRunId, STAGING_DATABASE, stagingName } from "./staging.js";
 
 /**
  * Migrates tables from `source` to `target` and returns the report.
@@ -33,9 +35,31 @@ import { createStagingTable, definitionFromDdl, nextRunId, stagingName } from ".
  * report.tables[0].verified; // true
  */
 export async function migrate(options: MigrateOptions): Promise<MigrationReport> {
-  const plan = planMigration(options);
-  const run = new MigrationRun(liveSource(options.source), options.target, plan, options.onProgress);
+  const resuming = options?.resume === true && typeof options.checkpointDir === "string";
+  const plan = planMigration(options, resuming ? Checkpoint.createdTables(options.checkpointDir!) : new Set());
+  const source = liveSource(options.source);
+  const checkpoint = plan.checkpointDir === null ? null : openCheckpoint(plan, source, options.target, resuming);
+  const run = new MigrationRun(source, options.target, plan, options.onProgress, { checkpoint, resuming, faults: options.faults });
   return run.execute(createMedium(plan.medium));
+}
+
+/** The run's checkpoint: loaded (and checked against the plan) when resuming, else a new one. */
+function openCheckpoint(plan: MigrationPlan, source: SourceSide, target: Engine, resuming: boolean): Checkpoint {
+  const systems = { source: source.summary, target: { name: target.name, amps: target.amps, hashBits: target.hashBits } };
+  const fingerprint = planFingerprint(plan, systems, plan.tables.map((t) => source.ampRows(t)));
+  if (resuming) return Checkpoint.load(plan.checkpointDir!, fingerprint);
+  const stream: StreamCheckpoint = { done: false, checksums: null };
+  return Checkpoint.create(plan.checkpointDir!, {
+    format: "ampsim-checkpoint", version: 1, fingerprint, runId: nextRunId(target), verified: false,
+    tables: plan.tables.map((t) => ({ name: t.name, creating: false, created: false, createdDatabase: null, streams: plan.clusters.map(() => stream), committed: false, base: null, rowsBefore: 0 })),
+  });
+}
+
+/** How a run records and recovers progress, and the fault hooks it calls. */
+export interface Recovery {
+  readonly checkpoint: Checkpoint | null;
+  readonly resuming: boolean;
+  readonly faults?: FaultHooks;
 }
 
 /**
@@ -59,6 +83,8 @@ export function liveSource(engine: Engine): SourceSide {
 
 
 interface TableState {
+  /** Position in the plan (and in the checkpoint). */
+  readonly index: number;
   readonly plan: TablePlan;
   readonly staging: string[];
   readonly checksums: BucketChecksums;
@@ -81,16 +107,20 @@ export class MigrationRun {
   readonly #tables: TableState[];
   readonly #traceMarks: { source: number; target: number };
   #peakStaging: number[] = [];
+  readonly #recovery: Recovery;
+  #runId = 0;
+  #resentBatches = 0;
 
-  constructor(source: SourceSide, target: Engine, plan: MigrationPlan, onProgress?: (event: ProgressEvent) => void) {
+  constructor(source: SourceSide, target: Engine, plan: MigrationPlan, onProgress?: (event: ProgressEvent) => void, recovery: Recovery = { checkpoint: null, resuming: false }) {
     this.#source = source;
     this.#target = target;
     this.#plan = plan;
     this.#onProgress = onProgress;
+    this.#recovery = recovery;
     const known = plan.tables.map((t) => source.checksums(t));
     this.#verifyBits = Math.min(source.summary.hashBits, target.hashBits, VERIFY_BITS_MAX, ...known.map((c) => c?.bits ?? VERIFY_BITS_MAX));
     this.#tables = plan.tables.map((t, i) => ({
-      plan: t, staging: [], checksums: known[i] ? fold(known[i]!, this.#verifyBits) : emptyChecksums(this.#verifyBits), base: null, rowsBefore: 0, committed: false,
+      index: i, plan: t, staging: [], checksums: known[i] ? fold(known[i]!, this.#verifyBits) : emptyChecksums(this.#verifyBits), base: null, rowsBefore: 0, committed: false,
     }));
     this.#traceMarks = { source: source.engine?.trace.mark() ?? 0, target: target.trace.mark() };
   }
@@ -98,16 +128,25 @@ export class MigrationRun {
   /** Runs every phase over `medium` (closed at the end) and returns the report. */
   async execute(medium: TransferMedium): Promise<MigrationReport> {
     let tables: TableReport[] | null = null;
+    let crashed = false;
     try {
       await this.#phase("dictionary", () => this.#copyDefinitions());
       await this.#phase("staging", () => this.#createStaging());
       await this.#phase("transfer", () => this.#transfer(medium));
       await this.#phase("insert-select", () => this.#insertSelect());
       tables = await this.#phase("verify", () => this.#verify());
+    } catch (error) {
+      crashed = error instanceof InjectedCrash;
+      throw error;
     } finally {
       await this.#phase("cleanup", async () => {
         await medium.close();
+        // A crash does nothing more (the process is gone); with a checkpoint a failure keeps
+        // everything for the resume; otherwise a failure is cleaned up.
+        if (crashed || (tables === null && this.#recovery.checkpoint)) return;
+        await this.#recovery.faults?.at({ point: "cleanup" });
         this.#cleanup(tables === null);
+        if (tables !== null) this.#recovery.checkpoint?.remove();
       });
     }
     return this.#report(tables);
@@ -125,21 +164,38 @@ export class MigrationRun {
   }
 
   /** Sends each source table's DDL text to the target as queries (creating its database if needed). */
-  #copyDefinitions(): void {
+  async #copyDefinitions(): Promise<void> {
+    const checkpoint = this.#recovery.checkpoint;
     for (const table of this.#tables) {
       const { name, ddl, exists } = table.plan;
+      const recorded = checkpoint?.state.tables[table.index];
       if (exists) {
         if (this.#plan.ifExists === "append") this.#captureBase(table);
         continue;
       }
+      if (recorded && (recorded.created || (recorded.creating && this.#target.hasTable(name)))) {
+        this.#created.add(name);
+        if (recorded.createdDatabase !== null) this.#createdDatabases.push(recorded.createdDatabase);
+        if (!recorded.created) checkpoint!.table(table.index, (t) => ({ ...t, created: true }));
+        continue;
+      }
+      await this.#recovery.faults?.at({ point: "dictionary.copy", table: name });
+      checkpoint?.table(table.index, (t) => ({ ...t, creating: true }));
       const database = withLabels(this.#target, { table: name }, () => copyDefinition(this.#target, ddl));
       if (database !== null) this.#createdDatabases.push(database);
       this.#created.add(name);
+      checkpoint?.table(table.index, (t) => ({ ...t, created: true, createdDatabase: database }));
     }
   }
 
   /** ifExists "append": what the target holds already, so verification expects base + source. */
   #captureBase(table: TableState): void {
+    const recorded = this.#recovery.checkpoint?.state.tables[table.index];
+    if (recorded?.base) {
+      table.base = fold(checksumsFromJson(recorded.base), this.#verifyBits);
+      table.rowsBefore = recorded.rowsBefore;
+      return;
+    }
     const base = emptyChecksums(this.#verifyBits);
     const hasPI = this.#target.describe(table.plan.name).primaryIndex !== null;
     const types = this.#target.describe(table.plan.name).columns.map((c) => c.type);
@@ -149,14 +205,19 @@ export class MigrationRun {
     }
     table.base = base;
     table.rowsBefore = this.#target.rowCount(table.plan.name);
+    this.#recovery.checkpoint?.table(table.index, (t) => ({ ...t, base: checksumsToJson(base), rowsBefore: table.rowsBefore }));
   }
 
-  #createStaging(): void {
-    const runId = nextRunId(this.#target);
+  async #createStaging(): Promise<void> {
+    this.#runId = this.#recovery.checkpoint?.state.runId ?? nextRunId(this.#target);
     for (const table of this.#tables) {
       const definition = definitionFromDdl(table.plan.ddl);
       for (let s = 0; s < this.#plan.streams; s++) {
-        table.staging.push(createStagingTable(this.#target, definition, stagingName(runId, table.plan.ordinal, s), this.#plan.staging));
+        const name = stagingName(this.#runId, table.plan.ordinal, s);
+        const qualified = `"${STAGING_DATABASE}".${name}`;
+        if (this.#recovery.resuming && this.#target.hasTable(qualified)) { table.staging.push(qualified); continue; }
+        await this.#recovery.faults?.at({ point: "staging.create", table: table.plan.name, stream: s });
+        table.staging.push(createStagingTable(this.#target, definition, name, this.#plan.staging));
       }
     }
   }
@@ -179,29 +240,37 @@ export class MigrationRun {
 
   async #transferStream(medium: TransferMedium, table: TableState, stream: number, cluster: readonly number[]): Promise<void> {
     const { name, ordinal, streamRows, streamBytes } = table.plan;
-    const id = { stream, table: ordinal, tableName: name };
+    const checkpoint = this.#recovery.checkpoint;
+    const recorded = checkpoint?.state.tables[table.index].streams[stream];
+    if (recorded?.done) return this.#finishedBefore(table, stream, cluster);
+    const source = this.#source.engine;
+    const archiveOptions = { batchRows: this.#plan.batchRows, batchBytes: this.#plan.batchBytes, verifyBits: this.#verifyBits, faults: this.#recovery.faults };
+    const resume = source && this.#recovery.resuming ? this.#resumePoint(table, stream, new ArchiveModule(source, { stream, table: ordinal, tableName: name }, cluster, archiveOptions)) : undefined;
+    const id = { stream, table: ordinal, tableName: name, resume };
     const start = performance.now();
     const channel = await medium.open(id);
-    let rowsDone = 0;
+    let rowsDone = resume?.rows ?? 0;
+    const window = checkpoint ? new SendWindow(resume?.batches ?? 0) : null;
     const progress = () => this.#onProgress?.({
       kind: "stream", table: name, stream, rowsDone, rowsTotal: streamRows[stream], bytesDone: bytesDoneOf(rowsDone, streamRows[stream], streamBytes[stream]), bytesTotal: streamBytes[stream],
     });
     progress();
-    const source = this.#source.engine;
-    const restore = new RestoreModule(this.#target, id, table.staging[stream], (rows) => { rowsDone += rows; progress(); });
+    const restore = new RestoreModule(this.#target, id, table.staging[stream], (rows) => { rowsDone += rows; window?.committed(); progress(); }, this.#recovery.faults);
     const archiving = source
-      ? new ArchiveModule(source, id, cluster, { batchRows: this.#plan.batchRows, batchBytes: this.#plan.batchBytes, verifyBits: this.#verifyBits }).run(channel.sink)
+      ? new ArchiveModule(source, id, cluster, { ...archiveOptions, resume, beforeSend: window ? (seq) => window.before(seq) : undefined }).run(channel.sink)
       : Promise.resolve(null);
     const restoring = restore.run(channel.source);
     archiving.catch(() => undefined); restoring.catch(() => undefined);
     try {
       const [a, r] = await Promise.all([archiving, restoring]);
       if (a) merge(table.checksums, a.checksums);
+      checkpoint?.table(table.index, (t) => ({ ...t, streams: t.streams.map((x, i) => (i === stream ? { done: true, checksums: a ? checksumsToJson(a.checksums) : null } : x)) }));
+      if (resume && resume.batches > 0) this.#resentBatches++;
       const elapsedMs = performance.now() - start;
       this.#streams.push({
         table: name, stream, cluster: [...cluster], rows: r.rows, batches: r.batches, bytes: r.bytes, mediumBytes: channel.bytesTransferred(),
         staging: table.staging[stream], startMs: start - this.#started, archiveMs: a?.elapsedMs ?? 0, restoreMs: r.elapsedMs, elapsedMs,
-        rowsPerSecond: r.rows / Math.max(elapsedMs / 1000, 1e-9), bytesPerSecond: r.bytes / Math.max(elapsedMs / 1000, 1e-9),
+        rowsPerSecond: r.rows / Math.max(elapsedMs / 1000, 1e-9), bytesPerSecond: r.bytes / Math.max(elapsedMs / 1000, 1e-9), resumedFromBatch: resume?.batches ?? 0,
       });
     } catch (error) {
       channel.sink.abort(error instanceof Error ? error : new Error(String(error)));
@@ -209,19 +278,68 @@ export class MigrationRun {
     }
   }
 
-  /** One atomic request per table: [DROP + CREATE for "replace"], then every staging table into the target. */
-  #insertSelect(): void {
+  /** A stream a previous attempt finished: its checksums come from the checkpoint. */
+  #finishedBefore(table: TableState, stream: number, cluster: readonly number[]): void {
+    const checksums = this.#recovery.checkpoint!.streamChecksums(table.index, stream);
+    if (checksums) merge(table.checksums, fold(checksums, this.#verifyBits));
+    this.#streams.push({
+      table: table.plan.name, stream, cluster: [...cluster], rows: 0, batches: 0, bytes: 0, mediumBytes: 0, staging: table.staging[stream],
+      startMs: performance.now() - this.#started, archiveMs: 0, restoreMs: 0, elapsedMs: 0, rowsPerSecond: 0, bytesPerSecond: 0, resumedFromBatch: -1,
+    });
+  }
+
+  /**
+   * Where a resumed stream picks up: its staging table holds a whole number of batches (each
+   * was one atomic insert), and the archive module knows every batch's size.
+   */
+  #resumePoint(table: TableState, stream: number, archive: ArchiveModule): { batches: number; rows: number } | undefined {
+    const held = this.#target.rowCount(table.staging[stream]);
+    if (held === 0) return undefined;
+    let rows = 0; let batches = 0;
+    for (const size of archive.batchRows()) {
+      if (rows === held) break;
+      rows += size; batches++;
+    }
+    if (rows !== held) {
+      throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume stream ${stream} of ${table.plan.name}: its staging table ${table.staging[stream]} holds ${held} rows, not a whole number of the stream's batches`,
+        { table: table.plan.name, stream });
+    }
+    return { batches, rows };
+  }
+
+  /**
+   * One atomic request per table: [DROP + CREATE for "replace"], every staging table into the
+   * target, and a marker table that says so — a resumed run finds the marker and does not
+   * insert twice, even if the process died between the commit and the checkpoint.
+   */
+  async #insertSelect(): Promise<void> {
     for (const table of this.#tables) {
       const { name, ddl, exists } = table.plan;
+      const marker = this.#marker(table);
+      if (this.#recovery.checkpoint?.state.tables[table.index].committed || (this.#recovery.resuming && this.#target.hasTable(marker))) {
+        table.committed = true;
+        continue;
+      }
+      await this.#recovery.faults?.at({ point: "insert-select.table", table: name });
       const statements = exists && this.#plan.ifExists === "replace" ? [`DROP TABLE ${name};`, ddl] : [];
       for (const staging of table.staging) statements.push(`INSERT INTO ${name} SELECT * FROM ${staging};`);
+      if (this.#recovery.checkpoint) statements.push(`CREATE MULTISET TABLE ${marker} (committed INTEGER) NO PRIMARY INDEX;`);
       withLabels(this.#target, { phase: "insert-select", table: name }, () => this.#target.sqlInternal(statements.join("\n")));
       table.committed = true;
+      this.#recovery.checkpoint?.table(table.index, (t) => ({ ...t, committed: true }));
     }
   }
 
-  #verify(): TableReport[] {
-    const reports = this.#tables.map((table) => this.#verifyTable(table));
+  #marker(table: TableState): string {
+    return `"${STAGING_DATABASE}".${stagingName(this.#runId, table.plan.ordinal, "committed")}`;
+  }
+
+  async #verify(): Promise<TableReport[]> {
+    const reports: TableReport[] = [];
+    for (const table of this.#tables) {
+      await this.#recovery.faults?.at({ point: "verify.table", table: table.plan.name });
+      reports.push(this.#verifyTable(table));
+    }
     const failed = reports.filter((r) => !r.verified);
     if (failed.length > 0) {
       const what = failed.map((r) => `${r.table} (${r.placementVerified ? "" : "rows off their AMP; "}${r.mismatchedBuckets.length} bucket(s) differ at ${r.bucketBits} bits, e.g. ${r.mismatchedBuckets.slice(0, 5).map((b) => `0x${b.toString(16)}`).join(", ")}; source ${r.sourceChecksum}, target ${r.targetChecksum})`);
@@ -266,6 +384,7 @@ export class MigrationRun {
       if (!this.#plan.keepStaging) {
         for (const staging of table.staging) if (this.#target.hasTable(staging)) this.#target.dropTable(staging, { internal: true });
       }
+      if (this.#target.hasTable(this.#marker(table))) this.#target.dropTable(this.#marker(table), { internal: true });
       if (failed && !table.committed && this.#created.has(table.plan.name) && this.#target.hasTable(table.plan.name)) this.#target.dropTable(table.plan.name);
     }
     if (!failed) return;
@@ -288,7 +407,7 @@ export class MigrationRun {
     return {
       kind: "migration-report", strategy: "staged", ok: true, source: this.#source.summary, target: summary(this.#target), medium, staging: this.#plan.staging,
       streams: this.#plan.streams, batchRows: this.#plan.batchRows, elapsedMs: performance.now() - this.#started,
-      rows: tables.reduce((s, t) => s + t.rows, 0), phases: [...this.#phases], streamReports: [...this.#streams].sort((a, b) => a.table.localeCompare(b.table) || a.stream - b.stream),
+      rows: tables.reduce((s, t) => s + t.rows, 0), resumed: this.#recovery.resuming, resentBatches: this.#resentBatches, phases: [...this.#phases], streamReports: [...this.#streams].sort((a, b) => a.table.localeCompare(b.table) || a.stream - b.stream),
       tables, sourceAmps: Array.from({ length: this.#source.summary.amps }, (_, amp) => ({ amp, rows: tables.reduce((s, t) => s + (t.sourceAmpRows[amp] ?? 0), 0) })),
       targetAmps, trace: { source: sourceEngine ? sourceEngine.trace.since(this.#traceMarks.source) : [], target: targetTrace },
     };
@@ -311,4 +430,30 @@ export function archiveTableInfo(source: SourceSide, plan: TablePlan, clusters: 
     name: plan.name, ddl: plan.ddl, rows: plan.rows, ampRows: [...source.ampRows(plan)], clusters: clusters.map((c) => [...c]),
     sourceSystem: source.summary, checksums: checksumsToJson(checksums), checksum: tableChecksum(checksums).digest,
   };
+}
+
+/**
+ * Flow control of a checkpointed stream: the archive module sends batch n only when the restore
+ * module has committed batch n − 1, so an interruption loses at most the one batch in flight.
+ * (The archive still encodes the next batch while the previous one is being inserted.)
+ */
+class SendWindow {
+  #committed: number;
+  #waiting: { seq: number; resolve: () => void }[] = [];
+
+  constructor(first: number) {
+    this.#committed = first;
+  }
+
+  before(seq: number): Promise<void> {
+    if (seq <= this.#committed) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push({ seq, resolve }));
+  }
+
+  committed(): void {
+    this.#committed++;
+    const ready = this.#waiting.filter((w) => w.seq <= this.#committed);
+    this.#waiting = this.#waiting.filter((w) => w.seq > this.#committed);
+    for (const w of ready) w.resolve();
+  }
 }

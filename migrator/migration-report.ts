@@ -34,6 +34,8 @@ export interface StreamReport {
   readonly elapsedMs: number;
   readonly rowsPerSecond: number;
   readonly bytesPerSecond: number;
+  /** A resumed stream: the batches its staging table already held (0 for a fresh stream; -1: finished before the resume). */
+  readonly resumedFromBatch?: number;
 }
 
 export interface TableReport {
@@ -79,6 +81,13 @@ export interface MigrationReport {
   readonly batchRows: number;
   readonly elapsedMs: number;
   readonly rows: number;
+  /** This run resumed a checkpoint. */
+  readonly resumed?: boolean;
+  /**
+   * Batches that may have been sent twice because of the interruption: at most one per stream that
+   * was cut short (with a checkpoint, an archive module sends a batch only after the previous one committed).
+   */
+  readonly resentBatches?: number;
   readonly phases: readonly PhaseReport[];
   readonly streamReports: readonly StreamReport[];
   readonly tables: readonly TableReport[];

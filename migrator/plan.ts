@@ -5,6 +5,7 @@
  */
 import { AmpsimError, Engine, qualifiedName, showValue, typeToString, type TableDefinition } from "../engine/index.js";
 import { definitionFromDdl } from "./staging.js";
+import type { FaultHooks } from "./faults.js";
 import type { MediumKind } from "./media/transfer-medium.js";
 
 export type MediumSpec =
@@ -58,6 +59,12 @@ export interface MigrateOptions {
   readonly keepStaging?: boolean;
   /** Migrate the tables one after another (default) or all at once. */
   readonly parallelTables?: boolean;
+  /** Record progress durably here, so that a migration that dies can be resumed. */
+  readonly checkpointDir?: string;
+  /** Resume the migration whose checkpoint is in checkpointDir (CHECKPOINT_MISMATCH if the plan or source changed). */
+  readonly resume?: boolean;
+  /** Fault hooks (sim/FaultPlan) called at the migrator's named fault points; nothing when absent. */
+  readonly faults?: FaultHooks;
   readonly onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -85,6 +92,7 @@ export interface MigrationPlan {
   readonly ifExists: IfExists;
   readonly keepStaging: boolean;
   readonly parallelTables: boolean;
+  readonly checkpointDir: string | null;
 }
 
 const DEFAULT_BATCH_ROWS = 65_536;
@@ -144,8 +152,11 @@ export function oneOf<T extends string>(value: unknown, name: string, allowed: r
   throw bad(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, but found ${showValue(value)}`, { option: name });
 }
 
-/** Checks every option and both systems; returns the frozen plan. */
-export function planMigration(options: MigrateOptions): MigrationPlan {
+/**
+ * Checks every option and both systems; returns the frozen plan. `createdByRun` names target
+ * tables that a resumed run's checkpoint says it created itself (not "existing" for ifExists).
+ */
+export function planMigration(options: MigrateOptions, createdByRun: ReadonlySet<string> = new Set()): MigrationPlan {
   if (options === null || typeof options !== "object") throw bad(`migrate() expects an options object, but found ${showValue(options)}`);
   const { source, target } = options;
   if (!(source instanceof Engine)) throw bad(`source must be an Engine, but found ${showValue(source)}`, { option: "source" });
@@ -162,10 +173,14 @@ export function planMigration(options: MigrateOptions): MigrationPlan {
   if (options.onProgress !== undefined && typeof options.onProgress !== "function") throw bad(`onProgress must be a function, but found ${showValue(options.onProgress)}`, { option: "onProgress" });
   const names = options.tables ?? source.tables();
   if (!Array.isArray(names)) throw bad(`tables must be an array of table names, but found ${showValue(names)}`, { option: "tables" });
-  const tables = planTables(source, names, clusters).map((t) => checkTarget(target, t, ifExists));
+  const tables = planTables(source, names, clusters).map((t) => (createdByRun.has(t.name) ? t : checkTarget(target, t, ifExists)));
+  if (options.resume && typeof options.checkpointDir !== "string") throw bad("resume: true needs checkpointDir, the directory of the checkpoint to resume", { option: "resume" });
+  if (options.checkpointDir !== undefined && (typeof options.checkpointDir !== "string" || options.checkpointDir.length === 0 || options.checkpointDir.includes("\u0000"))) {
+    throw bad(`checkpointDir must be a directory path, but found ${showValue(options.checkpointDir)}`, { option: "checkpointDir" });
+  }
   return Object.freeze({
     kind: "migration-plan", tables, streams, clusters, medium: validateMedium(options.medium), staging, batchRows, batchBytes,
-    ifExists, keepStaging: options.keepStaging === true, parallelTables: options.parallelTables === true,
+    ifExists, keepStaging: options.keepStaging === true, parallelTables: options.parallelTables === true, checkpointDir: options.checkpointDir ?? null,
   });
 }
 

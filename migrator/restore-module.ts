@@ -11,6 +11,7 @@ import type { Engine } from "../engine/index.js";
 import { AmpsimError } from "../engine/index.js";
 import { decodeBatch } from "./archive-format.js";
 import { withLabels } from "./labels.js";
+import type { FaultHooks } from "./faults.js";
 import type { FrameSource, StreamId } from "./media/transfer-medium.js";
 
 export interface RestoreResult {
@@ -26,11 +27,14 @@ export class RestoreModule {
   readonly #stagingTable: string;
   readonly #onBatch: ((rows: number, bytes: number) => void) | undefined;
 
-  constructor(target: Engine, id: StreamId, stagingTable: string, onBatch?: (rows: number, bytes: number) => void) {
+  readonly #faults: FaultHooks | undefined;
+
+  constructor(target: Engine, id: StreamId, stagingTable: string, onBatch?: (rows: number, bytes: number) => void, faults?: FaultHooks) {
     this.#target = target;
     this.#id = id;
     this.#stagingTable = stagingTable;
     this.#onBatch = onBatch;
+    this.#faults = faults;
   }
 
   async run(source: FrameSource): Promise<RestoreResult> {
@@ -41,11 +45,13 @@ export class RestoreModule {
     for await (const frame of source) {
       if (frame.kind === "schema") { schema = frame.payload; continue; }
       if (frame.kind === "end") { ended = true; continue; }
+      await this.#faults?.at({ point: "medium.receive", table: tableName, stream, batch: frame.seq });
       if (!schema) throw new AmpsimError("ARCHIVE_CORRUPT", `stream ${stream} of ${tableName}: batch ${frame.seq} arrived before the schema`, { stream, batch: frame.seq, table: tableName });
       const batch = decodeBatch(schema, frame.payload);
       if (batch.numRows !== frame.rows) {
         throw new AmpsimError("ARCHIVE_CORRUPT", `stream ${stream} of ${tableName}, batch ${frame.seq}: the frame says ${frame.rows} rows but the batch holds ${batch.numRows}`, { stream, batch: frame.seq, table: tableName });
       }
+      await this.#faults?.at({ point: "restore.batch", table: tableName, stream, batch: frame.seq });
       withLabels(this.#target, { phase: "restore", table: tableName, stream }, () => this.#target.insert(this.#stagingTable, batch));
       rows += frame.rows; batches++; bytes += frame.payload.byteLength;
       this.#onBatch?.(frame.rows, frame.payload.byteLength);

@@ -45,6 +45,14 @@ export function schemaOf(definition: TableDefinition): arrow.Schema {
   return new arrow.Schema(fields, new Map([["ampsim.table", qualifiedName(definition)]]));
 }
 
+/** A frozen catalog entry; the schema, qualified name and reserved flag follow from the definition. */
+export function tableEntryOf(id: number, definition: TableDefinition, indexTables: readonly IndexTable[], indexOf: TableEntry["indexOf"]): TableEntry {
+  return Object.freeze({
+    kind: "table-entry", id, definition, schema: schemaOf(definition), qualifiedName: qualifiedName(definition),
+    reserved: isReservedName(definition.database), indexTables: Object.freeze([...indexTables]), indexOf,
+  });
+}
+
 function key(database: string, name: string): string {
   return `${database}\u0000${name}`;
 }
@@ -66,6 +74,28 @@ export class Catalog {
 
   clone(): Catalog {
     return new Catalog(this);
+  }
+
+  /**
+   * A catalog from stored parts (the durable engine's catalog file). `entries` in id order;
+   * the caller has checked that names are unique and every table's database is listed.
+   */
+  static restore(parts: { databases: readonly string[]; entries: readonly TableEntry[]; nextTableId: number; defaultDatabase: string }): Catalog {
+    const catalog = new Catalog();
+    catalog.#databases.clear();
+    for (const database of parts.databases) catalog.#databases.add(database);
+    for (const entry of parts.entries) {
+      catalog.#tables.set(entry.id, entry);
+      catalog.#byName.set(key(entry.definition.database, entry.definition.name), entry.id);
+    }
+    catalog.#nextTableId = parts.nextTableId;
+    catalog.defaultDatabase = parts.defaultDatabase;
+    return catalog;
+  }
+
+  /** The id the next table created gets. */
+  get nextTableId(): number {
+    return this.#nextTableId;
   }
 
   databases(): string[] {
@@ -125,10 +155,7 @@ export class Catalog {
     if (this.#byName.has(key(database, name))) {
       throw new AmpsimError("TABLE_EXISTS", `table ${qualifiedName(definition)} already exists`, { table: qualifiedName(definition) });
     }
-    const entry: TableEntry = Object.freeze({
-      kind: "table-entry", id: this.#nextTableId++, definition, schema: schemaOf(definition),
-      qualifiedName: qualifiedName(definition), reserved: isReservedName(database), indexTables: Object.freeze([]), indexOf,
-    });
+    const entry = tableEntryOf(this.#nextTableId++, definition, [], indexOf);
     this.#tables.set(entry.id, entry);
     this.#byName.set(key(database, name), entry.id);
     return entry;

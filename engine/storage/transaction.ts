@@ -39,6 +39,11 @@ export class Transaction {
     }
   }
 
+  /** The staged fragments per AMP and table id (null: dropped), for a durable engine to write before commit. */
+  pending(): ReadonlyMap<number, ReadonlyMap<number, Fragment | null>> {
+    return this.#pending;
+  }
+
   /** Bytes `amp` would use after commit. */
   bytesUsedAfter(amp: number): number {
     const module = this.#modules[amp];

@@ -21,6 +21,12 @@ export interface StreamId {
   readonly table: number;
   /** Qualified source table name, for messages and file names. */
   readonly tableName: string;
+  /**
+   * A resumed stream: the batches (and their rows) that reached the staging table before a
+   * crash. The stream then carries batch `resume.batches` onward; the end frame's totals still
+   * count the whole stream.
+   */
+  readonly resume?: { readonly batches: number; readonly rows: number };
 }
 
 export type Frame =

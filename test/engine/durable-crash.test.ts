@@ -107,5 +107,4 @@ it(`keeps exactly a committed prefix when killed with SIGKILL (seed ${SEED})`, a
     console.error(`${log.join("\n")}\nkill -9 test failed with seed ${SEED}; replay: DURABLE_CRASH_SEED=${SEED} npx vitest run test/engine/durable-crash.test.ts`);
     throw error;
   }
-  console.log(log.join("\n"));
 }, 60_000);

@@ -5,8 +5,7 @@
  * was; damaged or missing files are STORAGE_CORRUPT naming the file; fault points
  * fail a statement cleanly. The kill -9 test is durable-crash.test.ts.
  *
- * Measurements (1M rows, durable vs in-memory, open time):
- *   AMPSIM_MEASURE=1 npx vitest run test/engine/durable.test.ts -t measure
+ * Durable insert speed and open time are measured in `npm run bench` (insert suite).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -104,6 +103,7 @@ function laterStatements(engine: Engine): void {
   engine.sql("DELETE FROM main.vol WHERE a < 0;");
   engine.insert("main.vol", [{ a: 99, b: 3 }]);
   engine.dropTable("$staging.every_1", { internal: true });
+  engine.sql("CREATE TABLE later (k INTEGER NOT NULL, v VARCHAR(5)) PRIMARY INDEX (k) UNIQUE INDEX (v); INSERT INTO later VALUES (1, 'x');");
 }
 
 // ---------------------------------------------------------------------------
@@ -122,6 +122,7 @@ describe("a durable engine", () => {
     expect(snapshot(durable)).toEqual(first);
 
     const reopened = Engine.open(dir);
+    expect(reopened.dir).toBe(dir);
     expect(reopened.trace.steps).toHaveLength(0);
     expect(snapshot(reopened)).toEqual(first);
     for (const id of [25, 26, 150, 300]) expect(rowsOf(reopened.lookup("shop.every", id))).toEqual(rowsOf(twin.lookup("shop.every", id)));
@@ -300,6 +301,35 @@ describe("storage fault points", () => {
     expect(files(dir, /^manifest-/)).toHaveLength(3);
   });
 
+  it("a crash at any point of a commit leaves the state before the statement, or after it once past the commit point", () => {
+    const dir = tempDir("ampsim-durable");
+    const crashes: { point: string; dir: string }[] = [];
+    let recording = false;
+    // At each point, the directory as a crash there would leave it.
+    const engine = new Engine({ amps: 3, dir, faults: { before(point) {
+      if (!recording) return;
+      const copy = path.join(tempDir("ampsim-durable"), "crash");
+      fs.cpSync(dir, copy, { recursive: true });
+      crashes.push({ point, dir: copy });
+    } } });
+    engine.sql("CREATE TABLE t (id INTEGER NOT NULL, v INTEGER) UNIQUE PRIMARY INDEX (id) INDEX (v);");
+    engine.insert("t", Array.from({ length: 100 }, (_, k) => ({ id: k, v: k % 4 })));
+    const before = snapshot(engine);
+    recording = true;
+    engine.sql("CREATE TABLE u (a INTEGER); INSERT INTO u VALUES (1); INSERT INTO t VALUES (500, 1); DELETE FROM t WHERE id < 10;");
+    recording = false;
+    const after = snapshot(engine);
+    expect(new Set(crashes.map((c) => c.point))).toEqual(new Set(["segment write", "manifest write", "catalog write", "commit", "cleanup"]));
+    for (const crash of crashes) expect(snapshot(Engine.open(crash.dir)), crash.point).toEqual(crash.point === "cleanup" ? after : before);
+  });
+
+  it("Engine.open takes the fault hook too", () => {
+    const { engine, dir } = faulty("none");
+    const reopened = Engine.open(dir, { faults: { before(point) { if (point === "segment write") throw new Fault(point); } } });
+    expect(() => reopened.insert("t", [{ id: 1000, v: 1 }])).toThrow(Fault);
+    expect(snapshot(reopened)).toEqual(snapshot(engine));
+  });
+
   it("bytes corrupted at segment write (after their CRC) are reported at open", () => {
     const dir = tempDir("ampsim-durable");
     let target = "";
@@ -312,32 +342,5 @@ describe("storage fault points", () => {
     engine.sql("CREATE TABLE t (id INTEGER NOT NULL) UNIQUE PRIMARY INDEX (id);");
     engine.insert("t", Array.from({ length: 100 }, (_, k) => ({ id: k })));
     expectError(() => Engine.open(dir), "STORAGE_CORRUPT", target);
-  });
-});
-
-describe.skipIf(process.env.AMPSIM_MEASURE === undefined)("measure", () => {
-  it("measures durable insert of 1M rows × 4 columns into 4 AMPs against in-memory, and open time", async () => {
-    const { benchBatches, BENCH_DDL, BENCH_TABLE } = await import("../../bench/bench-data.js");
-    const [batch] = benchBatches(1_000_000, 1_000_000);
-    const ddl = `CREATE DATABASE bench; ${BENCH_DDL}`;
-    const time = (run: () => void): number => { const start = performance.now(); run(); return performance.now() - start; };
-    const results: string[] = [];
-    for (let round = 0; round < 3; round++) {
-      const memory = new Engine({ amps: 4 });
-      memory.sql(ddl);
-      const memoryMs = time(() => memory.insert(BENCH_TABLE, batch));
-      const dir = path.join(tempDir("ampsim-measure"), "sys");
-      const durable = new Engine({ amps: 4, dir });
-      durable.sql(ddl);
-      const durableMs = time(() => durable.insert(BENCH_TABLE, batch));
-      let reopened: Engine | null = null;
-      const openMs = time(() => { reopened = Engine.open(dir); });
-      const scanMs = time(() => reopened!.scan(BENCH_TABLE, { where: "cust = 7" }));
-      expect(reopened!.rowCount(BENCH_TABLE)).toBe(1_000_000);
-      const rate = (ms: number) => `${(1_000_000 / ms / 1000).toFixed(2)} M rows/s (${ms.toFixed(0)} ms)`;
-      results.push(`round ${round + 1}: in-memory ${rate(memoryMs)}, durable ${rate(durableMs)}, ratio ${(memoryMs / durableMs).toFixed(2)}; open ${openMs.toFixed(0)} ms; first scan after open ${scanMs.toFixed(0)} ms; ${(fs.readdirSync(path.join(dir, "amp-0000")).length)} files in amp-0000`);
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
-    console.log(results.join("\n"));
   });
 });

@@ -1,0 +1,164 @@
+/**
+ * The checkpoint of a migration: enough, with the target's own state, to resume
+ * without starting over. A JSON file in `checkpointDir`, replaced atomically
+ * (temp file, fsync, rename, fsync of the directory) at every change.
+ *
+ * What the checkpoint records: the plan's fingerprint (tables and their DDL
+ * text, rows per source AMP, streams, clusters, medium, staging, batch size,
+ * ifExists, both systems' configuration) so a changed plan or source is
+ * refused; the run id (and so the staging table names); which target tables
+ * and databases this run created; per stream whether its transfer finished and
+ * the source checksums its archive module computed; per table whether its
+ * insert-select committed.
+ *
+ * What it does not need to record: which batches reached a staging table. Each
+ * batch is inserted by one atomic statement, so a staging table always holds a
+ * whole number of batches — its row count says how many (the archive module
+ * knows every batch's size from the unchanged source).
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { AmpsimError } from "../engine/index.js";
+import { checksumsFromJson, checksumsToJson, type BucketChecksums } from "./checksum.js";
+import type { MigrationPlan } from "./plan.js";
+
+export const CHECKPOINT_FILE = "checkpoint.json";
+
+export interface StreamCheckpoint {
+  readonly done: boolean;
+  /** checksumsToJson of what the archive module read, once done. */
+  readonly checksums: ReturnType<typeof checksumsToJson> | null;
+}
+
+export interface TableCheckpoint {
+  readonly name: string;
+  /** About to create / created the target table (write-ahead: `creating` is recorded before the DDL runs). */
+  readonly creating: boolean;
+  readonly created: boolean;
+  readonly createdDatabase: string | null;
+  readonly streams: readonly StreamCheckpoint[];
+  readonly committed: boolean;
+  /** ifExists "append": checksums and row count of what the target held before, captured once. */
+  readonly base: ReturnType<typeof checksumsToJson> | null;
+  readonly rowsBefore: number;
+}
+
+export interface CheckpointState {
+  readonly format: "ampsim-checkpoint";
+  readonly version: 1;
+  readonly fingerprint: string;
+  readonly runId: number;
+  readonly tables: readonly TableCheckpoint[];
+  readonly verified: boolean;
+}
+
+/** A stable text of everything a resumed run must find unchanged. */
+export function planFingerprint(plan: MigrationPlan, systems: { source: unknown; target: unknown }, sourceAmpRows: readonly (readonly number[])[]): string {
+  return JSON.stringify({
+    tables: plan.tables.map((t, i) => ({ name: t.name, ddl: t.ddl, rows: sourceAmpRows[i] })),
+    streams: plan.streams, clusters: plan.clusters, medium: typeof plan.medium === "string" ? plan.medium : plan.medium.kind,
+    staging: plan.staging, batchRows: plan.batchRows, batchBytes: plan.batchBytes, ifExists: plan.ifExists, systems,
+  });
+}
+
+export class Checkpoint {
+  readonly file: string;
+  #state: CheckpointState;
+
+  private constructor(file: string, state: CheckpointState) {
+    this.file = file;
+    this.#state = state;
+  }
+
+  get state(): CheckpointState {
+    return this.#state;
+  }
+
+  /** The target tables a checkpoint says its run created (for planning a resume); CHECKPOINT_MISMATCH when unreadable. */
+  static createdTables(dir: string): Set<string> {
+    const state = readState(path.join(dir, CHECKPOINT_FILE));
+    return new Set(state.tables.filter((t) => t.creating || t.created).map((t) => t.name));
+  }
+
+  /** A new checkpoint for a fresh run (refuses to overwrite one that exists: resume it or delete it). */
+  static create(dir: string, state: CheckpointState): Checkpoint {
+    const file = path.join(dir, CHECKPOINT_FILE);
+    fs.mkdirSync(dir, { recursive: true });
+    if (fs.existsSync(file)) {
+      throw new AmpsimError("BAD_CONFIG", `${file} holds the checkpoint of an unfinished migration: pass resume: true to finish it, or delete it`, { file });
+    }
+    const checkpoint = new Checkpoint(file, state);
+    checkpoint.#write();
+    return checkpoint;
+  }
+
+  /** The checkpoint in `dir`; CHECKPOINT_MISMATCH when it is absent, unreadable or of another plan. */
+  static load(dir: string, fingerprint: string): Checkpoint {
+    const file = path.join(dir, CHECKPOINT_FILE);
+    const state = readState(file);
+    if (state.fingerprint !== fingerprint) {
+      throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume from ${file}: the plan or the source changed since it was written (${describeChange(state.fingerprint, fingerprint)})`, { file });
+    }
+    return new Checkpoint(file, state);
+  }
+
+  update(change: (state: CheckpointState) => CheckpointState): void {
+    this.#state = change(this.#state);
+    this.#write();
+  }
+
+  table(index: number, change: (table: TableCheckpoint) => TableCheckpoint): void {
+    this.update((s) => ({ ...s, tables: s.tables.map((t, i) => (i === index ? change(t) : t)) }));
+  }
+
+  streamChecksums(table: number, stream: number): BucketChecksums | null {
+    const json = this.#state.tables[table].streams[stream].checksums;
+    return json ? checksumsFromJson(json) : null;
+  }
+
+  /** The migration finished: the checkpoint goes. */
+  remove(): void {
+    fs.rmSync(this.file, { force: true });
+  }
+
+  #write(): void {
+    const temp = `${this.file}.tmp`;
+    const fd = fs.openSync(temp, "w");
+    try {
+      fs.writeSync(fd, `${JSON.stringify(this.#state, null, 1)}\n`);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, this.file);
+    const dir = fs.openSync(path.dirname(this.file), "r");
+    try { fs.fsyncSync(dir); } finally { fs.closeSync(dir); }
+  }
+}
+
+function readState(file: string): CheckpointState {
+  let state: CheckpointState;
+  try {
+    state = JSON.parse(fs.readFileSync(file, "utf8")) as CheckpointState;
+  } catch (error) {
+    throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume: no readable checkpoint in ${file} (${(error as Error).message})`, { file }, { cause: error });
+  }
+  if (state?.format !== "ampsim-checkpoint" || state.version !== 1 || !Array.isArray(state.tables)) {
+    throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume: ${file} is not an ampsim checkpoint`, { file });
+  }
+  return state;
+}
+
+/** What differs between two fingerprints, in a few words. */
+function describeChange(before: string, after: string): string {
+  try {
+    const a = JSON.parse(before) as Record<string, unknown>; const b = JSON.parse(after) as Record<string, unknown>;
+    const keys = Object.keys({ ...a, ...b }).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+    const tables = (a.tables as { name: string; ddl: string; rows: number[] }[] | undefined) ?? [];
+    const now = (b.tables as { name: string; ddl: string; rows: number[] }[] | undefined) ?? [];
+    const changed = tables.filter((t, i) => now[i] && (t.ddl !== now[i].ddl || JSON.stringify(t.rows) !== JSON.stringify(now[i].rows))).map((t) => t.name);
+    return changed.length > 0 ? `table ${changed.join(", ")} differs` : `${keys.join(", ")} differ`;
+  } catch {
+    return "unreadable fingerprint";
+  }
+}

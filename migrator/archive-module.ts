@@ -27,6 +27,8 @@ export interface ArchiveOptions {
   /** Resuming: the batches (and rows) already restored; they are read (for the checksums) but not sent again. */
   readonly resume?: { readonly batches: number; readonly rows: number };
   readonly faults?: FaultHooks;
+  /** Stops the module before its next batch when the migration has failed elsewhere. */
+  readonly signal?: AbortSignal;
   /** Awaited before each batch is sent (flow control: a checkpointed stream keeps one batch in flight). */
   readonly beforeSend?: (seq: number) => Promise<void>;
 }
@@ -91,6 +93,7 @@ export class ArchiveModule {
     await faults?.at({ point: "archive.batch", table: tableName, stream, batch: seq });
     const payload = encodeBatchMessage(chunk);
     await this.#options.beforeSend?.(seq);
+    this.#options.signal?.throwIfAborted();
     await faults?.at({ point: "medium.send", table: tableName, stream, batch: seq });
     await sink.write({ kind: "batch", stream, table, seq, rows: chunk.numRows, payload, crc: crc32(payload) });
     counts.bytes += payload.byteLength; counts.sent++;

@@ -19,3 +19,6 @@ export type { TableReading } from "./verify.js";
 export { withLabels } from "./labels.js";
 export { liveSource } from "./migrate.js";
 export type { SourceSide } from "./migrate.js";
+export { InjectedCrash } from "./faults.js";
+export type { FaultHooks, FaultSite, FaultPointName } from "./faults.js";
+export { Checkpoint, CHECKPOINT_FILE } from "./checkpoint.js";

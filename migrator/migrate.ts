@@ -18,7 +18,7 @@ import { addRows, checksumsFromJson, checksumsToJson, emptyChecksums, fold, merg
 import { withLabels } from "./labels.js";
 import { copyDefinition, placedOn, skewFactorOf } from "./verify.js";
 import { createMedium, StorageMedium } from "./media/index.js";
-import type { TransferMedium } from "./media/transfer-medium.js";
+import type { FrameSink, TransferMedium } from "./media/transfer-medium.js";
 import type { TableInfo } from "./media/storage-medium.js";
 import type { MigrationReport, PhaseReport, StreamReport, SystemSummary, TableReport, TargetAmpReport } from "./migration-report.js";
 import { bytesDoneOf, planMigration, type MigrateOptions, type MigrationPlan, type PhaseName, type ProgressEvent, type TablePlan } from "./plan.js";
@@ -110,6 +110,8 @@ export class MigrationRun {
   readonly #recovery: Recovery;
   #runId = 0;
   #resentBatches = 0;
+  readonly #stop = new AbortController();
+  readonly #openSinks = new Set<FrameSink>();
 
   constructor(source: SourceSide, target: Engine, plan: MigrationPlan, onProgress?: (event: ProgressEvent) => void, recovery: Recovery = { checkpoint: null, resuming: false }) {
     this.#source = source;
@@ -223,7 +225,7 @@ export class MigrationRun {
   }
 
   async #transfer(medium: TransferMedium): Promise<void> {
-    if (this.#plan.parallelTables) await Promise.all(this.#tables.map((t) => this.#transferTable(medium, t)));
+    if (this.#plan.parallelTables) await this.#allOrStop(this.#tables.map((t) => this.#transferTable(medium, t)));
     else for (const table of this.#tables) await this.#transferTable(medium, table);
     this.#peakStaging = Array.from({ length: this.#target.amps }, () => 0);
     for (const table of this.#tables) {
@@ -232,10 +234,26 @@ export class MigrationRun {
   }
 
   async #transferTable(medium: TransferMedium, table: TableState): Promise<void> {
-    await Promise.all(this.#plan.clusters.map((cluster, s) => this.#transferStream(medium, table, s, cluster)));
+    await this.#allOrStop(this.#plan.clusters.map((cluster, s) => this.#transferStream(medium, table, s, cluster)));
     if (medium instanceof StorageMedium && medium.mode === "write" && this.#source.engine) {
       medium.setTableInfo(table.plan.ordinal, archiveTableInfo(this.#source, table.plan, this.#plan.clusters, table.checksums));
     }
+  }
+
+  /**
+   * Waits for every task; at the first failure stops all the others (their modules see the
+   * abort before their next batch and their sinks are aborted), so nothing of a failed run keeps
+   * writing after it returns — as nothing would after a real crash — and rethrows that failure.
+   */
+  async #allOrStop(tasks: readonly Promise<void>[]): Promise<void> {
+    const settled = await Promise.allSettled(tasks.map((task) => task.catch((error: unknown) => { this.#stopAll(error); throw error; })));
+    if (settled.some((s) => s.status === "rejected")) throw this.#stop.signal.reason;
+  }
+
+  #stopAll(error: unknown): void {
+    if (this.#stop.signal.aborted) return;
+    this.#stop.abort(error);
+    for (const sink of this.#openSinks) sink.abort(error instanceof Error ? error : new Error(String(error)));
   }
 
   async #transferStream(medium: TransferMedium, table: TableState, stream: number, cluster: readonly number[]): Promise<void> {
@@ -248,16 +266,18 @@ export class MigrationRun {
     const resume = source && this.#recovery.resuming ? this.#resumePoint(table, stream, new ArchiveModule(source, { stream, table: ordinal, tableName: name }, cluster, archiveOptions)) : undefined;
     const id = { stream, table: ordinal, tableName: name, resume };
     const start = performance.now();
+    this.#stop.signal.throwIfAborted();
     const channel = await medium.open(id);
+    this.#openSinks.add(channel.sink);
     let rowsDone = resume?.rows ?? 0;
     const window = checkpoint ? new SendWindow(resume?.batches ?? 0) : null;
     const progress = () => this.#onProgress?.({
       kind: "stream", table: name, stream, rowsDone, rowsTotal: streamRows[stream], bytesDone: bytesDoneOf(rowsDone, streamRows[stream], streamBytes[stream]), bytesTotal: streamBytes[stream],
     });
     progress();
-    const restore = new RestoreModule(this.#target, id, table.staging[stream], (rows) => { rowsDone += rows; window?.committed(); progress(); }, this.#recovery.faults);
+    const restore = new RestoreModule(this.#target, id, table.staging[stream], (rows) => { rowsDone += rows; window?.committed(); progress(); }, this.#recovery.faults, this.#stop.signal);
     const archiving = source
-      ? new ArchiveModule(source, id, cluster, { ...archiveOptions, resume, beforeSend: window ? (seq) => window.before(seq) : undefined }).run(channel.sink)
+      ? new ArchiveModule(source, id, cluster, { ...archiveOptions, resume, signal: this.#stop.signal, beforeSend: window ? (seq) => window.before(seq) : undefined }).run(channel.sink)
       : Promise.resolve(null);
     const restoring = restore.run(channel.source);
     archiving.catch(() => undefined); restoring.catch(() => undefined);
@@ -275,6 +295,8 @@ export class MigrationRun {
     } catch (error) {
       channel.sink.abort(error instanceof Error ? error : new Error(String(error)));
       throw error;
+    } finally {
+      this.#openSinks.delete(channel.sink);
     }
   }
 

@@ -29,12 +29,16 @@ export class RestoreModule {
 
   readonly #faults: FaultHooks | undefined;
 
-  constructor(target: Engine, id: StreamId, stagingTable: string, onBatch?: (rows: number, bytes: number) => void, faults?: FaultHooks) {
+  readonly #signal: AbortSignal | undefined;
+
+  /** `signal`: stops the module before its next insert when the migration has failed elsewhere. */
+  constructor(target: Engine, id: StreamId, stagingTable: string, onBatch?: (rows: number, bytes: number) => void, faults?: FaultHooks, signal?: AbortSignal) {
     this.#target = target;
     this.#id = id;
     this.#stagingTable = stagingTable;
     this.#onBatch = onBatch;
     this.#faults = faults;
+    this.#signal = signal;
   }
 
   async run(source: FrameSource): Promise<RestoreResult> {
@@ -52,6 +56,7 @@ export class RestoreModule {
         throw new AmpsimError("ARCHIVE_CORRUPT", `stream ${stream} of ${tableName}, batch ${frame.seq}: the frame says ${frame.rows} rows but the batch holds ${batch.numRows}`, { stream, batch: frame.seq, table: tableName });
       }
       await this.#faults?.at({ point: "restore.batch", table: tableName, stream, batch: frame.seq });
+      this.#signal?.throwIfAborted();
       withLabels(this.#target, { phase: "restore", table: tableName, stream }, () => this.#target.insert(this.#stagingTable, batch));
       rows += frame.rows; batches++; bytes += frame.payload.byteLength;
       this.#onBatch?.(frame.rows, frame.payload.byteLength);

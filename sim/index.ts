@@ -22,3 +22,7 @@ export type { CompareOptions, Comparison, ComparisonRow } from "./compare.js";
 export { renderComparisonMarkdown, renderComparisonSvg, summarize } from "./compare-render.js";
 export { svgHistogram, svgGantt, svgBarChart, escapeXml } from "./charts.js";
 export type { GanttLane } from "./charts.js";
+export { FaultPlan, FAULT_POINTS } from "./fault-plan.js";
+export type { FaultKind, FaultPlanOptions, InjectedFault } from "./fault-plan.js";
+export { faultCase, runFaultCase, replayCommand, describeFailure } from "./fault-simulation.js";
+export type { FaultCase, FaultCaseResult } from "./fault-simulation.js";

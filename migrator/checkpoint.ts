@@ -18,7 +18,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { AmpsimError } from "../engine/index.js";
+import { AmpsimError, type Engine } from "../engine/index.js";
+import { STAGING_DATABASE } from "./staging.js";
 import { checksumsFromJson, checksumsToJson, type BucketChecksums } from "./checksum.js";
 import type { MigrationPlan } from "./plan.js";
 
@@ -78,6 +79,14 @@ export class Checkpoint {
   static createdTables(dir: string): Set<string> {
     const state = readState(path.join(dir, CHECKPOINT_FILE));
     return new Set(state.tables.filter((t) => t.creating || t.created).map((t) => t.name));
+  }
+
+  /** BAD_CONFIG when `dir` holds the checkpoint of an unfinished migration (checked before planning a fresh run). */
+  static refuseExisting(dir: string): void {
+    const file = path.join(dir, CHECKPOINT_FILE);
+    if (fs.existsSync(file)) {
+      throw new AmpsimError("BAD_CONFIG", `${file} holds the checkpoint of an unfinished migration: pass resume: true to finish it, or abandonMigration() to give it up`, { file });
+    }
   }
 
   /** A new checkpoint for a fresh run (refuses to overwrite one that exists: resume it or delete it). */
@@ -156,9 +165,36 @@ function describeChange(before: string, after: string): string {
     const keys = Object.keys({ ...a, ...b }).filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
     const tables = (a.tables as { name: string; ddl: string; rows: number[] }[] | undefined) ?? [];
     const now = (b.tables as { name: string; ddl: string; rows: number[] }[] | undefined) ?? [];
+    if (tables.map((t) => t.name).join() !== now.map((t) => t.name).join()) {
+      return `the tables were ${tables.map((t) => t.name).join(", ")} and are now ${now.map((t) => t.name).join(", ")}`;
+    }
     const changed = tables.filter((t, i) => now[i] && (t.ddl !== now[i].ddl || JSON.stringify(t.rows) !== JSON.stringify(now[i].rows))).map((t) => t.name);
     return changed.length > 0 ? `table ${changed.join(", ")} differs` : `${keys.join(", ")} differ`;
   } catch {
     return "unreadable fingerprint";
   }
+}
+
+/**
+ * Gives up a checkpointed migration that will not be resumed: drops its staging tables and
+ * commit markers, and the target tables it created whose insert-select never committed, then
+ * removes the checkpoint. Target tables that existed before are left as they are.
+ *
+ * @example
+ * await migrate({ source, target, checkpointDir }).catch(() => abandonMigration({ target, checkpointDir }));
+ */
+export function abandonMigration(options: { readonly target: Engine; readonly checkpointDir: string }): { readonly dropped: string[] } {
+  const { target, checkpointDir } = options;
+  const file = path.join(checkpointDir, CHECKPOINT_FILE);
+  const state = readState(file);
+  const dropped: string[] = [];
+  const prefix = `"${STAGING_DATABASE}".m${state.runId}_`;
+  for (const table of target.allTables()) {
+    if (table.startsWith(prefix) || table.startsWith(`"${STAGING_DATABASE}"."m${state.runId}_`)) { target.dropTable(table, { internal: true }); dropped.push(table); }
+  }
+  for (const table of state.tables) {
+    if ((table.created || table.creating) && !table.committed && target.hasTable(table.name)) { target.dropTable(table.name); dropped.push(table.name); }
+  }
+  fs.rmSync(file, { force: true });
+  return { dropped };
 }

@@ -21,4 +21,4 @@ export { liveSource } from "./migrate.js";
 export type { SourceSide } from "./migrate.js";
 export { InjectedCrash } from "./faults.js";
 export type { FaultHooks, FaultSite, FaultPointName } from "./faults.js";
-export { Checkpoint, CHECKPOINT_FILE } from "./checkpoint.js";
+export { Checkpoint, CHECKPOINT_FILE, abandonMigration } from "./checkpoint.js";

@@ -36,6 +36,7 @@ import { createStagingTable, definitionFromDdl, nextRunId, STAGING_DATABASE, sta
  */
 export async function migrate(options: MigrateOptions): Promise<MigrationReport> {
   const resuming = options?.resume === true && typeof options.checkpointDir === "string";
+  if (!resuming && typeof options?.checkpointDir === "string") Checkpoint.refuseExisting(options.checkpointDir);
   const plan = planMigration(options, resuming ? Checkpoint.createdTables(options.checkpointDir!) : new Set());
   const source = liveSource(options.source);
   const checkpoint = plan.checkpointDir === null ? null : openCheckpoint(plan, source, options.target, resuming);

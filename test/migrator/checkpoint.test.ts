@@ -1,0 +1,147 @@
+/**
+ * Checkpoint and resume: a migration interrupted at any fault point resumes where
+ * it stopped — no row lost or duplicated, at most one batch per stream sent
+ * again — and a changed plan or source is refused.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { Engine, isAmpsimError } from "../../engine/index.js";
+import { abandonMigration, CHECKPOINT_FILE, InjectedCrash, migrate, readChecksums, type FaultHooks, type FaultSite, type MigrationReport } from "../../migrator/index.js";
+import { checkInvariant, FAULT_POINTS, FaultPlan, loadScenario, scenario } from "../../sim/index.js";
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-checkpoint-"));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => { for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true }); });
+
+function systems(rows = 3_000) {
+  const source = new Engine({ name: "source", amps: 4 });
+  const data = scenario("demo", { rows, seed: 5 });
+  loadScenario(source, data);
+  const target = new Engine({ name: "target", amps: 6, hashBits: 20 });
+  const tables = data.tables.map((t) => t.name);
+  const before = tables.map((t) => readChecksums(source, t, 16, "test"));
+  return { source, target, tables, before };
+}
+
+/** Counts batches sent, across attempts, and passes everything on to `inner`. */
+function counting(inner?: FaultHooks): FaultHooks & { sent: number } {
+  const hooks = {
+    sent: 0,
+    at(site: FaultSite) {
+      if (site.point === "medium.send") hooks.sent++;
+      return inner?.at(site);
+    },
+  };
+  return hooks;
+}
+
+const OPTIONS = { streams: 3, batchRows: 500, medium: "memory" as const };
+
+describe("resume after an interruption", () => {
+  for (const point of FAULT_POINTS.filter((p) => p !== "cleanup")) {
+    it(`crash at ${point}: resume finishes, nothing lost or duplicated, at most one batch per stream sent again`, async () => {
+      const { source, target, tables, before } = systems();
+      const checkpointDir = tempDir();
+      const visit = point === "archive.batch" || point === "medium.send" || point === "medium.receive" || point === "restore.batch" ? 3 : 1;
+      const first = counting(new FaultPlan(1, { at: [{ point, visit, kind: "crash" }], rate: { numerator: 0, denominator: 1 } }));
+      await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir, faults: first })).rejects.toBeInstanceOf(InjectedCrash);
+      expect(fs.existsSync(path.join(checkpointDir, CHECKPOINT_FILE))).toBe(true);
+      const second = counting();
+      const report: MigrationReport = await migrate({ source, target, tables, ...OPTIONS, checkpointDir, resume: true, faults: second });
+      expect(report.resumed).toBe(true);
+      expect(report.tables.every((t) => t.verified)).toBe(true);
+      expect(checkInvariant(source, target, tables, before)).toBeNull();
+      expect(fs.existsSync(path.join(checkpointDir, CHECKPOINT_FILE))).toBe(false);
+      const batches = report.streamReports.reduce((s, r) => s + r.batches, 0);
+      const total = (await migrate({ source, target: new Engine({ amps: 6, hashBits: 20 }), tables, ...OPTIONS })).streamReports.reduce((s, r) => s + r.batches, 0);
+      expect(first.sent + second.sent, `sent ${first.sent} + ${second.sent} batches for ${total}`).toBeLessThanOrEqual(total + OPTIONS.streams * tables.length);
+      expect(second.sent).toBe(batches);
+      expect(report.resentBatches).toBeLessThanOrEqual(OPTIONS.streams * tables.length);
+    });
+  }
+
+  it("a crash after the insert-select committed does not insert twice", async () => {
+    const { source, target, tables, before } = systems();
+    const checkpointDir = tempDir();
+    const faults = new FaultPlan(2, { at: [{ point: "verify.table", visit: 1, kind: "crash" }], rate: { numerator: 0, denominator: 1 } });
+    await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir, faults })).rejects.toBeInstanceOf(InjectedCrash);
+    // Forget that the commit was recorded: only the target's own marker tells.
+    const file = path.join(checkpointDir, CHECKPOINT_FILE);
+    const state = JSON.parse(fs.readFileSync(file, "utf8"));
+    state.tables = state.tables.map((t: { committed: boolean }) => ({ ...t, committed: false }));
+    fs.writeFileSync(file, JSON.stringify(state));
+    await migrate({ source, target, tables, ...OPTIONS, checkpointDir, resume: true });
+    expect(checkInvariant(source, target, tables, before)).toBeNull();
+  });
+
+  it("a broken medium is resumable too, and several resumes in a row work", async () => {
+    const { source, target, tables, before } = systems();
+    const checkpointDir = tempDir();
+    const plans = [
+      new FaultPlan(3, { at: [{ point: "medium.receive", visit: 4, kind: "medium" }], rate: { numerator: 0, denominator: 1 } }),
+      new FaultPlan(4, { at: [{ point: "medium.receive", visit: 2, kind: "corrupt" }], rate: { numerator: 0, denominator: 1 } }),
+      new FaultPlan(5, { at: [{ point: "insert-select.table", visit: 2, kind: "crash" }], rate: { numerator: 0, denominator: 1 } }),
+    ];
+    for (const [attempt, faults] of plans.entries()) {
+      await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir, resume: attempt > 0, faults })).rejects.toThrow();
+    }
+    const report = await migrate({ source, target, tables, ...OPTIONS, checkpointDir, resume: true });
+    expect(report.tables.every((t) => t.verified)).toBe(true);
+    expect(checkInvariant(source, target, tables, before)).toBeNull();
+  });
+});
+
+describe("a resume refuses what changed", () => {
+  async function interrupted() {
+    const setup = systems(1_500);
+    const checkpointDir = tempDir();
+    const faults = new FaultPlan(6, { at: [{ point: "restore.batch", visit: 2, kind: "crash" }], rate: { numerator: 0, denominator: 1 } });
+    await expect(migrate({ ...setup, ...OPTIONS, checkpointDir, faults })).rejects.toBeInstanceOf(InjectedCrash);
+    return { ...setup, checkpointDir };
+  }
+
+  it("a changed plan: CHECKPOINT_MISMATCH, and the checkpoint stays for the right resume", async () => {
+    const { source, target, tables, checkpointDir } = await interrupted();
+    await expect(migrate({ source, target, tables, ...OPTIONS, streams: 2, checkpointDir, resume: true })).rejects.toThrow(/CHECKPOINT_MISMATCH: .*streams, clusters differ/);
+    await expect(migrate({ source, target, tables, ...OPTIONS, staging: "nopi", checkpointDir, resume: true })).rejects.toThrow(/CHECKPOINT_MISMATCH: .*staging differ/);
+    const report = await migrate({ source, target, tables, ...OPTIONS, checkpointDir, resume: true });
+    expect(report.tables.every((t) => t.verified)).toBe(true);
+  });
+
+  it("a changed source: CHECKPOINT_MISMATCH naming the table", async () => {
+    const { source, target, tables, checkpointDir } = await interrupted();
+    source.insert("shop.products", [{ product_id: 999_999, sku: "NEW-SKU", name: "new", price: "1.00", introduced: null }]);
+    const error = await migrate({ source, target, tables, ...OPTIONS, checkpointDir, resume: true }).catch((e: unknown) => e);
+    expect(isAmpsimError(error, "CHECKPOINT_MISMATCH")).toBe(true);
+    expect(String(error)).toContain("table shop.products differs");
+  });
+
+  it("resume without a checkpoint, or a fresh run over one: clear errors", async () => {
+    const { source, target, tables, checkpointDir } = await interrupted();
+    await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir: tempDir(), resume: true })).rejects.toThrow(/CHECKPOINT_MISMATCH: cannot resume: no readable checkpoint/);
+    await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir })).rejects.toThrow(/BAD_CONFIG: .*holds the checkpoint of an unfinished migration/);
+  });
+});
+
+describe("giving up", () => {
+  it("NO_SPACE mid-migration: the target tables stay as they were, and the run can be abandoned", async () => {
+    const { source, tables } = systems();
+    const target = new Engine({ name: "small", amps: 6, permBytesPerAmp: 40_000 });
+    const checkpointDir = tempDir();
+    const error = await migrate({ source, target, tables, ...OPTIONS, checkpointDir }).catch((e: unknown) => e);
+    expect(isAmpsimError(error, "NO_SPACE")).toBe(true);
+    expect(String(error)).toMatch(/AMP \d+/);
+    for (const table of tables) if (target.hasTable(table)) expect(target.rowCount(table)).toBe(0);
+    expect(target.allTables().some((t) => t.startsWith('"$staging"'))).toBe(true);
+    const { dropped } = abandonMigration({ target, checkpointDir });
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(target.allTables()).toEqual([]);
+    expect(fs.existsSync(path.join(checkpointDir, CHECKPOINT_FILE))).toBe(false);
+  });
+});

@@ -3,7 +3,8 @@
  * system configured differently, migrates, and prints the report (or JSON).
  */
 import fs from "node:fs";
-import { Engine, HashMap } from "../engine/index.js";
+import path from "node:path";
+import { Engine, HashMap, type EngineOptions } from "../engine/index.js";
 import { renderHtmlReport } from "./html-report.js";
 import { migrate, type MediumSpec, type MigrateOptions, type MigrationReport } from "../migrator/index.js";
 import { loadScenario, scenario, type Scenario } from "../sim/index.js";
@@ -41,6 +42,12 @@ Migration:
   --if-exists MODE       fail (default), replace or append
   --keep-staging         keep the staging tables after the migration
   --parallel-tables      migrate all tables at once instead of one after another
+Durability:
+  --source-dir DIR       keep the source system on disk in DIR (opened if it holds one:
+                         its tables are migrated, no data is generated)
+  --target-dir DIR       keep the target system on disk in DIR (opened if it holds one)
+  --checkpoint-dir DIR   record progress in DIR so that an interrupted run can resume
+  --resume               resume the migration whose checkpoint is in --checkpoint-dir
 Output:
   --report FILE          also write a self-contained HTML report (histograms, timelines)
   --json                 print the report as JSON (no progress bars)
@@ -57,6 +64,7 @@ export const MIGRATE_OPTIONS: OptionSpec = {
   streams: { type: "string" }, clusters: { type: "string" }, medium: { type: "string" }, dir: { type: "string" },
   staging: { type: "string" }, "batch-rows": { type: "string" }, "batch-bytes": { type: "string" },
   "if-exists": { type: "string" }, "keep-staging": { type: "boolean" }, "parallel-tables": { type: "boolean" },
+  "source-dir": { type: "string" }, "target-dir": { type: "string" }, "checkpoint-dir": { type: "string" }, resume: { type: "boolean" },
   report: { type: "string" }, json: { type: "boolean" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" },
 };
 
@@ -69,27 +77,43 @@ export interface MigrateSetup {
   readonly options: Omit<MigrateOptions, "source" | "target">;
   readonly json: boolean;
   readonly progress: boolean;
+  /** False when --source-dir names a system that already holds tables: migrate those. */
+  readonly loadSource: boolean;
+}
+
+function stringOption(value: string | boolean | undefined): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+/** A durable system in `dir` (opened when it holds one, created otherwise), or an in-memory one. */
+function openOrCreate(dir: string | undefined, options: EngineOptions): Engine {
+  if (dir === undefined) return new Engine(options);
+  return fs.existsSync(path.join(dir, "CURRENT")) ? Engine.open(dir) : new Engine({ ...options, dir });
 }
 
 /** Reads the options into systems, data and migration options. */
 export function setupMigration(values: Record<string, string | boolean | undefined>, defaults: { streams: number; medium: string; rows: number; scenario: string }): MigrateSetup {
   const sourceBits = integerOption(values["source-bits"], "source-bits", 16, 1, 24);
   const targetBits = integerOption(values["target-bits"], "target-bits", 16, 1, 24);
-  const source = new Engine({ name: "source", amps: integerOption(values["source-amps"], "source-amps", 4, 1, 65535), hashBits: sourceBits });
+  const sourceDir = stringOption(values["source-dir"]);
+  const source = openOrCreate(sourceDir, { name: "source", amps: integerOption(values["source-amps"], "source-amps", 4, 1, 65535), hashBits: sourceBits });
   const targetAmps = integerOption(values["target-amps"], "target-amps", 6, 1, 65535);
   const mapKind = choiceOption(values["target-map"], "target-map", ["uniform", "rebalance"] as const, "uniform");
   if (mapKind === "rebalance" && sourceBits !== targetBits) throw new UsageError("--target-map rebalance needs --source-bits equal to --target-bits");
   const hashMap = mapKind === "rebalance" ? HashMap.rebalance(source.hashMap, targetAmps) : undefined;
-  const target = new Engine({ name: "target", amps: targetAmps, hashBits: targetBits, hashMap });
+  const target = openOrCreate(stringOption(values["target-dir"]), { name: "target", amps: targetAmps, hashBits: targetBits, hashMap });
   const name = choiceOption(values.scenario, "scenario", SCENARIOS, defaults.scenario as (typeof SCENARIOS)[number]);
   const chosen = scenario(name, { rows: integerOption(values.rows, "rows", defaults.rows, 0), seed: integerOption(values.seed, "seed", 1, 0, 2 ** 32 - 1) });
   const mediumKind = choiceOption(values.medium, "medium", ["memory", "pipe", "network", "storage"] as const, defaults.medium as "memory");
   if (mediumKind === "storage" && typeof values.dir !== "string") throw new UsageError("--medium storage needs --dir PATH, the directory of the intermediate storage");
   const medium: MediumSpec = mediumKind === "storage" ? { kind: "storage", dir: values.dir as string, overwrite: true } : mediumKind;
   const clusters = clustersOption(values.clusters);
+  if (values.resume === true && typeof values["checkpoint-dir"] !== "string") throw new UsageError("--resume needs --checkpoint-dir DIR, where the interrupted migration kept its checkpoint");
   return {
     source, target, scenario: chosen, json: values.json === true, progress: values["no-progress"] !== true && values.json !== true,
+    loadSource: sourceDir === undefined || source.tables().length === 0,
     options: {
+      checkpointDir: stringOption(values["checkpoint-dir"]), resume: values.resume === true,
       streams: clusters ? clusters.length : integerOption(values.streams, "streams", defaults.streams, 1, 1024), clusters, medium,
       staging: choiceOption(values.staging, "staging", ["hashed", "nopi"] as const, "hashed"),
       batchRows: integerOption(values["batch-rows"], "batch-rows", 65_536), batchBytes: values["batch-bytes"] === undefined ? undefined : integerOption(values["batch-bytes"], "batch-bytes", 0),
@@ -101,7 +125,7 @@ export function setupMigration(values: Record<string, string | boolean | undefin
 
 /** Loads the data, migrates with progress bars, and returns the report. */
 export async function runSetup(setup: MigrateSetup, out: Output): Promise<MigrationReport> {
-  loadScenario(setup.source, setup.scenario);
+  if (setup.loadSource) loadScenario(setup.source, setup.scenario);
   const bars = setup.progress ? new ProgressBars(out as never) : null;
   const known = new Set<string>();
   try {

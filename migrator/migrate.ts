@@ -41,7 +41,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
   const source = liveSource(options.source);
   const checkpoint = plan.checkpointDir === null ? null : openCheckpoint(plan, source, options.target, resuming);
   const run = new MigrationRun(source, options.target, plan, options.onProgress, { checkpoint, resuming, faults: options.faults });
-  return run.execute(createMedium(plan.medium));
+  // A resumed run rewrites the intermediate storage its interrupted run left behind.
+  const medium = resuming && typeof plan.medium === "object" && plan.medium.kind === "storage" ? { ...plan.medium, overwrite: true } : plan.medium;
+  return run.execute(createMedium(medium));
 }
 
 /** The run's checkpoint: loaded (and checked against the plan) when resuming, else a new one. */
@@ -271,7 +273,8 @@ export class MigrationRun {
     const channel = await medium.open(id);
     this.#openSinks.add(channel.sink);
     let rowsDone = resume?.rows ?? 0;
-    const window = checkpoint ? new SendWindow(resume?.batches ?? 0) : null;
+    // Intermediate storage is store-and-forward (restore reads a finished file), so it cannot keep one batch in flight.
+    const window = checkpoint && !(medium instanceof StorageMedium) ? new SendWindow(resume?.batches ?? 0) : null;
     const progress = () => this.#onProgress?.({
       kind: "stream", table: name, stream, rowsDone, rowsTotal: streamRows[stream], bytesDone: bytesDoneOf(rowsDone, streamRows[stream], streamBytes[stream]), bytesTotal: streamBytes[stream],
     });

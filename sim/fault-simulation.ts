@@ -25,7 +25,7 @@ export interface FaultCase {
   readonly hashBits: number;
   readonly rebalanced: boolean;
   readonly streams: number;
-  readonly medium: "memory" | "pipe";
+  readonly medium: "memory" | "pipe" | "storage";
   readonly staging: StagingLayout;
   readonly batchRows: number;
   /** Fault rate denominator: a fault point fires one visit in this many. */
@@ -50,7 +50,7 @@ export function faultCase(seed: number): FaultCase {
   const hashBits = prng.pick([8, 12, 16]);
   return {
     seed, scenario: prng.pick(SCENARIOS), rows: prng.int(0, 1500), sourceAmps, targetAmps: prng.int(1, 7), hashBits, rebalanced: prng.chance(1, 3),
-    streams: prng.int(1, Math.min(3, sourceAmps)), medium: prng.chance(1, 5) ? "pipe" : "memory", staging: prng.pick(["hashed", "nopi"] as const),
+    streams: prng.int(1, Math.min(3, sourceAmps)), medium: prng.pick(["memory", "memory", "memory", "pipe", "storage"] as const), staging: prng.pick(["hashed", "nopi"] as const),
     batchRows: prng.int(40, 400), faultEvery: prng.int(3, 30),
   };
 }
@@ -77,9 +77,11 @@ export async function runFaultCase(c: FaultCase): Promise<FaultCaseResult> {
       if (attempts > ATTEMPTS_MAX) return { case: c, attempts, faults, failure: `still failing after ${ATTEMPTS_MAX} attempts` };
       const plan = attempts < ATTEMPTS_MAX ? new FaultPlan(`${c.seed}/${attempts}`, { rate: { numerator: 1, denominator: c.faultEvery } }) : undefined;
       try {
-        await migrate({ source, target, streams: c.streams, medium: c.medium, staging: c.staging, batchRows: c.batchRows, checkpointDir, resume: attempts > 1, faults: plan });
+        const medium = c.medium === "storage" ? { kind: "storage" as const, dir: path.join(checkpointDir, "archive") } : c.medium;
+        await migrate({ source, target, streams: c.streams, medium, staging: c.staging, batchRows: c.batchRows, checkpointDir, resume: attempts > 1, faults: plan });
         done = true;
       } catch (error) {
+        if (process.env.AMPSIM_DEBUG) console.error(`attempt ${attempts}:`, error instanceof Error ? error.message : error);
         if (!(error instanceof InjectedCrash) && !isAmpsimError(error, "MEDIUM_FAILED") && !isAmpsimError(error, "ARCHIVE_CORRUPT")) {
           return { case: c, attempts, faults, failure: `unexpected error on attempt ${attempts}: ${error instanceof Error ? error.message : String(error)}` };
         }

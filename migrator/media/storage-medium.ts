@@ -567,7 +567,8 @@ async function* readStreamFile(id: StreamId, filePath: string, entry: ArchiveStr
       yield { kind: "batch", stream: id.stream, table: id.table, seq, rows, payload, crc };
     }
     await checkEndMarker(id, filePath, handle, entry);
-    yield { kind: "end", stream: id.stream, table: id.table, batches: batches.length, rows: entry.rows };
+    // A resumed stream's file holds the batches from id.resume on; the end frame counts the whole stream.
+    yield { kind: "end", stream: id.stream, table: id.table, batches: (id.resume?.batches ?? 0) + batches.length, rows: (id.resume?.rows ?? 0) + entry.rows };
   } finally {
     await ahead?.catch(() => {});
     await handle.close();

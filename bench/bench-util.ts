@@ -3,7 +3,9 @@
  * the machine description that goes into every results file. Ratios are always
  * measured side by side in one run (this machine's speed drifts).
  */
+import { once } from "node:events";
 import os from "node:os";
+import { Worker } from "node:worker_threads";
 
 export interface Measurement {
   readonly name: string;
@@ -15,10 +17,17 @@ export interface Measurement {
   readonly medianMs: number;
   readonly runs: number;
   readonly rows: number;
-  /** Ratio against a named peer measured in the same run, e.g. { against: "naive", ratio: 57 }. */
-  readonly ratios: { readonly against: string; readonly ratio: number }[];
+  /** Ratio against a named peer measured in the same run, e.g. { against: "naive", ratio: 57 }, with the goal if there is one. */
+  readonly ratios: Ratio[];
   readonly note?: string;
   readonly peakRssBytes?: number;
+}
+
+export interface Ratio {
+  readonly against: string;
+  readonly ratio: number;
+  /** The ratio the project aims at (issue 6, "Goals"): met when ratio >= goal. */
+  readonly goal?: number;
 }
 
 export function median(values: readonly number[]): number {
@@ -49,4 +58,55 @@ export function measurement(group: string, name: string, rows: number, bytes: nu
 export function machine(): Record<string, string | number> {
   const cpus = os.cpus();
   return { cpu: cpus[0]?.model ?? "unknown", cores: cpus.length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` };
+}
+
+/** The sampling loop, run in a worker so that synchronous work on the main thread is sampled too. */
+const RSS_SAMPLER_SOURCE = `
+const { workerData } = require("node:worker_threads");
+const { peak, intervalMs } = workerData;
+setInterval(() => {
+  const rss = BigInt(process.memoryUsage.rss());
+  let seen = Atomics.load(peak, 0);
+  while (rss > seen) {
+    const previous = Atomics.compareExchange(peak, 0, seen, rss);
+    if (previous === seen) break;
+    seen = previous;
+  }
+}, intervalMs);
+`;
+
+/**
+ * Peak resident set size of the process while a body runs, sampled every
+ * `intervalMs` (20) by a worker thread: RSS is per process, and a timer on the
+ * main thread would not fire during synchronous work.
+ */
+export class RssSampler {
+  readonly #peak: BigInt64Array;
+  readonly #worker: Worker;
+
+  private constructor(peak: BigInt64Array, worker: Worker) {
+    this.#peak = peak;
+    this.#worker = worker;
+  }
+
+  static async start(intervalMs = 20): Promise<RssSampler> {
+    const peak = new BigInt64Array(new SharedArrayBuffer(8));
+    const worker = new Worker(RSS_SAMPLER_SOURCE, { eval: true, workerData: { peak, intervalMs } });
+    await once(worker, "online");
+    worker.unref();
+    return new RssSampler(peak, worker);
+  }
+
+  /** Runs `body`; returns its result, the RSS when it started and the peak RSS while it ran, in bytes. */
+  async measure<T>(body: () => T | Promise<T>): Promise<{ result: T; startRss: number; peakRss: number }> {
+    const startRss = process.memoryUsage.rss();
+    Atomics.store(this.#peak, 0, BigInt(startRss));
+    const result = await body();
+    const peakRss = Math.max(Number(Atomics.load(this.#peak, 0)), process.memoryUsage.rss());
+    return { result, startRss, peakRss };
+  }
+
+  async stop(): Promise<void> {
+    await this.#worker.terminate();
+  }
 }

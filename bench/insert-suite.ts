@@ -13,7 +13,7 @@ import { measurement, median, timeMedian, type Measurement } from "./bench-util.
 import type { SuiteContext } from "./run.js";
 
 /** What a toy would write: a row object each, a scalar hash each, rows grouped per AMP, tableFromJSON. */
-function naiveInsert(batch: arrow.RecordBatch, amps: number): arrow.Table[] {
+export function naiveInsert(batch: arrow.RecordBatch, amps: number): arrow.Table[] {
   const rows: Record<string, unknown>[] = [];
   for (let i = 0; i < batch.numRows; i++) rows.push(batch.get(i)!.toJSON());
   const perAmp: Record<string, unknown>[][] = Array.from({ length: amps }, () => []);
@@ -21,9 +21,8 @@ function naiveInsert(batch: arrow.RecordBatch, amps: number): arrow.Table[] {
   return perAmp.map((list) => arrow.tableFromJSON(list));
 }
 
-/** The memory-copy limit: every Arrow buffer copied once into already-touched memory. */
-function copyBuffers(batch: arrow.RecordBatch, into: Uint8Array): number {
-  let at = 0;
+/** The memory-copy limit: every Arrow buffer copied once into already-touched memory (from byte `at`); returns the end. */
+export function copyBuffers(batch: arrow.RecordBatch, into: Uint8Array, at = 0): number {
   for (const child of batch.data.children) {
     for (const buffer of [child.values, child.valueOffsets] as (ArrayBufferView | undefined)[]) {
       if (!buffer) continue;

@@ -12,9 +12,10 @@ import { insertSuite } from "./insert-suite.js";
 import { migrationSuite } from "./migration-suite.js";
 import { hashSuite } from "./hash-suite.js";
 import { fidelitySuite } from "./fidelity-suite.js";
+import { peersSuite } from "./peers.js";
 import { renderResults } from "./results-markdown.js";
 
-const SUITES = { hash: hashSuite, insert: insertSuite, migration: migrationSuite, fidelity: fidelitySuite } as const;
+const SUITES = { hash: hashSuite, insert: insertSuite, migration: migrationSuite, fidelity: fidelitySuite, peers: peersSuite } as const;
 
 export interface SuiteContext {
   readonly quick: boolean;

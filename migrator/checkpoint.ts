@@ -18,7 +18,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { AmpsimError, type Engine } from "../engine/index.js";
+import { AmpsimError, quoteIdentifierIfNeeded, type Engine } from "../engine/index.js";
 import { STAGING_DATABASE } from "./staging.js";
 import { checksumsFromJson, checksumsToJson, type BucketChecksums } from "./checksum.js";
 import type { MigrationPlan } from "./plan.js";
@@ -194,6 +194,13 @@ export function abandonMigration(options: { readonly target: Engine; readonly ch
   }
   for (const table of state.tables) {
     if ((table.created || table.creating) && !table.committed && target.hasTable(table.name)) { target.dropTable(table.name); dropped.push(table.name); }
+  }
+  for (const database of new Set(state.tables.map((t) => t.createdDatabase).filter((d): d is string => d !== null))) {
+    const prefix = `${quoteIdentifierIfNeeded(database)}.`;
+    if (target.databases().includes(database) && !target.allTables().some((t) => t.startsWith(prefix))) {
+      target.sql(`DROP DATABASE ${quoteIdentifierIfNeeded(database)};`);
+      dropped.push(`database ${database}`);
+    }
   }
   fs.rmSync(file, { force: true });
   return { dropped };

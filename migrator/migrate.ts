@@ -39,11 +39,18 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
   if (!resuming && typeof options?.checkpointDir === "string") Checkpoint.refuseExisting(options.checkpointDir);
   const plan = planMigration(options, resuming ? Checkpoint.createdTables(options.checkpointDir!) : new Set());
   const source = liveSource(options.source);
-  const checkpoint = plan.checkpointDir === null ? null : openCheckpoint(plan, source, options.target, resuming);
-  const run = new MigrationRun(source, options.target, plan, options.onProgress, { checkpoint, resuming, faults: options.faults });
   // A resumed run rewrites the intermediate storage its interrupted run left behind.
-  const medium = resuming && typeof plan.medium === "object" && plan.medium.kind === "storage" ? { ...plan.medium, overwrite: true } : plan.medium;
-  return run.execute(createMedium(medium));
+  const spec = resuming && typeof plan.medium === "object" && plan.medium.kind === "storage" ? { ...plan.medium, overwrite: true } : plan.medium;
+  const medium = createMedium(spec);
+  let checkpoint: Checkpoint | null;
+  try {
+    checkpoint = plan.checkpointDir === null ? null : openCheckpoint(plan, source, options.target, resuming);
+  } catch (error) {
+    await medium.close();
+    throw error;
+  }
+  const run = new MigrationRun(source, options.target, plan, options.onProgress, { checkpoint, resuming, faults: options.faults });
+  return run.execute(medium);
 }
 
 /** The run's checkpoint: loaded (and checked against the plan) when resuming, else a new one. */
@@ -52,10 +59,18 @@ function openCheckpoint(plan: MigrationPlan, source: SourceSide, target: Engine,
   const fingerprint = planFingerprint(plan, systems, plan.tables.map((t) => source.ampRows(t)));
   if (resuming) return Checkpoint.load(plan.checkpointDir!, fingerprint);
   const stream: StreamCheckpoint = { done: false, checksums: null };
+  // Reserve the run id on the target, so that another checkpointed run never picks the same staging names.
+  const runId = nextRunId(target);
+  target.sqlInternal(`CREATE MULTISET TABLE ${reservationOf(runId)} (run INTEGER) NO PRIMARY INDEX;`);
   return Checkpoint.create(plan.checkpointDir!, {
-    format: "ampsim-checkpoint", version: 1, fingerprint, runId: nextRunId(target), verified: false,
+    format: "ampsim-checkpoint", version: 1, fingerprint, runId, verified: false,
     tables: plan.tables.map((t) => ({ name: t.name, creating: false, created: false, createdDatabase: null, streams: plan.clusters.map(() => stream), committed: false, base: null, rowsBefore: 0 })),
   });
+}
+
+/** The table that reserves a checkpointed run's id (and so its staging names) on the target. */
+export function reservationOf(runId: number): string {
+  return `"${STAGING_DATABASE}".${stagingName(runId, 0, "reserved")}`;
 }
 
 /** How a run records and recovers progress, and the fault hooks it calls. */
@@ -263,7 +278,7 @@ export class MigrationRun {
     const { name, ordinal, streamRows, streamBytes } = table.plan;
     const checkpoint = this.#recovery.checkpoint;
     const recorded = checkpoint?.state.tables[table.index].streams[stream];
-    if (recorded?.done) return this.#finishedBefore(table, stream, cluster);
+    if (recorded?.done && this.#target.rowCount(table.staging[stream]) === streamRows[stream]) return this.#finishedBefore(table, stream, cluster);
     const source = this.#source.engine;
     const archiveOptions = { batchRows: this.#plan.batchRows, batchBytes: this.#plan.batchBytes, verifyBits: this.#verifyBits, faults: this.#recovery.faults };
     const resume = source && this.#recovery.resuming ? this.#resumePoint(table, stream, new ArchiveModule(source, { stream, table: ordinal, tableName: name }, cluster, archiveOptions)) : undefined;
@@ -289,7 +304,8 @@ export class MigrationRun {
       const [a, r] = await Promise.all([archiving, restoring]);
       if (a) merge(table.checksums, a.checksums);
       checkpoint?.table(table.index, (t) => ({ ...t, streams: t.streams.map((x, i) => (i === stream ? { done: true, checksums: a ? checksumsToJson(a.checksums) : null } : x)) }));
-      if (resume && resume.batches > 0) this.#resentBatches++;
+      // At most the one batch in flight per interrupted stream; over storage (no window) every batch sent again may be a repeat.
+      if (this.#recovery.resuming && a) this.#resentBatches += window ? Math.min(1, a.sent) : a.sent;
       const elapsedMs = performance.now() - start;
       this.#streams.push({
         table: name, stream, cluster: [...cluster], rows: r.rows, batches: r.batches, bytes: r.bytes, mediumBytes: channel.bytesTransferred(),
@@ -346,6 +362,7 @@ export class MigrationRun {
         table.committed = true;
         continue;
       }
+      this.#checkStagingComplete(table);
       await this.#recovery.faults?.at({ point: "insert-select.table", table: name });
       const statements = exists && this.#plan.ifExists === "replace" ? [`DROP TABLE ${name};`, ddl] : [];
       for (const staging of table.staging) statements.push(`INSERT INTO ${name} SELECT * FROM ${staging};`);
@@ -354,6 +371,18 @@ export class MigrationRun {
       table.committed = true;
       this.#recovery.checkpoint?.table(table.index, (t) => ({ ...t, committed: true }));
     }
+  }
+
+  /** Nothing commits unless every staging table holds exactly its stream's rows. */
+  #checkStagingComplete(table: TableState): void {
+    table.staging.forEach((staging, stream) => {
+      const held = this.#target.rowCount(staging);
+      const expected = table.plan.streamRows[stream];
+      if (held !== expected) {
+        throw new AmpsimError("CHECKPOINT_MISMATCH", `staging table ${staging} of stream ${stream} of ${table.plan.name} holds ${held} rows but the stream carried ${expected}; nothing was committed`,
+          { table: table.plan.name, stream });
+      }
+    });
   }
 
   #marker(table: TableState): string {
@@ -413,6 +442,7 @@ export class MigrationRun {
       if (this.#target.hasTable(this.#marker(table))) this.#target.dropTable(this.#marker(table), { internal: true });
       if (failed && !table.committed && this.#created.has(table.plan.name) && this.#target.hasTable(table.plan.name)) this.#target.dropTable(table.plan.name);
     }
+    if (this.#recovery.checkpoint && this.#target.hasTable(reservationOf(this.#runId))) this.#target.dropTable(reservationOf(this.#runId), { internal: true });
     if (!failed) return;
     for (const database of this.#createdDatabases) {
       const prefix = `${quoteIdentifierIfNeeded(database)}.`;

@@ -219,4 +219,10 @@ function checkAppendable(source: TableDefinition, target: TableDefinition, syste
     const name = qualifiedName(target);
     throw new AmpsimError("TYPE_MISMATCH", `cannot append to ${name} on ${system}: its columns (${b.map((c) => `${c.name} ${typeToString(c.type)}`).join(", ")}) differ from the source's (${a.map((c) => `${c.name} ${typeToString(c.type)}`).join(", ")})`, { table: name });
   }
+  const pi = (d: TableDefinition) => (d.primaryIndex ? d.primaryIndex.columns.join(", ") : "none (NoPI)");
+  if (pi(source) !== pi(target)) {
+    // Verification buckets rows by their primary index on both sides: the definitions must agree.
+    const name = qualifiedName(target);
+    throw new AmpsimError("TYPE_MISMATCH", `cannot append to ${name} on ${system}: its primary index (${pi(target)}) differs from the source's (${pi(source)})`, { table: name });
+  }
 }

@@ -41,7 +41,7 @@ export function nextRunId(target: Engine): number {
   return max + 1;
 }
 
-export function stagingName(runId: number, ordinal: number, stream: number | "committed"): string {
+export function stagingName(runId: number, ordinal: number, stream: number | "committed" | "reserved"): string {
   return `m${runId}_t${ordinal}_s${stream}`;
 }
 

@@ -25,7 +25,10 @@ export interface FaultCase {
   readonly hashBits: number;
   readonly rebalanced: boolean;
   readonly streams: number;
-  readonly medium: "memory" | "pipe" | "storage";
+  readonly medium: "memory" | "pipe" | "network" | "storage";
+  readonly parallelTables: boolean;
+  /** The target already holds the first table (with other rows), replaced by the migration. */
+  readonly replace: boolean;
   readonly staging: StagingLayout;
   readonly batchRows: number;
   /** Fault rate denominator: a fault point fires one visit in this many. */
@@ -50,7 +53,8 @@ export function faultCase(seed: number): FaultCase {
   const hashBits = prng.pick([8, 12, 16]);
   return {
     seed, scenario: prng.pick(SCENARIOS), rows: prng.int(0, 1500), sourceAmps, targetAmps: prng.int(1, 7), hashBits, rebalanced: prng.chance(1, 3),
-    streams: prng.int(1, Math.min(3, sourceAmps)), medium: prng.pick(["memory", "memory", "memory", "pipe", "storage"] as const), staging: prng.pick(["hashed", "nopi"] as const),
+    streams: prng.int(1, Math.min(3, sourceAmps)), medium: prng.pick(["memory", "memory", "memory", "pipe", "network", "storage"] as const), staging: prng.pick(["hashed", "nopi"] as const),
+    parallelTables: prng.chance(1, 3), replace: prng.chance(1, 4),
     batchRows: prng.int(40, 400), faultEvery: prng.int(3, 30),
   };
 }
@@ -68,6 +72,7 @@ export async function runFaultCase(c: FaultCase): Promise<FaultCaseResult> {
   const target = new Engine({ name: "target", amps: c.targetAmps, hashBits: c.hashBits, hashMap: targetMap });
   const tables = data.tables.map((t) => t.name);
   const before = tables.map((t) => readChecksums(source, t, Math.min(c.hashBits, 16), "harness"));
+  if (c.replace) occupy(target, data, c.seed);
   const checkpointDir = fs.mkdtempSync(path.join(os.tmpdir(), `ampsim-fault-${c.seed}-`));
   const faults: InjectedFault[] = [];
   try {
@@ -75,10 +80,13 @@ export async function runFaultCase(c: FaultCase): Promise<FaultCaseResult> {
     for (let done = false; !done; ) {
       attempts++;
       if (attempts > ATTEMPTS_MAX) return { case: c, attempts, faults, failure: `still failing after ${ATTEMPTS_MAX} attempts` };
-      const plan = attempts < ATTEMPTS_MAX ? new FaultPlan(`${c.seed}/${attempts}`, { rate: { numerator: 1, denominator: c.faultEvery } }) : undefined;
+      const plan = attempts < ATTEMPTS_MAX ? new FaultPlan(`${c.seed}/${attempts}`, { rate: { numerator: 1, denominator: c.faultEvery }, maxFaults: 2 }) : undefined;
       try {
         const medium = c.medium === "storage" ? { kind: "storage" as const, dir: path.join(checkpointDir, "archive") } : c.medium;
-        await migrate({ source, target, streams: c.streams, medium, staging: c.staging, batchRows: c.batchRows, checkpointDir, resume: attempts > 1, faults: plan });
+        await migrate({
+          source, target, streams: c.streams, medium, staging: c.staging, batchRows: c.batchRows, parallelTables: c.parallelTables,
+          ifExists: c.replace ? "replace" : "fail", checkpointDir, resume: attempts > 1, faults: plan,
+        });
         done = true;
       } catch (error) {
         if (process.env.AMPSIM_DEBUG) console.error(`attempt ${attempts}:`, error instanceof Error ? error.message : error);
@@ -98,4 +106,10 @@ export async function runFaultCase(c: FaultCase): Promise<FaultCaseResult> {
 /** One line a failing seed prints. */
 export function describeFailure(result: FaultCaseResult): string {
   return `seed ${result.case.seed} failed: ${result.failure}\n  options: ${JSON.stringify(result.case)}\n  faults: ${JSON.stringify(result.faults)}\n  replay: ${replayCommand(result.case.seed)}`;
+}
+
+/** ifExists "replace" cases: the target holds the first table already, with rows of another seed. */
+function occupy(target: Engine, data: ReturnType<typeof scenario>, seed: number): void {
+  const other = scenario(data.name as ScenarioName, { rows: 50, seed: seed + 1_000_000 });
+  loadScenario(target, { ...other, tables: other.tables.slice(0, 1) });
 }

@@ -150,8 +150,13 @@ export class DurableStore {
     this.#adopt(sequence, writes, catalogChanged ? catalogText : null);
     apply();
     if (writes.size === 0 && !catalogChanged) return;
-    fsyncDirectory(this.dir);
-    this.#collectGarbage();
+    // The statement has committed: tidying up may not fail it (leftovers are removed at the next open).
+    try {
+      fsyncDirectory(this.dir);
+      this.#collectGarbage();
+    } catch {
+      // Unreferenced files stay until Engine.open collects them.
+    }
   }
 
   #writeAmps(pending: PendingFragments, sequence: number, written: string[]): Map<number, AmpWrite> {

@@ -291,10 +291,10 @@ describe("storage fault points", () => {
     expect(snapshot(Engine.open(dir))).toEqual(before);
   });
 
-  it("a failure at cleanup comes after the commit point: the statement is durable, the garbage goes at the next open", () => {
+  it("a failure at cleanup comes after the commit point: the statement succeeds and is durable, the garbage goes at the next open", () => {
     const { engine, dir, arm } = faulty("cleanup");
     arm();
-    expect(() => engine.sql("DELETE FROM t WHERE id < 10;")).toThrow(Fault);
+    expect(engine.sql("DELETE FROM t WHERE id < 10;").rows).toBe(10);
     expect(engine.rowCount("t")).toBe(90);
     const reopened = Engine.open(dir);
     expect(snapshot(reopened)).toEqual(snapshot(engine));
@@ -344,3 +344,4 @@ describe("storage fault points", () => {
     expectError(() => Engine.open(dir), "STORAGE_CORRUPT", target);
   });
 });
+

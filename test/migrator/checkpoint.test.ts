@@ -145,3 +145,50 @@ describe("giving up", () => {
     expect(fs.existsSync(path.join(checkpointDir, CHECKPOINT_FILE))).toBe(false);
   });
 });
+
+describe("what the review found", () => {
+  const crashAt = (point: FaultSite["point"], visit = 1) => new FaultPlan(9, { at: [{ point, visit, kind: "crash" }], rate: { numerator: 0, denominator: 1 } });
+
+  it("two checkpointed runs into one target never share staging names", async () => {
+    const { source, target, tables, before } = systems(2_000);
+    const [a, b] = [tempDir(), tempDir()];
+    const A = { source, target, tables: [tables[0]], streams: 2, batchRows: 300, checkpointDir: a };
+    const B = { source, target, tables: [tables[1]], streams: 2, batchRows: 300, checkpointDir: b };
+    await expect(migrate({ ...A, faults: crashAt("staging.create") })).rejects.toBeInstanceOf(InjectedCrash);
+    await expect(migrate({ ...B, faults: crashAt("insert-select.table") })).rejects.toBeInstanceOf(InjectedCrash);
+    const runIds = [a, b].map((dir) => JSON.parse(fs.readFileSync(path.join(dir, CHECKPOINT_FILE), "utf8")).runId);
+    expect(runIds[0]).not.toBe(runIds[1]);
+    await migrate({ ...A, resume: true });
+    await migrate({ ...B, resume: true });
+    expect(checkInvariant(source, target, tables.slice(0, 2), before.slice(0, 2))).toBeNull();
+  });
+
+  it("a finished stream whose staging table vanished is sent again, never committed short", async () => {
+    const { source, target, tables, before } = systems(1_500);
+    const checkpointDir = tempDir();
+    const options = { source, target, tables: [tables[0]], streams: 2, batchRows: 300, checkpointDir };
+    await expect(migrate({ ...options, faults: crashAt("insert-select.table") })).rejects.toBeInstanceOf(InjectedCrash);
+    const staging = target.allTables().find((t) => /_s1$/.test(t))!;
+    target.dropTable(staging, { internal: true });
+    await migrate({ ...options, resume: true });
+    expect(checkInvariant(source, target, [tables[0]], [before[0]])).toBeNull();
+  });
+
+  it("append onto a table with another primary index is refused before anything moves", async () => {
+    const { source, target } = systems(500);
+    target.sql("CREATE DATABASE shop;");
+    target.sql(source.showTable("shop.orders").replace(/UNIQUE PRIMARY INDEX \(order_id\)\s*INDEX \(customer\)/, "PRIMARY INDEX (customer)"));
+    await expect(migrate({ source, target, tables: ["shop.orders"], ifExists: "append" })).rejects.toThrow(/TYPE_MISMATCH: .*primary index \(customer\) differs from the source's \(order_id\)/);
+    expect(target.rowCount("shop.orders")).toBe(0);
+  });
+
+  it("abandonMigration drops the database the run created", async () => {
+    const { source, target, tables } = systems(500);
+    const checkpointDir = tempDir();
+    await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir, faults: crashAt("restore.batch") })).rejects.toBeInstanceOf(InjectedCrash);
+    expect(target.databases()).toContain("shop");
+    abandonMigration({ target, checkpointDir });
+    expect(target.databases()).not.toContain("shop");
+    expect(target.allTables()).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 /**
- * DuckDB as a peer (through `@duckdb/node-api`, a dev dependency): an in-memory
+ * DuckDB as a peer (through `@duckdb/node-api`, installed by `npm run bench`): an in-memory
  * database with a fixed thread count, the benchmark's Arrow batches loaded into
  * a table (untimed), and statements timed one run at a time with the table they
  * create dropped between runs.
@@ -10,8 +10,39 @@
  * per numeric vector; strings assigned one by one). About 1 µs a row here.
  */
 import type * as arrow from "apache-arrow";
-import { BIGINT, DOUBLE, DuckDBDataChunk, DuckDBInstance, DuckDBVector, FLOAT, INTEGER, VARCHAR } from "@duckdb/node-api";
-import type { DuckDBAppender, DuckDBConnection, DuckDBType, DuckDBValue } from "@duckdb/node-api";
+
+/*
+ * The slice of @duckdb/node-api this peer uses. The package is not a dependency of the project
+ * (its lock entries for other platforms cannot be resolved from this registry, which breaks
+ * `npm ci`): `npm run bench` installs it without saving (the prebench script) and it is loaded
+ * here by a dynamic import, so the rest of the project builds and tests without it.
+ */
+type DuckDBType = unknown;
+type DuckDBValue = unknown;
+interface DuckDBVector { readonly itemCount: number; setItem(index: number, value: DuckDBValue): void; flush(): void }
+interface DuckDBDataChunk { getColumnVector(column: number): DuckDBVector }
+interface DuckDBAppender { appendDataChunk(chunk: DuckDBDataChunk): void; closeSync(): void }
+interface DuckDBConnection {
+  run(sql: string): Promise<unknown>;
+  runAndReadAll(sql: string): Promise<{ getRows(): unknown[][] }>;
+  createAppender(table: string): Promise<DuckDBAppender>;
+  closeSync(): void;
+}
+interface DuckDBModule {
+  readonly DuckDBInstance: { create(path: string): Promise<{ connect(): Promise<DuckDBConnection>; closeSync(): void }> };
+  readonly DuckDBDataChunk: { create(types: readonly DuckDBType[], rows: number): DuckDBDataChunk };
+  readonly DuckDBVector: { standardSize(): number };
+  readonly BIGINT: DuckDBType; readonly INTEGER: DuckDBType; readonly DOUBLE: DuckDBType; readonly FLOAT: DuckDBType; readonly VARCHAR: DuckDBType;
+}
+
+let duckdb: DuckDBModule | null = null;
+
+/** The DuckDB bindings; throws when @duckdb/node-api is not installed (run `npm run bench`, whose prebench installs it). */
+async function loadDuckDB(): Promise<DuckDBModule> {
+  const specifier = "@duckdb/node-api";
+  duckdb ??= (await import(specifier)) as DuckDBModule;
+  return duckdb;
+}
 
 /** An open in-memory DuckDB database and one connection to it. */
 export interface DuckDBPeer {
@@ -22,6 +53,7 @@ export interface DuckDBPeer {
 
 /** Opens an in-memory DuckDB with `SET threads = threads`. */
 export async function openDuckDB(threads: number): Promise<DuckDBPeer> {
+  const { DuckDBInstance } = await loadDuckDB();
   const instance = await DuckDBInstance.create(":memory:");
   const connection = await instance.connect();
   await connection.run(`SET threads = ${threads}`);
@@ -32,6 +64,7 @@ export async function openDuckDB(threads: number): Promise<DuckDBPeer> {
 }
 
 function duckType(type: arrow.DataType): { sql: string; type: DuckDBType } {
+  const { BIGINT, INTEGER, DOUBLE, FLOAT, VARCHAR } = duckdb!;
   const name = String(type);
   if (name === "Int64") return { sql: "BIGINT", type: BIGINT };
   if (name === "Int32") return { sql: "INTEGER", type: INTEGER };
@@ -54,6 +87,7 @@ function fillVector(vector: DuckDBVector, data: arrow.Data, column: arrow.Vector
 }
 
 function appendBatch(appender: DuckDBAppender, batch: arrow.RecordBatch, types: readonly DuckDBType[]): void {
+  const { DuckDBVector, DuckDBDataChunk } = duckdb!;
   const size = DuckDBVector.standardSize();
   for (let start = 0; start < batch.numRows; start += size) {
     const chunk = DuckDBDataChunk.create(types, Math.min(size, batch.numRows - start));

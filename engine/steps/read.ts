@@ -73,8 +73,15 @@ export function scanTable(ctx: StatementContext, entry: TableEntry, options: Sca
   return new arrow.Table(schema, batches);
 }
 
+const ROW_ID_NAMES = ["$amp", "$rowhash", "$uniqueness"];
+
 function outputSchema(entry: TableEntry, picked: readonly number[], rowIds: boolean): arrow.Schema {
   const fields = picked.map((i) => entry.schema.fields[i]);
+  const clash = rowIds ? fields.find((f) => ROW_ID_NAMES.includes(f.name)) : undefined;
+  if (clash) {
+    throw new AmpsimError("BAD_ARGUMENT", `${entry.qualifiedName} has a column named ${clash.name}, which rowIds: true would add again; leave it out with columns: […]`,
+      { table: entry.qualifiedName, column: clash.name });
+  }
   if (rowIds) fields.push(new arrow.Field("$amp", new arrow.Int32(), false), new arrow.Field("$rowhash", new arrow.Uint32(), false), new arrow.Field("$uniqueness", new arrow.Uint32(), false));
   return new arrow.Schema(fields, entry.schema.metadata);
 }

@@ -1340,3 +1340,13 @@ describe("showTable round trip onto another Engine", () => {
     expect(target.showTable("t")).toBe(text);
   });
 });
+
+describe("scan with rowIds on a table whose columns use the hidden names", () => {
+  it("says which column clashes, and works once it is left out", () => {
+    const engine = new Engine({ amps: 2 });
+    engine.sql('CREATE MULTISET TABLE t (id INTEGER, "$amp" INTEGER) PRIMARY INDEX (id);');
+    engine.insert("t", [{ id: 1, $amp: 7 }]);
+    expectError(() => engine.scan("t", { rowIds: true }), "BAD_ARGUMENT", "main.t", "$amp");
+    expect(engine.scan("t", { rowIds: true, columns: ["id"] }).numRows).toBe(1);
+  });
+});

@@ -448,11 +448,18 @@ export class Engine {
     const rows = this.ampRowCounts(name);
     const max = Math.max(...rows); const min = Math.min(...rows);
     const mean = rows.reduce((a, b) => a + b, 0) / rows.length;
-    return { rows, min, max, mean, skewFactor: max === 0 ? 0 : 100 * (1 - mean / max), maxOverMean: mean === 0 ? 1 : max / mean };
+    return { rows, min, max, mean, skewFactor: skewFactorOf(rows), maxOverMean: mean === 0 ? 1 : max / mean };
   }
 
   /** Teradata's skew factor of a table in percent (0 = perfectly even). */
   skewFactor(name: string): number {
     return this.skew(name).skewFactor;
   }
+}
+
+/** Teradata's skew factor of rows per AMP, in percent: 100 × (1 − mean / max); 0 is perfectly even. */
+export function skewFactorOf(rows: readonly number[]): number {
+  const max = Math.max(0, ...rows);
+  const mean = rows.reduce((a, b) => a + b, 0) / Math.max(1, rows.length);
+  return max === 0 ? 0 : 100 * (1 - mean / max);
 }

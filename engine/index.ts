@@ -1,7 +1,7 @@
 /**
  * The engine's public surface: every export by name. Internals stay unexported.
  */
-export { Engine } from "./engine.js";
+export { Engine, skewFactorOf } from "./engine.js";
 export type { EngineOptions, OpenOptions, SqlResult, ScanRequest, SkewReport, WhereInput, AmpRows } from "./engine.js";
 export type { StorageFaults, StorageFaultPoint } from "./storage/durable-store.js";
 export { HashMap, movedBuckets, minimalMoves } from "./hash/hash-map.js";

@@ -4,7 +4,9 @@
  * (row counts, order- and placement-independent checksums per bucket, every
  * target row on the AMP its row hash assigns).
  */
-import { quoteIdentifierIfNeeded, type Engine } from "../engine/index.js";
+import { quoteIdentifierIfNeeded, skewFactorOf, type Engine } from "../engine/index.js";
+
+export { skewFactorOf };
 import { addRows, emptyChecksums, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
 import { withLabels } from "./labels.js";
 import type { TableReport } from "./migration-report.js";
@@ -40,13 +42,6 @@ export function placedOn(engine: Engine, rowHash: Uint32Array, amp: number): boo
   const shift = 32 - hashBits;
   for (let i = 0; i < rowHash.length; i++) if (buckets[rowHash[i] >>> shift] !== amp) return false;
   return true;
-}
-
-/** Teradata's skew factor of rows per AMP, in percent. */
-export function skewFactorOf(rows: readonly number[]): number {
-  const max = Math.max(0, ...rows);
-  const mean = rows.reduce((a, b) => a + b, 0) / Math.max(1, rows.length);
-  return max === 0 ? 0 : 100 * (1 - mean / max);
 }
 
 /**

@@ -13,7 +13,7 @@ import type { TableEntry } from "../catalog/catalog.js";
 import { AmpsimError, showValue } from "../errors.js";
 import { rowHashColumns } from "../hash/row-hash.js";
 import type { HashMap } from "../hash/hash-map.js";
-import { dataBytes, gatherData } from "../storage/column-data.js";
+import { gatherData } from "../storage/column-data.js";
 import { appendRun } from "../storage/fragment.js";
 import { groupRows } from "../storage/radix-sort.js";
 import { batchOf, makeRun, type Run } from "../storage/run.js";
@@ -50,7 +50,6 @@ export interface StoreResult {
   readonly shares: readonly AmpShare[];
   /** AMP of every input row. */
   readonly ampOfRow: Uint16Array;
-  readonly rowBytes: number;
 }
 
 export function piColumnIndexes(entry: TableEntry): number[] {
@@ -83,9 +82,7 @@ export function storeRows(ctx: WriteContext, entry: TableEntry, columns: readonl
     const fragment = ctx.tx.fragment(amp, entry.id);
     ctx.tx.put(amp, entry.id, appendRun(entry.schema, fragment, run, fragment.nextUniqueness + run.rowCount), entry.qualifiedName);
   }
-  let rowBytes = 0;
-  for (const c of columns) rowBytes += dataBytes(c);
-  return { shares, ampOfRow, rowBytes };
+  return { shares, ampOfRow };
 }
 
 function placeRows(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], length: number, options: StoreOptions): { ampOfRow: Uint16Array; rowHash: Uint32Array } {

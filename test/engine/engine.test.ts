@@ -10,7 +10,7 @@ import {
   AmpsimError, Engine, HashMap, arrowTypeOf, parseColumnType, parsePredicate, rowHash, types,
 } from "../../engine/index.js";
 import type { ColumnType, ErrorCode, Literal, Predicate, TraceStep } from "../../engine/index.js";
-import { expectError, wordsToBigInt, bigIntToWords } from "../helpers/errors.js";
+import { expectError, formatDecimal, hashInput, wordsToBigInt, bigIntToWords } from "../helpers/errors.js";
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -61,23 +61,6 @@ function decimalVector(precision: number, scale: number, unscaled: (bigint | nul
 
 function lastStep(engine: Engine): TraceStep {
   return engine.trace.steps[engine.trace.steps.length - 1];
-}
-
-function formatDecimal(unscaled: bigint, scale: number): string {
-  const negative = unscaled < 0n;
-  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, "0");
-  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-  return negative ? `-${text}` : text;
-}
-
-/** A stored plain value (as plainRows gives it) → the JS value `rowHash` takes for `type`. */
-function hashInput(value: unknown, type: ColumnType): unknown {
-  if (value === null) return null;
-  switch (type.kind) {
-    case "decimal": return formatDecimal(value as bigint, type.scale);
-    case "date": case "timestamp": return new Date(value as number);
-    default: return value;
-  }
 }
 
 /** Checks every row of `table` sits on the AMP its row hash assigns, AMP by AMP, with unique row IDs. */

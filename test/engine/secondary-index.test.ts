@@ -11,7 +11,7 @@ import { describe, it, expect } from "vitest";
 import * as arrow from "apache-arrow";
 import { AmpsimError, Engine, parsePredicate, rowHash } from "../../engine/index.js";
 import type { ColumnType, ErrorCode, SecondaryIndex } from "../../engine/index.js";
-import { expectError, wordsToBigInt } from "../helpers/errors.js";
+import { expectError, formatDecimal, hashInput, wordsToBigInt } from "../helpers/errors.js";
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -37,22 +37,6 @@ function rowArrays(table: arrow.Table): unknown[][] {
 function plainRows(table: arrow.Table): Row[] {
   const names = table.schema.fields.map((f) => f.name);
   return rowArrays(table).map((values) => Object.fromEntries(names.map((n, i) => [n, values[i]])));
-}
-
-function formatDecimal(unscaled: bigint, scale: number): string {
-  const negative = unscaled < 0n;
-  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, "0");
-  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-  return negative ? `-${text}` : text;
-}
-
-function hashInput(value: unknown, type: ColumnType): unknown {
-  if (value === null) return null;
-  switch (type.kind) {
-    case "decimal": return formatDecimal(value as bigint, type.scale);
-    case "date": case "timestamp": return new Date(value as number);
-    default: return value;
-  }
 }
 
 function vector(type: arrow.DataType, values: unknown[]): arrow.Vector {

@@ -1,8 +1,8 @@
 /**
- * Shared test helpers: asserting AmpsimErrors, and Arrow's decimal words.
+ * Shared test helpers: asserting AmpsimErrors, Arrow's decimal words, rowHash inputs.
  */
 import { expect } from "vitest";
-import { AmpsimError, type ErrorCode } from "../../engine/index.js";
+import { AmpsimError, type ColumnType, type ErrorCode } from "../../engine/index.js";
 
 /** Runs `fn`, which must throw an AmpsimError with `code` whose message mentions each of `mentions`. */
 export function expectError(fn: () => unknown, code: ErrorCode, ...mentions: (string | RegExp)[]): AmpsimError {
@@ -27,4 +27,21 @@ export function wordsToBigInt(words: ArrayLike<number>): bigint {
 export function bigIntToWords(value: bigint): Uint32Array {
   const v = BigInt.asUintN(128, value);
   return Uint32Array.from([0n, 32n, 64n, 96n], (shift) => Number((v >> shift) & 0xffffffffn));
+}
+
+export function formatDecimal(unscaled: bigint, scale: number): string {
+  const negative = unscaled < 0n;
+  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, "0");
+  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return negative ? `-${text}` : text;
+}
+
+/** A stored plain value (decimals as unscaled bigint, dates and timestamps as ms) → the JS value `rowHash` takes for `type`. */
+export function hashInput(value: unknown, type: ColumnType): unknown {
+  if (value === null) return null;
+  switch (type.kind) {
+    case "decimal": return formatDecimal(value as bigint, type.scale);
+    case "date": case "timestamp": return new Date(value as number);
+    default: return value;
+  }
 }

@@ -147,6 +147,9 @@ export class Checkpoint {
 
 function readState(file: string): CheckpointState {
   let state: CheckpointState;
+  if (!fs.existsSync(file)) {
+    throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume: there is no checkpoint ${file} (a finished migration removes its checkpoint; one stopped before writing it starts afresh, without resume)`, { file });
+  }
   try {
     state = JSON.parse(fs.readFileSync(file, "utf8")) as CheckpointState;
   } catch (error) {

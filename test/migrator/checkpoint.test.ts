@@ -124,7 +124,10 @@ describe("a resume refuses what changed", () => {
 
   it("resume without a checkpoint, or a fresh run over one: clear errors", async () => {
     const { source, target, tables, checkpointDir } = await interrupted();
-    await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir: tempDir(), resume: true })).rejects.toThrow(/CHECKPOINT_MISMATCH: cannot resume: no readable checkpoint/);
+    await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir: tempDir(), resume: true })).rejects.toThrow(/CHECKPOINT_MISMATCH: cannot resume: there is no checkpoint .*checkpoint\.json \(a finished migration removes/);
+    const garbled = tempDir();
+    fs.writeFileSync(path.join(garbled, CHECKPOINT_FILE), "{ not json");
+    await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir: garbled, resume: true })).rejects.toThrow(/CHECKPOINT_MISMATCH: cannot resume: no readable checkpoint in .*checkpoint\.json/);
     await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir })).rejects.toThrow(/BAD_CONFIG: .*holds the checkpoint of an unfinished migration/);
   });
 });

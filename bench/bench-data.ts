@@ -34,6 +34,21 @@ export function arrowBytes(batches: readonly arrow.RecordBatch[]): number {
   return bytes;
 }
 
+/**
+ * A system with the benchmark table filled with `rows` rows (the rows of `benchBatches(rows)`),
+ * generated and inserted one batch at a time so that only one batch is held besides the
+ * engine's copy: for sources of tens of millions of rows. `bytes` is their `arrowBytes`.
+ */
+export function benchSource(amps: number, rows: number, name = "source"): { engine: Engine; bytes: number } {
+  const engine = benchEngine(amps, [], name);
+  let bytes = 0;
+  for (const batch of benchGenerator().batches(rows, 1 << 20)) {
+    engine.insert(BENCH_TABLE, batch);
+    bytes += arrowBytes([batch]);
+  }
+  return { engine, bytes };
+}
+
 /** A system with the benchmark table created (and filled, when batches are given). */
 export function benchEngine(amps: number, batches: readonly arrow.RecordBatch[] = [], name = "source"): Engine {
   const engine = new Engine({ name, amps });

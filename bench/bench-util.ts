@@ -5,6 +5,8 @@
  */
 import { once } from "node:events";
 import os from "node:os";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { Worker } from "node:worker_threads";
 
 export interface Measurement {
@@ -46,6 +48,38 @@ export async function timeMedian<T>(runs: number, setup: () => T | Promise<T>, b
     times.push(performance.now() - started);
   }
   return median(times);
+}
+
+/**
+ * The median time in ms of one call of `body`, from `runs` runs of `calls` calls each: for
+ * bodies of well under a millisecond, whose single calls the timer cannot resolve.
+ */
+export function timePerCall(runs: number, calls: number, body: () => unknown): number {
+  const times: number[] = [];
+  for (let r = 0; r < runs; r++) {
+    const started = performance.now();
+    for (let c = 0; c < calls; c++) body();
+    times.push((performance.now() - started) / calls);
+  }
+  return median(times);
+}
+
+let gcFunction: (() => void) | null = null;
+
+/**
+ * A full garbage collection, so that the garbage of one run (a released engine holds GBs of
+ * Arrow buffers) is not collected during the next timed run. Uses `global.gc` when node runs
+ * with --expose-gc, else V8's gc made reachable at run time (as jest's leak detector does).
+ */
+export function collectGarbage(): void {
+  if (gcFunction === null) {
+    if (typeof globalThis.gc === "function") gcFunction = globalThis.gc as () => void;
+    else {
+      v8.setFlagsFromString("--expose-gc");
+      gcFunction = vm.runInNewContext("gc") as () => void;
+    }
+  }
+  gcFunction();
 }
 
 export function measurement(group: string, name: string, rows: number, bytes: number | null, medianMs: number, runs: number, note?: string): Measurement {

@@ -4,9 +4,11 @@
  */
 export { hashSuite } from "./hash-suite.js";
 export { insertSuite } from "./insert-suite.js";
+export { readSuite } from "./read-suite.js";
+export { archiveSuite } from "./archive-suite.js";
 export { migrationSuite } from "./migration-suite.js";
 export { fidelitySuite } from "./fidelity-suite.js";
 export { peersSuite } from "./peers.js";
 export { ReferenceRedistributor } from "./reference-redistribute.js";
-export { benchBatches, benchEngine, benchGenerator, BENCH_DDL, BENCH_TABLE } from "./bench-data.js";
+export { benchBatches, benchEngine, benchGenerator, benchSource, BENCH_DDL, BENCH_TABLE } from "./bench-data.js";
 export type { Measurement, Ratio } from "./bench-util.js";

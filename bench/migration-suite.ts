@@ -1,26 +1,35 @@
 /**
- * Migration suite: a 4 → 6 AMP staged migration of the benchmark table over every
- * medium with 1, 2 and 4 streams (10M rows; 1M with --quick), with the time per
- * phase and the peak RSS of the process during each run.
+ * Migration suite.
+ *
+ * - Media: a 4 → 6 AMP staged migration of the benchmark table over every medium
+ *   with 1, 2 and 4 streams (10M rows; 1M with --quick), with the time per phase
+ *   and the peak RSS of the process during each run.
+ * - Scaling: the same staged migration (memory medium, 4 streams) at 1M, 10M and
+ *   30M rows for 4 → 6 AMPs (--quick: 250K, 1M, 2M), with the time per row at the
+ *   largest size against the smallest (1.0 = linear); and for 4 → 6, 16 → 24 and
+ *   64 → 96 AMPs at 10M rows (--quick: 1M), with rows/s against 4 → 6. Each run
+ *   builds its own source and releases it (and its target) before the next.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Engine } from "../engine/index.js";
 import { migrate, type MediumSpec, type MigrationReport } from "../migrator/index.js";
-import { arrowBytes, benchBatches, benchEngine } from "./bench-data.js";
-import { measurement, type Measurement } from "./bench-util.js";
+import { arrowBytes, benchBatches, benchEngine, benchSource } from "./bench-data.js";
+import { collectGarbage, measurement, RssSampler, type Measurement } from "./bench-util.js";
 import type { SuiteContext } from "./run.js";
 
-/** Samples RSS every 20 ms while `body` runs. */
+const SCALING_GROUP = "migration scaling";
+const SCALING_STREAMS = 4;
+
+/** Peak RSS of the process while `body` runs, sampled every 20 ms by a worker thread (so synchronous stretches are sampled too). */
 async function withPeakRss<T>(body: () => Promise<T>): Promise<{ result: T; peakRss: number }> {
-  let peakRss = process.memoryUsage.rss();
-  const timer = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()); }, 20);
+  const sampler = await RssSampler.start(20);
   try {
-    const result = await body();
-    return { result, peakRss: Math.max(peakRss, process.memoryUsage.rss()) };
+    const { result, peakRss } = await sampler.measure(body);
+    return { result, peakRss };
   } finally {
-    clearInterval(timer);
+    await sampler.stop();
   }
 }
 
@@ -28,7 +37,16 @@ function phases(report: MigrationReport): string {
   return report.phases.filter((p) => p.phase !== "cleanup").map((p) => `${p.phase} ${p.elapsedMs.toFixed(0)} ms`).join(", ");
 }
 
-export async function migrationSuite(context: SuiteContext): Promise<Measurement[]> {
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new Error(`migration suite: ${message}`);
+}
+
+/** "250K", "1M", "30M". */
+function rowsLabel(rows: number): string {
+  return rows >= 1e6 ? `${rows / 1e6}M` : `${rows / 1e3}K`;
+}
+
+async function mediumMeasurements(context: SuiteContext): Promise<Measurement[]> {
   const rows = context.quick ? 1_000_000 : 10_000_000;
   const batches = benchBatches(rows);
   const bytes = arrowBytes(batches);
@@ -40,7 +58,7 @@ export async function migrationSuite(context: SuiteContext): Promise<Measurement
   try {
     for (const [label, medium] of media) {
       for (const streams of [1, 2, 4]) {
-        global.gc?.();
+        collectGarbage();
         const target = new Engine({ name: "target", amps: 6 });
         const started = performance.now();
         const { result, peakRss } = await withPeakRss(() => migrate({ source, target, streams, medium }));
@@ -54,4 +72,54 @@ export async function migrationSuite(context: SuiteContext): Promise<Measurement
     fs.rmSync(dir, { recursive: true, force: true });
   }
   return results;
+}
+
+/**
+ * One staged migration (memory medium, 4 streams) of a new `rows`-row source of `sourceAmps`
+ * AMPs into a new system of `targetAmps` AMPs. Both engines are unreachable once it returns.
+ */
+async function scaledMigration(rows: number, sourceAmps: number, targetAmps: number, context: SuiteContext): Promise<Measurement> {
+  collectGarbage();
+  let built = performance.now();
+  const { engine: source, bytes } = benchSource(sourceAmps, rows);
+  built = performance.now() - built;
+  collectGarbage();
+  const target = new Engine({ name: "target", amps: targetAmps });
+  const started = performance.now();
+  const { result, peakRss } = await withPeakRss(() => migrate({ source, target, streams: SCALING_STREAMS, medium: "memory" }));
+  const elapsed = performance.now() - started;
+  check(result.ok && result.rows === rows && result.tables.every((t) => t.verified), `${sourceAmps} → ${targetAmps} AMPs, ${rows} rows: not verified (${result.rows} rows moved)`);
+  const name = `${sourceAmps} → ${targetAmps} AMPs, ${rowsLabel(rows)} rows, memory, ${SCALING_STREAMS} streams`;
+  const m = { ...measurement(SCALING_GROUP, name, rows, bytes, elapsed, 1, phases(result)), peakRssBytes: peakRss };
+  context.log(`${name}: ${(m.rowsPerSecond / 1e6).toFixed(2)} M rows/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (source built in ${(built / 1000).toFixed(1)} s, untimed; ${m.note})`);
+  return m;
+}
+
+/** Rows series (4 → 6 AMPs) and AMP series (at one size); the 4 → 6 run at that size serves both. */
+async function scalingMeasurements(context: SuiteContext): Promise<Measurement[]> {
+  const sizes = context.quick ? [250_000, 1_000_000, 2_000_000] : [1_000_000, 10_000_000, 30_000_000];
+  const ampRows = context.quick ? 1_000_000 : 10_000_000;
+  const bySize: Measurement[] = [];
+  for (const rows of sizes) bySize.push(await scaledMigration(rows, 4, 6, context));
+  const [smallest, largest] = [bySize[0], bySize[bySize.length - 1]];
+  const perRow = (m: Measurement): number => m.medianMs / m.rows;
+  largest.ratios.push({ against: `time per row at ${rowsLabel(smallest.rows)} rows (1.0 = linear)`, ratio: perRow(largest) / perRow(smallest) });
+  context.log(`time per row at ${rowsLabel(largest.rows)} rows vs ${rowsLabel(smallest.rows)} rows: ${(perRow(largest) / perRow(smallest)).toFixed(2)} (1.0 = linear)`);
+
+  const base = bySize.find((m) => m.rows === ampRows) ?? await scaledMigration(ampRows, 4, 6, context);
+  const byAmps: Measurement[] = [];
+  for (const [sourceAmps, targetAmps] of [[16, 24], [64, 96]]) {
+    const m = await scaledMigration(ampRows, sourceAmps, targetAmps, context);
+    m.ratios.push({ against: `4 → 6 AMPs at ${rowsLabel(ampRows)} rows`, ratio: m.rowsPerSecond / base.rowsPerSecond });
+    context.log(`${m.name}: ${(m.rowsPerSecond / base.rowsPerSecond).toFixed(2)}× the rows/s of 4 → 6 AMPs`);
+    byAmps.push(m);
+  }
+  collectGarbage();
+  return [...bySize, ...(bySize.includes(base) ? [] : [base]), ...byAmps];
+}
+
+export async function migrationSuite(context: SuiteContext): Promise<Measurement[]> {
+  const media = await mediumMeasurements(context);
+  const scaling = await scalingMeasurements(context);
+  return [...media, ...scaling];
 }

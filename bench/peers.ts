@@ -16,7 +16,7 @@
  */
 import type * as arrow from "apache-arrow";
 import { arrowBytes, benchBatches, benchEngine } from "./bench-data.js";
-import { measurement, median, RssSampler, type Measurement } from "./bench-util.js";
+import { collectGarbage, measurement, median, RssSampler, type Measurement } from "./bench-util.js";
 import { loadBatches, openDuckDB, timeStatement, type DuckDBPeer } from "./duckdb-peer.js";
 import { copyBuffers, naiveInsert } from "./insert-suite.js";
 import { ReferenceRedistributor } from "./reference-redistribute.js";
@@ -112,7 +112,7 @@ async function interleave(peers: readonly Peer[], context: SuiteContext): Promis
     const rounds = Math.max(...peers.map((p) => p.runs));
     for (let round = 0; round < rounds; round++) {
       for (const t of timed.filter((x) => x.times.length < x.peer.runs)) {
-        global.gc?.();
+        collectGarbage();
         const { result, startRss, peakRss } = await sampler.measure(() => t.peer.run());
         t.times.push(result);
         t.peakRss = Math.max(t.peakRss, peakRss);

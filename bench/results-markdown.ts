@@ -15,9 +15,17 @@ interface Report {
 }
 
 function rate(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
   if (n >= 1e6) return `${(n / 1e6).toFixed(2)} M`;
   if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
   return n.toFixed(0);
+}
+
+/** "225.9 ms", "104.4 µs", "47 ns": the bodies timed range from a PI lookup to a 30M-row migration. */
+function duration(ms: number): string {
+  if (ms >= 1) return `${ms.toFixed(1)} ms`;
+  if (ms >= 1e-3) return `${(ms * 1e3).toFixed(1)} µs`;
+  return `${(ms * 1e6).toFixed(0)} ns`;
 }
 
 function times(ratio: number): string {
@@ -37,6 +45,14 @@ function goalLines(results: readonly Measurement[]): string[] {
   return ["", "## Goals (issue 6, ratios from this run)", "", "| what | against | ratio | goal | |", "|---|---|---:|---:|---|", ...rows];
 }
 
+/** What a group's table measures, where its rows need saying (units, what the ratios mean). */
+const GROUP_INTROS: Record<string, string> = {
+  "read": "The benchmark table (1M rows, 4 AMPs) read back. The PI lookup's rows/s are lookups/s; its ratio is how many times faster it is than an all-AMP scan that finds the same row.",
+  "archive format": "1M benchmark rows in batches of 64K rows as Arrow IPC record-batch messages, without the engine.",
+  "transfer media": "The same encoded frames (1M rows, 16 batch frames of 64K rows) through each medium alone, every stream's writer and reader concurrent; MB/s of the IPC messages, opening and closing the medium untimed; ratios against the memory medium with as many streams.",
+  "migration scaling": "Staged migrations over the memory medium with 4 streams, each from a new source. The time-per-row ratio is the largest size against the smallest (1.0 = linear, above 1 = slower per row at scale); the AMP ratios are rows/s against 4 → 6 AMPs at the same row count.",
+};
+
 export function renderResults(report: Report): string {
   const lines = [
     "# Benchmark results",
@@ -48,12 +64,14 @@ export function renderResults(report: Report): string {
   ];
   const groups = [...new Set(report.results.map((r) => r.group))];
   for (const group of groups) {
-    lines.push("", `## ${group}`, "", "| what | rows/s | MB/s | median | ratios (same run) | peak RSS | notes |", "|---|---:|---:|---:|---|---:|---|");
+    lines.push("", `## ${group}`);
+    if (GROUP_INTROS[group] !== undefined) lines.push("", GROUP_INTROS[group]);
+    lines.push("", "| what | rows/s | MB/s | median | ratios (same run) | peak RSS | notes |", "|---|---:|---:|---:|---|---:|---|");
     for (const r of report.results.filter((x) => x.group === group)) {
       const ratios = r.ratios.map(ratioText).join(", ");
       const mbs = r.megabytesPerSecond === null ? "" : r.megabytesPerSecond.toFixed(0);
       const rss = r.peakRssBytes === undefined ? "" : `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MiB`;
-      lines.push(`| ${r.name} | ${rate(r.rowsPerSecond)} | ${mbs} | ${r.medianMs.toFixed(1)} ms | ${ratios} | ${rss} | ${r.note ?? ""} |`);
+      lines.push(`| ${r.name} | ${rate(r.rowsPerSecond)} | ${mbs} | ${duration(r.medianMs)} | ${ratios} | ${rss} | ${r.note ?? ""} |`);
     }
   }
   lines.push(...goalLines(report.results));

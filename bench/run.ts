@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --only insert,migration]`: the benchmark suites.
+ * `npm run bench [-- --quick] [-- --only insert,read]`: the benchmark suites (hash, insert,
+ * read, archive, migration, fidelity, peers).
  * Writes bench/results.json and bench/RESULTS.md. Every ratio is measured side by
  * side in the same run (this machine's speed drifts by up to 2× over minutes).
  */
@@ -11,11 +12,15 @@ import { machine, type Measurement } from "./bench-util.js";
 import { insertSuite } from "./insert-suite.js";
 import { migrationSuite } from "./migration-suite.js";
 import { hashSuite } from "./hash-suite.js";
+import { readSuite } from "./read-suite.js";
+import { archiveSuite } from "./archive-suite.js";
 import { fidelitySuite } from "./fidelity-suite.js";
 import { peersSuite } from "./peers.js";
 import { renderResults } from "./results-markdown.js";
 
-const SUITES = { hash: hashSuite, insert: insertSuite, migration: migrationSuite, fidelity: fidelitySuite, peers: peersSuite } as const;
+const SUITES = {
+  hash: hashSuite, insert: insertSuite, read: readSuite, archive: archiveSuite, migration: migrationSuite, fidelity: fidelitySuite, peers: peersSuite,
+} as const;
 
 export interface SuiteContext {
   readonly quick: boolean;

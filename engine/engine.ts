@@ -279,7 +279,8 @@ export class Engine {
       case "drop index": { const entry = this.#entry(ctx, s.table); dropIndex(ctx, entry, s.name, s.columns); return done(entry.qualifiedName); }
       case "insert select": {
         const target = this.#entry(ctx, s.target);
-        return done(target.qualifiedName, insertSelect(ctx, target, this.#entry(ctx, s.source), s.where));
+        const sources = s.selects.map((select) => ({ entry: this.#entry(ctx, select.source), where: select.where }));
+        return done(target.qualifiedName, insertSelect(ctx, target, sources));
       }
       case "insert values": {
         const target = this.#entry(ctx, s.target);
@@ -353,11 +354,17 @@ export class Engine {
     return this.#statement((ctx) => insertRows(ctx, ctx.resolve(name), data), true);
   }
 
-  /** INSERT INTO target SELECT * FROM source [WHERE …] (AMP-local when the PIs agree). */
-  insertSelect(target: string, source: string, options: { where?: WhereInput } = {}): number {
+  /**
+   * INSERT INTO target SELECT * FROM source [WHERE …] — or from several sources at once
+   * (UNION ALL; `where` applies to each): AMP-local when the PIs agree, and then every AMP
+   * stores the rows of all sources as one piece.
+   */
+  insertSelect(target: string, source: string | readonly string[], options: { where?: WhereInput } = {}): number {
     return this.#statement((ctx) => {
-      const from = ctx.resolve(source);
-      return insertSelect(ctx, ctx.resolve(target), from, this.#where(options.where, from));
+      const names = typeof source === "string" ? [source] : source;
+      if (!Array.isArray(names) || names.length === 0) throw new AmpsimError("BAD_ARGUMENT", `insertSelect into ${target}: expected a source table name or a non-empty list of them, but found ${showValue(source)}`, { table: target });
+      const sources = names.map((name) => { const entry = ctx.resolve(name); return { entry, where: this.#where(options.where, entry) }; });
+      return insertSelect(ctx, ctx.resolve(target), sources);
     }, true);
   }
 

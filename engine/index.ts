@@ -6,7 +6,7 @@ export type { EngineOptions, OpenOptions, SqlResult, ScanRequest, SkewReport, Wh
 export type { StorageFaults, StorageFaultPoint } from "./storage/durable-store.js";
 export { HashMap, movedBuckets, minimalMoves } from "./hash/hash-map.js";
 export { rowHash, rowHashColumns, canonicalKeyBytes, bucketOf } from "./hash/row-hash.js";
-export { murmur3 } from "./hash/murmur3.js";
+export { murmur3, murmur3Finalize, murmur3MixBlock, murmur3ScrambleBlock } from "./hash/murmur3.js";
 export { AmpsimError, isAmpsimError, ERROR_CODES, showValue } from "./errors.js";
 export type { ErrorCode, ErrorDetails } from "./errors.js";
 export { types, typeToSql, typeToString, arrowTypeOf } from "./catalog/column-type.js";

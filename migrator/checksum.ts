@@ -1,15 +1,16 @@
 /**
  * Order- and placement-independent checksums of a table's rows, per hash bucket.
  *
- * Every row gets a 32-bit hash of all its columns (the documented row hash
- * applied to the whole row). A bucket's checksum is (row count, Σ h, Σ mix(h))
+ * Every row gets a 32-bit hash of all its columns (row-checksum.ts, a hash made
+ * for speed, not the placement row hash). A bucket's checksum is (row count, Σ h, Σ mix(h))
  * modulo 2^32: sums do not depend on order or on which AMP holds a row, and
  * buckets fold (sums add) so systems with 16- and 20-bit buckets compare at the
  * smaller width. A row's bucket is the top bits of its primary-index row hash
  * (the same function on both systems), or of its whole-row hash for NoPI tables.
  */
 import type * as arrow from "apache-arrow";
-import { rowHashColumns, type ColumnType } from "../engine/index.js";
+import type { ColumnType } from "../engine/index.js";
+import { rowChecksumHashes } from "./row-checksum.js";
 
 /** Buckets used for verification: at most this many bits (65,536 buckets). */
 export const VERIFY_BITS_MAX = 16;
@@ -43,18 +44,41 @@ function mix(h: number): number {
  * Adds the rows of `batch` to `into`. `piHash` holds the rows' PI row hashes (null for NoPI tables).
  */
 export function addRows(into: BucketChecksums, columnTypes: readonly ColumnType[], batch: arrow.RecordBatch, piHash: Uint32Array | null): void {
-  if (batch.numRows === 0) return;
-  const full = rowHashColumns(columnTypes.map((type, c) => ({ type, data: batch.data.children[c] })));
+  const rows = batch.numRows;
+  if (rows === 0) return;
+  if (hashes.length < rows) hashes = new Uint32Array(rows);
+  const full = rowChecksumHashes(columnTypes, batch.data.children, rows, hashes);
   const placement = piHash ?? full;
-  const shift = 32 - into.bits;
   const { counts, sum1, sum2 } = into;
-  for (let i = 0; i < full.length; i++) {
-    const bucket = into.bits === 0 ? 0 : placement[i] >>> shift;
-    counts[bucket]++;
-    sum1[bucket] = (sum1[bucket] + full[i]) >>> 0;
-    sum2[bucket] = (sum2[bucket] + mix(full[i])) >>> 0;
+  if (into.bits === 0) {
+    for (let i = 0; i < rows; i++) { counts[0]++; sum1[0] = (sum1[0] + full[i]) >>> 0; sum2[0] = (sum2[0] + mix(full[i])) >>> 0; }
+    return;
+  }
+  // The three sums of a bucket side by side: one cache line a row, not three.
+  const n = counts.length;
+  if (interleaved.length < 3 * n) interleaved = new Uint32Array(3 * n);
+  const sums = interleaved;
+  sums.fill(0, 0, 3 * n);
+  const shift = 32 - into.bits;
+  for (let i = 0; i < rows; i++) {
+    const at = (placement[i] >>> shift) * 3;
+    const h = full[i];
+    sums[at]++;
+    sums[at + 1] = (sums[at + 1] + h) >>> 0;
+    sums[at + 2] = (sums[at + 2] + mix(h)) >>> 0;
+  }
+  for (let b = 0; b < n; b++) {
+    const at = 3 * b;
+    if (sums[at] === 0) continue;
+    counts[b] += sums[at];
+    sum1[b] = (sum1[b] + sums[at + 1]) >>> 0;
+    sum2[b] = (sum2[b] + sums[at + 2]) >>> 0;
   }
 }
+
+/** Scratch reused by addRows (fresh memory costs page faults). */
+let hashes = new Uint32Array(0);
+let interleaved = new Uint32Array(0);
 
 /** The checksums at `bits` (≤ the current bits). */
 export function fold(source: BucketChecksums, bits: number): BucketChecksums {

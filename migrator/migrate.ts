@@ -365,7 +365,8 @@ export class MigrationRun {
       this.#checkStagingComplete(table);
       await this.#recovery.faults?.at({ point: "insert-select.table", table: name });
       const statements = exists && this.#plan.ifExists === "replace" ? [`DROP TABLE ${name};`, ddl] : [];
-      for (const staging of table.staging) statements.push(`INSERT INTO ${name} SELECT * FROM ${staging};`);
+      // One statement over all staging tables: each AMP stores its rows of every stream as one run.
+      statements.push(`INSERT INTO ${name} ${table.staging.map((staging) => `SELECT * FROM ${staging}`).join(" UNION ALL ")};`);
       if (this.#recovery.checkpoint) statements.push(`CREATE MULTISET TABLE ${marker} (committed INTEGER) NO PRIMARY INDEX;`);
       withLabels(this.#target, { phase: "insert-select", table: name }, () => this.#target.sqlInternal(statements.join("\n")));
       table.committed = true;

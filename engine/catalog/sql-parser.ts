@@ -30,6 +30,9 @@ export interface QualifiedName {
 /** A table definition as CREATE TABLE states it; `database` is null when the name is unqualified. */
 export type ParsedTableDefinition = Omit<TableDefinition, "database"> & { readonly database: string | null };
 
+/** One `SELECT * FROM source [WHERE …]` of an INSERT … SELECT. */
+export interface SelectSource { readonly source: QualifiedName; readonly where: Predicate | null }
+
 export type Statement =
   | { readonly kind: "create database"; readonly name: string }
   | { readonly kind: "drop database"; readonly name: string }
@@ -38,7 +41,7 @@ export type Statement =
   | { readonly kind: "create index"; readonly table: QualifiedName; readonly index: SecondaryIndex }
   | { readonly kind: "drop index"; readonly table: QualifiedName; readonly name: string | null; readonly columns: readonly string[] | null }
   | { readonly kind: "drop table"; readonly table: QualifiedName }
-  | { readonly kind: "insert select"; readonly target: QualifiedName; readonly source: QualifiedName; readonly where: Predicate | null }
+  | { readonly kind: "insert select"; readonly target: QualifiedName; readonly selects: readonly SelectSource[] }
   | { readonly kind: "insert values"; readonly target: QualifiedName; readonly columns: readonly string[] | null; readonly rows: readonly (readonly Literal[])[] }
   | { readonly kind: "delete"; readonly table: QualifiedName; readonly where: Predicate | null };
 
@@ -427,15 +430,21 @@ class SqlParser {
     return { kind: "drop index", table: this.qualifiedName("a table name"), name, columns };
   }
 
-  /** `INSERT [INTO] t SELECT * FROM s [WHERE p]` or `INSERT [INTO] t [(cols)] VALUES (…), (…)` */
+  /**
+   * `INSERT [INTO] t SELECT * FROM s [WHERE p] [UNION ALL SELECT * FROM s2 [WHERE p2] …]`
+   * or `INSERT [INTO] t [(cols)] VALUES (…), (…)`
+   */
   private insertStatement(): Statement {
     this.acceptKeyword("into");
     const target = this.qualifiedName("a table name");
     if (this.acceptKeyword("select", "sel")) {
-      this.expectSymbol("*", `"*" (only SELECT * FROM table is supported)`);
-      this.expectKeyword("from");
-      const source = this.qualifiedName("a table name");
-      return { kind: "insert select", target, source, where: this.optionalWhere() };
+      const selects = [this.selectSource()];
+      while (this.acceptKeyword("union")) {
+        this.expectKeyword("all", "ALL (only UNION ALL is supported)");
+        if (!this.acceptKeyword("select", "sel")) this.fail("SELECT");
+        selects.push(this.selectSource());
+      }
+      return { kind: "insert select", target, selects };
     }
     const columns = this.atSymbol("(") ? this.nameList("a column name") : null;
     if (columns === null) this.expectKeyword("values", `VALUES, SELECT or "(" and a column list`);
@@ -443,6 +452,14 @@ class SqlParser {
     const rows = [this.valuesRow(columns)];
     while (this.acceptSymbol(",")) rows.push(this.valuesRow(columns));
     return { kind: "insert values", target, columns, rows };
+  }
+
+  /** `* FROM s [WHERE p]`, after SELECT. */
+  private selectSource(): SelectSource {
+    this.expectSymbol("*", `"*" (only SELECT * FROM table is supported)`);
+    this.expectKeyword("from");
+    const source = this.qualifiedName("a table name");
+    return { source, where: this.optionalWhere() };
   }
 
   private valuesRow(columns: readonly string[] | null): Literal[] {

@@ -3,7 +3,10 @@
  *
  * Equal values have equal row hashes, so the new run's sorted hashes are
  * merge-walked against every stored run's; only rows whose hashes meet are
- * compared. In SET tables the rows of one row hash (a hot NUPI value) are first
+ * compared. A UPI check of a run that is not much smaller than what is stored
+ * (a load into an empty or small table, the insert-select of a migration) skips
+ * the sort: it puts every row hash into an open-addressing table and compares
+ * rows only when their hashes meet there. In SET tables the rows of one row hash (a hot NUPI value) are first
  * ordered by a hash of the whole row, so heavy duplicates do not turn quadratic.
  */
 import * as arrow from "apache-arrow";
@@ -25,6 +28,7 @@ interface Member { readonly run: Run; readonly stored: boolean; readonly row: nu
  */
 export function findDuplicate(fresh: Run, stored: readonly Run[], compare: readonly number[],
   fullHash: ((columns: readonly arrow.Data[]) => Uint32Array) | null): DuplicatePair | null {
+  if (fullHash === null && usesHashTable(fresh, stored)) return findDuplicateByHashTable(fresh, stored, compare);
   const hashes = fresh.sortedHash; const order = fresh.order;
   const cursors = stored.map(() => 0);
   const fullHashes = new Map<Run, Uint32Array>();
@@ -58,6 +62,92 @@ export function findDuplicate(fresh: Run, stored: readonly Run[], compare: reado
     i = j;
   }
   return null;
+}
+
+/** The hash table pays off when it need not hold much more than the new rows (sorted stored runs are merge-walked cheaply). */
+function usesHashTable(fresh: Run, stored: readonly Run[]): boolean {
+  let storedRows = 0;
+  for (const run of stored) storedRows += run.rowCount;
+  return fresh.rowCount >= 64 && storedRows <= 2 * fresh.rowCount;
+}
+
+const PARTITION_BITS = 8;
+const PARTITIONS = 1 << PARTITION_BITS;
+
+/** Scratch, grown as needed and reused (fresh memory costs page faults). */
+let scratchRefs = new Int32Array(0);
+let scratchHashes = new Int32Array(0);
+let scratchTable = new Int32Array(0);
+
+/**
+ * Every row hash (stored runs first, then the new run) is first partitioned by the top bits
+ * of its mixed hash into 256 partitions (one counting pass, one scatter), so that each
+ * partition's hash table is small enough for the cache; within a partition stored rows go in
+ * first (distinct among themselves, never compared with each other), then the new rows in
+ * order, each comparing values with the earlier rows of its hash before taking a slot.
+ */
+function findDuplicateByHashTable(fresh: Run, stored: readonly Run[], compare: readonly number[]): DuplicatePair | null {
+  const runs = [...stored, fresh];
+  const starts = new Float64Array(runs.length + 1);
+  for (let r = 0; r < runs.length; r++) starts[r + 1] = starts[r] + runs[r].rowCount;
+  const total = starts[runs.length];
+  if (scratchRefs.length < total) { scratchRefs = new Int32Array(total); scratchHashes = new Int32Array(total); }
+  const refs = scratchRefs; const hashes = scratchHashes;
+  const bounds = new Int32Array(PARTITIONS + 1);
+  for (const run of runs) {
+    const rowHash = run.rowHash;
+    for (let i = 0; i < rowHash.length; i++) bounds[(mixed(rowHash[i]) >>> (32 - PARTITION_BITS)) + 1]++;
+  }
+  let largest = 0;
+  for (let p = 0; p < PARTITIONS; p++) { largest = Math.max(largest, bounds[p + 1]); bounds[p + 1] += bounds[p]; }
+  const cursor = bounds.slice(0, PARTITIONS);
+  for (let r = 0; r < runs.length; r++) {
+    const rowHash = runs[r].rowHash; const first = starts[r];
+    for (let i = 0; i < rowHash.length; i++) {
+      const h = rowHash[i];
+      const at = cursor[mixed(h) >>> (32 - PARTITION_BITS)]++;
+      refs[at] = first + i; hashes[at] = h | 0;
+    }
+  }
+  let capacity = 16;
+  while (capacity < 2 * largest) capacity *= 2;
+  if (scratchTable.length < 2 * capacity) scratchTable = new Int32Array(2 * capacity);
+  const slots = scratchTable;
+  const freshFirst = starts[stored.length];
+  const columns = fresh.batch.data.children;
+  for (let p = 0; p < PARTITIONS; p++) {
+    const from = bounds[p]; const to = bounds[p + 1];
+    if (to - from < 2) continue;
+    let size = 16;
+    while (size < 2 * (to - from)) size *= 2;
+    const mask = size - 1;
+    for (let at = 0; at < size; at++) slots[2 * at + 1] = -1;
+    for (let k = from; k < to; k++) {
+      const h = hashes[k]; const ref = refs[k];
+      let at = (mixed(h) >>> 8) & mask;
+      if (ref >= freshFirst) {
+        for (let other = slots[2 * at + 1]; other !== -1; at = (at + 1) & mask, other = slots[2 * at + 1]) {
+          if (slots[2 * at] !== h) continue;
+          let r = 0;
+          while (starts[r + 1] <= other) r++;
+          const row = other - starts[r];
+          if (rowsEqual(runs[r].batch.data.children, row, columns, ref - freshFirst, compare)) return { row: ref - freshFirst, other: { stored: r < stored.length, row } };
+        }
+      } else {
+        while (slots[2 * at + 1] !== -1) at = (at + 1) & mask;
+      }
+      slots[2 * at] = h; slots[2 * at + 1] = ref;
+    }
+  }
+  return null;
+}
+
+/**
+ * A row hash mixed (Fibonacci hashing of all its bits) to pick a partition and a slot. Never the
+ * hash's own bits: the rows of one AMP share the bits of their buckets (the top bits).
+ */
+function mixed(hash: number): number {
+  return Math.imul(hash ^ (hash >>> 16), 0x9e3779b1) >>> 0;
 }
 
 /** Advances every stored run's cursor to `hash`; true when some stored run holds it. */

@@ -12,7 +12,7 @@ import type * as arrow from "apache-arrow";
 import type { TableEntry } from "../catalog/catalog.js";
 import { fixedWidthOf, sameType, typeToString } from "../catalog/column-type.js";
 import { AmpsimError } from "../errors.js";
-import { gatherData } from "../storage/column-data.js";
+import { concatData, gatherData } from "../storage/column-data.js";
 import { concatRuns } from "../storage/run.js";
 import type { StatementContext } from "./context.js";
 import { inputColumns, type InsertInput } from "./input-columns.js";
@@ -34,39 +34,69 @@ export function insertRows(ctx: StatementContext, entry: TableEntry, input: Inse
   return length;
 }
 
-/** INSERT INTO target SELECT * FROM source [WHERE …]: columns by position, types must match or convert. */
-export function insertSelect(ctx: StatementContext, target: TableEntry, source: TableEntry, where: Predicate | null): number {
-  checkCompatible(target, source);
-  const local = sharesPlacement(target, source);
-  const recorder = ctx.recorder("insert-select", "all-amp", target.qualifiedName, source.qualifiedName);
-  const parts: { amp: number; columns: arrow.Data[]; rowHash: Uint32Array; length: number }[] = [];
+/** One SELECT * FROM source [WHERE …] of an insert-select. */
+export interface InsertSource {
+  readonly entry: TableEntry;
+  readonly where: Predicate | null;
+}
+
+/** One source's rows on one AMP, after the WHERE. */
+interface Piece { readonly source: TableEntry; readonly columns: arrow.Data[]; readonly rowHash: Uint32Array; readonly length: number }
+
+/**
+ * INSERT INTO target SELECT * FROM s1 [WHERE …] [UNION ALL SELECT * FROM s2 …]: columns by
+ * position, types must match. When every source shares the target's placement, each AMP stores
+ * the rows of all sources as one run (one uniqueness check, no interconnect); otherwise every
+ * source AMP's rows scatter by the target's row hash.
+ */
+export function insertSelect(ctx: StatementContext, target: TableEntry, sources: readonly InsertSource[]): number {
+  for (const { entry } of sources) checkCompatible(target, entry);
+  const local = sources.every(({ entry }) => sharesPlacement(target, entry));
+  const recorder = ctx.recorder("insert-select", "all-amp", target.qualifiedName, sources.map((s) => s.entry.qualifiedName).join(", "));
+  let length = 0;
   for (let amp = 0; amp < ctx.system.amps; amp++) {
-    const fragment = ctx.tx.fragment(amp, source.id);
-    if (fragment.rowCount === 0) continue;
-    const run = concatRuns(source.schema, fragment.runs);
-    recorder.read(amp, run.rowCount, run.bytes);
-    let columns = run.batch.data.children as arrow.Data[];
-    let rowHash = run.rowHash;
-    if (where) {
-      const rows = selectRows(where, { table: source.qualifiedName, columns: source.definition.columns, data: columns, length: run.rowCount });
-      columns = columns.map((c) => gatherData(c, rows));
-      rowHash = Uint32Array.from(rows, (r) => run.rowHash[r]);
+    const pieces = sources.map((source) => readPiece(ctx, recorder, source, amp)).filter((p) => p.length > 0);
+    for (const p of pieces) checkNotNull(target, p.source, p.columns);
+    if (local && pieces.length > 0) {
+      const rows = pieces.reduce((sum, p) => sum + p.length, 0);
+      const columns = target.schema.fields.map((_f, c) => concatData(pieces.map((p) => p.columns[c])));
+      const rowHash = pieces.length === 1 ? pieces[0].rowHash : concatHashes(pieces.map((p) => p.rowHash), rows);
+      // Rows stay on their AMP and become one run without a copy when they come from one run.
+      storePart(ctx, recorder, target, pieces[0].source, amp, columns, rows, { amp, rowHash: target.definition.primaryIndex === null ? undefined : rowHash });
+      length += rows;
+    } else {
+      for (const p of pieces) { storePart(ctx, recorder, target, p.source, amp, p.columns, p.length, {}); length += p.length; }
     }
-    if (rowHash.length > 0) parts.push({ amp, columns, rowHash, length: rowHash.length });
   }
-  // Each source AMP's rows are stored as they are: when the placement is shared they all stay
-  // on their AMP and become one run without a copy; otherwise they scatter by the target hash.
-  for (const p of parts) {
-    checkNotNull(target, source, p.columns);
-    const stay = target.definition.primaryIndex === null ? { placement: new Uint16Array(p.length).fill(p.amp) } : { rowHash: p.rowHash };
-    const result = storeRows(ctx, target, p.columns, p.length, local ? stay : {});
-    for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
-    recordTransfers(recorder, ctx.system.amps, new Uint16Array(p.length).fill(p.amp), result.ampOfRow, bytesPerRow(source, p.columns, p.length));
-    writeIndexRows(ctx, target, result.shares);
-  }
-  const length = parts.reduce((s, p) => s + p.length, 0);
   ctx.record(recorder.finish(length));
   return length;
+}
+
+function readPiece(ctx: StatementContext, recorder: StepRecorder, { entry, where }: InsertSource, amp: number): Piece {
+  const fragment = ctx.tx.fragment(amp, entry.id);
+  if (fragment.rowCount === 0) return { source: entry, columns: [], rowHash: new Uint32Array(0), length: 0 };
+  const run = concatRuns(entry.schema, fragment.runs);
+  recorder.read(amp, run.rowCount, run.bytes);
+  const columns = run.batch.data.children as arrow.Data[];
+  if (!where) return { source: entry, columns, rowHash: run.rowHash, length: run.rowCount };
+  const rows = selectRows(where, { table: entry.qualifiedName, columns: entry.definition.columns, data: columns, length: run.rowCount });
+  return { source: entry, columns: columns.map((c) => gatherData(c, rows)), rowHash: Uint32Array.from(rows, (r) => run.rowHash[r]), length: rows.length };
+}
+
+function concatHashes(list: readonly Uint32Array[], total: number): Uint32Array {
+  const out = new Uint32Array(total);
+  let at = 0;
+  for (const hashes of list) { out.set(hashes, at); at += hashes.length; }
+  return out;
+}
+
+/** Stores one AMP's rows read from `source` and records the writes and interconnect transfers. */
+function storePart(ctx: StatementContext, recorder: StepRecorder, target: TableEntry, source: TableEntry, amp: number,
+  columns: readonly arrow.Data[], length: number, options: { amp?: number; rowHash?: Uint32Array }): void {
+  const result = storeRows(ctx, target, columns, length, options);
+  for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
+  recordTransfers(recorder, ctx.system.amps, new Uint16Array(length).fill(amp), result.ampOfRow, bytesPerRow(source, columns, length));
+  writeIndexRows(ctx, target, result.shares);
 }
 
 function checkCompatible(target: TableEntry, source: TableEntry): void {

@@ -15,7 +15,7 @@ import { rowHashColumns } from "../hash/row-hash.js";
 import type { HashMap } from "../hash/hash-map.js";
 import { gatherData } from "../storage/column-data.js";
 import { appendRun } from "../storage/fragment.js";
-import { groupRows } from "../storage/radix-sort.js";
+import { groupRows, identity, type Grouping } from "../storage/radix-sort.js";
 import { batchOf, makeRun, type Run } from "../storage/run.js";
 import type { Transaction } from "../storage/transaction.js";
 import { findDuplicate, plainValues } from "./duplicates.js";
@@ -35,6 +35,8 @@ export interface StoreOptions {
   readonly rowHash?: Uint32Array;
   /** An explicit AMP per row (AMP-local subtables of NUSIs). */
   readonly placement?: Uint16Array;
+  /** Every row belongs on this one AMP (an AMP-local insert-select): nothing to place or group. */
+  readonly amp?: number;
   /** Where to describe rows in errors: "input row" by default. */
   readonly rowWord?: string;
 }
@@ -68,7 +70,7 @@ export function hashRows(entry: TableEntry, columns: readonly arrow.Data[]): Uin
 export function storeRows(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], length: number, options: StoreOptions = {}): StoreResult {
   const amps = ctx.hashMap.amps;
   const { ampOfRow, rowHash } = placeRows(ctx, entry, columns, length, options);
-  const { perm, offsets } = groupRows(ampOfRow, amps);
+  const { perm, offsets } = options.amp === undefined ? groupRows(ampOfRow, amps) : oneGroup(options.amp, length, amps);
   const shares: AmpShare[] = [];
   for (let amp = 0; amp < amps; amp++) {
     const start = offsets[amp]; const end = offsets[amp + 1];
@@ -85,8 +87,19 @@ export function storeRows(ctx: WriteContext, entry: TableEntry, columns: readonl
   return { shares, ampOfRow };
 }
 
+/** The grouping of rows that all go to `amp`. */
+function oneGroup(amp: number, length: number, amps: number): Grouping {
+  const offsets = new Uint32Array(amps + 1);
+  offsets.fill(length, amp + 1);
+  return { perm: identity(length), offsets };
+}
+
 function placeRows(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], length: number, options: StoreOptions): { ampOfRow: Uint16Array; rowHash: Uint32Array } {
   const { hashMap } = ctx;
+  if (options.amp !== undefined) {
+    const rowHash = options.rowHash ?? (entry.definition.primaryIndex === null ? new Uint32Array(length).fill(ctx.nopiHash[options.amp]) : hashRows(entry, columns));
+    return { ampOfRow: new Uint16Array(length).fill(options.amp), rowHash };
+  }
   if (entry.definition.primaryIndex === null) {
     const ampOfRow = options.placement ?? spreadRows(ctx, entry, length);
     const rowHash = new Uint32Array(length);

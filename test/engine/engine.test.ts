@@ -901,6 +901,52 @@ describe("insertSelect", () => {
     expect(engine.rowCount("upi")).toBe(0);
     expect(engine.insertSelect("upi", "src", { where: "k < 9" })).toBe(9);
   });
+
+  describe("from several sources at once (UNION ALL)", () => {
+    function split(engine: Engine, pi: string): void {
+      engine.sql(`CREATE MULTISET TABLE part_a (k INTEGER, g INTEGER, s VARCHAR(10)) ${pi};
+        CREATE MULTISET TABLE part_b (k INTEGER, g INTEGER, s VARCHAR(10)) ${pi};
+        INSERT INTO part_a SELECT * FROM src WHERE k < 150;
+        INSERT INTO part_b SELECT * FROM src WHERE k >= 150`);
+    }
+
+    it("AMP-local: every AMP stores the rows of all sources as one run, in one step", () => {
+      const engine = sourceEngine();
+      split(engine, "PRIMARY INDEX (k)");
+      engine.sql("CREATE TABLE upi (k INTEGER, g INTEGER, s VARCHAR(10)) UNIQUE PRIMARY INDEX (k)");
+      const mark = engine.trace.mark();
+      expect(engine.insertSelect("upi", ["part_a", "part_b"])).toBe(400);
+      const [step] = engine.trace.since(mark);
+      expect(step.source).toBe("main.part_a, main.part_b");
+      expect(step.transfers).toEqual([]);
+      expect(step.amps.map((a) => a.rowsWritten)).toEqual(engine.ampRowCounts("src"));
+      expect(sorted(plainRows(engine.scan("upi")))).toEqual(sorted(plainRows(engine.scan("src"))));
+      checkPlacement(engine, "upi");
+    });
+
+    it("redistributing, with a WHERE for each SELECT in SQL", () => {
+      const engine = sourceEngine();
+      split(engine, "NO PRIMARY INDEX");
+      const expected = [...plainRows(engine.scan("part_a")).filter((r) => (r.g as number) < 3), ...plainRows(engine.scan("part_b")).filter((r) => (r.g as number) >= 3)];
+      expect(engine.sql("INSERT INTO other_pi SELECT * FROM part_a WHERE g < 3 UNION ALL SELECT * FROM part_b WHERE g >= 3").rows).toBe(expected.length);
+      expect(sorted(plainRows(engine.scan("other_pi")))).toEqual(sorted(expected));
+      checkPlacement(engine, "other_pi");
+    });
+
+    it("a UPI value in two sources is DUPLICATE_KEY and stores nothing; so is a bad source list", () => {
+      const engine = sourceEngine();
+      split(engine, "PRIMARY INDEX (k)");
+      engine.sql("CREATE TABLE upi (k INTEGER, g INTEGER, s VARCHAR(10)) UNIQUE PRIMARY INDEX (k)");
+      engine.sql("INSERT INTO part_b SELECT * FROM src WHERE k = 7");
+      expectError(() => engine.insertSelect("upi", ["part_a", "part_b"]), "DUPLICATE_KEY", "main.upi", "(7)");
+      expect(engine.rowCount("upi")).toBe(0);
+      expectError(() => engine.insertSelect("upi", []), "BAD_ARGUMENT", "upi", "non-empty list");
+      engine.sql("CREATE MULTISET TABLE wrong_type (k INTEGER, g VARCHAR(10), s VARCHAR(10)) PRIMARY INDEX (k)");
+      expectError(() => engine.insertSelect("upi", ["part_a", "wrong_type"]), "TYPE_MISMATCH", "main.wrong_type");
+      expectError(() => engine.insertSelect("upi", ["part_a", "nope"]), "NO_SUCH_TABLE", "nope");
+      expect(engine.rowCount("upi")).toBe(0);
+    });
+  });
 });
 
 // ---------------------------------------------------------------------------

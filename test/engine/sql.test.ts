@@ -330,6 +330,7 @@ describe("parseSql: statements", () => {
       DROP TABLE sales.orders;
       INSERT INTO t SELECT * FROM s;
       INS t SEL * FROM d.s WHERE a > 1;
+      INSERT INTO t SELECT * FROM s WHERE a > 1 UNION ALL SEL * FROM d.s UNION ALL SELECT * FROM s2;
       INSERT INTO t VALUES (1, 'x'), (2, NULL);
       INSERT t (a, b) VALUES (1, 'x');
       DELETE FROM t WHERE a = 1;
@@ -349,8 +350,13 @@ describe("parseSql: statements", () => {
       { kind: "drop index", table: { database: "sales", name: "orders" }, name: "by_id", columns: null },
       { kind: "drop index", table: { database: null, name: "orders" }, name: null, columns: ["a", "b"] },
       { kind: "drop table", table: { database: "sales", name: "orders" } },
-      { kind: "insert select", target: t, source: { database: null, name: "s" }, where: null },
-      { kind: "insert select", target: t, source: { database: "d", name: "s" }, where: { kind: "compare", column: "a", op: ">", value: 1 } },
+      { kind: "insert select", target: t, selects: [{ source: { database: null, name: "s" }, where: null }] },
+      { kind: "insert select", target: t, selects: [{ source: { database: "d", name: "s" }, where: { kind: "compare", column: "a", op: ">", value: 1 } }] },
+      { kind: "insert select", target: t, selects: [
+        { source: { database: null, name: "s" }, where: { kind: "compare", column: "a", op: ">", value: 1 } },
+        { source: { database: "d", name: "s" }, where: null },
+        { source: { database: null, name: "s2" }, where: null },
+      ] },
       { kind: "insert values", target: t, columns: null, rows: [[1, "x"], [2, null]] },
       { kind: "insert values", target: t, columns: ["a", "b"], rows: [[1, "x"]] },
       { kind: "delete", table: t, where: { kind: "compare", column: "a", op: "=", value: 1 } },
@@ -524,6 +530,8 @@ describe("syntax errors", () => {
     expectSyntaxError("DROP INDEX i", 1, 13, "ON", "end of input");
     expectSyntaxError("INSERT INTO t (a, b) VALUES (1, 2), (3)", 1, 37, "2 values (one per listed column) in this row", "1");
     expectSyntaxError("INSERT INTO t SELECT a FROM s", 1, 22, `"*" (only SELECT * FROM table is supported)`, "a");
+    expectSyntaxError("INSERT INTO t SELECT * FROM s UNION SELECT * FROM u", 1, 37, "ALL (only UNION ALL is supported)", "SELECT");
+    expectSyntaxError("INSERT INTO t SELECT * FROM s UNION ALL s2", 1, 41, "SELECT", "s2");
     expectSyntaxError("INSERT INTO t WHERE", 1, 15, `VALUES, SELECT or "(" and a column list`, "WHERE");
     expectSyntaxError("INSERT INTO t VALUES (1,)", 1, 25, "a literal", '")"');
     expectSyntaxError("DELETE FROM t WHERE", 1, 20, "a column name, a literal", "end of input");

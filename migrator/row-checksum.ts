@@ -1,0 +1,151 @@
+/**
+ * The whole-row hash behind the verification checksums ("ampsim-row-checksum-2").
+ *
+ * Verification needs a 32-bit hash of every column of every row that is equal
+ * for equal rows of one table definition on any system; unlike the row hash it
+ * is no public placement contract, so it is built for speed: column by column
+ * over chunks of rows, each column reduced to whole 4-byte words per row
+ * (a string first to its own MurmurHash3) and mixed into the row's state with
+ * MurmurHash3's block step — no carry of odd bytes between columns as the
+ * canonical-bytes row hash needs. NULL feeds fixed marker words; -0 hashes as
+ * +0 and every NaN alike; CHAR values without trailing blanks.
+ *
+ * Equal values must hash equal whatever the batch boundaries, so nothing here
+ * depends on a batch's null count, only on the column's values.
+ */
+import type * as arrow from "apache-arrow";
+import { murmur3Finalize, murmur3MixBlock, murmur3ScrambleBlock, type ColumnType } from "../engine/index.js";
+
+/** The name checksums carry in manifests and checkpoints: checksums of another hash never compare. */
+export const ROW_CHECKSUM_HASH = "ampsim-row-checksum-2";
+
+const CHUNK_ROWS = 16_384;
+const NULL_LOW = 0x6e756c6c; // "null"
+const NULL_HIGH = 0x2d6e756c;
+const state = new Int32Array(CHUNK_ROWS);
+
+/**
+ * The whole-row hash of rows [0, length) of `columns` (one Data per column of `types`).
+ *
+ * @example
+ * rowChecksumHashes([types.int64, types.utf8], batch.data.children, batch.numRows) // Uint32Array
+ */
+export function rowChecksumHashes(types: readonly ColumnType[], columns: readonly arrow.Data[], length: number, out = new Uint32Array(length)): Uint32Array {
+  for (let first = 0; first < length; first += CHUNK_ROWS) {
+    const end = Math.min(length, first + CHUNK_ROWS);
+    state.fill(types.length, 0, end - first);
+    for (let c = 0; c < types.length; c++) feedColumn(types[c], columns[c], first, end);
+    for (let row = first; row < end; row++) out[row] = murmur3Finalize(state[row - first], types.length);
+  }
+  return out;
+}
+
+function feedColumn(type: ColumnType, data: arrow.Data, first: number, end: number): void {
+  const validity = data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0 ? data.nullBitmap as Uint8Array : null;
+  const bitOffset = data.offset;
+  switch (type.kind) {
+    case "int8":
+    case "int16":
+    case "int32":
+    case "date": return feedInt32(data.values as Int32Array, validity, bitOffset, first, end);
+    case "int64":
+    case "timestamp": {
+      const values = data.values as BigInt64Array;
+      return feedWords(new Int32Array(values.buffer, values.byteOffset, values.length * 2), 2, validity, bitOffset, first, end);
+    }
+    case "decimal": {
+      const values = data.values as Uint32Array;
+      return feedWords(new Int32Array(values.buffer, values.byteOffset, values.length), 4, validity, bitOffset, first, end);
+    }
+    case "float32":
+    case "float64": return feedFloat(data.values as Float32Array | Float64Array, validity, bitOffset, first, end);
+    case "bool": return feedBool(data.values as Uint8Array, validity, bitOffset, first, end);
+    case "utf8":
+    case "varchar":
+    case "char": return feedString(data.values as Uint8Array, data.valueOffsets as Int32Array, type.kind === "char", validity, bitOffset, first, end);
+    default: { const never: never = type; throw new Error(`assertion failed: column type ${JSON.stringify(never)}`); }
+  }
+}
+
+function isNull(validity: Uint8Array | null, bitOffset: number, row: number): boolean {
+  return validity !== null && (validity[(bitOffset + row) >> 3] & (1 << ((bitOffset + row) & 7))) === 0;
+}
+
+function feedInt32(values: Int8Array | Int16Array | Int32Array, validity: Uint8Array | null, bitOffset: number, first: number, end: number): void {
+  if (validity === null) {
+    for (let row = first, slot = 0; row < end; row++, slot++) { const value = values[row]; state[slot] = murmur3MixBlock(murmur3MixBlock(state[slot], value), value >> 31); }
+    return;
+  }
+  for (let row = first, slot = 0; row < end; row++, slot++) {
+    if (isNull(validity, bitOffset, row)) { state[slot] = murmur3MixBlock(murmur3MixBlock(state[slot], NULL_LOW), NULL_HIGH); continue; }
+    const value = values[row];
+    state[slot] = murmur3MixBlock(murmur3MixBlock(state[slot], value), value >> 31);
+  }
+}
+
+/** `perRow` int32 words a value (int64, timestamp: 2; decimal: 4). */
+function feedWords(words: Int32Array, perRow: number, validity: Uint8Array | null, bitOffset: number, first: number, end: number): void {
+  if (validity === null && perRow === 2) {
+    for (let row = first, slot = 0; row < end; row++, slot++) state[slot] = murmur3MixBlock(murmur3MixBlock(state[slot], words[2 * row]), words[2 * row + 1]);
+    return;
+  }
+  for (let row = first, slot = 0; row < end; row++, slot++) {
+    let h = state[slot];
+    if (isNull(validity, bitOffset, row)) {
+      for (let k = 0; k < perRow; k++) h = murmur3MixBlock(h, k === 0 ? NULL_LOW : NULL_HIGH);
+    } else {
+      for (let k = 0, at = row * perRow; k < perRow; k++) h = murmur3MixBlock(h, words[at + k]);
+    }
+    state[slot] = h;
+  }
+}
+
+const floatScratch = new Float64Array(1);
+const floatWords = new Int32Array(floatScratch.buffer);
+
+function feedFloat(values: Float32Array | Float64Array, validity: Uint8Array | null, bitOffset: number, first: number, end: number): void {
+  if (validity === null && values instanceof Float64Array) {
+    const words = new Int32Array(values.buffer, values.byteOffset, values.length * 2);
+    for (let row = first, slot = 0; row < end; row++, slot++) {
+      const value = values[row];
+      if (value === 0 || value !== value) { floatScratch[0] = value === 0 ? 0 : NaN; state[slot] = murmur3MixBlock(murmur3MixBlock(state[slot], floatWords[0]), floatWords[1]); continue; }
+      state[slot] = murmur3MixBlock(murmur3MixBlock(state[slot], words[2 * row]), words[2 * row + 1]);
+    }
+    return;
+  }
+  for (let row = first, slot = 0; row < end; row++, slot++) {
+    if (isNull(validity, bitOffset, row)) { state[slot] = murmur3MixBlock(murmur3MixBlock(state[slot], NULL_LOW), NULL_HIGH); continue; }
+    const value = values[row];
+    floatScratch[0] = value !== value ? NaN : value === 0 ? 0 : value;
+    state[slot] = murmur3MixBlock(murmur3MixBlock(state[slot], floatWords[0]), floatWords[1]);
+  }
+}
+
+function feedBool(bits: Uint8Array, validity: Uint8Array | null, bitOffset: number, first: number, end: number): void {
+  for (let row = first, slot = 0; row < end; row++, slot++) {
+    const word = isNull(validity, bitOffset, row) ? NULL_LOW : (bits[(bitOffset + row) >> 3] >> ((bitOffset + row) & 7)) & 1;
+    state[slot] = murmur3MixBlock(state[slot], word);
+  }
+}
+
+/** Each string's MurmurHash3 blocks (its length as the seed; words read through a DataView), fed as one word. */
+function feedString(bytes: Uint8Array, offsets: Int32Array, trimBlanks: boolean, validity: Uint8Array | null, bitOffset: number, first: number, end: number): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let row = first, slot = 0; row < end; row++, slot++) {
+    if (validity !== null && isNull(validity, bitOffset, row)) { state[slot] = murmur3MixBlock(murmur3MixBlock(state[slot], NULL_LOW), NULL_HIGH); continue; }
+    const start = offsets[row];
+    let stop = offsets[row + 1];
+    if (trimBlanks) while (stop > start && bytes[stop - 1] === 0x20) stop--;
+    let h = stop - start;
+    let p = start;
+    for (const blocksEnd = start + ((stop - start) & ~3); p < blocksEnd; p += 4) h = murmur3MixBlock(h, view.getInt32(p, true));
+    const tail = stop - p;
+    if (tail > 0) {
+      let k = bytes[p];
+      if (tail > 1) k |= bytes[p + 1] << 8;
+      if (tail > 2) k |= bytes[p + 2] << 16;
+      h ^= murmur3ScrambleBlock(k);
+    }
+    state[slot] = murmur3MixBlock(state[slot], h);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The two ways a UPI check finds equal rows — the sorted merge-walk and the hash
+ * table for large new runs — must find a duplicate exactly when there is one,
+ * also when different values share a row hash (forced collisions here).
+ */
+import * as arrow from "apache-arrow";
+import { describe, expect, it } from "vitest";
+import { findDuplicate } from "../../engine/steps/duplicates.js";
+import { makeRun, type Run } from "../../engine/storage/run.js";
+import { Prng, replayHint } from "../../sim/index.js";
+
+const seed = Number(process.env.AMPSIM_SEED ?? 7);
+
+function run(keys: Int32Array, hashes: Uint32Array): Run {
+  const schema = new arrow.Schema([new arrow.Field("k", new arrow.Int32(), false)]);
+  const data = arrow.makeData({ type: new arrow.Int32(), length: keys.length, nullCount: 0, data: keys });
+  const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length: keys.length, nullCount: 0, children: [data] });
+  return makeRun(new arrow.RecordBatch(schema, struct), hashes, Uint32Array.from(keys, (_k, i) => i));
+}
+
+/** Keys drawn from `range` values; the hash keeps only `hashValues` distinct values, so unequal keys collide. */
+function randomRun(prng: Prng, rows: number, range: number, hashValues: number, base = 0): Run {
+  const keys = new Int32Array(rows);
+  const seen = new Set<number>();
+  for (let i = 0; i < rows; i++) {
+    let k = base + prng.int(0, range - 1);
+    while (range >= rows * 4 && seen.has(k)) k = base + prng.int(0, range - 1); // mostly distinct when the range is wide
+    seen.add(k); keys[i] = k;
+  }
+  return run(keys, Uint32Array.from(keys, (k) => ((k % hashValues) * 2654435761) >>> 0));
+}
+
+function hasEqualKeys(fresh: Run, stored: readonly Run[]): boolean {
+  const keysOf = (r: Run) => r.batch.data.children[0].values as Int32Array;
+  const seen = new Set<number>();
+  for (const r of stored) for (const k of keysOf(r)) seen.add(k);
+  for (const k of keysOf(fresh)) { if (seen.has(k)) return true; seen.add(k); }
+  return false;
+}
+
+describe("findDuplicate", () => {
+  it("finds a pair exactly when equal keys exist, by hash table and by merge-walk, despite hash collisions", () => {
+    const prng = new Prng(`duplicates/${seed}`);
+    const hint = replayHint(seed, "npx vitest run test/engine/duplicates.test.ts");
+    for (let trial = 0; trial < 300; trial++) {
+      const rows = prng.int(1, 3000);
+      const wide = prng.int(0, 1) === 1;
+      const hashValues = prng.int(1, 5) === 1 ? 7 : 1 << 20; // one hash function for all runs: equal keys, equal hashes
+      const fresh = randomRun(prng, rows, wide ? rows * 8 : rows * 2, hashValues);
+      // Stored runs hold distinct keys; small (hash table) or large (merge-walk) against the new run.
+      const storedRows = prng.int(0, 1) === 1 ? prng.int(0, rows) : prng.int(3 * rows, 4 * rows);
+      const stored = storedRows === 0 ? [] : [randomRun(prng, storedRows, storedRows * 8, hashValues, prng.int(0, 1) === 1 ? 0 : 1 << 28)];
+      const storedKeys = stored.flatMap((r) => [...(r.batch.data.children[0].values as Int32Array)]);
+      if (new Set(storedKeys).size !== storedKeys.length) continue; // stored rows are distinct in a real table
+      const pair = findDuplicate(fresh, stored, [0], null);
+      const context = `trial ${trial}: ${rows} new rows, ${storedRows} stored\n${hint}`;
+      expect(pair !== null, context).toBe(hasEqualKeys(fresh, stored));
+      if (pair) {
+        const keys = fresh.batch.data.children[0].values as Int32Array;
+        const other = pair.other.stored ? stored[0].batch.data.children[0].values as Int32Array : keys;
+        expect(keys[pair.row], context).toBe(other[pair.other.row]);
+        if (!pair.other.stored) expect(pair.other.row, context).not.toBe(pair.row);
+      }
+    }
+  });
+
+  it("names the later of two equal new rows and the earlier one it repeats", () => {
+    const keys = Int32Array.from({ length: 500 }, (_v, i) => i);
+    keys[400] = 123;
+    const fresh = run(keys, Uint32Array.from(keys, (k) => k * 7));
+    expect(findDuplicate(fresh, [], [0], null)).toEqual({ row: 400, other: { stored: false, row: 123 } });
+  });
+});

@@ -10,7 +10,7 @@
  */
 import type * as arrow from "apache-arrow";
 import type { ColumnType } from "../engine/index.js";
-import { rowChecksumHashes } from "./row-checksum.js";
+import { ROW_CHECKSUM_HASH, rowChecksumHashes } from "./row-checksum.js";
 
 /** Buckets used for verification: at most this many bits (65,536 buckets). */
 export const VERIFY_BITS_MAX = 16;
@@ -120,15 +120,16 @@ export function mismatchedBuckets(a: BucketChecksums, b: BucketChecksums): { bit
 }
 
 /** Compact JSON form (only non-empty buckets), for archive manifests. */
-export function checksumsToJson(c: BucketChecksums): { bits: number; buckets: [number, number, number, number][] } {
+export function checksumsToJson(c: BucketChecksums): { hash: string; bits: number; buckets: [number, number, number, number][] } {
   const buckets: [number, number, number, number][] = [];
   for (let b = 0; b < c.counts.length; b++) if (c.counts[b] > 0) buckets.push([b, c.counts[b], c.sum1[b], c.sum2[b]]);
-  return { bits: c.bits, buckets };
+  return { hash: ROW_CHECKSUM_HASH, bits: c.bits, buckets };
 }
 
 /** Checksums from their JSON form; throws (a plain Error, the caller names the file) on anything malformed. */
-export function checksumsFromJson(json: { bits: number; buckets: readonly (readonly number[])[] }): BucketChecksums {
-  const { bits, buckets } = json ?? {};
+export function checksumsFromJson(json: { hash?: string; bits: number; buckets: readonly (readonly number[])[] }): BucketChecksums {
+  const { hash, bits, buckets } = json ?? {};
+  if (hash !== ROW_CHECKSUM_HASH) throw new Error(`the checksums were made with row hash ${JSON.stringify(hash ?? null)}, not ${ROW_CHECKSUM_HASH} (written by another version of ampsim)`);
   if (!Number.isInteger(bits) || bits < 0 || bits > VERIFY_BITS_MAX) throw new Error(`checksum bits must be an integer in 0..${VERIFY_BITS_MAX}, found ${String(bits)}`);
   if (!Array.isArray(buckets)) throw new Error("checksum buckets must be an array");
   const out = emptyChecksums(bits);

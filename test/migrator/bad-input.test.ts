@@ -481,6 +481,14 @@ describe("restore(): damaged archives → ARCHIVE_CORRUPT, target unchanged", ()
     await expectRestoreRefused(fixture, dir, "ARCHIVE_CORRUPT", ["checksums", "d.t"]);
   });
 
+  it("checksums made with another row checksum hash (another ampsim version) → ARCHIVE_CORRUPT naming the hash", async () => {
+    const dir = copyArchive(fixture.dir);
+    const manifest = readManifest(dir) as unknown as { tables: { checksums: { hash?: string } }[] };
+    manifest.tables[0].checksums.hash = "ampsim-row-checksum-1";
+    writeManifest(dir, manifest);
+    await expectRestoreRefused(fixture, dir, "ARCHIVE_CORRUPT", ["checksums", "d.t", "ampsim-row-checksum-1", "another version"]);
+  });
+
   it("a stream removed from the manifest → ARCHIVE_CORRUPT naming the stream", async () => {
     const dir = copyArchive(fixture.dir);
     const manifest = readManifest(dir);

@@ -21,7 +21,9 @@ import { StatementContext, type SystemInfo } from "./steps/context.js";
 import { createDatabase, createIndex, createTable, dropDatabase, dropIndex, dropTable } from "./steps/ddl.js";
 import { deleteByKey, deleteWhere } from "./steps/delete.js";
 import type { InsertInput } from "./steps/input-columns.js";
-import { insertRows, insertSelect } from "./steps/insert.js";
+import { insertPlacedRows, insertRows, insertSelect } from "./steps/insert.js";
+import { createExecutor, type Executor, type ExecutorSpec } from "./executor/executor.js";
+import type { PackedData } from "./executor/transport.js";
 import { literalValue, type Predicate } from "./steps/predicate.js";
 import { checkPredicate } from "./steps/predicate-eval.js";
 import { checkAmp, lookupRows, placeKey, scanTable, fragmentRun } from "./steps/read.js";
@@ -53,12 +55,28 @@ export interface EngineOptions {
   readonly dir?: string;
   /** Fault points of a durable engine's writes (fault plans of the simulator); ignored in memory. */
   readonly faults?: StorageFaults;
+  /**
+   * Where the heavy per-batch work of the migrator's archive and restore modules and
+   * verification runs: "inline" (default, this thread) or "pool" (a piscina pool of worker
+   * threads, one per core; `{ kind: "pool", threads }` sizes it; an Executor is shared).
+   * Results are identical. Call `close()` to stop a pool's workers (idle ones do not keep
+   * the process alive).
+   */
+  readonly executor?: ExecutorSpec;
 }
 
 /** Options of `Engine.open`. */
 export interface OpenOptions {
   /** Fault points of the reopened engine's writes. */
   readonly faults?: StorageFaults;
+  /** As in EngineOptions. */
+  readonly executor?: ExecutorSpec;
+}
+
+/** Rows already placed by a system's hash map, grouped by AMP (what a pool worker computes for a restore). */
+export interface PlacedRows {
+  readonly rows: number;
+  readonly parts: readonly { readonly amp: number; readonly rowHash: Uint32Array; readonly columns: readonly PackedData[] }[];
 }
 
 /** What `sql()` did, statement by statement. */
@@ -162,6 +180,8 @@ export class Engine {
   readonly dir: string | null;
   /** Every step this system ran, for the simulator. */
   readonly trace = new Trace();
+  /** Where kernels run (EngineOptions.executor). */
+  readonly executor: Executor;
   readonly #storage: readonly StorageModule[];
   readonly #system: SystemInfo;
   readonly #durable: DurableStore | null = null;
@@ -175,6 +195,7 @@ export class Engine {
     this.hashMap = config.hashMap;
     this.permBytesPerAmp = config.permBytesPerAmp;
     this.dir = config.dir;
+    this.executor = createExecutor(options.executor);
     this.#storage = Object.freeze(Array.from({ length: this.amps }, (_, amp) => new StorageModule(amp)));
     const nopiHash = nopiHashes(this.hashMap);
     const owners = this.hashMap.bucketCounts().map((count, amp) => (count > 0 ? amp : -1)).filter((amp) => amp >= 0);
@@ -204,11 +225,11 @@ export class Engine {
    * again.rowCount("t"); // 1
    */
   static open(dir: string, options: OpenOptions = {}): Engine {
-    const { faults } = options;
+    const { faults, executor } = options;
     resolveDir({ dir, faults });
     const opened = DurableStore.open(dir, faults);
     const { name, amps, hashBits, hashMap, permBytesPerAmp } = opened.system.config;
-    const engineOptions: EngineOptions = { name, amps, hashBits, hashMap, permBytesPerAmp, dir, faults };
+    const engineOptions: EngineOptions = { name, amps, hashBits, hashMap, permBytesPerAmp, dir, faults, executor };
     OPENING.set(engineOptions, opened);
     return new Engine(engineOptions);
   }
@@ -352,6 +373,22 @@ export class Engine {
    */
   insert(name: string, data: InsertInput): number {
     return this.#statement((ctx) => insertRows(ctx, ctx.resolve(name), data), true);
+  }
+
+  /**
+   * Inserts rows a kernel already checked, hashed and grouped by AMP under this system's hash
+   * map (the restore modules' `placeBatch`), as one statement: each part's rows go to its AMP
+   * as they are, exactly as `insert` of the same rows would store them. Refused with
+   * BAD_ARGUMENT when the table has no primary index, a part's columns do not fit the table,
+   * or a row hash belongs to another AMP; NULL_VIOLATION as `insert`.
+   */
+  insertPlaced(name: string, placed: PlacedRows): number {
+    return this.#statement((ctx) => insertPlacedRows(ctx, ctx.resolve(name), placed), true);
+  }
+
+  /** Stops the executor's worker threads, if any; the engine itself stays usable (its statements never need them). */
+  async close(): Promise<void> {
+    await this.executor.close();
   }
 
   /**

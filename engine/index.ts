@@ -21,3 +21,13 @@ export type { InsertInput } from "./steps/input-columns.js";
 export { Trace, MESSAGE_BYTES } from "./trace.js";
 export { rowsOf, plainValue, takeRows } from "./plain-rows.js";
 export type { TraceStep, AmpWork, Transfer, StepKind, StepScope } from "./trace.js";
+// Executors and the building blocks of kernels (columnar work that runs inline or on a worker pool).
+export { createExecutor, INLINE } from "./executor/executor.js";
+export type { Executor, ExecutorKind, ExecutorSpec, KernelRef } from "./executor/executor.js";
+export { defineKernel, transferResult } from "./executor/worker.js";
+export type { Transferring } from "./executor/worker.js";
+export { packData, unpackData, ownedBytes } from "./executor/transport.js";
+export type { PackedData } from "./executor/transport.js";
+export { inputColumns } from "./steps/input-columns.js";
+export { gatherData } from "./storage/column-data.js";
+export { groupRows } from "./storage/radix-sort.js";

@@ -9,9 +9,10 @@
  * and the error propagates, the source is never changed).
  */
 import type * as arrow from "apache-arrow";
-import type { ColumnType, Engine } from "../engine/index.js";
+import { ownedBytes, type ColumnType, type Engine, type KernelRef } from "../engine/index.js";
 import { encodeBatchMessage, encodeSchemaMessage } from "./archive-format.js";
-import { addRows, emptyChecksums, type BucketChecksums } from "./checksum.js";
+import { addCompactBucketSums, addRows, emptyChecksums, type BucketChecksums } from "./checksum.js";
+import { KERNELS, type ChecksumInput, type ChecksumOutput } from "./kernels.js";
 import { crc32 } from "./crc32.js";
 import type { FrameSink, StreamId } from "./media/transfer-medium.js";
 import { withLabels } from "./labels.js";
@@ -44,6 +45,16 @@ export interface ArchiveResult {
   readonly checksums: BucketChecksums;
 }
 
+const CHECKSUM_BATCH: KernelRef = { module: KERNELS, name: "checksumBatch" };
+
+/** What every batch of one run of a module adds to. */
+interface BatchContext {
+  readonly counts: { seq: number; rows: number; bytes: number; sent: number };
+  readonly checksums: BucketChecksums;
+  readonly columnTypes: readonly ColumnType[];
+  readonly schema: Uint8Array;
+}
+
 export class ArchiveModule {
   readonly #source: Engine;
   readonly #id: StreamId;
@@ -63,15 +74,20 @@ export class ArchiveModule {
     const { stream, table, tableName } = this.#id;
     const definition = this.#source.describe(tableName);
     const columnTypes: ColumnType[] = definition.columns.map((c) => c.type);
-    const checksums = emptyChecksums(this.#options.verifyBits);
-    const counts = { seq: 0, rows: 0, bytes: 0, sent: 0 };
+    const schema = encodeSchemaMessage(this.#source.arrowSchema(tableName));
+    const batches: BatchContext = { counts: { seq: 0, rows: 0, bytes: 0, sent: 0 }, checksums: emptyChecksums(this.#options.verifyBits), columnTypes, schema };
+    const { counts, checksums } = batches;
     try {
-      await sink.write({ kind: "schema", stream, table, payload: encodeSchemaMessage(this.#source.arrowSchema(tableName)) });
+      await sink.write({ kind: "schema", stream, table, payload: schema });
       for (const amp of this.#cluster) {
         const read = withLabels(this.#source, { phase: "archive", table: tableName, stream }, () => this.#source.readAmp(tableName, amp));
         for (const part of read.parts) {
-          addRows(checksums, columnTypes, part.batch, definition.primaryIndex ? part.rowHash : null);
-          for (const chunk of this.#chunks(part.batch, part.bytes)) await this.#send(sink, chunk, counts);
+          let first = 0;
+          for (const chunk of this.#chunks(part.batch, part.bytes)) {
+            const piHash = definition.primaryIndex ? part.rowHash.subarray(first, first + chunk.numRows) : null;
+            first += chunk.numRows;
+            await this.#send(sink, chunk, piHash, batches);
+          }
         }
       }
       await sink.write({ kind: "end", stream, table, batches: counts.seq, rows: counts.rows });
@@ -83,19 +99,37 @@ export class ArchiveModule {
     return { rows: counts.rows, batches: counts.seq, sent: counts.sent, bytes: counts.bytes, elapsedMs: performance.now() - started, checksums };
   }
 
-  /** Frames and sends one batch — unless a resumed stream's staging table holds it already. */
-  async #send(sink: FrameSink, chunk: arrow.RecordBatch, counts: { seq: number; rows: number; bytes: number; sent: number }): Promise<void> {
+  /**
+   * Adds one batch to the checksums, then frames and sends it — unless a resumed stream's
+   * staging table holds it already. With a pool executor the CRC and the whole-row checksum
+   * hashes are computed by a worker (the encoded message moves there and back, uncopied).
+   */
+  async #send(sink: FrameSink, chunk: arrow.RecordBatch, piHash: Uint32Array | null, context: BatchContext): Promise<void> {
     const { stream, table, tableName } = this.#id;
+    const { counts, checksums, columnTypes } = context;
     const seq = counts.seq++;
     counts.rows += chunk.numRows;
-    if (seq < (this.#options.resume?.batches ?? 0)) return;
+    if (seq < (this.#options.resume?.batches ?? 0)) { addRows(checksums, columnTypes, chunk, piHash); return; }
     const faults = this.#options.faults;
     await faults?.at({ point: "archive.batch", table: tableName, stream, batch: seq });
-    const payload = encodeBatchMessage(chunk);
+    let payload = encodeBatchMessage(chunk);
+    let crc: number;
+    const executor = this.#source.executor;
+    if (executor.kind === "inline") {
+      addRows(checksums, columnTypes, chunk, piHash);
+      crc = crc32(payload);
+    } else {
+      payload = ownedBytes(payload);
+      const hashes = piHash === null ? null : piHash.slice();
+      const input: ChecksumInput = { schema: context.schema, payload, types: columnTypes, piHash: hashes, bits: checksums.bits, crc: true };
+      const done = await executor.run<ChecksumInput, ChecksumOutput>(CHECKSUM_BATCH, input, hashes === null ? [payload.buffer as ArrayBuffer] : [payload.buffer as ArrayBuffer, hashes.buffer as ArrayBuffer]);
+      addCompactBucketSums(checksums, done.sums);
+      payload = done.payload; crc = done.crc;
+    }
     await this.#options.beforeSend?.(seq);
     this.#options.signal?.throwIfAborted();
     await faults?.at({ point: "medium.send", table: tableName, stream, batch: seq });
-    await sink.write({ kind: "batch", stream, table, seq, rows: chunk.numRows, payload, crc: crc32(payload) });
+    await sink.write({ kind: "batch", stream, table, seq, rows: chunk.numRows, payload, crc });
     counts.bytes += payload.byteLength; counts.sent++;
     this.#options.onBatch?.(chunk.numRows, payload.byteLength);
   }

@@ -47,32 +47,80 @@ export function addRows(into: BucketChecksums, columnTypes: readonly ColumnType[
   const rows = batch.numRows;
   if (rows === 0) return;
   if (hashes.length < rows) hashes = new Uint32Array(rows);
-  const full = rowChecksumHashes(columnTypes, batch.data.children, rows, hashes);
-  const placement = piHash ?? full;
+  addHashes(into, rowChecksumHashes(columnTypes, batch.data.children, rows, hashes), piHash, rows);
+}
+
+/**
+ * Adds rows given by their whole-row checksum hashes (`full`, e.g. from the checksumBatch
+ * kernel) and PI row hashes (null for NoPI tables) to `into`.
+ */
+export function addHashes(into: BucketChecksums, full: Uint32Array, piHash: Uint32Array | null, rows = full.length): void {
   const { counts, sum1, sum2 } = into;
   if (into.bits === 0) {
     for (let i = 0; i < rows; i++) { counts[0]++; sum1[0] = (sum1[0] + full[i]) >>> 0; sum2[0] = (sum2[0] + mix(full[i])) >>> 0; }
     return;
   }
-  // The three sums of a bucket side by side: one cache line a row, not three.
   const n = counts.length;
   if (interleaved.length < 3 * n) interleaved = new Uint32Array(3 * n);
-  const sums = interleaved;
-  sums.fill(0, 0, 3 * n);
-  const shift = 32 - into.bits;
+  interleaved.fill(0, 0, 3 * n);
+  bucketSums(interleaved, full, piHash, into.bits, rows);
+  addBucketSums(into, interleaved);
+}
+
+/**
+ * Accumulates rows into `sums`, the three sums of each bucket side by side (count, Σ h,
+ * Σ mix(h) at 3·bucket): one cache line a row, not three. What a worker returns for a batch.
+ */
+export function bucketSums(sums: Uint32Array, full: Uint32Array, piHash: Uint32Array | null, bits: number, rows = full.length): Uint32Array {
+  const placement = piHash ?? full;
+  const shift = 32 - bits;
   for (let i = 0; i < rows; i++) {
-    const at = (placement[i] >>> shift) * 3;
+    const at = bits === 0 ? 0 : (placement[i] >>> shift) * 3;
     const h = full[i];
     sums[at]++;
     sums[at + 1] = (sums[at + 1] + h) >>> 0;
     sums[at + 2] = (sums[at + 2] + mix(h)) >>> 0;
   }
-  for (let b = 0; b < n; b++) {
-    const at = 3 * b;
+  return sums;
+}
+
+/** Adds interleaved bucket sums (bucketSums) to `into`. */
+export function addBucketSums(into: BucketChecksums, sums: Uint32Array): void {
+  const { counts, sum1, sum2 } = into;
+  for (let b = 0, at = 0; b < counts.length; b++, at += 3) {
     if (sums[at] === 0) continue;
     counts[b] += sums[at];
     sum1[b] = (sum1[b] + sums[at + 1]) >>> 0;
     sum2[b] = (sum2[b] + sums[at + 2]) >>> 0;
+  }
+}
+
+/**
+ * The non-empty buckets of interleaved sums as (bucket, count, Σ h, Σ mix(h)) quadruples, and
+ * `sums` zeroed again: what a worker sends back (a fraction of the dense array, as a batch
+ * from one AMP touches the buckets of one AMP).
+ */
+export function compactBucketSums(sums: Uint32Array, buckets: number): Uint32Array {
+  let touched = 0;
+  for (let at = 0; at < 3 * buckets; at += 3) if (sums[at] !== 0) touched++;
+  const out = new Uint32Array(4 * touched);
+  for (let b = 0, at = 0, o = 0; b < buckets; b++, at += 3) {
+    if (sums[at] === 0) continue;
+    out[o] = b; out[o + 1] = sums[at]; out[o + 2] = sums[at + 1]; out[o + 3] = sums[at + 2];
+    sums[at] = 0; sums[at + 1] = 0; sums[at + 2] = 0;
+    o += 4;
+  }
+  return out;
+}
+
+/** Adds compact bucket sums (compactBucketSums) to `into`. */
+export function addCompactBucketSums(into: BucketChecksums, compact: Uint32Array): void {
+  const { counts, sum1, sum2 } = into;
+  for (let o = 0; o < compact.length; o += 4) {
+    const b = compact[o];
+    counts[b] += compact[o + 1];
+    sum1[b] = (sum1[b] + compact[o + 2]) >>> 0;
+    sum2[b] = (sum2[b] + compact[o + 3]) >>> 0;
   }
 }
 

@@ -16,7 +16,7 @@ import { AmpsimError, quoteIdentifierIfNeeded, type Engine, type TraceStep } fro
 import { ArchiveModule } from "./archive-module.js";
 import { addRows, checksumsFromJson, checksumsToJson, emptyChecksums, fold, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
 import { withLabels } from "./labels.js";
-import { copyDefinition, placedOn, skewFactorOf } from "./verify.js";
+import { copyDefinition, placedOn, readChecksumsOn, skewFactorOf } from "./verify.js";
 import { createMedium, StorageMedium } from "./media/index.js";
 import type { FrameSink, TransferMedium } from "./media/transfer-medium.js";
 import type { TableInfo } from "./media/storage-medium.js";
@@ -394,7 +394,7 @@ export class MigrationRun {
     const reports: TableReport[] = [];
     for (const table of this.#tables) {
       await this.#recovery.faults?.at({ point: "verify.table", table: table.plan.name });
-      reports.push(this.#verifyTable(table));
+      reports.push(await this.#verifyTable(table));
     }
     const failed = reports.filter((r) => !r.verified);
     if (failed.length > 0) {
@@ -404,19 +404,9 @@ export class MigrationRun {
     return reports;
   }
 
-  #verifyTable(table: TableState): TableReport {
+  async #verifyTable(table: TableState): Promise<TableReport> {
     const { name } = table.plan;
-    const definition = this.#target.describe(name);
-    const types = definition.columns.map((c) => c.type);
-    const actual = emptyChecksums(this.#verifyBits);
-    let placementVerified = true;
-    for (let amp = 0; amp < this.#target.amps; amp++) {
-      const read = withLabels(this.#target, { phase: "verify", table: name }, () => this.#target.readAmp(name, amp));
-      for (const part of read.parts) {
-        addRows(actual, types, part.batch, definition.primaryIndex ? part.rowHash : null);
-        if (definition.primaryIndex && !placedOn(this.#target, part.rowHash, amp)) placementVerified = false;
-      }
-    }
+    const { checksums: actual, placed: placementVerified } = await readChecksumsOn(this.#target, name, this.#verifyBits);
     const expected = emptyChecksums(this.#verifyBits);
     merge(expected, table.checksums);
     if (table.base) merge(expected, table.base);

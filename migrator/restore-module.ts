@@ -7,8 +7,8 @@
  * the medium's verification: the staging table may hold the batches before the
  * bad one; the target table is never touched here).
  */
-import type { Engine } from "../engine/index.js";
-import { AmpsimError } from "../engine/index.js";
+import { AmpsimError, ownedBytes, type Engine, type KernelRef } from "../engine/index.js";
+import { KERNELS, type PlaceInput, type PlacedBatch } from "./kernels.js";
 import { decodeBatch } from "./archive-format.js";
 import { withLabels } from "./labels.js";
 import type { FaultHooks } from "./faults.js";
@@ -19,6 +19,20 @@ export interface RestoreResult {
   readonly batches: number;
   readonly bytes: number;
   readonly elapsedMs: number;
+}
+
+const PLACE_BATCH: KernelRef = { module: KERNELS, name: "placeBatch" };
+const SHARED_BUCKETS = new WeakMap<Engine, Uint16Array>();
+
+/** The engine's hash map in a SharedArrayBuffer, made once: workers share it instead of receiving copies. */
+function sharedBuckets(engine: Engine): Uint16Array {
+  let shared = SHARED_BUCKETS.get(engine);
+  if (!shared) {
+    shared = new Uint16Array(new SharedArrayBuffer(engine.hashMap.buckets.byteLength));
+    shared.set(engine.hashMap.buckets);
+    SHARED_BUCKETS.set(engine, shared);
+  }
+  return shared;
 }
 
 export class RestoreModule {
@@ -41,11 +55,21 @@ export class RestoreModule {
     this.#signal = signal;
   }
 
+  /** What the placeBatch kernel needs besides the batch, when a pool places rows (staging tables with a primary index). */
+  #placer(): Omit<PlaceInput, "schema" | "payload"> | null {
+    if (this.#target.executor.kind === "inline") return null;
+    const definition = this.#target.describe(this.#stagingTable);
+    if (!definition.primaryIndex) return null;
+    const pi = definition.primaryIndex.columns.map((name) => definition.columns.findIndex((c) => c.name === name));
+    return { table: this.#stagingTable, columns: definition.columns, pi, hashBits: this.#target.hashBits, buckets: sharedBuckets(this.#target), amps: this.#target.amps };
+  }
+
   async run(source: FrameSource): Promise<RestoreResult> {
     const started = performance.now();
     const { stream, tableName } = this.#id;
     let schema: Uint8Array | null = null;
     let rows = 0; let batches = 0; let bytes = 0; let ended = false;
+    const placer = this.#placer();
     for await (const frame of source) {
       if (frame.kind === "schema") { schema = frame.payload; continue; }
       if (frame.kind === "end") { ended = true; continue; }
@@ -57,9 +81,18 @@ export class RestoreModule {
       }
       await this.#faults?.at({ point: "restore.batch", table: tableName, stream, batch: frame.seq });
       this.#signal?.throwIfAborted();
-      withLabels(this.#target, { phase: "restore", table: tableName, stream }, () => this.#target.insert(this.#stagingTable, batch));
-      rows += frame.rows; batches++; bytes += frame.payload.byteLength;
-      this.#onBatch?.(frame.rows, frame.payload.byteLength);
+      const payloadBytes = frame.payload.byteLength;
+      if (placer) {
+        // A pool worker checks, hashes and groups the rows by AMP; the message moves there, the rows come back moved.
+        const payload = ownedBytes(frame.payload);
+        const placed = await this.#target.executor.run<PlaceInput, PlacedBatch>(PLACE_BATCH, { ...placer, schema, payload }, [payload.buffer as ArrayBuffer]);
+        this.#signal?.throwIfAborted();
+        withLabels(this.#target, { phase: "restore", table: tableName, stream }, () => this.#target.insertPlaced(this.#stagingTable, placed));
+      } else {
+        withLabels(this.#target, { phase: "restore", table: tableName, stream }, () => this.#target.insert(this.#stagingTable, batch));
+      }
+      rows += frame.rows; batches++; bytes += payloadBytes;
+      this.#onBatch?.(frame.rows, payloadBytes);
     }
     if (!ended) throw new AmpsimError("ARCHIVE_CORRUPT", `stream ${stream} of ${tableName} ended without its end frame (truncated)`, { stream, table: tableName });
     return { rows, batches, bytes, elapsedMs: performance.now() - started };

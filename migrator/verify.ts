@@ -4,10 +4,12 @@
  * (row counts, order- and placement-independent checksums per bucket, every
  * target row on the AMP its row hash assigns).
  */
-import { quoteIdentifierIfNeeded, skewFactorOf, type Engine } from "../engine/index.js";
+import { quoteIdentifierIfNeeded, skewFactorOf, type Engine, type KernelRef } from "../engine/index.js";
 
 export { skewFactorOf };
-import { addRows, emptyChecksums, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
+import { addCompactBucketSums, addRows, emptyChecksums, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
+import { encodeBatchMessage, encodeSchemaMessage } from "./archive-format.js";
+import { KERNELS, type ChecksumInput, type ChecksumOutput } from "./kernels.js";
 import { withLabels } from "./labels.js";
 import type { TableReport } from "./migration-report.js";
 import { definitionFromDdl } from "./staging.js";
@@ -33,6 +35,42 @@ export function readChecksums(engine: Engine, table: string, bits: number, phase
       rows += part.batch.numRows;
     }
   }
+  return { checksums, rows, placed };
+}
+
+const CHECKSUM_BATCH: KernelRef = { module: KERNELS, name: "checksumBatch" };
+const VERIFY_CHUNK_ROWS = 131_072;
+
+/**
+ * readChecksums on the engine's executor: with a pool, each AMP's rows are encoded (one copy)
+ * and hashed by the workers, chunk by chunk, all AMPs at once; inline it is readChecksums.
+ */
+export async function readChecksumsOn(engine: Engine, table: string, bits: number, phase = "verify"): Promise<TableReading> {
+  if (engine.executor.kind === "inline") return readChecksums(engine, table, bits, phase);
+  const definition = engine.describe(table);
+  const types = definition.columns.map((c) => c.type);
+  const checksums = emptyChecksums(bits);
+  const schema = encodeSchemaMessage(engine.arrowSchema(table));
+  let placed = true; let rows = 0;
+  const tasks: Promise<void>[] = [];
+  for (let amp = 0; amp < engine.amps; amp++) {
+    const read = withLabels(engine, { phase, table }, () => engine.readAmp(table, amp));
+    for (const part of read.parts) {
+      if (definition.primaryIndex && placed) placed = placedOn(engine, part.rowHash, amp);
+      rows += part.batch.numRows;
+      for (let first = 0; first < part.batch.numRows; first += VERIFY_CHUNK_ROWS) {
+        const end = Math.min(part.batch.numRows, first + VERIFY_CHUNK_ROWS);
+        const payload = encodeBatchMessage(part.batch.slice(first, end));
+        const piHash = definition.primaryIndex ? part.rowHash.slice(first, end) : null;
+        const transfer = piHash ? [payload.buffer as ArrayBuffer, piHash.buffer as ArrayBuffer] : [payload.buffer as ArrayBuffer];
+        // A bounded window: the pool hands queued tasks to workers from this thread's event loop, so wait here.
+        if (tasks.length >= 2 * engine.executor.threads) await tasks.shift();
+        tasks.push(engine.executor.run<ChecksumInput, ChecksumOutput>(CHECKSUM_BATCH, { schema, payload, types, piHash, bits, crc: false }, transfer)
+          .then((done) => addCompactBucketSums(checksums, done.sums)));
+      }
+    }
+  }
+  await Promise.all(tasks);
   return { checksums, rows, placed };
 }
 

@@ -10,7 +10,9 @@
  */
 import type * as arrow from "apache-arrow";
 import type { TableEntry } from "../catalog/catalog.js";
-import { fixedWidthOf, sameType, typeToString } from "../catalog/column-type.js";
+import { arrowTypeOf, fixedWidthOf, sameType, typeToString } from "../catalog/column-type.js";
+import type { PlacedRows } from "../engine.js";
+import { unpackData } from "../executor/transport.js";
 import { AmpsimError } from "../errors.js";
 import { concatData, gatherData } from "../storage/column-data.js";
 import { concatRuns } from "../storage/run.js";
@@ -95,7 +97,8 @@ function storePart(ctx: StatementContext, recorder: StepRecorder, target: TableE
   columns: readonly arrow.Data[], length: number, options: { amp?: number; rowHash?: Uint32Array }): void {
   const result = storeRows(ctx, target, columns, length, options);
   for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
-  recordTransfers(recorder, ctx.system.amps, new Uint16Array(length).fill(amp), result.ampOfRow, bytesPerRow(source, columns, length));
+  // Rows that stay on their AMP cross no interconnect: nothing to record.
+  if (options.amp !== amp) recordTransfers(recorder, ctx.system.amps, new Uint16Array(length).fill(amp), result.ampOfRow, bytesPerRow(source, columns, length));
   writeIndexRows(ctx, target, result.shares);
 }
 
@@ -150,3 +153,46 @@ export function bytesPerRow(entry: TableEntry, columns: readonly arrow.Data[], l
   return out;
 }
 
+
+/** Rows a kernel already placed (Engine.insertPlaced): each part goes to its AMP as it is, as insert would store it. */
+export function insertPlacedRows(ctx: StatementContext, entry: TableEntry, placed: PlacedRows): number {
+  const table = entry.qualifiedName;
+  const bad = (what: string) => new AmpsimError("BAD_ARGUMENT", `insertPlaced into ${table}: ${what}`, { table });
+  if (entry.definition.primaryIndex === null) throw bad("the table has no primary index, so no row hash places its rows (use insert)");
+  if (!placed || !Array.isArray(placed.parts) || !Number.isInteger(placed.rows)) throw bad("expected { rows, parts: [{ amp, rowHash, columns }] }");
+  const { buckets, hashBits, amps } = ctx.system.hashMap;
+  const shift = 32 - hashBits;
+  const parts = placed.parts.map((part, p) => {
+    if (!Number.isInteger(part?.amp) || part.amp < 0 || part.amp >= amps) throw bad(`part ${p} names AMP ${String(part?.amp)}, not one of 0..${amps - 1}`);
+    if (!(part.rowHash instanceof Uint32Array) || !Array.isArray(part.columns) || part.columns.length !== entry.definition.columns.length) {
+      throw bad(`part ${p} (AMP ${part.amp}) needs a Uint32Array rowHash and ${entry.definition.columns.length} packed columns`);
+    }
+    const length = part.rowHash.length;
+    const columns = entry.definition.columns.map((column, k) => {
+      const type = arrowTypeOf(column.type);
+      const packed = part.columns[k];
+      const Values = (type as { ArrayType?: new () => ArrayBufferView }).ArrayType;
+      if (packed?.length !== length || (Values && !(packed.values instanceof Values)) || (packed.valueOffsets !== null && !(packed.valueOffsets instanceof Int32Array))) {
+        throw bad(`part ${p} (AMP ${part.amp}): column ${column.name} does not hold ${length} values of ${typeToString(column.type)}`);
+      }
+      const data = unpackData(type, packed);
+      if (!column.nullable && data.nullCount > 0) throw new AmpsimError("NULL_VIOLATION", `column ${column.name} of ${table} is NOT NULL but ${data.nullCount} row(s) of AMP ${part.amp}'s part are NULL`, { table, column: column.name, amp: part.amp });
+      return data;
+    });
+    for (let i = 0; i < length; i++) {
+      if (buckets[part.rowHash[i] >>> shift] !== part.amp) throw bad(`row ${i} of part ${p} has row hash ${part.rowHash[i]}, which belongs to AMP ${buckets[part.rowHash[i] >>> shift]}, not ${part.amp}`);
+    }
+    return { amp: part.amp, rowHash: part.rowHash, columns, length };
+  });
+  const total = parts.reduce((sum, part) => sum + part.length, 0);
+  if (total !== placed.rows) throw bad(`the parts hold ${total} rows, not the ${placed.rows} announced`);
+  const recorder = ctx.recorder("insert", "all-amp", table);
+  for (const part of parts) {
+    if (part.length === 0) continue;
+    const result = storeRows(ctx, entry, part.columns, part.length, { amp: part.amp, rowHash: part.rowHash });
+    for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
+    writeIndexRows(ctx, entry, result.shares);
+  }
+  ctx.record(recorder.finish(total));
+  return total;
+}

@@ -1,0 +1,16 @@
+// The pool's worker entry (plain JavaScript, so that it loads anywhere): runs the kernel
+// `name` of the module at the file URL `module`. A kernel module written in TypeScript is
+// loaded through tsx's ESM loader, registered in this worker on first need (a worker does
+// not get the parent's loader hooks, and a CommonJS fallback would make every call across
+// modules go through getters, about ten times slower). Built JavaScript needs no loader.
+let typescript = null;
+
+export async function runKernel({ module, name, input }) {
+  if (module.endsWith(".ts")) {
+    typescript ??= import("tsx/esm/api").then((api) => api.register());
+    await typescript;
+  }
+  const kernel = (await import(module))[name];
+  if (typeof kernel !== "function") throw new Error(`kernel ${name} is not a function exported by ${module}`);
+  return kernel(input);
+}

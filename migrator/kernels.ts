@@ -1,0 +1,95 @@
+/**
+ * The per-batch work of archive and restore modules as executor kernels (see
+ * engine/executor): pure functions of typed arrays that run on the calling
+ * thread (inline executor) or on a pool worker, with the same results.
+ *
+ * - `checksumBatch` (archive): a batch's IPC message → its CRC-32 and every
+ *   row's whole-row checksum hash; the message comes back moved, not copied.
+ * - `placeBatch` (restore into a staging table with a primary index): a batch's
+ *   IPC message → the rows checked against the table's columns, hashed, and
+ *   grouped by the target AMP each goes to, one set of column buffers per AMP.
+ */
+import type * as arrow from "apache-arrow";
+import { defineKernel, groupRows, gatherData, inputColumns, packData, rowHashColumns, transferResult, type ColumnDefinition, type ColumnType, type PackedData, type Transferring } from "../engine/index.js";
+import { decodeBatch } from "./archive-format.js";
+import { crc32 } from "./crc32.js";
+import { bucketSums, compactBucketSums } from "./checksum.js";
+import { rowChecksumHashes } from "./row-checksum.js";
+
+/** This module, for KernelRefs. */
+export const KERNELS = import.meta.url;
+
+export interface ChecksumInput {
+  readonly schema: Uint8Array;
+  readonly payload: Uint8Array;
+  readonly types: readonly ColumnType[];
+  /** The rows' PI row hashes (null for NoPI tables: rows are bucketed by their whole-row hash). */
+  readonly piHash: Uint32Array | null;
+  /** Bits of the verification buckets. */
+  readonly bits: number;
+  /** Also the CRC-32 of the payload (archive batches; not for verification reads). */
+  readonly crc: boolean;
+}
+
+export interface ChecksumOutput {
+  readonly payload: Uint8Array;
+  readonly crc: number;
+  /** The batch's non-empty bucket sums (compactBucketSums): add them with addCompactBucketSums. */
+  readonly sums: Uint32Array;
+}
+
+export const checksumBatch = defineKernel((input: ChecksumInput): Transferring<ChecksumOutput> => {
+  const crc = input.crc ? crc32(input.payload) : 0;
+  const batch = decodeBatch(input.schema, input.payload);
+  const hashes = rowChecksumHashes(input.types, batch.data.children, batch.numRows);
+  if (scratch.length < 3 << input.bits) scratch = new Uint32Array(3 << input.bits);
+  const sums = compactBucketSums(bucketSums(scratch, hashes, input.piHash, input.bits), 1 << input.bits);
+  return transferResult({ payload: input.payload, crc, sums }, [input.payload.buffer as ArrayBuffer, sums.buffer as ArrayBuffer]);
+});
+
+/** Interleaved bucket sums, zero between calls (compactBucketSums clears what it reads). */
+let scratch = new Uint32Array(0);
+
+export interface PlaceInput {
+  /** Qualified name of the table, for error messages. */
+  readonly table: string;
+  readonly columns: readonly ColumnDefinition[];
+  /** Primary index columns (indexes into `columns`), at least one. */
+  readonly pi: readonly number[];
+  readonly hashBits: number;
+  /** The target's hash map: bucket → AMP (a SharedArrayBuffer view, shared, not copied). */
+  readonly buckets: Uint16Array;
+  readonly amps: number;
+  readonly schema: Uint8Array;
+  readonly payload: Uint8Array;
+}
+
+/** Rows grouped by AMP, in input order within each AMP. */
+export interface PlacedBatch {
+  readonly rows: number;
+  readonly parts: readonly { readonly amp: number; readonly rowHash: Uint32Array; readonly columns: readonly PackedData[] }[];
+}
+
+export const placeBatch = defineKernel((input: PlaceInput): Transferring<PlacedBatch> => {
+  const batch: arrow.RecordBatch = decodeBatch(input.schema, input.payload);
+  const { columns, length } = inputColumns(input.table, input.columns, batch);
+  const rowHash = rowHashColumns(input.pi.map((c) => ({ type: input.columns[c].type, data: columns[c] })));
+  const ampOfRow = new Uint16Array(length);
+  const shift = 32 - input.hashBits;
+  const buckets = input.buckets;
+  for (let i = 0; i < length; i++) ampOfRow[i] = buckets[rowHash[i] >>> shift];
+  const { perm, offsets } = groupRows(ampOfRow, input.amps);
+  const transfer: ArrayBuffer[] = [];
+  const parts: PlacedBatch["parts"][number][] = [];
+  for (let amp = 0; amp < input.amps; amp++) {
+    const start = offsets[amp]; const end = offsets[amp + 1];
+    if (start === end) continue;
+    const whole = start === 0 && end === length;
+    const hashes = whole ? rowHash : new Uint32Array(end - start);
+    if (!whole) for (let i = start, o = 0; i < end; i++, o++) hashes[o] = rowHash[perm[i]];
+    const packed = columns.map((c) => packData(whole ? c : gatherData(c, perm, start, end), transfer));
+    transfer.push(hashes.buffer as ArrayBuffer);
+    parts.push({ amp, rowHash: hashes, columns: packed });
+  }
+  return transferResult({ rows: length, parts }, transfer);
+});

@@ -11,6 +11,9 @@ export async function runKernel({ module, name, input }) {
     await typescript;
   }
   const kernel = (await import(module))[name];
-  if (typeof kernel !== "function") throw new Error(`kernel ${name} is not a function exported by ${module}`);
+  if (typeof kernel !== "function") {
+    // The record executor.ts turns into AmpsimError BAD_ARGUMENT (as KERNEL_ERROR in worker.ts).
+    return { $ampsimKernelError: { code: "BAD_ARGUMENT", message: `kernel ${name} is not a function exported by ${module}` } };
+  }
   return kernel(input);
 }

@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { Engine, HashMap, type EngineOptions } from "../engine/index.js";
+import { createExecutor, Engine, HashMap, type EngineOptions, type Executor } from "../engine/index.js";
 import { renderHtmlReport } from "./html-report.js";
 import { migrate, type MediumSpec, type MigrateOptions, type MigrationReport } from "../migrator/index.js";
 import { loadScenario, scenario, type Scenario } from "../sim/index.js";
@@ -42,6 +42,9 @@ Migration:
   --if-exists MODE       fail (default), replace or append
   --keep-staging         keep the staging tables after the migration
   --parallel-tables      migrate all tables at once instead of one after another
+  --executor KIND        inline (default) or pool: archive/restore kernels and verification
+                         on worker threads (same results)
+  --threads N            worker threads of the pool (default: the machine's cores)
 Durability:
   --source-dir DIR       keep the source system on disk in DIR (opened if it holds one:
                          its tables are migrated, no data is generated)
@@ -64,6 +67,7 @@ export const MIGRATE_OPTIONS: OptionSpec = {
   streams: { type: "string" }, clusters: { type: "string" }, medium: { type: "string" }, dir: { type: "string" },
   staging: { type: "string" }, "batch-rows": { type: "string" }, "batch-bytes": { type: "string" },
   "if-exists": { type: "string" }, "keep-staging": { type: "boolean" }, "parallel-tables": { type: "boolean" },
+  executor: { type: "string" }, threads: { type: "string" },
   "source-dir": { type: "string" }, "target-dir": { type: "string" }, "checkpoint-dir": { type: "string" }, resume: { type: "boolean" },
   report: { type: "string" }, json: { type: "boolean" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" },
 };
@@ -88,7 +92,15 @@ function stringOption(value: string | boolean | undefined): string | undefined {
 /** A durable system in `dir` (opened when it holds one, created otherwise), or an in-memory one. */
 function openOrCreate(dir: string | undefined, options: EngineOptions): Engine {
   if (dir === undefined) return new Engine(options);
-  return fs.existsSync(path.join(dir, "CURRENT")) ? Engine.open(dir) : new Engine({ ...options, dir });
+  return fs.existsSync(path.join(dir, "CURRENT")) ? Engine.open(dir, { executor: options.executor }) : new Engine({ ...options, dir });
+}
+
+/** --executor and --threads: one executor shared by both systems. */
+function executorOption(values: Record<string, string | boolean | undefined>): Executor {
+  const kind = choiceOption(values.executor, "executor", ["inline", "pool"] as const, "inline");
+  if (values.threads !== undefined && kind !== "pool") throw new UsageError("--threads sizes the worker pool: it needs --executor pool");
+  if (kind === "inline") return createExecutor("inline");
+  return createExecutor(values.threads === undefined ? "pool" : { kind: "pool", threads: integerOption(values.threads, "threads", 1, 1, 256) });
 }
 
 /** Reads the options into systems, data and migration options. */
@@ -96,12 +108,13 @@ export function setupMigration(values: Record<string, string | boolean | undefin
   const sourceBits = integerOption(values["source-bits"], "source-bits", 16, 1, 24);
   const targetBits = integerOption(values["target-bits"], "target-bits", 16, 1, 24);
   const sourceDir = stringOption(values["source-dir"]);
-  const source = openOrCreate(sourceDir, { name: "source", amps: integerOption(values["source-amps"], "source-amps", 4, 1, 65535), hashBits: sourceBits });
+  const executor = executorOption(values);
+  const source = openOrCreate(sourceDir, { name: "source", amps: integerOption(values["source-amps"], "source-amps", 4, 1, 65535), hashBits: sourceBits, executor });
   const targetAmps = integerOption(values["target-amps"], "target-amps", 6, 1, 65535);
   const mapKind = choiceOption(values["target-map"], "target-map", ["uniform", "rebalance"] as const, "uniform");
   if (mapKind === "rebalance" && sourceBits !== targetBits) throw new UsageError("--target-map rebalance needs --source-bits equal to --target-bits");
   const hashMap = mapKind === "rebalance" ? HashMap.rebalance(source.hashMap, targetAmps) : undefined;
-  const target = openOrCreate(stringOption(values["target-dir"]), { name: "target", amps: targetAmps, hashBits: targetBits, hashMap });
+  const target = openOrCreate(stringOption(values["target-dir"]), { name: "target", amps: targetAmps, hashBits: targetBits, hashMap, executor });
   const name = choiceOption(values.scenario, "scenario", SCENARIOS, defaults.scenario as (typeof SCENARIOS)[number]);
   const chosen = scenario(name, { rows: integerOption(values.rows, "rows", defaults.rows, 0), seed: integerOption(values.seed, "seed", 1, 0, 2 ** 32 - 1) });
   const mediumKind = choiceOption(values.medium, "medium", ["memory", "pipe", "network", "storage"] as const, defaults.medium as "memory");
@@ -143,6 +156,7 @@ export async function runSetup(setup: MigrateSetup, out: Output): Promise<Migrat
     });
   } finally {
     bars?.stop();
+    await setup.source.close(); // the shared executor's workers, if any
   }
 }
 

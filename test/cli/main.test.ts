@@ -31,7 +31,7 @@ describe("ampsim CLI", () => {
     const { code, out } = await run(["migrate", "--help"]);
     expect(code).toBe(0);
     for (const flag of ["--source-amps", "--target-amps", "--source-bits", "--target-bits", "--target-map", "--scenario", "--rows", "--seed", "--streams",
-      "--clusters", "--medium", "--dir", "--staging", "--batch-rows", "--batch-bytes", "--if-exists", "--keep-staging", "--parallel-tables", "--json", "--no-progress"]) {
+      "--clusters", "--medium", "--dir", "--staging", "--batch-rows", "--batch-bytes", "--if-exists", "--keep-staging", "--parallel-tables", "--executor", "--threads", "--json", "--no-progress"]) {
       expect(out, flag).toContain(flag);
     }
     expect((await run(["help", "demo"])).out).toContain("Usage: ampsim demo");
@@ -70,6 +70,18 @@ describe("ampsim CLI", () => {
     expect(report.tables.map((t: { verified: boolean }) => t.verified)).toEqual([true]);
     expect(report.rows).toBe(2000);
     expect(report.streamReports).toHaveLength(2);
+  });
+
+  it("migrate --executor pool runs on worker threads and gives the inline report's checksums", async () => {
+    const args = ["migrate", "--rows", "20000", "--streams", "2", "--json"];
+    const inline = JSON.parse((await run(args)).out);
+    const pooled = await run([...args, "--executor", "pool", "--threads", "2"]);
+    expect(pooled.code, pooled.err).toBe(0);
+    const report = JSON.parse(pooled.out);
+    expect(report.tables.map((t: { verified: boolean }) => t.verified)).toEqual([true]);
+    expect(report.tables[0].targetChecksum).toBe(inline.tables[0].targetChecksum);
+    expect((await run(["migrate", "--threads", "2"])).err).toContain("--threads sizes the worker pool: it needs --executor pool");
+    expect((await run(["migrate", "--executor", "gpu"])).err).toContain("--executor must be one of inline, pool");
   });
 
   it("migrate over storage leaves an archive in --dir, and the text report shows the histograms", async () => {

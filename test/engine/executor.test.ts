@@ -76,7 +76,7 @@ describe("packData / unpackData", () => {
       const packed = packData(data, transfer);
       expect(transfer.length).toBeGreaterThan(0);
       const back = unpackData(data.type, packed);
-      expect(arrow.makeVector(back).toArray()).toEqual(arrow.makeVector(data).toArray());
+      expect(arrow.makeVector(back as arrow.Data).toArray()).toEqual(arrow.makeVector(data as arrow.Data).toArray());
       expect((back.values as Uint8Array).buffer).toBe((data.values as Uint8Array).buffer); // no copy
     }
   });

@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { machine, type Measurement } from "./bench-util.js";
 import { insertSuite } from "./insert-suite.js";
 import { migrationSuite } from "./migration-suite.js";
+import { executorSuite } from "./executor-suite.js";
 import { hashSuite } from "./hash-suite.js";
 import { readSuite } from "./read-suite.js";
 import { archiveSuite } from "./archive-suite.js";
@@ -19,7 +20,7 @@ import { peersSuite } from "./peers.js";
 import { renderResults } from "./results-markdown.js";
 
 const SUITES = {
-  hash: hashSuite, insert: insertSuite, read: readSuite, archive: archiveSuite, migration: migrationSuite, fidelity: fidelitySuite, peers: peersSuite,
+  hash: hashSuite, insert: insertSuite, read: readSuite, archive: archiveSuite, migration: migrationSuite, executor: executorSuite, fidelity: fidelitySuite, peers: peersSuite,
 } as const;
 
 export interface SuiteContext {

@@ -8,6 +8,7 @@ export { readSuite } from "./read-suite.js";
 export { archiveSuite } from "./archive-suite.js";
 export { migrationSuite } from "./migration-suite.js";
 export { executorSuite } from "./executor-suite.js";
+export { profileSuite } from "./profile-suite.js";
 export { fidelitySuite } from "./fidelity-suite.js";
 export { peersSuite } from "./peers.js";
 export { ReferenceRedistributor } from "./reference-redistribute.js";

@@ -50,6 +50,8 @@ const GROUP_INTROS: Record<string, string> = {
   "read": "The benchmark table (1M rows, 4 AMPs) read back. The PI lookup's rows/s are lookups/s; its ratio is how many times faster it is than an all-AMP scan that finds the same row.",
   "archive format": "1M benchmark rows in batches of 64K rows as Arrow IPC record-batch messages, without the engine.",
   "transfer media": "The same encoded frames (1M rows, 16 batch frames of 64K rows) through each medium alone, every stream's writer and reader concurrent; MB/s of the IPC messages, opening and closing the medium untimed; ratios against the memory medium with as many streams.",
+  "where the time goes": "The main thread's CPU profile of one staged migration, bucketed by the work each sampled function does (the rows/s of a bucket is the rate that work alone would allow). The archive and restore modules run at once in the transfer phase, so their buckets overlap in wall time.",
+  "executor: inline vs pool": "The same work on the calling thread and on the piscina worker pool (one thread per core), side by side. Kernels alone: 16 batches of 64K rows, several in flight on the pool. On 2 cores the main thread keeps a share of the migration's work (IPC encode, media CRCs, storing rows, the insert-select, garbage collection), which bounds what the pool can gain.",
   "migration scaling": "Staged migrations over the memory medium with 4 streams, each from a new source. The time-per-row ratio is the largest size against the smallest (1.0 = linear, above 1 = slower per row at scale); the AMP ratios are rows/s against 4 → 6 AMPs at the same row count.",
 };
 

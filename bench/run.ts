@@ -12,6 +12,7 @@ import { machine, type Measurement } from "./bench-util.js";
 import { insertSuite } from "./insert-suite.js";
 import { migrationSuite } from "./migration-suite.js";
 import { executorSuite } from "./executor-suite.js";
+import { profileSuite } from "./profile-suite.js";
 import { hashSuite } from "./hash-suite.js";
 import { readSuite } from "./read-suite.js";
 import { archiveSuite } from "./archive-suite.js";
@@ -20,7 +21,7 @@ import { peersSuite } from "./peers.js";
 import { renderResults } from "./results-markdown.js";
 
 const SUITES = {
-  hash: hashSuite, insert: insertSuite, read: readSuite, archive: archiveSuite, migration: migrationSuite, executor: executorSuite, fidelity: fidelitySuite, peers: peersSuite,
+  hash: hashSuite, insert: insertSuite, read: readSuite, archive: archiveSuite, migration: migrationSuite, executor: executorSuite, profile: profileSuite, fidelity: fidelitySuite, peers: peersSuite,
 } as const;
 
 export interface SuiteContext {

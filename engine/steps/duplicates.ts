@@ -16,8 +16,8 @@ import type { Run } from "../storage/run.js";
 export interface DuplicatePair {
   /** Row number in the new run. */
   readonly row: number;
-  /** The other row: another row of the new run, or a row of a stored run. */
-  readonly other: { readonly stored: boolean; readonly row: number };
+  /** The other row: another row of the new run, or a row of a stored run (`run`: its index in `stored`; 0 for the new run). */
+  readonly other: { readonly stored: boolean; readonly row: number; readonly run: number };
 }
 
 interface Member { readonly run: Run; readonly stored: boolean; readonly row: number; key2: number }
@@ -28,7 +28,10 @@ interface Member { readonly run: Run; readonly stored: boolean; readonly row: nu
  */
 export function findDuplicate(fresh: Run, stored: readonly Run[], compare: readonly number[],
   fullHash: ((columns: readonly arrow.Data[]) => Uint32Array) | null): DuplicatePair | null {
-  if (fullHash === null && usesHashTable(fresh, stored)) return findDuplicateByHashTable(fresh, stored, compare);
+  if (fullHash === null && usesHashTable([fresh], stored)) {
+    const pair = findDuplicateByHashTable([fresh], stored, compare);
+    return pair && { row: pair.row, other: pair.other };
+  }
   const hashes = fresh.sortedHash; const order = fresh.order;
   const cursors = stored.map(() => 0);
   const fullHashes = new Map<Run, Uint32Array>();
@@ -57,7 +60,7 @@ export function findDuplicate(fresh: Run, stored: readonly Run[], compare: reado
         members.sort((a, b) => a.key2 - b.key2);
       }
       const found = duplicateInGroup(members, compare, fullHash !== null);
-      if (found) return found;
+      if (found) return { row: found.row, other: { ...found.other, run: found.other.stored ? stored.indexOf(found.otherRun) : 0 } };
     }
     i = j;
   }
@@ -65,10 +68,35 @@ export function findDuplicate(fresh: Run, stored: readonly Run[], compare: reado
 }
 
 /** The hash table pays off when it need not hold much more than the new rows (sorted stored runs are merge-walked cheaply). */
-function usesHashTable(fresh: Run, stored: readonly Run[]): boolean {
-  let storedRows = 0;
+function usesHashTable(fresh: readonly Run[], stored: readonly Run[]): boolean {
+  let storedRows = 0; let freshRows = 0;
   for (const run of stored) storedRows += run.rowCount;
-  return fresh.rowCount >= 64 && storedRows <= 2 * fresh.rowCount;
+  for (const run of fresh) freshRows += run.rowCount;
+  return freshRows >= 64 && storedRows <= 2 * freshRows;
+}
+
+/** A pair of equal rows among several new runs: `run` indexes the new runs, `other.run` the stored or the new ones. */
+export interface ManyPair {
+  readonly run: number;
+  readonly row: number;
+  readonly other: { readonly stored: boolean; readonly run: number; readonly row: number };
+}
+
+/**
+ * The first pair of equal rows involving a row of the new runs `fresh` (stored by one statement
+ * on one AMP): against the stored runs and against each other.
+ */
+export function findDuplicateAmong(fresh: readonly Run[], stored: readonly Run[], compare: readonly number[],
+  fullHash: ((columns: readonly arrow.Data[]) => Uint32Array) | null): ManyPair | null {
+  if (fresh.length > 1 && fullHash === null && usesHashTable(fresh, stored)) return findDuplicateByHashTable(fresh, stored, compare);
+  for (let k = 0; k < fresh.length; k++) {
+    const pair = findDuplicate(fresh[k], [...stored, ...fresh.slice(0, k)], compare, fullHash);
+    if (!pair) continue;
+    const { row, run } = pair.other;
+    if (!pair.other.stored) return { run: k, row: pair.row, other: { stored: false, run: k, row } };
+    return run < stored.length ? { run: k, row: pair.row, other: { stored: true, run, row } } : { run: k, row: pair.row, other: { stored: false, run: run - stored.length, row } };
+  }
+  return null;
 }
 
 const PARTITION_BITS = 8;
@@ -86,8 +114,8 @@ let scratchTable = new Int32Array(0);
  * first (distinct among themselves, never compared with each other), then the new rows in
  * order, each comparing values with the earlier rows of its hash before taking a slot.
  */
-function findDuplicateByHashTable(fresh: Run, stored: readonly Run[], compare: readonly number[]): DuplicatePair | null {
-  const runs = [...stored, fresh];
+function findDuplicateByHashTable(fresh: readonly Run[], stored: readonly Run[], compare: readonly number[]): ManyPair | null {
+  const runs = [...stored, ...fresh];
   const starts = new Float64Array(runs.length + 1);
   for (let r = 0; r < runs.length; r++) starts[r + 1] = starts[r] + runs[r].rowCount;
   const total = starts[runs.length];
@@ -114,7 +142,7 @@ function findDuplicateByHashTable(fresh: Run, stored: readonly Run[], compare: r
   if (scratchTable.length < 2 * capacity) scratchTable = new Int32Array(2 * capacity);
   const slots = scratchTable;
   const freshFirst = starts[stored.length];
-  const columns = fresh.batch.data.children;
+  const runOf = (ref: number) => { let r = 0; while (starts[r + 1] <= ref) r++; return r; };
   for (let p = 0; p < PARTITIONS; p++) {
     const from = bounds[p]; const to = bounds[p + 1];
     if (to - from < 2) continue;
@@ -126,12 +154,14 @@ function findDuplicateByHashTable(fresh: Run, stored: readonly Run[], compare: r
       const h = hashes[k]; const ref = refs[k];
       let at = (mixed(h) >>> 8) & mask;
       if (ref >= freshFirst) {
+        const r = runOf(ref); const row = ref - starts[r];
         for (let other = slots[2 * at + 1]; other !== -1; at = (at + 1) & mask, other = slots[2 * at + 1]) {
           if (slots[2 * at] !== h) continue;
-          let r = 0;
-          while (starts[r + 1] <= other) r++;
-          const row = other - starts[r];
-          if (rowsEqual(runs[r].batch.data.children, row, columns, ref - freshFirst, compare)) return { row: ref - freshFirst, other: { stored: r < stored.length, row } };
+          const o = runOf(other); const otherRow = other - starts[o];
+          if (rowsEqual(runs[o].batch.data.children, otherRow, runs[r].batch.data.children, row, compare)) {
+            const storedOther = o < stored.length;
+            return { run: r - stored.length, row, other: { stored: storedOther, run: storedOther ? o : o - stored.length, row: otherRow } };
+          }
         }
       } else {
         while (slots[2 * at + 1] !== -1) at = (at + 1) & mask;
@@ -164,7 +194,7 @@ function storedHas(stored: readonly Run[], cursors: number[], hash: number): boo
 }
 
 /** Compares members with equal key2 (all of them when not split) against per-value representatives. */
-function duplicateInGroup(members: readonly Member[], compare: readonly number[], split: boolean): DuplicatePair | null {
+function duplicateInGroup(members: readonly Member[], compare: readonly number[], split: boolean): { row: number; other: { stored: boolean; row: number }; otherRun: Run } | null {
   let representatives: Member[] = [];
   for (let k = 0; k < members.length; k++) {
     const m = members[k];
@@ -174,7 +204,7 @@ function duplicateInGroup(members: readonly Member[], compare: readonly number[]
     if (m.stored && match.stored) continue;
     const fresh = m.stored ? match : m;
     const other = fresh === m ? match : m;
-    return { row: fresh.row, other: { stored: other.stored, row: other.row } };
+    return { row: fresh.row, other: { stored: other.stored, row: other.row }, otherRun: other.run };
   }
   return null;
 }

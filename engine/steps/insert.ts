@@ -14,14 +14,14 @@ import { arrowTypeOf, fixedWidthOf, sameType, typeToString } from "../catalog/co
 import type { PlacedRows } from "../engine.js";
 import { unpackData } from "../executor/transport.js";
 import { AmpsimError } from "../errors.js";
-import { concatData, gatherData } from "../storage/column-data.js";
+import { gatherData } from "../storage/column-data.js";
 import { concatRuns } from "../storage/run.js";
 import type { StatementContext } from "./context.js";
 import { inputColumns, type InsertInput } from "./input-columns.js";
 import type { Predicate } from "./predicate.js";
 import { selectRows } from "./predicate-eval.js";
 import { writeIndexRows } from "./secondary-index.js";
-import { piColumnIndexes, storeRows } from "./store-rows.js";
+import { piColumnIndexes, storePieces, storeRows } from "./store-rows.js";
 import type { StepRecorder } from "../trace.js";
 
 export function insertRows(ctx: StatementContext, entry: TableEntry, input: InsertInput): number {
@@ -60,12 +60,13 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, sources:
     const pieces = sources.map((source) => readPiece(ctx, recorder, source, amp)).filter((p) => p.length > 0);
     for (const p of pieces) checkNotNull(target, p.source, p.columns);
     if (local && pieces.length > 0) {
-      const rows = pieces.reduce((sum, p) => sum + p.length, 0);
-      const columns = target.schema.fields.map((_f, c) => concatData(pieces.map((p) => p.columns[c])));
-      const rowHash = pieces.length === 1 ? pieces[0].rowHash : concatHashes(pieces.map((p) => p.rowHash), rows);
-      // Rows stay on their AMP and become one run without a copy when they come from one run.
-      storePart(ctx, recorder, target, pieces[0].source, amp, columns, rows, { amp, rowHash: target.definition.primaryIndex === null ? undefined : rowHash });
-      length += rows;
+      // Rows stay on their AMP: each source's piece becomes a run as it is (no copy), one uniqueness check for all.
+      const nopi = target.definition.primaryIndex === null ? ctx.system.nopiHash[amp] : null;
+      const placed = pieces.map((p) => ({ columns: p.columns, length: p.length, rowHash: nopi === null ? p.rowHash : new Uint32Array(p.length).fill(nopi) }));
+      const result = storePieces(ctx, target, amp, placed);
+      for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
+      writeIndexRows(ctx, target, result.shares);
+      length += result.ampOfRow.length;
     } else {
       for (const p of pieces) { storePart(ctx, recorder, target, p.source, amp, p.columns, p.length, {}); length += p.length; }
     }
@@ -83,13 +84,6 @@ function readPiece(ctx: StatementContext, recorder: StepRecorder, { entry, where
   if (!where) return { source: entry, columns, rowHash: run.rowHash, length: run.rowCount };
   const rows = selectRows(where, { table: entry.qualifiedName, columns: entry.definition.columns, data: columns, length: run.rowCount });
   return { source: entry, columns: columns.map((c) => gatherData(c, rows)), rowHash: Uint32Array.from(rows, (r) => run.rowHash[r]), length: rows.length };
-}
-
-function concatHashes(list: readonly Uint32Array[], total: number): Uint32Array {
-  const out = new Uint32Array(total);
-  let at = 0;
-  for (const hashes of list) { out.set(hashes, at); at += hashes.length; }
-  return out;
 }
 
 /** Stores one AMP's rows read from `source` and records the writes and interconnect transfers. */

@@ -18,7 +18,7 @@ import { appendRun } from "../storage/fragment.js";
 import { groupRows, identity, type Grouping } from "../storage/radix-sort.js";
 import { batchOf, makeRun, type Run } from "../storage/run.js";
 import type { Transaction } from "../storage/transaction.js";
-import { findDuplicate, plainValues } from "./duplicates.js";
+import { findDuplicateAmong, plainValues } from "./duplicates.js";
 
 /** What a step needs to write: the system's map, the open transaction. */
 export interface WriteContext {
@@ -143,6 +143,39 @@ function buildRun(entry: TableEntry, columns: readonly arrow.Data[], rowHash: Ui
   return makeRun(batchOf(entry.schema, data, end - start), hashes, uniqueness);
 }
 
+/** One piece of an AMP-local store: columns with their row hashes (already this AMP's rows). */
+export interface Piece {
+  readonly columns: readonly arrow.Data[];
+  readonly rowHash: Uint32Array;
+  readonly length: number;
+}
+
+/**
+ * Stores pieces that all belong on `amp` (an AMP-local insert-select) as runs of their own,
+ * without copying a row: the runs share the pieces' buffers (runs are immutable). One
+ * uniqueness check covers all pieces and what the AMP holds. Input rows are numbered across
+ * the pieces in order.
+ */
+export function storePieces(ctx: WriteContext, entry: TableEntry, amp: number, pieces: readonly Piece[], options: { rowWord?: string } = {}): StoreResult {
+  const fragment = ctx.tx.fragment(amp, entry.id);
+  let next = fragment.nextUniqueness; let base = 0;
+  const shares: AmpShare[] = [];
+  for (const piece of pieces) {
+    if (piece.length === 0) continue;
+    const uniqueness = new Uint32Array(piece.length);
+    for (let o = 0; o < piece.length; o++) uniqueness[o] = next + o;
+    const rows = new Uint32Array(piece.length);
+    for (let o = 0; o < piece.length; o++) rows[o] = base + o;
+    shares.push({ amp, rows, run: makeRun(batchOf(entry.schema, piece.columns, piece.length), piece.rowHash, uniqueness) });
+    next += piece.length; base += piece.length;
+  }
+  checkUniqueness(ctx, entry, shares, options.rowWord ?? "input row");
+  let stored = fragment;
+  for (const { run } of shares) stored = appendRun(entry.schema, stored, run, stored.nextUniqueness + run.rowCount);
+  if (shares.length > 0) ctx.tx.put(amp, entry.id, stored, entry.qualifiedName);
+  return { shares, ampOfRow: new Uint16Array(base).fill(amp) };
+}
+
 /**
  * UPI: no two rows with equal PI values; SET: no two equal rows. Equal values have equal row
  * hashes and so sit on one AMP: each AMP merge-walks its new run's sorted hashes against its
@@ -154,19 +187,22 @@ function checkUniqueness(ctx: WriteContext, entry: TableEntry, shares: readonly 
   if (!uniquePI && def.setness !== "set") return;
   const compare = uniquePI ? piColumnIndexes(entry) : def.columns.map((_c, i) => i);
   const fullHash = uniquePI ? null : (cols: readonly arrow.Data[]) => rowHashColumns(def.columns.map((c, i) => ({ type: c.type, data: cols[i] })));
-  for (const share of shares) {
-    const stored = ctx.tx.fragment(share.amp, entry.id).runs;
-    const pair = findDuplicate(share.run, stored, compare, fullHash);
+  const byAmp = new Map<number, AmpShare[]>();
+  for (const share of shares) byAmp.set(share.amp, [...(byAmp.get(share.amp) ?? []), share]);
+  for (const [amp, group] of byAmp) {
+    const stored = ctx.tx.fragment(amp, entry.id).runs;
+    const pair = findDuplicateAmong(group.map((g) => g.run), stored, compare, fullHash);
     if (!pair) continue;
+    const share = group[pair.run];
     const input = share.rows[pair.row];
     const shown = plainValues(share.run.batch.data.children, pair.row, compare).map(showValue).join(", ");
-    const where = pair.other.stored ? `is already stored on AMP ${share.amp}` : `repeats ${rowWord} ${share.rows[pair.other.row]}`;
+    const where = pair.other.stored ? `is already stored on AMP ${amp}` : `repeats ${rowWord} ${group[pair.other.run].rows[pair.other.row]}`;
     if (uniquePI) {
       const names = compare.map((c) => def.columns[c].name).join(", ");
       throw new AmpsimError("DUPLICATE_KEY", `unique primary index (${names}) of ${entry.qualifiedName}: value (${shown}) of ${rowWord} ${input} ${where}`,
-        { table: entry.qualifiedName, column: names, value: shown, row: input, amp: share.amp });
+        { table: entry.qualifiedName, column: names, value: shown, row: input, amp });
     }
     throw new AmpsimError("DUPLICATE_ROW", `SET table ${entry.qualifiedName}: ${rowWord} ${input} (${shown}) ${where}`,
-      { table: entry.qualifiedName, value: shown, row: input, amp: share.amp });
+      { table: entry.qualifiedName, value: shown, row: input, amp });
   }
 }

@@ -5,7 +5,7 @@
  */
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { findDuplicate } from "../../engine/steps/duplicates.js";
+import { findDuplicate, findDuplicateAmong } from "../../engine/steps/duplicates.js";
 import { makeRun, type Run } from "../../engine/storage/run.js";
 import { Prng, replayHint } from "../../sim/index.js";
 
@@ -68,6 +68,28 @@ describe("findDuplicate", () => {
     const keys = Int32Array.from({ length: 500 }, (_v, i) => i);
     keys[400] = 123;
     const fresh = run(keys, Uint32Array.from(keys, (k) => k * 7));
-    expect(findDuplicate(fresh, [], [0], null)).toEqual({ row: 400, other: { stored: false, row: 123 } });
+    expect(findDuplicate(fresh, [], [0], null)).toEqual({ row: 400, other: { stored: false, run: 0, row: 123 } });
+  });
+
+  it("among several new runs (one statement's pieces on an AMP): a pair exactly when equal keys exist, naming the runs", () => {
+    const prng = new Prng(`duplicates-among/${seed}`);
+    const hint = replayHint(seed, "npx vitest run test/engine/duplicates.test.ts");
+    const keysOf = (r: Run) => r.batch.data.children[0].values as Int32Array;
+    for (let trial = 0; trial < 200; trial++) {
+      const hashValues = prng.int(1, 4) === 1 ? 5 : 1 << 20;
+      const pieces = Array.from({ length: prng.int(1, 4) }, () => randomRun(prng, prng.int(1, 800), 6000, hashValues));
+      const storedRows = prng.int(0, 1) === 1 ? 0 : prng.int(1, 3000);
+      const stored = storedRows === 0 ? [] : [randomRun(prng, storedRows, storedRows * 8, hashValues, 1 << 27)];
+      if (stored.length > 0 && new Set(keysOf(stored[0])).size !== storedRows) continue;
+      const all = [...pieces.flatMap((p) => [...keysOf(p)]), ...stored.flatMap((r) => [...keysOf(r)])];
+      const context = `trial ${trial}: pieces ${pieces.map((p) => p.rowCount).join("+")}, ${storedRows} stored\n${hint}`;
+      const pair = findDuplicateAmong(pieces, stored, [0], null);
+      expect(pair !== null, context).toBe(new Set(all).size !== all.length);
+      if (pair) {
+        const other = pair.other.stored ? stored[pair.other.run] : pieces[pair.other.run];
+        expect(keysOf(pieces[pair.run])[pair.row], context).toBe(keysOf(other)[pair.other.row]);
+        expect(pair.other.stored || pair.other.run !== pair.run || pair.other.row !== pair.row, context).toBe(true);
+      }
+    }
   });
 });

@@ -4,7 +4,7 @@
  * PERFORMANCE.md's measurements. Seeded; generated straight into Arrow batches.
  */
 import type * as arrow from "apache-arrow";
-import { Engine, types } from "../engine/index.js";
+import { Engine, types, type ExecutorSpec } from "../engine/index.js";
 import { DataGenerator } from "../sim/index.js";
 
 export const BENCH_DDL = "CREATE MULTISET TABLE bench.t (id BIGINT NOT NULL, cust INTEGER, amount FLOAT, note VARCHAR(16)) UNIQUE PRIMARY INDEX (id);";
@@ -39,8 +39,8 @@ export function arrowBytes(batches: readonly arrow.RecordBatch[]): number {
  * generated and inserted one batch at a time so that only one batch is held besides the
  * engine's copy: for sources of tens of millions of rows. `bytes` is their `arrowBytes`.
  */
-export function benchSource(amps: number, rows: number, name = "source"): { engine: Engine; bytes: number } {
-  const engine = benchEngine(amps, [], name);
+export function benchSource(amps: number, rows: number, name = "source", executor?: ExecutorSpec): { engine: Engine; bytes: number } {
+  const engine = benchEngine(amps, [], name, executor);
   let bytes = 0;
   for (const batch of benchGenerator().batches(rows, 1 << 20)) {
     engine.insert(BENCH_TABLE, batch);
@@ -50,8 +50,8 @@ export function benchSource(amps: number, rows: number, name = "source"): { engi
 }
 
 /** A system with the benchmark table created (and filled, when batches are given). */
-export function benchEngine(amps: number, batches: readonly arrow.RecordBatch[] = [], name = "source"): Engine {
-  const engine = new Engine({ name, amps });
+export function benchEngine(amps: number, batches: readonly arrow.RecordBatch[] = [], name = "source", executor?: ExecutorSpec): Engine {
+  const engine = new Engine({ name, amps, executor });
   engine.sql("CREATE DATABASE bench;");
   engine.sql(BENCH_DDL);
   for (const batch of batches) engine.insert(BENCH_TABLE, batch);

@@ -69,8 +69,8 @@ export async function executorSuite(context: SuiteContext): Promise<Measurement[
 
     const rows = context.quick ? 1_000_000 : 10_000_000;
     const { engine: inlineSource, bytes: tableBytes } = benchSource(4, rows);
+    const { engine: poolSource } = benchSource(4, rows, "source", pool); // the same seeded rows
     const inlineTimes: number[] = []; const poolTimes: number[] = [];
-    const poolSource = new Proxy(inlineSource, { get: (t, p) => (p === "executor" ? pool : ((v) => (typeof v === "function" ? v.bind(t) : v))(Reflect.get(t, p, t))) });
     const migrationRuns = context.quick ? 2 : 3;
     for (let r = 0; r < migrationRuns; r++) {
       for (const [executor, times] of [[INLINE, inlineTimes], [pool, poolTimes]] as [Executor, number[]][]) {

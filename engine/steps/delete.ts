@@ -4,7 +4,7 @@
  */
 import type { TableEntry } from "../catalog/catalog.js";
 import { fragmentOf } from "../storage/fragment.js";
-import { concatRuns, gatherRun, type Run } from "../storage/run.js";
+import { gatherRun, type Run } from "../storage/run.js";
 import type { StatementContext } from "./context.js";
 import { valuesEqual } from "./duplicates.js";
 import type { Predicate } from "./predicate.js";
@@ -21,16 +21,21 @@ export function deleteWhere(ctx: StatementContext, entry: TableEntry, where: Pre
   for (let amp = 0; amp < ctx.system.amps; amp++) {
     const fragment = ctx.tx.fragment(amp, entry.id);
     if (fragment.rowCount === 0) continue;
-    const run = concatRuns(entry.schema, fragment.runs);
-    recorder.read(amp, run.rowCount, run.bytes);
-    const hit = where ? selectRows(where, { table: entry.qualifiedName, columns: entry.definition.columns, data: run.batch.data.children, length: run.rowCount }) : null;
-    const count = hit ? hit.length : run.rowCount;
+    // Run by run, without concatenating them: a run nothing hits stays as it is.
+    let count = 0;
+    const kept = fragment.runs.map((run) => {
+      recorder.read(amp, run.rowCount, run.bytes);
+      const hit = where ? selectRows(where, { table: entry.qualifiedName, columns: entry.definition.columns, data: run.batch.data.children, length: run.rowCount }) : null;
+      const hits = hit ? hit.length : run.rowCount;
+      if (hits === 0) return run;
+      count += hits;
+      if (entry.indexTables.length > 0) collectIds(deletedIds, amp, run, hit);
+      return keepComplement(run, hit);
+    });
     if (count === 0) continue;
     deleted += count;
-    const kept = keepComplement(run, hit);
-    ctx.tx.put(amp, entry.id, fragmentOf(kept ? [kept] : [], fragment.nextUniqueness), entry.qualifiedName);
+    ctx.tx.put(amp, entry.id, fragmentOf(kept.filter((r): r is Run => r !== null), fragment.nextUniqueness), entry.qualifiedName);
     recorder.write(amp, count, 0);
-    if (entry.indexTables.length > 0) collectIds(deletedIds, amp, run, hit);
   }
   deleteIndexRows(ctx, entry, deletedIds);
   ctx.record(recorder.finish(deleted));

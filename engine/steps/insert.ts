@@ -16,6 +16,7 @@ import { unpackData } from "../executor/transport.js";
 import { AmpsimError } from "../errors.js";
 import { gatherData } from "../storage/column-data.js";
 import { concatRuns } from "../storage/run.js";
+import { RUNS_MAX } from "../storage/fragment.js";
 import type { StatementContext } from "./context.js";
 import { inputColumns, type InsertInput } from "./input-columns.js";
 import type { Predicate } from "./predicate.js";
@@ -56,8 +57,18 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, sources:
   const local = sources.every(({ entry }) => sharesPlacement(target, entry));
   const recorder = ctx.recorder("insert-select", "all-amp", target.qualifiedName, sources.map((s) => s.entry.qualifiedName).join(", "));
   let length = 0;
+  // Scattering rows that need no uniqueness check, each stored run is read as it is (no concatenation
+  // copy) while the target AMPs get few enough new runs; otherwise an AMP's runs are read as one.
+  const def = target.definition;
+  const checked = def.setness === "set" || def.primaryIndex?.unique === true;
+  let runs = 0; let held = 0;
   for (let amp = 0; amp < ctx.system.amps; amp++) {
-    const pieces = sources.map((source) => readPiece(ctx, recorder, source, amp)).filter((p) => p.length > 0);
+    held = Math.max(held, ctx.tx.fragment(amp, target.id).runs.length);
+    for (const { entry } of sources) runs += ctx.tx.fragment(amp, entry.id).runs.length;
+  }
+  const split = !local && !checked && held + runs <= RUNS_MAX;
+  for (let amp = 0; amp < ctx.system.amps; amp++) {
+    const pieces = sources.flatMap((source) => (split ? readRuns(ctx, recorder, source, amp) : [readPiece(ctx, recorder, source, amp)])).filter((p) => p.length > 0);
     for (const p of pieces) checkNotNull(target, p.source, p.columns);
     if (local && pieces.length > 0) {
       // Rows stay on their AMP: each source's piece becomes a run as it is (no copy), one uniqueness check for all.
@@ -75,15 +86,26 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, sources:
   return length;
 }
 
+/** One source's rows on one AMP, one piece per stored run (each filtered by the WHERE). */
+function readRuns(ctx: StatementContext, recorder: StepRecorder, { entry, where }: InsertSource, amp: number): Piece[] {
+  return ctx.tx.fragment(amp, entry.id).runs.map((run) => {
+    recorder.read(amp, run.rowCount, run.bytes);
+    return filtered(entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount);
+  });
+}
+
+function filtered(entry: TableEntry, where: Predicate | null, columns: arrow.Data[], rowHash: Uint32Array, length: number): Piece {
+  if (!where) return { source: entry, columns, rowHash, length };
+  const rows = selectRows(where, { table: entry.qualifiedName, columns: entry.definition.columns, data: columns, length });
+  return { source: entry, columns: columns.map((c) => gatherData(c, rows)), rowHash: Uint32Array.from(rows, (r) => rowHash[r]), length: rows.length };
+}
+
 function readPiece(ctx: StatementContext, recorder: StepRecorder, { entry, where }: InsertSource, amp: number): Piece {
   const fragment = ctx.tx.fragment(amp, entry.id);
   if (fragment.rowCount === 0) return { source: entry, columns: [], rowHash: new Uint32Array(0), length: 0 };
   const run = concatRuns(entry.schema, fragment.runs);
   recorder.read(amp, run.rowCount, run.bytes);
-  const columns = run.batch.data.children as arrow.Data[];
-  if (!where) return { source: entry, columns, rowHash: run.rowHash, length: run.rowCount };
-  const rows = selectRows(where, { table: entry.qualifiedName, columns: entry.definition.columns, data: columns, length: run.rowCount });
-  return { source: entry, columns: columns.map((c) => gatherData(c, rows)), rowHash: Uint32Array.from(rows, (r) => run.rowHash[r]), length: rows.length };
+  return filtered(entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount);
 }
 
 /** Stores one AMP's rows read from `source` and records the writes and interconnect transfers. */
@@ -92,7 +114,7 @@ function storePart(ctx: StatementContext, recorder: StepRecorder, target: TableE
   const result = storeRows(ctx, target, columns, length, options);
   for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
   // Rows that stay on their AMP cross no interconnect: nothing to record.
-  if (options.amp !== amp) recordTransfers(recorder, ctx.system.amps, new Uint16Array(length).fill(amp), result.ampOfRow, bytesPerRow(source, columns, length));
+  if (options.amp !== amp) recordPartTransfers(recorder, ctx.system.amps, amp, result.ampOfRow, source, columns);
   writeIndexRows(ctx, target, result.shares);
 }
 
@@ -118,11 +140,21 @@ function checkNotNull(target: TableEntry, source: TableEntry, columns: readonly 
   });
 }
 
-/** Adds up rows and bytes per (from, to) AMP pair, then records each pair once. */
-export function recordTransfers(recorder: StepRecorder, amps: number, from: Uint16Array, to: Uint16Array, rowBytes: Float64Array): void {
-  const rows = new Float64Array(amps * amps); const bytes = new Float64Array(amps * amps);
-  for (let i = 0; i < from.length; i++) { const k = from[i] * amps + to[i]; rows[k]++; bytes[k] += rowBytes[i]; }
-  for (let k = 0; k < rows.length; k++) if (rows[k] > 0) recorder.send(Math.floor(k / amps), k % amps, rows[k], bytes[k]);
+/**
+ * The transfers of one source AMP's rows (`from`), recorded once per target AMP: rows, and
+ * bytes as fixed widths plus string bytes — per target AMP, without a per-row array.
+ */
+function recordPartTransfers(recorder: StepRecorder, amps: number, from: number, ampOfRow: Uint16Array, entry: TableEntry, columns: readonly arrow.Data[]): void {
+  let fixed = 0;
+  for (const c of entry.definition.columns) fixed += fixedWidthOf(c.type);
+  const rows = new Float64Array(amps); const bytes = new Float64Array(amps);
+  for (let i = 0; i < ampOfRow.length; i++) rows[ampOfRow[i]]++;
+  for (const data of columns) {
+    if (!data.valueOffsets) continue;
+    const offsets = data.valueOffsets as Int32Array;
+    for (let i = 0; i < ampOfRow.length; i++) bytes[ampOfRow[i]] += offsets[i + 1] - offsets[i];
+  }
+  for (let to = 0; to < amps; to++) if (rows[to] > 0) recorder.send(from, to, rows[to], bytes[to] + fixed * rows[to]);
 }
 
 /** Same PI columns (by position) → same row hash → same AMP under the system's one hash map. */
@@ -133,20 +165,6 @@ export function sharesPlacement(target: TableEntry, source: TableEntry): boolean
   const a = piColumnIndexes(target); const b = piColumnIndexes(source);
   return a.length === b.length && a.every((c, k) => c === b[k]);
 }
-
-/** Approximate bytes of every row as sent through the interconnect: fixed widths plus string bytes. */
-export function bytesPerRow(entry: TableEntry, columns: readonly arrow.Data[], length: number): Float64Array {
-  let fixed = 0;
-  for (const c of entry.definition.columns) fixed += fixedWidthOf(c.type);
-  const out = new Float64Array(length).fill(fixed);
-  for (const data of columns) {
-    if (!data.valueOffsets) continue;
-    const offsets = data.valueOffsets as Int32Array;
-    for (let i = 0; i < length; i++) out[i] += offsets[i + 1] - offsets[i];
-  }
-  return out;
-}
-
 
 /** Rows a kernel already placed (Engine.insertPlaced): each part goes to its AMP as it is, as insert would store it. */
 export function insertPlacedRows(ctx: StatementContext, entry: TableEntry, placed: PlacedRows): number {

@@ -109,6 +109,17 @@ export function setupMigration(values: Record<string, string | boolean | undefin
   const targetBits = integerOption(values["target-bits"], "target-bits", 16, 1, 24);
   const sourceDir = stringOption(values["source-dir"]);
   const executor = executorOption(values);
+  try {
+    return setupSystems(values, defaults, executor, sourceBits, targetBits, sourceDir);
+  } catch (error) {
+    // Nothing will run: stop the pool's workers before the error is reported.
+    void executor.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+function setupSystems(values: Record<string, string | boolean | undefined>, defaults: { streams: number; medium: string; rows: number; scenario: string },
+  executor: Executor, sourceBits: number, targetBits: number, sourceDir: string | undefined): MigrateSetup {
   const source = openOrCreate(sourceDir, { name: "source", amps: integerOption(values["source-amps"], "source-amps", 4, 1, 65535), hashBits: sourceBits, executor });
   const targetAmps = integerOption(values["target-amps"], "target-amps", 6, 1, 65535);
   const mapKind = choiceOption(values["target-map"], "target-map", ["uniform", "rebalance"] as const, "uniform");
@@ -138,10 +149,10 @@ export function setupMigration(values: Record<string, string | boolean | undefin
 
 /** Loads the data, migrates with progress bars, and returns the report. */
 export async function runSetup(setup: MigrateSetup, out: Output): Promise<MigrationReport> {
-  if (setup.loadSource) loadScenario(setup.source, setup.scenario);
   const bars = setup.progress ? new ProgressBars(out as never) : null;
   const known = new Set<string>();
   try {
+    if (setup.loadSource) loadScenario(setup.source, setup.scenario);
     return await migrate({
       source: setup.source, target: setup.target, ...setup.options,
       onProgress: (event) => {

@@ -76,7 +76,14 @@ export interface OpenOptions {
 /** Rows already placed by a system's hash map, grouped by AMP (what a pool worker computes for a restore). */
 export interface PlacedRows {
   readonly rows: number;
-  readonly parts: readonly { readonly amp: number; readonly rowHash: Uint32Array; readonly columns: readonly PackedData[] }[];
+  readonly parts: readonly PlacedPart[];
+}
+
+/** One AMP's rows: their row hashes and one packed column per table column, in table order. */
+export interface PlacedPart {
+  readonly amp: number;
+  readonly rowHash: Uint32Array;
+  readonly columns: readonly PackedData[];
 }
 
 /** What `sql()` did, statement by statement. */

@@ -2,7 +2,7 @@
  * The engine's public surface: every export by name. Internals stay unexported.
  */
 export { Engine, skewFactorOf } from "./engine.js";
-export type { EngineOptions, OpenOptions, SqlResult, ScanRequest, SkewReport, WhereInput, AmpRows } from "./engine.js";
+export type { EngineOptions, OpenOptions, SqlResult, ScanRequest, SkewReport, WhereInput, AmpRows, PlacedRows, PlacedPart } from "./engine.js";
 export type { StorageFaults, StorageFaultPoint } from "./storage/durable-store.js";
 export { HashMap, movedBuckets, minimalMoves } from "./hash/hash-map.js";
 export { rowHash, rowHashColumns, canonicalKeyBytes, bucketOf } from "./hash/row-hash.js";
@@ -22,11 +22,11 @@ export { Trace, MESSAGE_BYTES } from "./trace.js";
 export { rowsOf, plainValue, takeRows } from "./plain-rows.js";
 export type { TraceStep, AmpWork, Transfer, StepKind, StepScope } from "./trace.js";
 // Executors and the building blocks of kernels (columnar work that runs inline or on a worker pool).
-export { createExecutor, INLINE } from "./executor/executor.js";
+export { createExecutor, INLINE, TaskWindow } from "./executor/executor.js";
 export type { Executor, ExecutorKind, ExecutorSpec, KernelRef } from "./executor/executor.js";
 export { defineKernel, transferResult } from "./executor/worker.js";
 export type { Transferring } from "./executor/worker.js";
-export { packData, unpackData, ownedBytes } from "./executor/transport.js";
+export { packData, packedProblem, unpackData, ownedBytes } from "./executor/transport.js";
 export type { PackedData } from "./executor/transport.js";
 export { inputColumns } from "./steps/input-columns.js";
 export { gatherData } from "./storage/column-data.js";

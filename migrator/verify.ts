@@ -4,7 +4,7 @@
  * (row counts, order- and placement-independent checksums per bucket, every
  * target row on the AMP its row hash assigns).
  */
-import { quoteIdentifierIfNeeded, skewFactorOf, type Engine, type KernelRef } from "../engine/index.js";
+import { quoteIdentifierIfNeeded, skewFactorOf, TaskWindow, type Engine, type KernelRef } from "../engine/index.js";
 
 export { skewFactorOf };
 import { addCompactBucketSums, addRows, emptyChecksums, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
@@ -52,10 +52,12 @@ export async function readChecksumsOn(engine: Engine, table: string, bits: numbe
   const checksums = emptyChecksums(bits);
   const schema = encodeSchemaMessage(engine.arrowSchema(table));
   let placed = true; let rows = 0;
-  const tasks: Promise<void>[] = [];
-  for (let amp = 0; amp < engine.amps; amp++) {
+  // A bounded window of tasks: the pool hands queued tasks to workers from this thread's event loop.
+  const window = new TaskWindow(2 * engine.executor.threads);
+  for (let amp = 0; amp < engine.amps && !window.failed; amp++) {
     const read = withLabels(engine, { phase, table }, () => engine.readAmp(table, amp));
     for (const part of read.parts) {
+      if (window.failed) break;
       if (definition.primaryIndex && placed) placed = placedOn(engine, part.rowHash, amp);
       rows += part.batch.numRows;
       for (let first = 0; first < part.batch.numRows; first += VERIFY_CHUNK_ROWS) {
@@ -63,14 +65,13 @@ export async function readChecksumsOn(engine: Engine, table: string, bits: numbe
         const payload = encodeBatchMessage(part.batch.slice(first, end));
         const piHash = definition.primaryIndex ? part.rowHash.slice(first, end) : null;
         const transfer = piHash ? [payload.buffer as ArrayBuffer, piHash.buffer as ArrayBuffer] : [payload.buffer as ArrayBuffer];
-        // A bounded window: the pool hands queued tasks to workers from this thread's event loop, so wait here.
-        if (tasks.length >= 2 * engine.executor.threads) await tasks.shift();
-        tasks.push(engine.executor.run<ChecksumInput, ChecksumOutput>(CHECKSUM_BATCH, { schema, payload, types, piHash, bits, crc: false }, transfer)
+        const started = await window.add(() => engine.executor.run<ChecksumInput, ChecksumOutput>(CHECKSUM_BATCH, { schema, payload, types, piHash, bits, crc: false }, transfer)
           .then((done) => addCompactBucketSums(checksums, done.sums)));
+        if (!started) break;
       }
     }
   }
-  await Promise.all(tasks);
+  await window.drain();
   return { checksums, rows, placed };
 }
 

@@ -120,3 +120,44 @@ export function createExecutor(spec: ExecutorSpec | undefined): Executor {
 function defaultThreads(): number {
   return Math.max(1, typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length);
 }
+
+/**
+ * At most `width` tasks in flight. `add` waits for room first (the pool hands queued tasks to
+ * workers from this thread's event loop, so a producer must yield to it); every failure is
+ * caught as it happens (no unhandled rejection), new tasks are refused after the first one, and
+ * `drain` waits for all started tasks and throws that first failure.
+ *
+ * @example
+ * const window = new TaskWindow(4);
+ * for (const chunk of chunks) await window.add(() => executor.run(kernel, chunk));
+ * await window.drain();
+ */
+export class TaskWindow {
+  readonly #width: number;
+  readonly #inFlight = new Set<Promise<void>>();
+  #failure: { readonly error: unknown } | null = null;
+
+  constructor(width: number) {
+    if (!Number.isInteger(width) || width < 1) throw new AmpsimError("BAD_ARGUMENT", `a task window needs a positive integer width, not ${String(width)}`);
+    this.#width = width;
+  }
+
+  /** True once a task failed: stop producing and call drain(). */
+  get failed(): boolean { return this.#failure !== null; }
+
+  /** Starts `task` once fewer than `width` run; returns false (starting nothing) after a failure. */
+  async add(task: () => Promise<unknown>): Promise<boolean> {
+    while (this.#inFlight.size >= this.#width && this.#failure === null) await Promise.race(this.#inFlight);
+    if (this.#failure !== null) return false;
+    const settled: Promise<void> = Promise.resolve().then(task).then(() => undefined, (error: unknown) => { this.#failure ??= { error }; })
+      .finally(() => { this.#inFlight.delete(settled); });
+    this.#inFlight.add(settled);
+    return true;
+  }
+
+  /** Waits for every started task; throws the first failure. */
+  async drain(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all(this.#inFlight);
+    if (this.#failure !== null) throw this.#failure.error;
+  }
+}

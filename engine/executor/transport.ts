@@ -42,3 +42,39 @@ export function unpackData(type: arrow.DataType, packed: PackedData): arrow.Data
 export function ownedBytes(bytes: Uint8Array): Uint8Array {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer) ? bytes : bytes.slice();
 }
+
+/**
+ * What is wrong with `packed` as a column of `type` (buffers of the right kind and size,
+ * offsets that stay inside the values, a validity bitmap that counts `nullCount` NULLs),
+ * or null when it is sound. Packed columns come from other threads and other code:
+ * check them before building Data over them.
+ */
+export function packedProblem(type: arrow.DataType, packed: PackedData): string | null {
+  const { length, offset, nullCount, values, valueOffsets, nullBitmap } = packed;
+  if (!Number.isInteger(length) || length < 0 || !Number.isInteger(offset) || offset < 0) return `length ${String(length)} and offset ${String(offset)} must be integers ≥ 0`;
+  if (!Number.isInteger(nullCount) || nullCount < 0 || nullCount > length) return `null count ${String(nullCount)} is not in 0..${length}`;
+  const end = offset + length;
+  const Values = (type as { ArrayType?: abstract new (...args: never[]) => ArrayBufferView }).ArrayType;
+  if (!Values || !(values instanceof Values)) return `values must be a ${Values?.name ?? "typed array"}`;
+  const elements = (values as unknown as { length: number }).length;
+  if (arrow.DataType.isUtf8(type)) {
+    if (!(valueOffsets instanceof Int32Array) || valueOffsets.length < end + 1) return `value offsets must be an Int32Array of at least ${end + 1} entries`;
+    let previous = valueOffsets[offset];
+    if (previous < 0) return `value offset ${offset} is negative`;
+    for (let i = offset + 1; i <= end; i++) {
+      const next = valueOffsets[i];
+      if (next < previous) return `value offsets decrease at row ${i - offset - 1}`;
+      previous = next;
+    }
+    if (previous > elements) return `value offsets reach byte ${previous} of only ${elements} value bytes`;
+  } else {
+    if (valueOffsets !== null) return "a fixed-width column has no value offsets";
+    const needed = arrow.DataType.isBool(type) ? (end + 7) >> 3 : arrow.DataType.isDecimal(type) ? end * 4 : end;
+    if (elements < needed) return `values hold ${elements} elements, ${needed} needed`;
+  }
+  if (nullBitmap === null && nullCount === 0) return null;
+  if (!(nullBitmap instanceof Uint8Array) || nullBitmap.length < (end + 7) >> 3) return `${nullCount} NULL(s) need a validity bitmap (a Uint8Array) of ${(end + 7) >> 3} bytes`;
+  let valid = 0;
+  for (let i = offset; i < end; i++) valid += (nullBitmap[i >> 3] >> (i & 7)) & 1;
+  return length - valid === nullCount ? null : `the validity bitmap marks ${length - valid} NULL(s), not the ${nullCount} announced`;
+}

@@ -40,7 +40,11 @@ export function defineKernel<I, O>(fn: (input: I) => O | Promise<O>): (input: I)
       return await fn(input);
     } catch (error) {
       const e = error as { code?: string; message?: string; details?: Record<string, unknown> };
-      const failure: KernelFailure = { [KERNEL_ERROR]: { code: typeof e?.code === "string" ? e.code : undefined, message: String(e?.message ?? error), details: e?.details } };
+      const code = typeof e?.code === "string" ? e.code : undefined;
+      // An AmpsimError's message starts with its code, which the executor's AmpsimError adds again.
+      let message = String(e?.message ?? error);
+      if (code !== undefined && message.startsWith(`${code}: `)) message = message.slice(code.length + 2);
+      const failure: KernelFailure = { [KERNEL_ERROR]: { code, message, details: e?.details } };
       return failure as unknown as O;
     }
   };

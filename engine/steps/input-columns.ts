@@ -73,8 +73,8 @@ function allNull(table: string, column: ColumnDefinition, length: number): arrow
   return buildFromStored(column.type, length, () => null);
 }
 
-/** Checks one Arrow column against its definition; converts it when its Arrow type differs. */
-function checkArrowColumn(table: string, column: ColumnDefinition, data: arrow.Data, rowBase: number): arrow.Data {
+/** Checks one Arrow column against its definition (NOT NULL, lengths, precision); converts it when its Arrow type differs. */
+export function checkArrowColumn(table: string, column: ColumnDefinition, data: arrow.Data, rowBase: number): arrow.Data {
   let result = data;
   if (!arrowTypeMatches(column.type, data.type)) result = convertArrowColumn(table, column, data, rowBase);
   else if (column.type.kind === "char") result = trimCharBlanks(data);

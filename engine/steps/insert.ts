@@ -12,17 +12,17 @@ import type * as arrow from "apache-arrow";
 import type { TableEntry } from "../catalog/catalog.js";
 import { arrowTypeOf, fixedWidthOf, sameType, typeToString } from "../catalog/column-type.js";
 import type { PlacedRows } from "../engine.js";
-import { unpackData } from "../executor/transport.js";
+import { packedProblem, unpackData } from "../executor/transport.js";
 import { AmpsimError } from "../errors.js";
 import { gatherData } from "../storage/column-data.js";
 import { concatRuns } from "../storage/run.js";
 import { RUNS_MAX } from "../storage/fragment.js";
 import type { StatementContext } from "./context.js";
-import { inputColumns, type InsertInput } from "./input-columns.js";
+import { checkArrowColumn, inputColumns, type InsertInput } from "./input-columns.js";
 import type { Predicate } from "./predicate.js";
 import { selectRows } from "./predicate-eval.js";
 import { writeIndexRows } from "./secondary-index.js";
-import { piColumnIndexes, storePieces, storeRows } from "./store-rows.js";
+import { hashRows, piColumnIndexes, storePieces, storeRows } from "./store-rows.js";
 import type { StepRecorder } from "../trace.js";
 
 export function insertRows(ctx: StatementContext, entry: TableEntry, input: InsertInput): number {
@@ -67,8 +67,13 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, sources:
     for (const { entry } of sources) runs += ctx.tx.fragment(amp, entry.id).runs.length;
   }
   const split = !local && !checked && held + runs <= RUNS_MAX;
+  const read = (amp: number): Piece[] =>
+    sources.flatMap((source) => (split ? readRuns(ctx, recorder, source, amp) : [readPiece(ctx, recorder, source, amp)])).filter((p) => p.length > 0);
+  // Scattering into a table that is also a source: every AMP's rows are read before any is stored,
+  // or rows scattered to a later AMP would be read again (the statement sees the table as it was).
+  const early = !local && sources.some(({ entry }) => entry.id === target.id) ? Array.from({ length: ctx.system.amps }, (_, amp) => read(amp)) : null;
   for (let amp = 0; amp < ctx.system.amps; amp++) {
-    const pieces = sources.flatMap((source) => (split ? readRuns(ctx, recorder, source, amp) : [readPiece(ctx, recorder, source, amp)])).filter((p) => p.length > 0);
+    const pieces = early ? early[amp] : read(amp);
     for (const p of pieces) checkNotNull(target, p.source, p.columns);
     if (local && pieces.length > 0) {
       // Rows stay on their AMP: each source's piece becomes a run as it is (no copy), one uniqueness check for all.
@@ -166,7 +171,12 @@ export function sharesPlacement(target: TableEntry, source: TableEntry): boolean
   return a.length === b.length && a.every((c, k) => c === b[k]);
 }
 
-/** Rows a kernel already placed (Engine.insertPlaced): each part goes to its AMP as it is, as insert would store it. */
+/**
+ * Rows a kernel already placed (Engine.insertPlaced): each part goes to its AMP as it is, as insert
+ * would store it. The parts come from other threads and other code, so everything is checked
+ * before anything is stored: the buffers, the column rules an insert checks, and every row hash
+ * against the one its primary-index values give.
+ */
 export function insertPlacedRows(ctx: StatementContext, entry: TableEntry, placed: PlacedRows): number {
   const table = entry.qualifiedName;
   const bad = (what: string) => new AmpsimError("BAD_ARGUMENT", `insertPlaced into ${table}: ${what}`, { table });
@@ -174,26 +184,27 @@ export function insertPlacedRows(ctx: StatementContext, entry: TableEntry, place
   if (!placed || !Array.isArray(placed.parts) || !Number.isInteger(placed.rows)) throw bad("expected { rows, parts: [{ amp, rowHash, columns }] }");
   const { buckets, hashBits, amps } = ctx.system.hashMap;
   const shift = 32 - hashBits;
+  let rowBase = 0;
   const parts = placed.parts.map((part, p) => {
     if (!Number.isInteger(part?.amp) || part.amp < 0 || part.amp >= amps) throw bad(`part ${p} names AMP ${String(part?.amp)}, not one of 0..${amps - 1}`);
+    const where = `part ${p} (AMP ${part.amp})`;
     if (!(part.rowHash instanceof Uint32Array) || !Array.isArray(part.columns) || part.columns.length !== entry.definition.columns.length) {
-      throw bad(`part ${p} (AMP ${part.amp}) needs a Uint32Array rowHash and ${entry.definition.columns.length} packed columns`);
+      throw bad(`${where} needs a Uint32Array rowHash and ${entry.definition.columns.length} packed columns`);
     }
     const length = part.rowHash.length;
     const columns = entry.definition.columns.map((column, k) => {
       const type = arrowTypeOf(column.type);
       const packed = part.columns[k];
-      const Values = (type as { ArrayType?: new () => ArrayBufferView }).ArrayType;
-      if (packed?.length !== length || (Values && !(packed.values instanceof Values)) || (packed.valueOffsets !== null && !(packed.valueOffsets instanceof Int32Array))) {
-        throw bad(`part ${p} (AMP ${part.amp}): column ${column.name} does not hold ${length} values of ${typeToString(column.type)}`);
-      }
-      const data = unpackData(type, packed);
-      if (!column.nullable && data.nullCount > 0) throw new AmpsimError("NULL_VIOLATION", `column ${column.name} of ${table} is NOT NULL but ${data.nullCount} row(s) of AMP ${part.amp}'s part are NULL`, { table, column: column.name, amp: part.amp });
-      return data;
+      const problem = packed?.length !== length ? `holds ${String(packed?.length)} values for ${length} row hashes` : packedProblem(type, packed);
+      if (problem !== null) throw new AmpsimError("BAD_ARGUMENT", `insertPlaced into ${table}: ${where}: column ${column.name} ${typeToString(column.type)}: ${problem}`, { table, column: column.name, amp: part.amp });
+      return checkArrowColumn(table, column, unpackData(type, packed), rowBase);
     });
+    const expected = hashRows(entry, columns);
     for (let i = 0; i < length; i++) {
-      if (buckets[part.rowHash[i] >>> shift] !== part.amp) throw bad(`row ${i} of part ${p} has row hash ${part.rowHash[i]}, which belongs to AMP ${buckets[part.rowHash[i] >>> shift]}, not ${part.amp}`);
+      if (part.rowHash[i] !== expected[i]) throw bad(`row ${i} of ${where} has row hash ${part.rowHash[i]}, but its primary index values hash to ${expected[i]}`);
+      if (buckets[expected[i] >>> shift] !== part.amp) throw bad(`row ${i} of ${where} has row hash ${expected[i]}, which belongs to AMP ${buckets[expected[i] >>> shift]}, not ${part.amp}`);
     }
+    rowBase += length;
     return { amp: part.amp, rowHash: part.rowHash, columns, length };
   });
   const total = parts.reduce((sum, part) => sum + part.length, 0);

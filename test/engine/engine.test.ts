@@ -933,6 +933,18 @@ describe("insertSelect", () => {
       checkPlacement(engine, "other_pi");
     });
 
+    it("into a table that is also a source and must scatter: each row is read once, as the table was", () => {
+      const engine = sourceEngine();
+      split(engine, "NO PRIMARY INDEX");
+      engine.sql("INSERT INTO other_pi SELECT * FROM part_a");
+      const before = plainRows(engine.scan("other_pi"));
+      const added = plainRows(engine.scan("part_b"));
+      const rows = engine.sql("INSERT INTO other_pi SELECT * FROM other_pi UNION ALL SELECT * FROM part_b").rows;
+      expect(rows).toBe(before.length + added.length);
+      expect(sorted(plainRows(engine.scan("other_pi")))).toEqual(sorted([...before, ...before, ...added]));
+      checkPlacement(engine, "other_pi");
+    });
+
     it("a UPI value in two sources is DUPLICATE_KEY and stores nothing; so is a bad source list", () => {
       const engine = sourceEngine();
       split(engine, "PRIMARY INDEX (k)");

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { createExecutor, Engine, isAmpsimError, rowsOf, type Executor, type ExecutorSpec, type PackedData } from "../../engine/index.js";
+import { createExecutor, Engine, isAmpsimError, rowsOf, type Executor, type ExecutorSpec, type PackedData, type PlacedRows } from "../../engine/index.js";
 import { InjectedCrash, migrate, readChecksums, type MediumSpec, type MigrationReport, type StagingLayout } from "../../migrator/index.js";
 import { checkInvariant, FaultPlan, loadScenario, scenario } from "../../sim/index.js";
 import { expectError } from "../helpers/errors.js";
@@ -136,5 +136,39 @@ describe("Engine.insertPlaced", () => {
     e.insertPlaced("t", good);
     expectError(() => e.insertPlaced("t", good), "DUPLICATE_KEY", "main.t");
     expect(e.rowCount("t")).toBe(40);
+  });
+
+  it("checks what an insert checks and every buffer, storing nothing when a part is bad", () => {
+    const e = engine();
+    const good = placed(rows);
+    const [first] = good.parts;
+    const withColumn = (k: number, change: (c: PackedData) => PackedData) =>
+      ({ ...good, parts: good.parts.map((p, i) => (i === 0 ? { ...p, columns: p.columns.map((c, j) => (j === k ? change(c) : c)) } : p)) });
+    const s = first.columns[1];
+    const text = (strings: string[]) => {
+      const bytes = new TextEncoder().encode(strings.join(""));
+      const offsets = new Int32Array(strings.length + 1);
+      strings.forEach((v, i) => { offsets[i + 1] = offsets[i] + new TextEncoder().encode(v).length; });
+      return { length: strings.length, offset: 0, nullCount: 0, values: bytes, valueOffsets: offsets, nullBitmap: null } as PackedData;
+    };
+    const cases: [string, PlacedRows, string, ...string[]][] = [
+      ["a VARCHAR(5) value of 7 characters", withColumn(1, () => text(Array.from({ length: first.rowHash.length }, (_v, i) => (i === 2 ? "toolong" : "ok")))), "VALUE_OUT_OF_RANGE", "column s", "7 characters"],
+      ["a NULL in the NOT NULL key", withColumn(0, (c) => ({ ...c, nullCount: 1, nullBitmap: Uint8Array.from({ length: 8 }, (_v, i) => (i === 0 ? 0xfe : 0xff)) })), "NULL_VIOLATION", "column k", "row 0"],
+      ["too few values", withColumn(0, (c) => ({ ...c, values: (c.values as Int32Array).subarray(0, 2) })), "BAD_ARGUMENT", "column k", "values hold 2 elements"],
+      ["values of another type", withColumn(0, (c) => ({ ...c, values: Float64Array.from(c.values as Int32Array) })), "BAD_ARGUMENT", "column k", "Int32Array"],
+      ["no value offsets", withColumn(1, (c) => ({ ...c, valueOffsets: null })), "BAD_ARGUMENT", "column s", "value offsets"],
+      ["offsets past the value bytes", withColumn(1, (c) => ({ ...c, valueOffsets: (c.valueOffsets as Int32Array).map((o) => o * 10) })), "BAD_ARGUMENT", "column s", "value bytes"],
+      ["decreasing offsets", withColumn(1, (c) => ({ ...c, valueOffsets: (c.valueOffsets as Int32Array).map((o, i) => (i === 2 ? 0 : o)) })), "BAD_ARGUMENT", "column s", "decrease at row 1"],
+      ["a null count the bitmap does not match", withColumn(1, (c) => ({ ...c, nullCount: c.nullCount + 1 })), "BAD_ARGUMENT", "column s", "validity bitmap"],
+      ["a row hash its key does not give", { ...good, parts: good.parts.map((p, i) => (i === 0 ? { ...p, rowHash: p.rowHash.map((h, r) => (r === 0 ? p.rowHash[1] : h)) } : p)) }, "BAD_ARGUMENT", "row 0 of part 0", "hash to"],
+    ];
+    expect(s.nullCount).toBeGreaterThan(0); // the string column of the first part holds NULLs, so its bitmap is checked
+    for (const [what, bad, code, ...words] of cases) {
+      const error = (() => { try { e.insertPlaced("t", bad); return null; } catch (caught) { return caught; } })();
+      expect(isAmpsimError(error, code as never), `${what}: ${String(error)}`).toBe(true);
+      for (const word of words) expect(String(error), what).toContain(word);
+      expect(e.rowCount("t"), what).toBe(0);
+    }
+    expect(e.insertPlaced("t", good)).toBe(40);
   });
 });

@@ -31,3 +31,4 @@ export type { PackedData } from "./executor/transport.js";
 export { inputColumns } from "./steps/input-columns.js";
 export { gatherData } from "./storage/column-data.js";
 export { groupRows } from "./storage/radix-sort.js";
+export { countGroups, rowsOfGroup, scatterData, scatterUint32 } from "./storage/scatter.js";

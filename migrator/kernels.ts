@@ -10,7 +10,7 @@
  *   grouped by the target AMP each goes to, one set of column buffers per AMP.
  */
 import type * as arrow from "apache-arrow";
-import { defineKernel, groupRows, gatherData, inputColumns, packData, rowHashColumns, transferResult, type ColumnDefinition, type ColumnType, type PackedData, type Transferring } from "../engine/index.js";
+import { countGroups, defineKernel, inputColumns, packData, rowHashColumns, scatterData, scatterUint32, transferResult, type ColumnDefinition, type ColumnType, type PackedData, type Transferring } from "../engine/index.js";
 import { decodeBatch } from "./archive-format.js";
 import { crc32 } from "./crc32.js";
 import { bucketSums, compactBucketSums } from "./checksum.js";
@@ -78,18 +78,17 @@ export const placeBatch = defineKernel((input: PlaceInput): Transferring<PlacedB
   const shift = 32 - input.hashBits;
   const buckets = input.buckets;
   for (let i = 0; i < length; i++) ampOfRow[i] = buckets[rowHash[i] >>> shift];
-  const { perm, offsets } = groupRows(ampOfRow, input.amps);
+  const counts = countGroups(ampOfRow, input.amps);
+  const scattered = columns.map((c) => scatterData(c, ampOfRow, counts));
+  const whole = length > 0 && counts.indexOf(length) >= 0;
+  const hashes = whole ? Array.from(counts, (n) => (n > 0 ? rowHash : null)) : scatterUint32(rowHash, ampOfRow, counts);
   const transfer: ArrayBuffer[] = [];
   const parts: PlacedBatch["parts"][number][] = [];
-  for (let amp = 0; amp < input.amps; amp++) {
-    const start = offsets[amp]; const end = offsets[amp + 1];
-    if (start === end) continue;
-    const whole = start === 0 && end === length;
-    const hashes = whole ? rowHash : new Uint32Array(end - start);
-    if (!whole) for (let i = start, o = 0; i < end; i++, o++) hashes[o] = rowHash[perm[i]];
-    const packed = columns.map((c) => packData(whole ? c : gatherData(c, perm, start, end), transfer));
-    transfer.push(hashes.buffer as ArrayBuffer);
-    parts.push({ amp, rowHash: hashes, columns: packed });
-  }
+  counts.forEach((n, amp) => {
+    if (n === 0) return;
+    const packed = scattered.map((c) => packData(c[amp] as arrow.Data, transfer));
+    transfer.push((hashes[amp] as Uint32Array).buffer as ArrayBuffer);
+    parts.push({ amp, rowHash: hashes[amp] as Uint32Array, columns: packed });
+  });
   return transferResult({ rows: length, parts }, transfer);
 });

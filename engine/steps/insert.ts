@@ -22,7 +22,7 @@ import { checkArrowColumn, inputColumns, type InsertInput } from "./input-column
 import type { Predicate } from "./predicate.js";
 import { selectRows } from "./predicate-eval.js";
 import { writeIndexRows } from "./secondary-index.js";
-import { hashRows, piColumnIndexes, storePieces, storeRows } from "./store-rows.js";
+import { hashRows, piColumnIndexes, storePieces, storeRows, type AmpShare } from "./store-rows.js";
 import type { StepRecorder } from "../trace.js";
 
 export function insertRows(ctx: StatementContext, entry: TableEntry, input: InsertInput): number {
@@ -84,7 +84,7 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, sources:
       writeIndexRows(ctx, target, result.shares);
       length += result.ampOfRow.length;
     } else {
-      for (const p of pieces) { storePart(ctx, recorder, target, p.source, amp, p.columns, p.length, {}); length += p.length; }
+      for (const p of pieces) { storePart(ctx, recorder, target, amp, p.columns, p.length); length += p.length; }
     }
   }
   ctx.record(recorder.finish(length));
@@ -113,13 +113,11 @@ function readPiece(ctx: StatementContext, recorder: StepRecorder, { entry, where
   return filtered(entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount);
 }
 
-/** Stores one AMP's rows read from `source` and records the writes and interconnect transfers. */
-function storePart(ctx: StatementContext, recorder: StepRecorder, target: TableEntry, source: TableEntry, amp: number,
-  columns: readonly arrow.Data[], length: number, options: { amp?: number; rowHash?: Uint32Array }): void {
-  const result = storeRows(ctx, target, columns, length, options);
+/** Stores the rows one source AMP read, scattered by the target's row hash, and records the writes and interconnect transfers. */
+function storePart(ctx: StatementContext, recorder: StepRecorder, target: TableEntry, amp: number, columns: readonly arrow.Data[], length: number): void {
+  const result = storeRows(ctx, target, columns, length);
   for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
-  // Rows that stay on their AMP cross no interconnect: nothing to record.
-  if (options.amp !== amp) recordPartTransfers(recorder, ctx.system.amps, amp, result.ampOfRow, source, columns);
+  recordShareTransfers(recorder, amp, result.shares, target);
   writeIndexRows(ctx, target, result.shares);
 }
 
@@ -146,20 +144,21 @@ function checkNotNull(target: TableEntry, source: TableEntry, columns: readonly 
 }
 
 /**
- * The transfers of one source AMP's rows (`from`), recorded once per target AMP: rows, and
- * bytes as fixed widths plus string bytes — per target AMP, without a per-row array.
+ * The transfers of one source AMP's rows (`from`), once per target AMP: rows, and bytes as fixed
+ * widths plus string bytes — read off each AMP's new run, not row by row.
  */
-function recordPartTransfers(recorder: StepRecorder, amps: number, from: number, ampOfRow: Uint16Array, entry: TableEntry, columns: readonly arrow.Data[]): void {
+function recordShareTransfers(recorder: StepRecorder, from: number, shares: readonly AmpShare[], entry: TableEntry): void {
   let fixed = 0;
   for (const c of entry.definition.columns) fixed += fixedWidthOf(c.type);
-  const rows = new Float64Array(amps); const bytes = new Float64Array(amps);
-  for (let i = 0; i < ampOfRow.length; i++) rows[ampOfRow[i]]++;
-  for (const data of columns) {
-    if (!data.valueOffsets) continue;
-    const offsets = data.valueOffsets as Int32Array;
-    for (let i = 0; i < ampOfRow.length; i++) bytes[ampOfRow[i]] += offsets[i + 1] - offsets[i];
+  for (const { amp, run } of shares) {
+    let bytes = fixed * run.rowCount;
+    for (const data of run.batch.data.children) {
+      if (!data.valueOffsets) continue;
+      const offsets = data.valueOffsets as Int32Array;
+      bytes += offsets[data.length] - offsets[0];
+    }
+    recorder.send(from, amp, run.rowCount, bytes);
   }
-  for (let to = 0; to < amps; to++) if (rows[to] > 0) recorder.send(from, to, rows[to], bytes[to] + fixed * rows[to]);
 }
 
 /** Same PI columns (by position) → same row hash → same AMP under the system's one hash map. */

@@ -13,9 +13,8 @@ import type { TableEntry } from "../catalog/catalog.js";
 import { AmpsimError, showValue } from "../errors.js";
 import { rowHashColumns } from "../hash/row-hash.js";
 import type { HashMap } from "../hash/hash-map.js";
-import { gatherData } from "../storage/column-data.js";
 import { appendRun } from "../storage/fragment.js";
-import { groupRows, identity, type Grouping } from "../storage/radix-sort.js";
+import { countGroups, rowsOfGroup, scatterData, scatterUint32 } from "../storage/scatter.js";
 import { batchOf, makeRun, type Run } from "../storage/run.js";
 import type { Transaction } from "../storage/transaction.js";
 import { findDuplicateAmong, plainValues } from "./duplicates.js";
@@ -68,30 +67,15 @@ export function hashRows(entry: TableEntry, columns: readonly arrow.Data[]): Uin
 
 /** Stores `length` rows given as one Data per column of `entry`; returns what each AMP got. */
 export function storeRows(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], length: number, options: StoreOptions = {}): StoreResult {
-  const amps = ctx.hashMap.amps;
   const { ampOfRow, rowHash } = placeRows(ctx, entry, columns, length, options);
-  const { perm, offsets } = options.amp === undefined ? groupRows(ampOfRow, amps) : oneGroup(options.amp, length, amps);
-  const shares: AmpShare[] = [];
-  for (let amp = 0; amp < amps; amp++) {
-    const start = offsets[amp]; const end = offsets[amp + 1];
-    if (start === end) continue;
-    const fragment = ctx.tx.fragment(amp, entry.id);
-    const run = buildRun(entry, columns, rowHash, perm, start, end, fragment.nextUniqueness);
-    shares.push({ amp, rows: perm.subarray(start, end), run });
-  }
+  const shares = options.amp === undefined ? scatterShares(ctx, entry, columns, rowHash, ampOfRow)
+    : length === 0 ? [] : [lazyShare(options.amp, newRun(ctx, entry, options.amp, columns, rowHash, length), () => consecutive(0, length))];
   checkUniqueness(ctx, entry, shares, options.rowWord ?? "input row");
   for (const { amp, run } of shares) {
     const fragment = ctx.tx.fragment(amp, entry.id);
     ctx.tx.put(amp, entry.id, appendRun(entry.schema, fragment, run, fragment.nextUniqueness + run.rowCount), entry.qualifiedName);
   }
   return { shares, ampOfRow };
-}
-
-/** The grouping of rows that all go to `amp`. */
-function oneGroup(amp: number, length: number, amps: number): Grouping {
-  const offsets = new Uint32Array(amps + 1);
-  offsets.fill(length, amp + 1);
-  return { perm: identity(length), offsets };
 }
 
 function placeRows(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], length: number, options: StoreOptions): { ampOfRow: Uint16Array; rowHash: Uint32Array } {
@@ -132,15 +116,37 @@ function spreadRows(ctx: WriteContext, entry: TableEntry, length: number): Uint1
   return out;
 }
 
-/** The input rows `perm[start..end)` (increasing, so reads are sequential) as one AMP's new run. */
-function buildRun(entry: TableEntry, columns: readonly arrow.Data[], rowHash: Uint32Array, perm: Uint32Array, start: number, end: number, firstUniqueness: number): Run {
-  const whole = start === 0 && end === perm.length && end === rowHash.length;
-  const data = whole ? columns.slice() : columns.map((c) => gatherData(c, perm, start, end));
-  const hashes = whole ? rowHash : new Uint32Array(end - start);
-  if (!whole) for (let i = start, o = 0; i < end; i++, o++) hashes[o] = rowHash[perm[i]];
-  const uniqueness = new Uint32Array(end - start);
-  for (let o = 0; o < uniqueness.length; o++) uniqueness[o] = firstUniqueness + o;
-  return makeRun(batchOf(entry.schema, data, end - start), hashes, uniqueness);
+/** Every AMP's rows as a new run: each column scattered once (rows keep their order); input row numbers only when asked. */
+function scatterShares(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], rowHash: Uint32Array, ampOfRow: Uint16Array): AmpShare[] {
+  const counts = countGroups(ampOfRow, ctx.hashMap.amps);
+  const data = columns.map((c) => scatterData(c, ampOfRow, counts));
+  const whole = ampOfRow.length > 0 && counts.indexOf(ampOfRow.length) >= 0;
+  const hashes = whole ? Array.from(counts, (n) => (n > 0 ? rowHash : null)) : scatterUint32(rowHash, ampOfRow, counts);
+  const shares: AmpShare[] = [];
+  counts.forEach((n, amp) => {
+    if (n === 0) return;
+    const run = newRun(ctx, entry, amp, data.map((d) => d[amp] as arrow.Data), hashes[amp] as Uint32Array, n);
+    shares.push(lazyShare(amp, run, () => rowsOfGroup(ampOfRow, amp, n)));
+  });
+  return shares;
+}
+
+/** `length` rows for `amp` as a run, numbered after what the AMP holds. */
+function newRun(ctx: WriteContext, entry: TableEntry, amp: number, columns: readonly arrow.Data[], rowHash: Uint32Array, length: number): Run {
+  return makeRun(batchOf(entry.schema, columns, length), rowHash, ctx.tx.fragment(amp, entry.id).nextUniqueness);
+}
+
+/** A share whose input row numbers are computed when first read (only error messages read them). */
+function lazyShare(amp: number, run: Run, rowsOf: () => Uint32Array): AmpShare {
+  let rows: Uint32Array | null = null;
+  return { amp, run, get rows() { return (rows ??= rowsOf()); } };
+}
+
+/** first, first + 1, …: `length` input row numbers. */
+function consecutive(first: number, length: number): Uint32Array {
+  const rows = new Uint32Array(length);
+  for (let o = 0; o < length; o++) rows[o] = first + o;
+  return rows;
 }
 
 /** One piece of an AMP-local store: columns with their row hashes (already this AMP's rows). */
@@ -162,11 +168,8 @@ export function storePieces(ctx: WriteContext, entry: TableEntry, amp: number, p
   const shares: AmpShare[] = [];
   for (const piece of pieces) {
     if (piece.length === 0) continue;
-    const uniqueness = new Uint32Array(piece.length);
-    for (let o = 0; o < piece.length; o++) uniqueness[o] = next + o;
-    const rows = new Uint32Array(piece.length);
-    for (let o = 0; o < piece.length; o++) rows[o] = base + o;
-    shares.push({ amp, rows, run: makeRun(batchOf(entry.schema, piece.columns, piece.length), piece.rowHash, uniqueness) });
+    const first = base;
+    shares.push(lazyShare(amp, makeRun(batchOf(entry.schema, piece.columns, piece.length), piece.rowHash, next), () => consecutive(first, piece.length)));
     next += piece.length; base += piece.length;
   }
   checkUniqueness(ctx, entry, shares, options.rowWord ?? "input row");

@@ -26,7 +26,7 @@ export function wordView(data: arrow.Data): WordView {
   return { words: new Int8Array(values.buffer, values.byteOffset, values.byteLength), perRow: 1 };
 }
 
-function newLike(words: IntegerArray, length: number): IntegerArray {
+export function newLike(words: IntegerArray, length: number): IntegerArray {
   return new (words.constructor as new (n: number) => IntegerArray)(length);
 }
 
@@ -81,7 +81,7 @@ function gatherFixed(data: arrow.Data, indices: Uint32Array, start: number, end:
 }
 
 /** The gathered words as the typed array Arrow expects for this type. */
-function retype(data: arrow.Data, words: IntegerArray): ArrayBufferView {
+export function retype(data: arrow.Data, words: IntegerArray): ArrayBufferView {
   const Values = (data.values as { constructor: new (buffer: ArrayBufferLike, offset: number, length: number) => ArrayBufferView }).constructor;
   const perElement = (data.values as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
   return new Values(words.buffer, words.byteOffset, words.byteLength / perElement);

@@ -19,22 +19,33 @@ export class Run {
   readonly kind = "run";
   readonly batch: arrow.RecordBatch;
   readonly rowHash: Uint32Array;
-  readonly uniqueness: Uint32Array;
   readonly rowCount: number;
   /** Bytes of the user columns plus 8 bytes a row of hidden columns. */
   readonly bytes: number;
   #order: Uint32Array | null = null;
   #sortedHash: Uint32Array | null = null;
+  #uniqueness: Uint32Array | number;
 
-  constructor(batch: arrow.RecordBatch, rowHash: Uint32Array, uniqueness: Uint32Array) {
-    assert(batch.numRows === rowHash.length && rowHash.length === uniqueness.length, "run columns of unequal length");
+  /** `uniqueness` as a number: the rows are numbered consecutively from it (built when first read). */
+  constructor(batch: arrow.RecordBatch, rowHash: Uint32Array, uniqueness: Uint32Array | number) {
+    assert(batch.numRows === rowHash.length && (typeof uniqueness === "number" || rowHash.length === uniqueness.length), "run columns of unequal length");
     this.batch = batch;
     this.rowHash = rowHash;
-    this.uniqueness = uniqueness;
+    this.#uniqueness = uniqueness;
     this.rowCount = batch.numRows;
     let bytes = 8 * batch.numRows;
     for (const child of batch.data.children) bytes += dataBytes(child);
     this.bytes = bytes;
+  }
+
+  /** The uniqueness of every row (with the row hash, its row ID). */
+  get uniqueness(): Uint32Array {
+    if (typeof this.#uniqueness === "number") {
+      const values = new Uint32Array(this.rowCount);
+      for (let o = 0; o < values.length; o++) values[o] = this.#uniqueness + o;
+      this.#uniqueness = values;
+    }
+    return this.#uniqueness;
   }
 
   /**
@@ -67,7 +78,7 @@ export class Run {
   }
 }
 
-export function makeRun(batch: arrow.RecordBatch, rowHash: Uint32Array, uniqueness: Uint32Array): Run {
+export function makeRun(batch: arrow.RecordBatch, rowHash: Uint32Array, uniqueness: Uint32Array | number): Run {
   return new Run(batch, rowHash, uniqueness);
 }
 

@@ -1,0 +1,158 @@
+/**
+ * Splitting rows into groups (the AMPs they go to) by scatter, the way PERFORMANCE.md's
+ * fast redistribute does: count the rows (and string bytes) of every group, allocate each
+ * group's buffers at their exact size, then move one column at a time in one sequential
+ * pass over the input, each row to the next free place of its group. Rows keep their input
+ * order within a group. One small function per column layout keeps the loops monomorphic.
+ *
+ * Compared with sorting row numbers by group and gathering (groupRows + gatherData), this
+ * reads every column sequentially and builds no permutation.
+ */
+import * as arrow from "apache-arrow";
+import { newLike, retype, wordView } from "./column-data.js";
+
+type IntegerArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+
+/** Rows per group: `groupOf[i]` is row i's group, in 0..groups-1. */
+export function countGroups(groupOf: Uint8Array | Uint16Array, groups: number): Uint32Array {
+  const counts = new Uint32Array(groups);
+  for (let i = 0; i < groupOf.length; i++) counts[groupOf[i]]++;
+  return counts;
+}
+
+/** The input row numbers of group `group`, in order (for error messages: computed only when asked). */
+export function rowsOfGroup(groupOf: Uint8Array | Uint16Array, group: number, count: number): Uint32Array {
+  const rows = new Uint32Array(count);
+  for (let i = 0, o = 0; o < count; i++) if (groupOf[i] === group) rows[o++] = i;
+  return rows;
+}
+
+/** `values` split by group (Uint32 row hashes and other hidden columns); null for a group without rows. */
+export function scatterUint32(values: Uint32Array, groupOf: Uint8Array | Uint16Array, counts: Uint32Array): (Uint32Array | null)[] {
+  const outs = Array.from(counts, (n) => (n > 0 ? new Uint32Array(n) : null));
+  scatterWords1(values, groupOf, outs as Uint32Array[], new Int32Array(counts.length));
+  return outs;
+}
+
+/**
+ * `data`'s rows split by group, one new Data per group with fresh buffers (null for a group
+ * without rows); a group that gets every row gets `data` itself.
+ */
+export function scatterData(data: arrow.Data, groupOf: Uint8Array | Uint16Array, counts: Uint32Array): (arrow.Data | null)[] {
+  const length = groupOf.length;
+  const whole = counts.indexOf(length);
+  if (length > 0 && whole >= 0) return Array.from(counts, (_n, g) => (g === whole ? data : null));
+  const validity = data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0
+    ? scatterBitsOut(data.nullBitmap, data.offset, groupOf, counts) : null;
+  let parts: (Record<string, unknown> | null)[];
+  if (data.valueOffsets) parts = scatterStringsOut(data, groupOf, counts);
+  else if (arrow.DataType.isBool(data.type)) parts = scatterBitsOut(data.values as Uint8Array, data.offset, groupOf, counts).map((bits) => (bits ? { data: bits.bits } : null));
+  else parts = scatterFixedOut(data, groupOf, counts);
+  return parts.map((part, g) => {
+    if (part === null) return null;
+    const nulls = validity?.[g] ?? null;
+    const nullCount = nulls ? counts[g] - nulls.set : 0;
+    return arrow.makeData({ type: data.type, length: counts[g], nullCount, nullBitmap: nullCount > 0 ? nulls!.bits : undefined, ...part } as never) as arrow.Data;
+  });
+}
+
+function scatterFixedOut(data: arrow.Data, groupOf: Uint8Array | Uint16Array, counts: Uint32Array): ({ data: ArrayBufferView } | null)[] {
+  const { words, perRow } = wordView(data);
+  const outs = Array.from(counts, (n) => (n > 0 ? newLike(words, n * perRow) : null));
+  const cursor = new Int32Array(counts.length);
+  if (perRow === 1) scatterWords1(words, groupOf, outs as IntegerArray[], cursor);
+  else if (perRow === 2) scatterWords2(words as Int32Array, groupOf, outs as Int32Array[], cursor);
+  else scatterWordsN(words as Int32Array, perRow, groupOf, outs as Int32Array[], cursor);
+  return outs.map((out) => (out ? { data: retype(data, out) } : null));
+}
+
+function scatterWords1(src: IntegerArray, groupOf: Uint8Array | Uint16Array, outs: IntegerArray[], cursor: Int32Array): void {
+  for (let i = 0; i < groupOf.length; i++) {
+    const g = groupOf[i];
+    outs[g][cursor[g]++] = src[i];
+  }
+}
+
+function scatterWords2(src: Int32Array, groupOf: Uint8Array | Uint16Array, outs: Int32Array[], cursor: Int32Array): void {
+  for (let i = 0; i < groupOf.length; i++) {
+    const g = groupOf[i];
+    const at = cursor[g]++ << 1;
+    const out = outs[g];
+    out[at] = src[2 * i];
+    out[at + 1] = src[2 * i + 1];
+  }
+}
+
+function scatterWordsN(src: Int32Array, perRow: number, groupOf: Uint8Array | Uint16Array, outs: Int32Array[], cursor: Int32Array): void {
+  for (let i = 0; i < groupOf.length; i++) {
+    const g = groupOf[i];
+    const at = cursor[g]++ * perRow;
+    const out = outs[g];
+    for (let k = 0; k < perRow; k++) out[at + k] = src[i * perRow + k];
+  }
+}
+
+/** Bits (validity or Bool values, first bit at `bitOffset`) split by group, with the count of set bits. */
+function scatterBitsOut(bits: Uint8Array, bitOffset: number, groupOf: Uint8Array | Uint16Array, counts: Uint32Array): ({ bits: Uint8Array; set: number } | null)[] {
+  const outs = Array.from(counts, (n) => (n > 0 ? new Uint8Array((n + 7) >>> 3) : null));
+  const cursor = new Int32Array(counts.length);
+  const set = new Int32Array(counts.length);
+  for (let i = 0; i < groupOf.length; i++) {
+    const g = groupOf[i];
+    const o = cursor[g]++;
+    const bit = i + bitOffset;
+    if ((bits[bit >>> 3] >>> (bit & 7)) & 1) { (outs[g] as Uint8Array)[o >>> 3] |= 1 << (o & 7); set[g]++; }
+  }
+  return outs.map((out, g) => (out ? { bits: out, set: set[g] } : null));
+}
+
+/** Bytes of slack after each group's string bytes: strings are copied in whole 4-byte words. */
+const STRING_SLACK = 4;
+
+function scatterStringsOut(data: arrow.Data, groupOf: Uint8Array | Uint16Array, counts: Uint32Array): ({ valueOffsets: Int32Array; data: Uint8Array } | null)[] {
+  const offsets = data.valueOffsets as Int32Array;
+  const source = data.values as Uint8Array;
+  const groups = counts.length;
+  const byteCounts = new Int32Array(groups);
+  for (let i = 0; i < groupOf.length; i++) byteCounts[groupOf[i]] += offsets[i + 1] - offsets[i];
+  const outOffsets = Array.from(counts, (n) => (n > 0 ? new Int32Array(n + 1) : null));
+  const outBytes = Array.from(counts, (n, g) => (n > 0 ? new Uint8Array(byteCounts[g] + STRING_SLACK) : null));
+  const views = outBytes.map((b) => (b ? new DataView(b.buffer) : null));
+  copyStrings(offsets, source, new DataView(source.buffer, source.byteOffset, source.byteLength), groupOf,
+    outOffsets as Int32Array[], outBytes as Uint8Array[], views as DataView[], new Int32Array(groups), new Int32Array(groups));
+  return outOffsets.map((o, g) => (o ? { valueOffsets: o, data: (outBytes[g] as Uint8Array).subarray(0, byteCounts[g]) } : null));
+}
+
+function copyStrings(offsets: Int32Array, srcBytes: Uint8Array, src: DataView, groupOf: Uint8Array | Uint16Array,
+  outOffsets: Int32Array[], outBytes: Uint8Array[], views: DataView[], rowCursor: Int32Array, byteCursor: Int32Array): void {
+  const safeEnd = srcBytes.length - 12;
+  for (let i = 0; i < groupOf.length; i++) {
+    const g = groupOf[i];
+    const start = offsets[i];
+    const len = offsets[i + 1] - start;
+    const at = byteCursor[g];
+    byteCursor[g] = at + len;
+    outOffsets[g][++rowCursor[g]] = at + len;
+    if (len <= 12 && start <= safeEnd && at + 12 <= outBytes[g].length) {
+      // Short strings: three words, no loop (the spill lands in the next string's place or the slack).
+      const dst = views[g];
+      dst.setInt32(at, src.getInt32(start, true), true);
+      dst.setInt32(at + 4, src.getInt32(start + 4, true), true);
+      dst.setInt32(at + 8, src.getInt32(start + 8, true), true);
+    } else if (len > 64) {
+      outBytes[g].set(srcBytes.subarray(start, start + len), at);
+    } else {
+      copyWords(src, srcBytes, start, len, views[g], outBytes[g], at);
+    }
+  }
+}
+
+/** `len` bytes from `start` to `at`, 4 at a time while both sides allow a whole word, then byte by byte. */
+function copyWords(src: DataView, srcBytes: Uint8Array, start: number, len: number, dst: DataView, dstBytes: Uint8Array, at: number): void {
+  let from = start; const to = start + len;
+  while (from + 4 <= srcBytes.length && at + 4 <= dstBytes.length && from < to) {
+    dst.setInt32(at, src.getInt32(from, true), true);
+    from += 4; at += 4;
+  }
+  while (from < to) dstBytes[at++] = srcBytes[from++];
+}

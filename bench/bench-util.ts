@@ -28,8 +28,20 @@ export interface Measurement {
 export interface Ratio {
   readonly against: string;
   readonly ratio: number;
-  /** The ratio the project aims at (issue 6, "Goals"): met when ratio >= goal. */
+  /** The ratio the project aims at (issue 6, "Goals"): met when ratio >= goal (ratio <= goal when `atMost`). */
   readonly goal?: number;
+  /** The goal is an upper bound (peak memory), not a lower one. */
+  readonly atMost?: boolean;
+}
+
+/** Whether `x` meets its goal ("≥ 2×", or "≤ 3×" when it is an upper bound). */
+export function goalMet(x: Ratio): boolean {
+  return x.goal !== undefined && (x.atMost === true ? x.ratio <= x.goal : x.ratio >= x.goal);
+}
+
+/** "≥ 2×" or "≤ 3×". */
+export function goalText(x: Ratio): string {
+  return `${x.atMost === true ? "≤" : "≥"} ${x.goal}×`;
 }
 
 export function median(values: readonly number[]): number {

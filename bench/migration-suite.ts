@@ -16,21 +16,33 @@ import path from "node:path";
 import { Engine } from "../engine/index.js";
 import { migrate, type MediumSpec, type MigrationReport } from "../migrator/index.js";
 import { arrowBytes, benchBatches, benchEngine, benchSource } from "./bench-data.js";
-import { collectGarbage, measurement, RssSampler, type Measurement } from "./bench-util.js";
+import { collectGarbage, measurement, RssSampler, type Measurement, type Ratio } from "./bench-util.js";
 import type { SuiteContext } from "./run.js";
 
 const SCALING_GROUP = "migration scaling";
 const SCALING_STREAMS = 4;
 
-/** Peak RSS of the process while `body` runs, sampled every 20 ms by a worker thread (so synchronous stretches are sampled too). */
-async function withPeakRss<T>(body: () => Promise<T>): Promise<{ result: T; peakRss: number }> {
+/** Peak RSS of the process while `body` runs, sampled every 20 ms by a worker thread (so synchronous stretches are sampled too), and the RSS when it started. */
+async function withPeakRss<T>(body: () => Promise<T>): Promise<{ result: T; peakRss: number; startRss: number }> {
   const sampler = await RssSampler.start(20);
   try {
-    const { result, peakRss } = await sampler.measure(body);
-    return { result, peakRss };
+    return await sampler.measure(body);
   } finally {
     await sampler.stop();
   }
+}
+
+/**
+ * What the migration itself holds at its peak: the RSS growth over the start (when the source
+ * system is already there), against the table's Arrow size. It includes the target's copy of
+ * the table (about 1.25× with its hidden row-hash and uniqueness columns), so 1× is the floor.
+ */
+function rssGrowth(peakRss: number, startRss: number, bytes: number, goal: boolean): Ratio {
+  return { against: "table's Arrow size: RSS growth during the migration", ratio: Math.max(0, peakRss - startRss) / bytes, ...(goal ? { goal: 3, atMost: true } : {}) };
+}
+
+function rssNote(peakRss: number, startRss: number, bytes: number): string {
+  return `peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB, +${(Math.max(0, peakRss - startRss) / 2 ** 20).toFixed(0)} MiB during the migration (${(Math.max(0, peakRss - startRss) / bytes).toFixed(2)}× the table's ${(bytes / 2 ** 20).toFixed(0)} MiB)`;
 }
 
 function phases(report: MigrationReport): string {
@@ -61,11 +73,12 @@ async function mediumMeasurements(context: SuiteContext): Promise<Measurement[]>
         collectGarbage();
         const target = new Engine({ name: "target", amps: 6 });
         const started = performance.now();
-        const { result, peakRss } = await withPeakRss(() => migrate({ source, target, streams, medium }));
+        const { result, peakRss, startRss } = await withPeakRss(() => migrate({ source, target, streams, medium }));
         const elapsed = performance.now() - started;
         const m = measurement("migration", `4 → 6 AMPs over ${label}, ${streams} stream(s)`, rows, bytes, elapsed, 1, phases(result));
+        m.ratios.push(rssGrowth(peakRss, startRss, bytes, label === "memory" && streams === 4));
         results.push({ ...m, peakRssBytes: peakRss });
-        context.log(`${m.name}: ${(m.rowsPerSecond / 1e6).toFixed(2)} M rows/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (${m.note})`);
+        context.log(`${m.name}: ${(m.rowsPerSecond / 1e6).toFixed(2)} M rows/s, ${rssNote(peakRss, startRss, bytes)} (${m.note})`);
       }
     }
   } finally {
@@ -86,12 +99,13 @@ async function scaledMigration(rows: number, sourceAmps: number, targetAmps: num
   collectGarbage();
   const target = new Engine({ name: "target", amps: targetAmps });
   const started = performance.now();
-  const { result, peakRss } = await withPeakRss(() => migrate({ source, target, streams: SCALING_STREAMS, medium: "memory" }));
+  const { result, peakRss, startRss } = await withPeakRss(() => migrate({ source, target, streams: SCALING_STREAMS, medium: "memory" }));
   const elapsed = performance.now() - started;
   check(result.ok && result.rows === rows && result.tables.every((t) => t.verified), `${sourceAmps} → ${targetAmps} AMPs, ${rows} rows: not verified (${result.rows} rows moved)`);
   const name = `${sourceAmps} → ${targetAmps} AMPs, ${rowsLabel(rows)} rows, memory, ${SCALING_STREAMS} streams`;
   const m = { ...measurement(SCALING_GROUP, name, rows, bytes, elapsed, 1, phases(result)), peakRssBytes: peakRss };
-  context.log(`${name}: ${(m.rowsPerSecond / 1e6).toFixed(2)} M rows/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (source built in ${(built / 1000).toFixed(1)} s, untimed; ${m.note})`);
+  m.ratios.push(rssGrowth(peakRss, startRss, bytes, false));
+  context.log(`${name}: ${(m.rowsPerSecond / 1e6).toFixed(2)} M rows/s, ${rssNote(peakRss, startRss, bytes)} (source built in ${(built / 1000).toFixed(1)} s, untimed; ${m.note})`);
   return m;
 }
 

@@ -16,7 +16,7 @@
  */
 import type * as arrow from "apache-arrow";
 import { arrowBytes, benchBatches, benchEngine } from "./bench-data.js";
-import { collectGarbage, measurement, median, RssSampler, type Measurement } from "./bench-util.js";
+import { collectGarbage, goalMet, goalText, measurement, median, RssSampler, type Measurement } from "./bench-util.js";
 import { loadBatches, openDuckDB, timeStatement, type DuckDBPeer } from "./duckdb-peer.js";
 import { copyBuffers, naiveInsert } from "./insert-suite.js";
 import { ReferenceRedistributor } from "./reference-redistribute.js";
@@ -182,7 +182,7 @@ export async function peersSuite(context: SuiteContext): Promise<Measurement[]> 
     addRatios(byKey);
     const results = [...byKey.values()];
     for (const r of results) context.log(`${r.name}: ${(r.rowsPerSecond / 1e6).toFixed(2)} M rows/s (${r.medianMs.toFixed(1)} ms), peak RSS ${((r.peakRssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB`);
-    for (const x of byKey.get("ampsim")!.ratios) context.log(`ampsim vs ${x.against}: ${x.ratio.toFixed(2)}×${x.goal === undefined ? "" : ` (goal ≥ ${x.goal}×: ${x.ratio >= x.goal ? "met" : "not met"})`}`);
+    for (const x of byKey.get("ampsim")!.ratios) context.log(`ampsim vs ${x.against}: ${x.ratio.toFixed(2)}×${x.goal === undefined ? "" : ` (goal ${goalText(x)}: ${goalMet(x) ? "met" : "not met"})`}`);
     return results;
   } finally {
     duck?.close();

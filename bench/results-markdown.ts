@@ -3,7 +3,7 @@
  * group with rows/s, MB/s, ratios against peers measured in the same run, and the
  * goals (ratios with a target) with whether this run met them.
  */
-import type { Measurement, Ratio } from "./bench-util.js";
+import { goalMet, goalText, type Measurement, type Ratio } from "./bench-util.js";
 
 interface Report {
   readonly command: string;
@@ -34,13 +34,13 @@ function times(ratio: number): string {
 
 /** "2.10× DuckDB partition query (goal ≥ 2×: met)", or without the goal when there is none. */
 function ratioText(x: Ratio): string {
-  const goal = x.goal === undefined ? "" : ` (goal ≥ ${x.goal}×: ${x.ratio >= x.goal ? "met" : "not met"})`;
+  const goal = x.goal === undefined ? "" : ` (goal ${goalText(x)}: ${goalMet(x) ? "met" : "not met"})`;
   return `${times(x.ratio)} ${x.against}${goal}`;
 }
 
 /** One line per ratio with a goal: what, ratio, goal, met or not. */
 function goalLines(results: readonly Measurement[]): string[] {
-  const rows = results.flatMap((r) => r.ratios.filter((x) => x.goal !== undefined).map((x) => `| ${r.name} | ${x.against} | ${times(x.ratio)} | ≥ ${x.goal}× | ${x.ratio >= x.goal! ? "met" : "not met"} |`));
+  const rows = results.flatMap((r) => r.ratios.filter((x) => x.goal !== undefined).map((x) => `| ${r.name} | ${x.against} | ${times(x.ratio)} | ${goalText(x)} | ${goalMet(x) ? "met" : "not met"} |`));
   if (rows.length === 0) return [];
   return ["", "## Goals (issue 6, ratios from this run)", "", "| what | against | ratio | goal | |", "|---|---|---:|---:|---|", ...rows];
 }

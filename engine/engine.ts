@@ -21,9 +21,10 @@ import { StatementContext, type SystemInfo } from "./steps/context.js";
 import { createDatabase, createIndex, createTable, dropDatabase, dropIndex, dropTable } from "./steps/ddl.js";
 import { deleteByKey, deleteWhere } from "./steps/delete.js";
 import type { InsertInput } from "./steps/input-columns.js";
-import { insertPlacedRows, insertRows, insertSelect } from "./steps/insert.js";
+import { insertPlacedRows, insertRows, insertSelect, planInsertSelect, readAmpPieces, type InsertSource } from "./steps/insert.js";
+import { commitPlaced, placePieces, placerOf } from "./steps/insert-parallel.js";
 import { createExecutor, type Executor, type ExecutorSpec } from "./executor/executor.js";
-import type { PackedData } from "./executor/transport.js";
+import type { PlacedBatch, PlacedPart } from "./steps/place-kernel.js";
 import { literalValue, type Predicate } from "./steps/predicate.js";
 import { checkPredicate } from "./steps/predicate-eval.js";
 import { checkAmp, lookupRows, placeKey, scanTable, fragmentRun } from "./steps/read.js";
@@ -74,17 +75,8 @@ export interface OpenOptions {
 }
 
 /** Rows already placed by a system's hash map, grouped by AMP (what a pool worker computes for a restore). */
-export interface PlacedRows {
-  readonly rows: number;
-  readonly parts: readonly PlacedPart[];
-}
-
-/** One AMP's rows: their row hashes and one packed column per table column, in table order. */
-export interface PlacedPart {
-  readonly amp: number;
-  readonly rowHash: Uint32Array;
-  readonly columns: readonly PackedData[];
-}
+export type PlacedRows = PlacedBatch;
+export type { PlacedPart };
 
 /** What `sql()` did, statement by statement. */
 export interface SqlResult {
@@ -404,12 +396,39 @@ export class Engine {
    * stores the rows of all sources as one piece.
    */
   insertSelect(target: string, source: string | readonly string[], options: { where?: WhereInput } = {}): number {
-    return this.#statement((ctx) => {
-      const names = typeof source === "string" ? [source] : source;
-      if (!Array.isArray(names) || names.length === 0) throw new AmpsimError("BAD_ARGUMENT", `insertSelect into ${target}: expected a source table name or a non-empty list of them, but found ${showValue(source)}`, { table: target });
-      const sources = names.map((name) => { const entry = ctx.resolve(name); return { entry, where: this.#where(options.where, entry) }; });
-      return insertSelect(ctx, ctx.resolve(target), sources);
-    }, true);
+    return this.#statement((ctx) => insertSelect(ctx, ctx.resolve(target), this.#insertSources(ctx, target, source, options)), true);
+  }
+
+  /**
+   * `insertSelect` with the per-row work of a redistribution (hashing every row by the target's
+   * primary index and scattering it to its AMP) on the engine's worker pool, piece by piece; the
+   * rows are then stored in one statement exactly as `insertSelect` stores them (same runs, row
+   * order, trace and errors). Inline, or when the rows stay on their AMPs, it is `insertSelect`.
+   * A statement committed while the pool works makes it read the sources again, inline.
+   *
+   * @example
+   * const engine = new Engine({ amps: 6, executor: "pool" });
+   * await engine.insertSelectAsync("shop.by_customer", "shop.orders"); // rows inserted
+   */
+  async insertSelectAsync(target: string, source: string | readonly string[], options: { where?: WhereInput } = {}): Promise<number> {
+    if (this.executor.kind === "inline") return this.insertSelect(target, source, options);
+    const catalog = this.#catalog;
+    const prepared = this.#read((ctx) => {
+      const plan = planInsertSelect(ctx, ctx.resolve(target), this.#insertSources(ctx, target, source, options));
+      return plan.local ? null : { plan, pieces: Array.from({ length: this.amps }, (_v, amp) => readAmpPieces(ctx, plan, amp)) };
+    });
+    if (prepared === null) return this.insertSelect(target, source, options);
+    const placed = await placePieces(this.executor, placerOf(prepared.plan.target, this.hashMap), prepared.pieces);
+    return this.#statement((ctx) => (this.#catalog === catalog
+      ? commitPlaced(ctx, prepared.plan, prepared.pieces, placed)
+      : insertSelect(ctx, ctx.resolve(target), this.#insertSources(ctx, target, source, options))), true);
+  }
+
+  /** The SELECTs of an insert-select: one source or a non-empty list, each with the WHERE. */
+  #insertSources(ctx: StatementContext, target: string, source: string | readonly string[], options: { where?: WhereInput }): InsertSource[] {
+    const names = typeof source === "string" ? [source] : source;
+    if (!Array.isArray(names) || names.length === 0) throw new AmpsimError("BAD_ARGUMENT", `insertSelect into ${target}: expected a source table name or a non-empty list of them, but found ${showValue(source)}`, { table: target });
+    return names.map((name) => { const entry = ctx.resolve(name); return { entry, where: this.#where(options.where, entry) }; });
   }
 
   /**

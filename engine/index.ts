@@ -32,3 +32,5 @@ export { inputColumns } from "./steps/input-columns.js";
 export { gatherData } from "./storage/column-data.js";
 export { groupRows } from "./storage/radix-sort.js";
 export { countGroups, rowsOfGroup, scatterData, scatterUint32 } from "./storage/scatter.js";
+export { placeColumns, sharedBuckets, PLACE_KERNELS } from "./steps/place-kernel.js";
+export type { PlacedBatch, Placer, PlaceRowsInput } from "./steps/place-kernel.js";

@@ -10,7 +10,7 @@
  *   grouped by the target AMP each goes to, one set of column buffers per AMP.
  */
 import type * as arrow from "apache-arrow";
-import { countGroups, defineKernel, inputColumns, packData, rowHashColumns, scatterData, scatterUint32, transferResult, type ColumnDefinition, type ColumnType, type PackedData, type Transferring } from "../engine/index.js";
+import { defineKernel, inputColumns, placeColumns, transferResult, type ColumnType, type PlacedBatch, type Placer, type Transferring } from "../engine/index.js";
 import { decodeBatch } from "./archive-format.js";
 import { crc32 } from "./crc32.js";
 import { bucketSums, compactBucketSums } from "./checksum.js";
@@ -50,45 +50,16 @@ export const checksumBatch = defineKernel((input: ChecksumInput): Transferring<C
 /** Interleaved bucket sums, zero between calls (compactBucketSums clears what it reads). */
 let scratch = new Uint32Array(0);
 
-export interface PlaceInput {
-  /** Qualified name of the table, for error messages. */
-  readonly table: string;
-  readonly columns: readonly ColumnDefinition[];
-  /** Primary index columns (indexes into `columns`), at least one. */
-  readonly pi: readonly number[];
-  readonly hashBits: number;
-  /** The target's hash map: bucket → AMP (a SharedArrayBuffer view, shared, not copied). */
-  readonly buckets: Uint16Array;
-  readonly amps: number;
+export interface PlaceInput extends Placer {
   readonly schema: Uint8Array;
   readonly payload: Uint8Array;
 }
 
-/** Rows grouped by AMP, in input order within each AMP. */
-export interface PlacedBatch {
-  readonly rows: number;
-  readonly parts: readonly { readonly amp: number; readonly rowHash: Uint32Array; readonly columns: readonly PackedData[] }[];
-}
+export type { PlacedBatch };
 
 export const placeBatch = defineKernel((input: PlaceInput): Transferring<PlacedBatch> => {
   const batch: arrow.RecordBatch = decodeBatch(input.schema, input.payload);
   const { columns, length } = inputColumns(input.table, input.columns, batch);
-  const rowHash = rowHashColumns(input.pi.map((c) => ({ type: input.columns[c].type, data: columns[c] })));
-  const ampOfRow = new Uint16Array(length);
-  const shift = 32 - input.hashBits;
-  const buckets = input.buckets;
-  for (let i = 0; i < length; i++) ampOfRow[i] = buckets[rowHash[i] >>> shift];
-  const counts = countGroups(ampOfRow, input.amps);
-  const scattered = columns.map((c) => scatterData(c, ampOfRow, counts));
-  const whole = length > 0 && counts.indexOf(length) >= 0;
-  const hashes = whole ? Array.from(counts, (n) => (n > 0 ? rowHash : null)) : scatterUint32(rowHash, ampOfRow, counts);
   const transfer: ArrayBuffer[] = [];
-  const parts: PlacedBatch["parts"][number][] = [];
-  counts.forEach((n, amp) => {
-    if (n === 0) return;
-    const packed = scattered.map((c) => packData(c[amp] as arrow.Data, transfer));
-    transfer.push((hashes[amp] as Uint32Array).buffer as ArrayBuffer);
-    parts.push({ amp, rowHash: hashes[amp] as Uint32Array, columns: packed });
-  });
-  return transferResult({ rows: length, parts }, transfer);
+  return transferResult(placeColumns(input, columns, length, transfer), transfer);
 });

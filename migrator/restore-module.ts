@@ -7,7 +7,7 @@
  * the medium's verification: the staging table may hold the batches before the
  * bad one; the target table is never touched here).
  */
-import { AmpsimError, ownedBytes, type Engine, type KernelRef } from "../engine/index.js";
+import { AmpsimError, ownedBytes, sharedBuckets, type Engine, type KernelRef } from "../engine/index.js";
 import { KERNELS, type PlaceInput, type PlacedBatch } from "./kernels.js";
 import { decodeBatch } from "./archive-format.js";
 import { withLabels } from "./labels.js";
@@ -22,19 +22,6 @@ export interface RestoreResult {
 }
 
 const PLACE_BATCH: KernelRef = { module: KERNELS, name: "placeBatch" };
-const SHARED_BUCKETS = new WeakMap<Engine, Uint16Array>();
-
-/** The engine's hash map in a SharedArrayBuffer, made once: workers share it instead of receiving copies. */
-function sharedBuckets(engine: Engine): Uint16Array {
-  let shared = SHARED_BUCKETS.get(engine);
-  if (!shared) {
-    shared = new Uint16Array(new SharedArrayBuffer(engine.hashMap.buckets.byteLength));
-    shared.set(engine.hashMap.buckets);
-    SHARED_BUCKETS.set(engine, shared);
-  }
-  return shared;
-}
-
 export class RestoreModule {
   readonly #target: Engine;
   readonly #id: StreamId;
@@ -61,7 +48,7 @@ export class RestoreModule {
     const definition = this.#target.describe(this.#stagingTable);
     if (!definition.primaryIndex) return null;
     const pi = definition.primaryIndex.columns.map((name) => definition.columns.findIndex((c) => c.name === name));
-    return { table: this.#stagingTable, columns: definition.columns, pi, hashBits: this.#target.hashBits, buckets: sharedBuckets(this.#target), amps: this.#target.amps };
+    return { table: this.#stagingTable, columns: definition.columns, pi, hashBits: this.#target.hashBits, buckets: sharedBuckets(this.#target.hashMap), amps: this.#target.amps };
   }
 
   async run(source: FrameSource): Promise<RestoreResult> {

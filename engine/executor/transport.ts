@@ -78,3 +78,30 @@ export function packedProblem(type: arrow.DataType, packed: PackedData): string 
   for (let i = offset; i < end; i++) valid += (nullBitmap[i >> 3] >> (i & 7)) & 1;
   return length - valid === nullCount ? null : `the validity bitmap marks ${length - valid} NULL(s), not the ${nullCount} announced`;
 }
+
+/**
+ * The column's rows in fresh buffers of their own, packed, with those buffers added to
+ * `transfer`: one copy, then the worker gets them by transfer (a structured clone would copy
+ * twice, and whole underlying buffers at that). For columns that must stay where they are,
+ * e.g. views of stored runs.
+ */
+export function packCopy(data: arrow.Data, transfer: ArrayBuffer[]): PackedData {
+  const { length, offset, nullCount } = data;
+  const bitBytes = (offset + length + 7) >> 3;
+  let values: ArrayBufferView | null = null;
+  let valueOffsets: Int32Array | null = null;
+  if (data.valueOffsets) {
+    const offsets = data.valueOffsets as Int32Array;
+    const first = offsets[0];
+    valueOffsets = new Int32Array(length + 1);
+    for (let i = 0; i <= length; i++) valueOffsets[i] = offsets[i] - first;
+    values = (data.values as Uint8Array).slice(first, offsets[length]);
+  } else if (data.values) {
+    const typed = data.values as Uint8Array;
+    values = typed.slice(0, arrow.DataType.isBool(data.type) ? bitBytes : length * data.stride);
+  }
+  const bitmap = data.nullBitmap as Uint8Array | undefined;
+  const nullBitmap = nullCount > 0 && bitmap && bitmap.length > 0 ? bitmap.slice(0, bitBytes) : null;
+  for (const view of [values, valueOffsets, nullBitmap]) if (view) transfer.push(view.buffer as ArrayBuffer);
+  return { length, offset, nullCount, values, valueOffsets, nullBitmap };
+}

@@ -43,20 +43,31 @@ export interface InsertSource {
   readonly where: Predicate | null;
 }
 
-/** One source's rows on one AMP, after the WHERE. */
-interface Piece { readonly source: TableEntry; readonly columns: arrow.Data[]; readonly rowHash: Uint32Array; readonly length: number }
+/** One source's rows on one AMP, after the WHERE, and what reading them cost (for the trace). */
+export interface Piece {
+  readonly source: TableEntry;
+  readonly columns: arrow.Data[];
+  readonly rowHash: Uint32Array;
+  readonly length: number;
+  readonly readRows: number;
+  readonly readBytes: number;
+}
 
-/**
- * INSERT INTO target SELECT * FROM s1 [WHERE …] [UNION ALL SELECT * FROM s2 …]: columns by
- * position, types must match. When every source shares the target's placement, each AMP stores
- * the rows of all sources as one run (one uniqueness check, no interconnect); otherwise every
- * source AMP's rows scatter by the target's row hash.
- */
-export function insertSelect(ctx: StatementContext, target: TableEntry, sources: readonly InsertSource[]): number {
+/** How an insert-select reads and stores, decided before anything is read. */
+export interface InsertSelectPlan {
+  readonly target: TableEntry;
+  readonly sources: readonly InsertSource[];
+  /** Every source shares the target's placement: rows stay on their AMP. */
+  readonly local: boolean;
+  /** Each stored run is read as it is (no concatenation copy). */
+  readonly split: boolean;
+  /** Every AMP's rows must be read before any is stored (the target is also a source, and rows scatter). */
+  readonly readFirst: boolean;
+}
+
+export function planInsertSelect(ctx: StatementContext, target: TableEntry, sources: readonly InsertSource[]): InsertSelectPlan {
   for (const { entry } of sources) checkCompatible(target, entry);
   const local = sources.every(({ entry }) => sharesPlacement(target, entry));
-  const recorder = ctx.recorder("insert-select", "all-amp", target.qualifiedName, sources.map((s) => s.entry.qualifiedName).join(", "));
-  let length = 0;
   // Scattering rows that need no uniqueness check, each stored run is read as it is (no concatenation
   // copy) while the target AMPs get few enough new runs; otherwise an AMP's runs are read as one.
   const def = target.definition;
@@ -67,15 +78,43 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, sources:
     for (const { entry } of sources) runs += ctx.tx.fragment(amp, entry.id).runs.length;
   }
   const split = !local && !checked && held + runs <= RUNS_MAX;
-  const read = (amp: number): Piece[] =>
-    sources.flatMap((source) => (split ? readRuns(ctx, recorder, source, amp) : [readPiece(ctx, recorder, source, amp)])).filter((p) => p.length > 0);
-  // Scattering into a table that is also a source: every AMP's rows are read before any is stored,
-  // or rows scattered to a later AMP would be read again (the statement sees the table as it was).
-  const early = !local && sources.some(({ entry }) => entry.id === target.id) ? Array.from({ length: ctx.system.amps }, (_, amp) => read(amp)) : null;
+  // Scattering into a table that is also a source: rows scattered to a later AMP would otherwise be
+  // read again (the statement sees the table as it was).
+  const readFirst = !local && sources.some(({ entry }) => entry.id === target.id);
+  return { target, sources, local, split, readFirst };
+}
+
+/** The pieces of every source on `amp`, as the plan reads them (empty ones included: their reads count). */
+export function readAmpPieces(ctx: StatementContext, plan: InsertSelectPlan, amp: number): Piece[] {
+  return plan.sources.flatMap((source) => (plan.split ? readRuns(ctx, source, amp) : [readPiece(ctx, source, amp)]));
+}
+
+/** Records the reads of `pieces` on `amp` and returns those holding rows, checked against the target's NOT NULL columns. */
+export function readPieces(recorder: StepRecorder, target: TableEntry, amp: number, pieces: readonly Piece[]): Piece[] {
+  for (const p of pieces) if (p.readRows > 0) recorder.read(amp, p.readRows, p.readBytes);
+  const kept = pieces.filter((p) => p.length > 0);
+  for (const p of kept) checkNotNull(target, p.source, p.columns);
+  return kept;
+}
+
+export function insertSelectRecorder(ctx: StatementContext, plan: InsertSelectPlan): StepRecorder {
+  return ctx.recorder("insert-select", "all-amp", plan.target.qualifiedName, plan.sources.map((s) => s.entry.qualifiedName).join(", "));
+}
+
+/**
+ * INSERT INTO target SELECT * FROM s1 [WHERE …] [UNION ALL SELECT * FROM s2 …]: columns by
+ * position, types must match. When every source shares the target's placement, each AMP stores
+ * the rows of all sources as one run (one uniqueness check, no interconnect); otherwise every
+ * source AMP's rows scatter by the target's row hash.
+ */
+export function insertSelect(ctx: StatementContext, target: TableEntry, sources: readonly InsertSource[]): number {
+  const plan = planInsertSelect(ctx, target, sources);
+  const recorder = insertSelectRecorder(ctx, plan);
+  let length = 0;
+  const early = plan.readFirst ? Array.from({ length: ctx.system.amps }, (_, amp) => readAmpPieces(ctx, plan, amp)) : null;
   for (let amp = 0; amp < ctx.system.amps; amp++) {
-    const pieces = early ? early[amp] : read(amp);
-    for (const p of pieces) checkNotNull(target, p.source, p.columns);
-    if (local && pieces.length > 0) {
+    const pieces = readPieces(recorder, target, amp, early ? early[amp] : readAmpPieces(ctx, plan, amp));
+    if (plan.local && pieces.length > 0) {
       // Rows stay on their AMP: each source's piece becomes a run as it is (no copy), one uniqueness check for all.
       const nopi = target.definition.primaryIndex === null ? ctx.system.nopiHash[amp] : null;
       const placed = pieces.map((p) => ({ columns: p.columns, length: p.length, rowHash: nopi === null ? p.rowHash : new Uint32Array(p.length).fill(nopi) }));
@@ -84,7 +123,7 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, sources:
       writeIndexRows(ctx, target, result.shares);
       length += result.ampOfRow.length;
     } else {
-      for (const p of pieces) { storePart(ctx, recorder, target, amp, p.columns, p.length); length += p.length; }
+      for (const p of pieces) { storeShares(ctx, recorder, target, amp, storeRows(ctx, target, p.columns, p.length).shares); length += p.length; }
     }
   }
   ctx.record(recorder.finish(length));
@@ -92,33 +131,28 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, sources:
 }
 
 /** One source's rows on one AMP, one piece per stored run (each filtered by the WHERE). */
-function readRuns(ctx: StatementContext, recorder: StepRecorder, { entry, where }: InsertSource, amp: number): Piece[] {
-  return ctx.tx.fragment(amp, entry.id).runs.map((run) => {
-    recorder.read(amp, run.rowCount, run.bytes);
-    return filtered(entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount);
-  });
+function readRuns(ctx: StatementContext, { entry, where }: InsertSource, amp: number): Piece[] {
+  return ctx.tx.fragment(amp, entry.id).runs.map((run) => filtered(entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount, run.bytes));
 }
 
-function filtered(entry: TableEntry, where: Predicate | null, columns: arrow.Data[], rowHash: Uint32Array, length: number): Piece {
-  if (!where) return { source: entry, columns, rowHash, length };
+function filtered(entry: TableEntry, where: Predicate | null, columns: arrow.Data[], rowHash: Uint32Array, length: number, bytes: number): Piece {
+  if (!where) return { source: entry, columns, rowHash, length, readRows: length, readBytes: bytes };
   const rows = selectRows(where, { table: entry.qualifiedName, columns: entry.definition.columns, data: columns, length });
-  return { source: entry, columns: columns.map((c) => gatherData(c, rows)), rowHash: Uint32Array.from(rows, (r) => rowHash[r]), length: rows.length };
+  return { source: entry, columns: columns.map((c) => gatherData(c, rows)), rowHash: Uint32Array.from(rows, (r) => rowHash[r]), length: rows.length, readRows: length, readBytes: bytes };
 }
 
-function readPiece(ctx: StatementContext, recorder: StepRecorder, { entry, where }: InsertSource, amp: number): Piece {
+function readPiece(ctx: StatementContext, { entry, where }: InsertSource, amp: number): Piece {
   const fragment = ctx.tx.fragment(amp, entry.id);
-  if (fragment.rowCount === 0) return { source: entry, columns: [], rowHash: new Uint32Array(0), length: 0 };
+  if (fragment.rowCount === 0) return { source: entry, columns: [], rowHash: new Uint32Array(0), length: 0, readRows: 0, readBytes: 0 };
   const run = concatRuns(entry.schema, fragment.runs);
-  recorder.read(amp, run.rowCount, run.bytes);
-  return filtered(entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount);
+  return filtered(entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount, run.bytes);
 }
 
-/** Stores the rows one source AMP read, scattered by the target's row hash, and records the writes and interconnect transfers. */
-function storePart(ctx: StatementContext, recorder: StepRecorder, target: TableEntry, amp: number, columns: readonly arrow.Data[], length: number): void {
-  const result = storeRows(ctx, target, columns, length);
-  for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
-  recordShareTransfers(recorder, amp, result.shares, target);
-  writeIndexRows(ctx, target, result.shares);
+/** Records the writes and interconnect transfers of rows one source AMP (`amp`) scattered, and writes their index rows. */
+export function storeShares(ctx: StatementContext, recorder: StepRecorder, target: TableEntry, amp: number, shares: readonly AmpShare[]): void {
+  for (const share of shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
+  recordShareTransfers(recorder, amp, shares, target);
+  writeIndexRows(ctx, target, shares);
 }
 
 function checkCompatible(target: TableEntry, source: TableEntry): void {

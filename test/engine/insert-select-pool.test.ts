@@ -1,0 +1,100 @@
+/**
+ * Engine.insertSelectAsync: the redistribution's per-row work on the worker pool must store
+ * exactly what the inline insertSelect stores — the same rows on the same AMPs in the same
+ * order with the same row IDs, the same trace step, the same errors with nothing stored —
+ * for every column type, every kind of target, WHERE, UNION ALL and a target that is also a
+ * source; and a statement committed while the pool works must not be lost.
+ */
+import { afterAll, describe, expect, it } from "vitest";
+import { createExecutor, Engine, isAmpsimError, rowsOf, type Executor, type TraceStep } from "../../engine/index.js";
+import { allTypesDdl, allTypesRows } from "../helpers/fixtures.js";
+
+const pool = createExecutor({ kind: "pool", threads: 2 });
+afterAll(() => pool.close());
+
+const TARGETS = {
+  "MULTISET, non-unique PI": allTypesDdl("db.t", { pi: "PRIMARY INDEX (i)" }),
+  "UPI, with a USI and a NUSI": allTypesDdl("db.t", { pi: "UNIQUE PRIMARY INDEX (big, id)", indexes: "UNIQUE INDEX (id) INDEX (vc)" }),
+  "SET table": allTypesDdl("db.t", { pi: "PRIMARY INDEX (dt)", setness: "SET" }),
+};
+
+/** Two sources of every column type (ids 1..300 and 301..500) on 5 AMPs, inserted in several statements so they hold several runs. */
+function system(executor: Executor | "inline", target: string): Engine {
+  const engine = new Engine({ amps: 5, executor });
+  engine.sql(`CREATE DATABASE db; ${allTypesDdl("db.a")} ${allTypesDdl("db.b", { pi: "PRIMARY INDEX (f)" })} ${target}`);
+  const rows = allTypesRows("insert-select-pool", 500);
+  for (let first = 0; first < 300; first += 60) engine.insert("db.a", rows.slice(first, first + 60));
+  engine.insert("db.b", rows.slice(300).map((r) => ({ ...r, id: (r.id as number) })));
+  return engine;
+}
+
+const text = (value: unknown) => JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? `${v}n` : v));
+/** Every row with its AMP, row hash and uniqueness, in scan order. */
+const stored = (engine: Engine, table: string) => text(rowsOf(engine.scan(table, { rowIds: true })));
+const lastStep = (engine: Engine): TraceStep => engine.trace.steps[engine.trace.steps.length - 1];
+const stepFigures = (step: TraceStep) => text({ step: step.step, table: step.table, source: step.source, rows: step.rows, amps: step.amps, transfers: step.transfers });
+
+describe("insertSelectAsync on a pool", () => {
+  describe.each(Object.entries(TARGETS))("into a %s", (_kind, ddl) => {
+    it.each([
+      ["one source", ["db.a"], undefined],
+      ["UNION ALL of two sources, with a WHERE", ["db.a", "db.b"], "i > 0 OR vc IS NULL"],
+    ] as const)("%s: the same rows, row IDs and trace step as inline", async (_what, sources, where) => {
+      const inline = system("inline", ddl); const onPool = system(pool, ddl);
+      const expected = inline.insertSelect("db.t", [...sources], { where });
+      const inlineStep = lastStep(inline);
+      expect(await onPool.insertSelectAsync("db.t", [...sources], { where })).toBe(expected);
+      const poolStep = lastStep(onPool);
+      expect(expected).toBeGreaterThan(0);
+      expect(poolStep.step).toBe("insert-select");
+      expect(poolStep.transfers.length).toBeGreaterThan(0);
+      expect(stepFigures(poolStep)).toBe(stepFigures(inlineStep));
+      expect(stored(onPool, "db.t")).toBe(stored(inline, "db.t"));
+    });
+  });
+
+  it("into a table that is also a source: each row read once, as inline", async () => {
+    const ddl = TARGETS["MULTISET, non-unique PI"];
+    const inline = system("inline", ddl); const onPool = system(pool, ddl);
+    inline.insertSelect("db.t", "db.b"); onPool.insertSelect("db.t", "db.b");
+    expect(await onPool.insertSelectAsync("db.t", ["db.t", "db.a"])).toBe(inline.insertSelect("db.t", ["db.t", "db.a"]));
+    expect(onPool.rowCount("db.t")).toBe(200 + 200 + 300);
+    expect(stored(onPool, "db.t")).toBe(stored(inline, "db.t"));
+  });
+
+  it("fails as inline does, storing nothing: a duplicate UPI value, a NULL into NOT NULL", async () => {
+    const onPool = system(pool, TARGETS["UPI, with a USI and a NUSI"]);
+    onPool.insert("db.t", [{ id: 7, big: allTypesRows("insert-select-pool", 7)[6].big }]);
+    const steps = onPool.trace.steps.length;
+    const duplicate = await onPool.insertSelectAsync("db.t", "db.a").catch((e: unknown) => e);
+    expect(isAmpsimError(duplicate, "DUPLICATE_KEY"), String(duplicate)).toBe(true);
+    expect(String(duplicate)).toContain("db.t");
+    expect(onPool.rowCount("db.t")).toBe(1);
+    expect(onPool.trace.steps.length).toBe(steps);
+    onPool.sql("CREATE MULTISET TABLE db.strict (id INTEGER NOT NULL, b BYTEINT, s SMALLINT, i INTEGER NOT NULL, big BIGINT, r REAL, f FLOAT, dec DECIMAL(12,2), huge DECIMAL(38,10), ok BOOLEAN, lv LONG VARCHAR, vc VARCHAR(12), c CHAR(6), dt DATE, ts TIMESTAMP) PRIMARY INDEX (f)");
+    const nulls = await onPool.insertSelectAsync("db.strict", "db.a").catch((e: unknown) => e);
+    expect(isAmpsimError(nulls, "NULL_VIOLATION"), String(nulls)).toBe(true);
+    expect(String(nulls)).toContain("column i");
+    expect(onPool.rowCount("db.strict")).toBe(0);
+    await expect(onPool.insertSelectAsync("db.t", [])).rejects.toThrow("non-empty list");
+    await expect(onPool.insertSelectAsync("db.t", "db.nope")).rejects.toThrow("db.nope");
+  });
+
+  it("keeps a statement committed while the pool works: the sources are read again", async () => {
+    const onPool = system(pool, TARGETS["MULTISET, non-unique PI"]);
+    const pending = onPool.insertSelectAsync("db.t", "db.a");
+    onPool.insert("db.a", allTypesRows("later", 40).map((r) => ({ ...r, id: 1000 + (r.id as number) })));
+    expect(await pending).toBe(340);
+    expect(onPool.rowCount("db.t")).toBe(340);
+  });
+
+  it("is insertSelect when the rows stay on their AMPs, or inline", async () => {
+    const onPool = system(pool, allTypesDdl("db.t", { pi: "PRIMARY INDEX (id)" }));
+    expect(await onPool.insertSelectAsync("db.t", "db.a")).toBe(300);
+    expect(lastStep(onPool).step).toBe("insert-select");
+    expect(lastStep(onPool).transfers).toEqual([]);
+    const inline = system("inline", TARGETS["SET table"]);
+    expect(await inline.insertSelectAsync("db.t", "db.a")).toBe(300);
+    expect(lastStep(inline).step).toBe("insert-select");
+  });
+});

@@ -8,9 +8,13 @@
  * - The staged 4 → 6 AMP migration over memory with 4 streams (10M rows; 1M
  *   with --quick), whose archive, restore and verification kernels use the pool.
  *
- * Engine steps themselves (insert, insert-select) run on the calling thread
- * under either executor, so redistribute is not measured here.
+ * - What this machine gives a second thread: one loop over a buffer far larger than the
+ *   caches and over one that fits in L1, on 1 and on 2 worker threads.
+ *
+ * The redistributing insert-select on the pool (insertSelectAsync) is measured beside its
+ * peers in peers.ts.
  */
+import { Worker } from "node:worker_threads";
 import { createExecutor, Engine, INLINE, type Executor } from "../engine/index.js";
 import { encodeBatchMessage, encodeSchemaMessage } from "../migrator/archive-format.js";
 import { KERNELS } from "../migrator/kernels.js";
@@ -34,6 +38,49 @@ async function kernelPass(executor: Executor, name: string, payloads: readonly U
   };
   await Promise.all(Array.from({ length: inFlight }, lane));
   return performance.now() - started;
+}
+
+/** A loop over `words` 32-bit words, `passes` times (each pass reads and writes every word). */
+const SCALING_WORKER = `
+const { parentPort } = require("node:worker_threads");
+parentPort.on("message", ({ words, passes }) => {
+  const a = new Uint32Array(words);
+  let h = 0;
+  for (let p = 0; p < passes; p++) for (let i = 0; i < a.length; i++) { h = (Math.imul(h ^ a[i], 0x9e3779b1) + i) | 0; a[i] = h; }
+  parentPort.postMessage(h);
+});`;
+
+/**
+ * How this machine scales one loop from 1 to 2 threads: over a buffer far larger than the
+ * caches (bound by memory bandwidth, like hashing and scattering a table) and over one that
+ * fits in L1 (bound by arithmetic). The same work per thread; the ratio is total throughput.
+ */
+async function threadScaling(runs: number): Promise<Measurement[]> {
+  const workers = [0, 1].map(() => new Worker(SCALING_WORKER, { eval: true }));
+  const task = (w: Worker, words: number, passes: number): Promise<unknown> => new Promise((resolve) => { w.once("message", resolve); w.postMessage({ words, passes }); });
+  try {
+    const out: Measurement[] = [];
+    for (const [label, words, passes] of [["streaming over 64 MiB (memory-bound)", 1 << 24, 4], ["over 16 KiB (in cache)", 1 << 12, 16_384]] as const) {
+      await Promise.all(workers.map((w) => task(w, words, 1)));
+      const one: number[] = []; const two: number[] = [];
+      for (let r = 0; r < runs; r++) {
+        let started = performance.now();
+        await task(workers[0], words, passes);
+        one.push(performance.now() - started);
+        started = performance.now();
+        await Promise.all(workers.map((w) => task(w, words, passes)));
+        two.push(performance.now() - started);
+      }
+      const elements = words * passes;
+      const a = measurement(GROUP, `machine: a hash loop ${label}, 1 thread`, elements, null, median(one), runs, "rows/s = 32-bit words read and written");
+      const b = measurement(GROUP, `machine: a hash loop ${label}, 2 threads, the same work each`, 2 * elements, null, median(two), runs, "rows/s = 32-bit words read and written");
+      b.ratios.push({ against: "1 thread", ratio: b.rowsPerSecond / a.rowsPerSecond });
+      out.push(a, b);
+    }
+    return out;
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 export async function executorSuite(context: SuiteContext): Promise<Measurement[]> {
@@ -85,6 +132,7 @@ export async function executorSuite(context: SuiteContext): Promise<Measurement[
     const b = measurement(GROUP, `migration 4 → 6 AMPs, memory, 4 streams, pool of ${pool.threads}`, rows, tableBytes, median(poolTimes), migrationRuns);
     b.ratios.push({ against: "inline", ratio: b.rowsPerSecond / a.rowsPerSecond, goal: 1.5 });
     results.push(a, b);
+    results.push(...await threadScaling(context.quick ? 3 : 5));
   } finally {
     await pool.close();
   }

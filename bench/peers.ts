@@ -6,7 +6,9 @@
  *   AS amp, * FROM t ORDER BY amp` and a plain `CREATE TABLE c AS SELECT * FROM t`;
  * - the hand-written single-pass reference redistribute (bench/reference-redistribute.ts);
  * - ampsim: insert-select on one 6-AMP engine from table A, UPI(id), into table B,
- *   MULTISET PI(cust): every row is rehashed and moves to the AMP of its cust;
+ *   MULTISET PI(cust): every row is rehashed and moves to the AMP of its cust; inline
+ *   (`insertSelect`) and with the hashing and scattering on a pool of 2 workers
+ *   (`insertSelectAsync`), each on its own engine;
  * - the naive baseline (200k rows) and the memory-copy limit of insert-suite.ts.
  *
  * Runs are interleaved round by round (this machine's speed drifts), after one
@@ -15,6 +17,7 @@
  * peer's data stays resident) while the peer runs, with its growth in the note.
  */
 import type * as arrow from "apache-arrow";
+import { createExecutor, type Executor } from "../engine/index.js";
 import { arrowBytes, benchBatches, benchEngine } from "./bench-data.js";
 import { collectGarbage, goalMet, goalText, measurement, median, RssSampler, type Measurement } from "./bench-util.js";
 import { loadBatches, openDuckDB, timeStatement, type DuckDBPeer } from "./duckdb-peer.js";
@@ -65,6 +68,21 @@ function enginePeer(batches: readonly arrow.RecordBatch[], rows: number, bytes: 
     return ms;
   };
   return { key: "ampsim", name: "ampsim insert-select UPI(id) → PI(cust), 6 AMPs (redistribute)", rows, bytes, runs, warmUp: true, run };
+}
+
+/** The same insert-select with the hashing and scattering on a pool of 2 workers (Engine.insertSelectAsync). */
+function enginePoolPeer(batches: readonly arrow.RecordBatch[], rows: number, bytes: number, runs: number, executor: Executor): Peer {
+  const engine = benchEngine(PARTITIONS, batches, "source", executor);
+  engine.sql(B_DDL);
+  const run = async (): Promise<number> => {
+    engine.sql("DELETE FROM bench.by_cust;");
+    const started = performance.now();
+    await engine.insertSelectAsync("bench.by_cust", "bench.t");
+    const ms = performance.now() - started;
+    check(engine.rowCount("bench.by_cust") === rows, "insert-select on the pool lost rows");
+    return ms;
+  };
+  return { key: "ampsim pool", name: `ampsim insert-select UPI(id) → PI(cust), 6 AMPs, on a pool of ${executor.threads} (insertSelectAsync)`, rows, bytes, runs, warmUp: true, run };
 }
 
 function referencePeer(batches: readonly arrow.RecordBatch[], rows: number, bytes: number, runs: number): Peer {
@@ -144,6 +162,14 @@ function addRatios(byKey: Map<string, Measurement>): void {
   against("naive", "naive", 50);
   against("duckdb copy", "DuckDB plain copy");
   against("memory copy", "memory copy");
+  const pooled = byKey.get("ampsim pool");
+  if (pooled) {
+    pooled.ratios.push({ against: "ampsim inline", ratio: pooled.rowsPerSecond / engine.rowsPerSecond, goal: 1.5 });
+    for (const [key, label, goal] of [["duckdb partition", "DuckDB partition query", 2], ["reference", "hand-written reference", 0.8]] as const) {
+      const peer = byKey.get(key);
+      if (peer) pooled.ratios.push({ against: label, ratio: pooled.rowsPerSecond / peer.rowsPerSecond, goal });
+    }
+  }
   const reference = byKey.get("reference")!;
   const duck = byKey.get("duckdb partition");
   if (duck) reference.ratios.push({ against: "DuckDB partition query", ratio: reference.rowsPerSecond / duck.rowsPerSecond });
@@ -170,9 +196,11 @@ export async function peersSuite(context: SuiteContext): Promise<Measurement[]> 
   const batches = benchBatches(rows);
   const bytes = arrowBytes(batches);
   const duck = await openLoadedDuckDB(batches, context);
+  const pool = createExecutor({ kind: "pool", threads: 2 });
   try {
     const peers = [
       enginePeer(batches, rows, bytes, runs),
+      enginePoolPeer(batches, rows, bytes, runs, pool),
       referencePeer(batches, rows, bytes, runs),
       ...(duck ? duckPeers(duck, rows, bytes, runs) : []),
       ...limitPeers(batches, rows, bytes, runs),
@@ -186,5 +214,6 @@ export async function peersSuite(context: SuiteContext): Promise<Measurement[]> 
     return results;
   } finally {
     duck?.close();
+    await pool.close();
   }
 }

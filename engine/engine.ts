@@ -403,7 +403,8 @@ export class Engine {
    * `insertSelect` with the per-row work of a redistribution (hashing every row by the target's
    * primary index and scattering it to its AMP) on the engine's worker pool, piece by piece; the
    * rows are then stored in one statement exactly as `insertSelect` stores them (same runs, row
-   * order, trace and errors). Inline, or when the rows stay on their AMPs, it is `insertSelect`.
+   * order, trace and errors). Inline, after `close()`, or when the rows stay on their AMPs, it is
+   * `insertSelect`.
    * A statement committed while the pool works makes it read the sources again, inline.
    *
    * @example
@@ -411,7 +412,8 @@ export class Engine {
    * await engine.insertSelectAsync("shop.by_customer", "shop.orders"); // rows inserted
    */
   async insertSelectAsync(target: string, source: string | readonly string[], options: { where?: WhereInput } = {}): Promise<number> {
-    if (this.executor.kind === "inline") return this.insertSelect(target, source, options);
+    // Inline, or after close() (statements never need the workers), the per-row work stays here.
+    if (this.executor.kind === "inline" || this.executor.closed === true) return this.insertSelect(target, source, options);
     const catalog = this.#catalog;
     const prepared = this.#read((ctx) => {
       const plan = planInsertSelect(ctx, ctx.resolve(target), this.#insertSources(ctx, target, source, options));

@@ -36,6 +36,8 @@ export interface Executor {
   run<I, O>(kernel: KernelRef, input: I, transfer?: readonly ArrayBuffer[]): Promise<O>;
   /** Stops the workers (a no-op inline); an executor is unusable afterwards. */
   close(): Promise<void>;
+  /** True once a pool is closed (its kernels no longer run); absent or false otherwise. */
+  readonly closed?: boolean;
 }
 
 /** `executor` option of an Engine: a kind, a pool size, or an executor to share between systems. */
@@ -91,6 +93,10 @@ class PoolExecutor implements Executor {
       throw new Error(failure.message);
     }
     return result as O;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
   }
 
   async close(): Promise<void> {

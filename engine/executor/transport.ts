@@ -53,23 +53,25 @@ export function packedProblem(type: arrow.DataType, packed: PackedData): string 
   const { length, offset, nullCount, values, valueOffsets, nullBitmap } = packed;
   if (!Number.isInteger(length) || length < 0 || !Number.isInteger(offset) || offset < 0) return `length ${String(length)} and offset ${String(offset)} must be integers ≥ 0`;
   if (!Number.isInteger(nullCount) || nullCount < 0 || nullCount > length) return `null count ${String(nullCount)} is not in 0..${length}`;
+  // As in arrow-js: bitmaps (validity, Bool values) are read from bit `offset`; fixed-width values
+  // and value offsets are already sliced (their element 0 is the first row's).
   const end = offset + length;
   const Values = (type as { ArrayType?: abstract new (...args: never[]) => ArrayBufferView }).ArrayType;
   if (!Values || !(values instanceof Values)) return `values must be a ${Values?.name ?? "typed array"}`;
   const elements = (values as unknown as { length: number }).length;
   if (arrow.DataType.isUtf8(type)) {
-    if (!(valueOffsets instanceof Int32Array) || valueOffsets.length < end + 1) return `value offsets must be an Int32Array of at least ${end + 1} entries`;
-    let previous = valueOffsets[offset];
-    if (previous < 0) return `value offset ${offset} is negative`;
-    for (let i = offset + 1; i <= end; i++) {
+    if (!(valueOffsets instanceof Int32Array) || valueOffsets.length < length + 1) return `value offsets must be an Int32Array of at least ${length + 1} entries`;
+    let previous = valueOffsets[0];
+    if (previous < 0) return `value offset 0 is ${previous}, negative`;
+    for (let i = 1; i <= length; i++) {
       const next = valueOffsets[i];
-      if (next < previous) return `value offsets decrease at row ${i - offset - 1}`;
+      if (next < previous) return `value offsets decrease at row ${i - 1}`;
       previous = next;
     }
     if (previous > elements) return `value offsets reach byte ${previous} of only ${elements} value bytes`;
   } else {
     if (valueOffsets !== null) return "a fixed-width column has no value offsets";
-    const needed = arrow.DataType.isBool(type) ? (end + 7) >> 3 : arrow.DataType.isDecimal(type) ? end * 4 : end;
+    const needed = arrow.DataType.isBool(type) ? (end + 7) >> 3 : arrow.DataType.isDecimal(type) ? length * 4 : length;
     if (elements < needed) return `values hold ${elements} elements, ${needed} needed`;
   }
   if (nullBitmap === null && nullCount === 0) return null;

@@ -17,7 +17,8 @@ import type { HashMap } from "../hash/hash-map.js";
 import type { StatementContext } from "./context.js";
 import { insertSelectRecorder, readPieces, storeShares, type InsertSelectPlan, type Piece } from "./insert.js";
 import { PLACE_KERNELS, sharedBuckets, type PlacedBatch, type Placer, type PlaceRowsInput } from "./place-kernel.js";
-import { piColumnIndexes, storeRows } from "./store-rows.js";
+import { rowsOfGroup } from "../storage/scatter.js";
+import { ampsOfRows, piColumnIndexes, storePlaced } from "./store-rows.js";
 
 const PLACE_ROWS: KernelRef = { module: PLACE_KERNELS, name: "placeRows" };
 
@@ -51,10 +52,11 @@ export function commitPlaced(ctx: StatementContext, plan: InsertSelectPlan, piec
     for (const piece of readPieces(recorder, target, amp, pieces[amp])) {
       const batch = placed.get(piece);
       if (batch === undefined || batch.rows !== piece.length) throw new Error(`insert-select into ${target.qualifiedName}: a piece of AMP ${amp} came back from the pool without its rows`);
-      for (const part of batch.parts) {
-        const columns = part.columns.map((packed, k) => unpackData(types[k], packed));
-        storeShares(ctx, recorder, target, amp, storeRows(ctx, target, columns, part.rowHash.length, { amp: part.amp, rowHash: part.rowHash }).shares);
-      }
+      const parts = batch.parts.map((part) => ({ amp: part.amp, rowHash: part.rowHash, columns: part.columns.map((packed, k) => unpackData(types[k], packed)) }));
+      // Input row numbers, as the inline statement gives them in errors: the piece placed again, only if asked.
+      let ampOfRow: Uint16Array | null = null;
+      const rowsOf = (p: number, count: number) => rowsOfGroup(ampOfRow ??= ampsOfRows(ctx.system.hashMap, target, piece.columns, piece.length), parts[p].amp, count);
+      storeShares(ctx, recorder, target, amp, storePlaced(ctx, target, parts, rowsOf));
       length += piece.length;
     }
   }

@@ -22,7 +22,7 @@ import { checkArrowColumn, inputColumns, type InsertInput } from "./input-column
 import type { Predicate } from "./predicate.js";
 import { selectRows } from "./predicate-eval.js";
 import { writeIndexRows } from "./secondary-index.js";
-import { hashRows, piColumnIndexes, storePieces, storeRows, type AmpShare } from "./store-rows.js";
+import { consecutive, hashRows, piColumnIndexes, storePieces, storePlaced, storeRows, type AmpShare } from "./store-rows.js";
 import type { StepRecorder } from "../trace.js";
 
 export function insertRows(ctx: StatementContext, entry: TableEntry, input: InsertInput): number {
@@ -238,17 +238,15 @@ export function insertPlacedRows(ctx: StatementContext, entry: TableEntry, place
       if (buckets[expected[i] >>> shift] !== part.amp) throw bad(`row ${i} of ${where} has row hash ${expected[i]}, which belongs to AMP ${buckets[expected[i] >>> shift]}, not ${part.amp}`);
     }
     rowBase += length;
-    return { amp: part.amp, rowHash: part.rowHash, columns, length };
+    return { amp: part.amp, rowHash: part.rowHash, columns, length, first: rowBase - length };
   });
   const total = parts.reduce((sum, part) => sum + part.length, 0);
   if (total !== placed.rows) throw bad(`the parts hold ${total} rows, not the ${placed.rows} announced`);
   const recorder = ctx.recorder("insert", "all-amp", table);
-  for (const part of parts) {
-    if (part.length === 0) continue;
-    const result = storeRows(ctx, entry, part.columns, part.length, { amp: part.amp, rowHash: part.rowHash });
-    for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
-    writeIndexRows(ctx, entry, result.shares);
-  }
+  // Input rows are numbered across the parts in order, as in the column checks above.
+  const shares = storePlaced(ctx, entry, parts, (p, count) => consecutive(parts[p].first, count));
+  for (const share of shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
+  writeIndexRows(ctx, entry, shares);
   ctx.record(recorder.finish(total));
   return total;
 }

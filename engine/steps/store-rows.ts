@@ -71,11 +71,52 @@ export function storeRows(ctx: WriteContext, entry: TableEntry, columns: readonl
   const shares = options.amp === undefined ? scatterShares(ctx, entry, columns, rowHash, ampOfRow)
     : length === 0 ? [] : [lazyShare(options.amp, newRun(ctx, entry, options.amp, columns, rowHash, length), () => consecutive(0, length))];
   checkUniqueness(ctx, entry, shares, options.rowWord ?? "input row");
+  appendShares(ctx, entry, shares);
+  return { shares, ampOfRow };
+}
+
+/** One AMP's rows of an input, already placed (by a kernel): their columns and row hashes. */
+export interface PlacedShare {
+  readonly amp: number;
+  readonly columns: readonly arrow.Data[];
+  readonly rowHash: Uint32Array;
+}
+
+/**
+ * Stores the rows of one input that a kernel already placed (one part per AMP, rows in input
+ * order) exactly as storeRows stores that input: one uniqueness check for all parts before
+ * anything is appended, the same runs. `rowsOf(part, count)` gives the input row numbers of a
+ * part's rows; only error messages ask for them.
+ */
+export function storePlaced(ctx: WriteContext, entry: TableEntry, parts: readonly PlacedShare[], rowsOf: (part: number, count: number) => Uint32Array): AmpShare[] {
+  const next = new Map<number, number>();
+  const shares: AmpShare[] = [];
+  parts.forEach(({ amp, columns, rowHash }, p) => {
+    if (rowHash.length === 0) return;
+    // Several parts may go to one AMP: each is numbered after the ones before it.
+    const first = next.get(amp) ?? ctx.tx.fragment(amp, entry.id).nextUniqueness;
+    next.set(amp, first + rowHash.length);
+    shares.push(lazyShare(amp, makeRun(batchOf(entry.schema, columns, rowHash.length), rowHash, first), () => rowsOf(p, rowHash.length)));
+  });
+  checkUniqueness(ctx, entry, shares, "input row");
+  appendShares(ctx, entry, shares);
+  return shares;
+}
+
+function appendShares(ctx: WriteContext, entry: TableEntry, shares: readonly AmpShare[]): void {
   for (const { amp, run } of shares) {
     const fragment = ctx.tx.fragment(amp, entry.id);
     ctx.tx.put(amp, entry.id, appendRun(entry.schema, fragment, run, fragment.nextUniqueness + run.rowCount), entry.qualifiedName);
   }
-  return { shares, ampOfRow };
+}
+
+/** The AMP of every row of `columns` by `entry`'s primary index (row hashes given or computed). */
+export function ampsOfRows(hashMap: HashMap, entry: TableEntry, columns: readonly arrow.Data[], length: number, rowHash = hashRows(entry, columns)): Uint16Array {
+  const ampOfRow = new Uint16Array(length);
+  const buckets = hashMap.buckets;
+  const shift = 32 - hashMap.hashBits;
+  for (let i = 0; i < length; i++) ampOfRow[i] = buckets[rowHash[i] >>> shift];
+  return ampOfRow;
 }
 
 function placeRows(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], length: number, options: StoreOptions): { ampOfRow: Uint16Array; rowHash: Uint32Array } {
@@ -91,14 +132,7 @@ function placeRows(ctx: WriteContext, entry: TableEntry, columns: readonly arrow
     return { ampOfRow, rowHash };
   }
   const rowHash = options.rowHash ?? hashRows(entry, columns);
-  let ampOfRow = options.placement;
-  if (!ampOfRow) {
-    ampOfRow = new Uint16Array(length);
-    const buckets = hashMap.buckets;
-    const shift = 32 - hashMap.hashBits;
-    for (let i = 0; i < length; i++) ampOfRow[i] = buckets[rowHash[i] >>> shift];
-  }
-  return { ampOfRow, rowHash };
+  return { ampOfRow: options.placement ?? ampsOfRows(hashMap, entry, columns, length, rowHash), rowHash };
 }
 
 /** NoPI rows: contiguous, balanced chunks, starting at an AMP that rotates with the table's size. */
@@ -143,7 +177,7 @@ function lazyShare(amp: number, run: Run, rowsOf: () => Uint32Array): AmpShare {
 }
 
 /** first, first + 1, …: `length` input row numbers. */
-function consecutive(first: number, length: number): Uint32Array {
+export function consecutive(first: number, length: number): Uint32Array {
   const rows = new Uint32Array(length);
   for (let o = 0; o < length; o++) rows[o] = first + o;
   return rows;

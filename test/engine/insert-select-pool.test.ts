@@ -80,6 +80,44 @@ describe("insertSelectAsync on a pool", () => {
     await expect(onPool.insertSelectAsync("db.t", "db.nope")).rejects.toThrow("db.nope");
   });
 
+  it("reports the error inline reports: the same input row numbers, the same first failure", async () => {
+    const failure = async (run: () => unknown) => { try { await run(); return "no error"; } catch (e) { return `${String(e)} ${text((e as { details?: unknown }).details)}`; } };
+    const ddl = "CREATE DATABASE db; CREATE MULTISET TABLE db.src (g INTEGER, k INTEGER, u INTEGER) PRIMARY INDEX (g); CREATE TABLE db.t (g INTEGER, k INTEGER, u INTEGER) UNIQUE PRIMARY INDEX (k) UNIQUE INDEX (u);";
+    const pair = () => (["inline", pool] as const).map((executor) => { const e = new Engine({ amps: 4, executor }); e.sql(ddl); return e; });
+    // One source piece whose rows spread over every target AMP, with a repeated key late in it.
+    const [a, b] = pair();
+    const rows = [...Array.from({ length: 20 }, (_v, i) => ({ g: 1, k: i, u: i })), { g: 1, k: 13, u: 100 }];
+    for (const e of [a, b]) e.insert("db.src", rows);
+    const inline = await failure(() => a.insertSelect("db.t", "db.src"));
+    expect(inline).toContain("DUPLICATE_KEY");
+    expect(inline).toContain("input row 20 repeats input row 13");
+    expect(await failure(() => b.insertSelectAsync("db.t", "db.src"))).toBe(inline);
+    // A USI duplicate on a low AMP and a UPI value already stored on a higher one: inline checks the UPI on every AMP first.
+    const [c, d] = pair();
+    const keys = Array.from({ length: 200 }, (_v, k) => k);
+    const low = Math.min(...keys.map((k) => c.ampOf("db.t", [k])));
+    const [k1, k2] = keys.filter((k) => c.ampOf("db.t", [k]) === low);
+    const high = keys.find((k) => c.ampOf("db.t", [k]) > low)!;
+    for (const e of [c, d]) {
+      e.insert("db.t", [{ g: 9, k: high, u: 999 }]);
+      e.insert("db.src", [{ g: 1, k: k1, u: 5 }, { g: 1, k: k2, u: 5 }, { g: 1, k: high, u: 7 }]);
+    }
+    const first = await failure(() => c.insertSelect("db.t", "db.src"));
+    expect(first).toContain("unique primary index");
+    expect(await failure(() => d.insertSelectAsync("db.t", "db.src"))).toBe(first);
+    expect(d.rowCount("db.t")).toBe(1);
+  });
+
+  it("still works after close(), inline (statements never need the workers)", async () => {
+    const own = createExecutor({ kind: "pool", threads: 1 });
+    const onPool = system(own, TARGETS["MULTISET, non-unique PI"]);
+    const inline = system("inline", TARGETS["MULTISET, non-unique PI"]);
+    await onPool.close();
+    expect(own.closed).toBe(true);
+    expect(await onPool.insertSelectAsync("db.t", "db.a")).toBe(inline.insertSelect("db.t", "db.a"));
+    expect(stored(onPool, "db.t")).toBe(stored(inline, "db.t"));
+  });
+
   it("keeps a statement committed while the pool works: the sources are read again", async () => {
     const onPool = system(pool, TARGETS["MULTISET, non-unique PI"]);
     const pending = onPool.insertSelectAsync("db.t", "db.a");

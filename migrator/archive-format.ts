@@ -318,7 +318,8 @@ export interface FrameDecoderOptions {
  * CRC-32, and at the end of input that no frame was cut off; ARCHIVE_CORRUPT
  * otherwise. A payload is gathered into one buffer of its exact size (or is a
  * view of the pushed chunk when it lies wholly and aligned inside it, so
- * pushed chunks must not be changed afterwards).
+ * pushed chunks must not be changed afterwards). Or, without chunks, bytes
+ * are read straight into place: `readTarget()`, then `received(count)`.
  *
  * @example
  * const decoder = new FrameDecoder(id, "pipe /tmp/p");
@@ -355,6 +356,40 @@ export class FrameDecoder {
       } else {
         position = this.#readPayload(chunk, position, frames);
       }
+    }
+    return frames;
+  }
+
+  /**
+   * Where the next bytes of the stream belong, for reading them straight into place (a
+   * socket's `onread` buffer): the rest of the frame header, or of the payload being
+   * gathered (never empty). `received(count)` then takes the bytes read there.
+   */
+  readTarget(): Uint8Array {
+    if (this.#pending === null) return this.#header.subarray(this.#headerFill);
+    assert(this.#payload !== null, "frame decoder: no payload buffer");
+    return this.#payload.subarray(this.#payloadFill);
+  }
+
+  /** Takes `count` bytes just read into `readTarget()`; returns the frames they completed. */
+  received(count: number): Frame[] {
+    const frames: Frame[] = [];
+    if (this.#pending === null) {
+      this.#headerFill += count;
+      if (this.#headerFill < FRAME_HEADER_BYTES) return frames;
+      this.#headerFill = 0;
+      this.#pending = this.#parseHeader();
+      this.#payload = new Uint8Array(this.#pending.payloadLength);
+      this.#payloadFill = 0;
+    } else {
+      this.#payloadFill += count;
+    }
+    const payload = this.#payload;
+    assert(payload !== null, "frame decoder: no payload buffer");
+    if (this.#payloadFill === payload.byteLength) {
+      this.#payload = null;
+      this.#payloadFill = 0;
+      frames.push(this.#complete(payload));
     }
     return frames;
   }

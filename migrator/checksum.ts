@@ -61,10 +61,22 @@ export function addHashes(into: BucketChecksums, full: Uint32Array, piHash: Uint
     return;
   }
   const n = counts.length;
-  if (interleaved.length < 3 * n) interleaved = new Uint32Array(3 * n);
-  interleaved.fill(0, 0, 3 * n);
+  if (interleaved.length < 3 * n) interleaved = new Uint32Array(3 * n); // zeroed, and kept zeroed by drainBucketSums
   bucketSums(interleaved, full, piHash, into.bits, rows);
-  addBucketSums(into, interleaved);
+  drainBucketSums(into, interleaved);
+}
+
+/** addBucketSums, zeroing `sums` as it goes (one sweep instead of a fill and an add). */
+function drainBucketSums(into: BucketChecksums, sums: Uint32Array): void {
+  const { counts, sum1, sum2 } = into;
+  for (let b = 0, at = 0; b < counts.length; b++, at += 3) {
+    const count = sums[at];
+    if (count === 0) continue;
+    counts[b] += count;
+    sum1[b] += sums[at + 1];
+    sum2[b] += sums[at + 2];
+    sums[at] = 0; sums[at + 1] = 0; sums[at + 2] = 0;
+  }
 }
 
 /**

@@ -9,11 +9,13 @@
  * Faults it must survive: an archive side that aborts (the reader throws
  * MEDIUM_FAILED with the reason as cause), a restore side that stops reading
  * (pending and later writes reject with MEDIUM_FAILED instead of waiting
- * forever), a payload changed after it was queued (verifyFrames on the read
- * side reports ARCHIVE_CORRUPT), and a medium closed with streams still open.
+ * forever), a payload changed after its CRC was taken, before or after it was
+ * queued (verifyFrames on the read side reports ARCHIVE_CORRUPT: the one CRC
+ * pass of this medium, as no bytes are copied where a frame is written), and a
+ * medium closed with streams still open.
  */
 import { AmpsimError } from "../../engine/errors.js";
-import { checkWrittenFrame, frameByteLength, streamLabel, verifyFrames } from "../archive-format.js";
+import { frameByteLength, streamLabel, verifyFrames } from "../archive-format.js";
 import type { Frame, FrameSink, StreamChannel, StreamId, TransferMedium } from "./transfer-medium.js";
 
 export interface MemoryMediumOptions {
@@ -107,7 +109,6 @@ class FrameQueue implements FrameSink {
       throw new AmpsimError(this.#state === "aborted" ? "MEDIUM_FAILED" : "BAD_ARGUMENT",
         `${streamLabel(this.#id)}: write after the stream was ${this.#state} (${WHERE})`, this.#details(), { cause: this.#abortReason ?? undefined });
     }
-    checkWrittenFrame(this.#id, frame, WHERE);
     while (this.#queuedBytes >= this.#capacityBytes && !this.#readerGone && this.#stateNow() === "open") await this.#space.wait();
     if (this.#readerGone) {
       throw new AmpsimError("MEDIUM_FAILED", `${streamLabel(this.#id)}: the restore side stopped reading (${WHERE})`, this.#details());

@@ -79,10 +79,12 @@ export class PipeMedium implements TransferMedium {
     const fifo = path.join(await this.#directory(), `t${id.table}-s${id.stream}.fifo`);
     if (this.#opening.has(fifo)) throw new AmpsimError("BAD_ARGUMENT", `${streamLabel(id)} is already being opened on this pipe medium`);
     this.#opening.add(fifo);
+    const where = `pipe ${fifo}`;
+    const direct = new DirectReads(id, where);
     let ends: [net.Socket, net.Socket];
     try {
       await this.#fifoMaker.make(id, fifo);
-      ends = openFifoEnds(fifo, this.capacityBytes);
+      ends = openFifoEnds(fifo, this.capacityBytes, direct);
     } finally {
       // Both ends are open (or opening failed): the name is no longer needed, and nothing is left behind on a crash.
       await fs.promises.rm(fifo, { force: true });
@@ -95,12 +97,11 @@ export class PipeMedium implements TransferMedium {
       this.#sockets.add(socket);
       socket.once("close", () => this.#sockets.delete(socket));
     }
-    const where = `pipe ${fifo}`;
     const sink = new SocketFrameSink(id, writer, where, { onFrameBytes: this.#options.onFrameBytes });
     return {
       id,
       sink,
-      source: verifyFrames(id, socketFrames(id, reader, where, this.capacityBytes), where),
+      source: verifyFrames(id, socketFrames(id, reader, where, this.capacityBytes, direct), where),
       bytesTransferred: () => sink.bytesWritten,
     };
   }
@@ -158,17 +159,21 @@ function describeMkfifoError(error: Error): string {
   return typeof stderr === "string" && stderr.length > 0 ? stderr.trim() : error.message;
 }
 
-/** Opens the read end (first: a non-blocking write open needs a reader) then the write end. */
-function openFifoEnds(fifo: string, capacityBytes: number): [net.Socket, net.Socket] {
+/**
+ * Opens the read end (first: a non-blocking write open needs a reader) then the write end;
+ * the read end reads straight into the frames of `direct`.
+ */
+function openFifoEnds(fifo: string, capacityBytes: number, direct: DirectReads): [net.Socket, net.Socket] {
   const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
   const readFd = fs.openSync(fifo, O_RDONLY | O_NONBLOCK);
   let writeFd = -1;
   try {
     writeFd = fs.openSync(fifo, O_WRONLY | O_NONBLOCK);
-    // net.Socket passes the stream options on to Duplex; @types/node does not list them.
-    const readOptions: net.SocketConstructorOpts & DuplexOptions = { fd: readFd, readable: true, writable: false, readableHighWaterMark: capacityBytes };
+    // net.Socket passes the stream options on to Duplex, and takes `onread` (Node ≥ 12); @types/node 20 lists neither here.
+    const readOptions: net.SocketConstructorOpts & DuplexOptions & { onread: DirectReads["onread"] } = { fd: readFd, readable: true, writable: false, onread: direct.onread };
     const writeOptions: net.SocketConstructorOpts & DuplexOptions = { fd: writeFd, readable: false, writable: true, writableHighWaterMark: capacityBytes };
     const reader = new net.Socket(readOptions);
+    reader.pause(); // until the stream is read: the writer meanwhile fills the pipe and then waits
     const writer = new net.Socket(writeOptions);
     return [reader, writer];
   } catch (error) {
@@ -305,45 +310,97 @@ function describeSocketError(error: Error, brokenPipe: string): string {
 }
 
 /**
- * The frames arriving on a socket, decoded as they come (unverified: wrap in
- * `verifyFrames`). Reads in flowing mode so chunks are never joined, pausing
- * the socket while more than `queueBytesMax` bytes wait for the consumer.
- * End of input inside a frame is ARCHIVE_CORRUPT (truncated); a socket error
- * is MEDIUM_FAILED. Stopping early destroys the socket, which the writer sees
- * as a broken pipe.
+ * Reading a socket straight into its frames: the socket is made with `onread` (see
+ * `openFifoEnds`), whose buffer is always the decoder's read target — the rest of a frame
+ * header or of a payload — so no chunk is allocated and no byte is copied out of one. Frames
+ * completed before `socketFrames` reads the socket wait here.
+ */
+export class DirectReads {
+  readonly decoder: FrameDecoder;
+  /** What arrived before `socketFrames` read the socket. */
+  readonly early = new FrameBacklog(Infinity);
+  /** Takes the frames (or the decoding failure) of each read; returns false to pause the socket. */
+  deliver: (decode: () => Frame[]) => boolean = (decode) => this.early.accept(decode);
+  /** The socket's `onread` option. */
+  readonly onread: { readonly buffer: () => Uint8Array; readonly callback: (count: number) => boolean };
+
+  constructor(id: StreamId, where: string) {
+    const decoder = new FrameDecoder(id, where, { checkBatchCrc: false });
+    this.decoder = decoder;
+    this.onread = { buffer: () => decoder.readTarget(), callback: (count) => this.deliver(() => decoder.received(count)) };
+  }
+}
+
+/** Frames decoded and not yet taken, and a decoding failure to report once they are. */
+class FrameBacklog {
+  frames: Frame[] = [];
+  head = 0;
+  bytes = 0;
+  failure: unknown = null;
+  wake: (() => void) | null = null;
+
+  constructor(readonly bytesMax: number) {}
+
+  /** Queues what `decode` completes (never throws: a failure waits behind the frames before it); false once over `bytesMax`. */
+  accept(decode: () => Frame[]): boolean {
+    if (this.failure !== null) return false;
+    try {
+      for (const frame of decode()) { this.frames.push(frame); this.bytes += frame.kind === "end" ? 0 : frame.payload.byteLength; }
+    } catch (error) {
+      this.failure = error;
+    }
+    this.notify();
+    return this.failure === null && this.bytes < this.bytesMax;
+  }
+
+  take(): Frame | null {
+    if (this.head === this.frames.length) return null;
+    const frame = this.frames[this.head++];
+    if (this.head === this.frames.length) { this.frames = []; this.head = 0; }
+    this.bytes -= frame.kind === "end" ? 0 : frame.payload.byteLength;
+    return frame;
+  }
+
+  notify(): void {
+    const resolve = this.wake;
+    this.wake = null;
+    resolve?.();
+  }
+}
+
+/**
+ * The frames arriving on a socket, decoded as they arrive (unverified: wrap in
+ * `verifyFrames`); the socket pauses while more than `queueBytesMax` payload bytes
+ * wait for the consumer. A socket made with `direct.onread` is read straight into its
+ * frames; any other in flowing mode, chunk by chunk. End of input inside a frame is
+ * ARCHIVE_CORRUPT (truncated); a socket error is MEDIUM_FAILED. Stopping early destroys
+ * the socket, which the writer sees as a broken pipe.
  *
  * @example
  * for await (const frame of verifyFrames(id, socketFrames(id, socket, where, 1 << 20), where)) …
  */
-export async function* socketFrames(id: StreamId, socket: net.Socket, where: string, queueBytesMax: number): AsyncGenerator<Frame, void, undefined> {
-  const decoder = new FrameDecoder(id, where, { checkBatchCrc: false });
-  for await (const chunk of socketChunks(id, socket, where, queueBytesMax)) {
-    for (const frame of decoder.push(chunk)) yield frame;
-  }
-  decoder.finish();
-}
-
-/** The chunks a socket receives, unjoined, with pause/resume for backpressure. */
-async function* socketChunks(id: StreamId, socket: net.Socket, where: string, queueBytesMax: number): AsyncGenerator<Uint8Array, void, undefined> {
-  let chunks: Buffer[] = [];
-  let head = 0;
-  let queuedBytes = 0;
+export async function* socketFrames(id: StreamId, socket: net.Socket, where: string, queueBytesMax: number, direct?: DirectReads): AsyncGenerator<Frame, void, undefined> {
+  const decoder = direct?.decoder ?? new FrameDecoder(id, where, { checkBatchCrc: false });
+  const backlog = new FrameBacklog(queueBytesMax);
   let ended = false;
   let failure: Error | null = null;
-  let wake: (() => void) | null = null;
-  const notify = (): void => { const resolve = wake; wake = null; resolve?.(); };
-  const onData = (chunk: Buffer): void => {
-    chunks.push(chunk);
-    queuedBytes += chunk.byteLength;
-    if (queuedBytes >= queueBytesMax) socket.pause();
-    notify();
-  };
-  const onEnd = (): void => { ended = true; notify(); };
-  const onError = (error: Error): void => { failure ??= error; notify(); };
-  const onClose = (): void => { if (!ended) failure ??= new Error("the connection was closed before the end of the stream"); notify(); };
+  // Stopped reading for backpressure (an `onread` callback that returns false stops the handle, not the stream: isPaused() stays false).
+  let stopped = false;
+  const onData = (chunk: Buffer): void => { if (!backlog.accept(() => decoder.push(chunk))) { stopped = true; socket.pause(); } };
+  const onEnd = (): void => { ended = true; backlog.notify(); };
+  const onError = (error: Error): void => { failure ??= error; backlog.notify(); };
+  const onClose = (): void => { if (!ended) failure ??= new Error("the connection was closed before the end of the stream"); backlog.notify(); };
   // An error before anyone read (the socket then already closed) is not replayed to new listeners.
   if (socket.destroyed) failure = socket.errored ?? new Error("the connection was closed before the stream was read");
-  socket.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+  if (direct) {
+    const early = direct.early;
+    for (let frame = early.take(); frame !== null; frame = early.take()) backlog.accept(() => [frame]);
+    backlog.failure = early.failure;
+    direct.deliver = (decode) => { const more = backlog.accept(decode); if (!more) stopped = true; return more; };
+  } else {
+    socket.on("data", onData);
+  }
+  socket.on("end", onEnd).on("error", onError).on("close", onClose);
   socket.resume(); // a 'data' listener alone does not restart a socket that was paused explicitly
   try {
     for (;;) {
@@ -351,22 +408,22 @@ async function* socketChunks(id: StreamId, socket: net.Socket, where: string, qu
         const text = describeSocketError(failure, "the archive side broke off");
         throw new AmpsimError("MEDIUM_FAILED", `${streamLabel(id)}: ${text} (${where})`, { stream: id.stream, table: id.tableName }, { cause: failure });
       }
-      if (head < chunks.length) {
-        const chunk = chunks[head++];
-        if (head === chunks.length) { chunks = []; head = 0; }
-        queuedBytes -= chunk.byteLength;
-        if (queuedBytes < queueBytesMax && socket.isPaused()) socket.resume();
-        yield chunk;
+      const frame = backlog.take();
+      if (frame !== null) {
+        if (stopped && backlog.bytes < queueBytesMax && backlog.failure === null) { stopped = false; socket.resume(); }
+        yield frame;
         continue;
       }
-      if (ended) return;
-      await new Promise<void>((resolve) => { wake = resolve; });
+      if (backlog.failure !== null) throw backlog.failure;
+      if (ended) { decoder.finish(); return; }
+      await new Promise<void>((resolve) => { backlog.wake = resolve; });
     }
   } catch (error) {
     if (isAmpsimError(error)) throw error;
     throw new AmpsimError("MEDIUM_FAILED", `${streamLabel(id)}: ${(error as Error).message} (${where})`, { stream: id.stream, table: id.tableName }, { cause: error });
   } finally {
     socket.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+    if (direct) direct.deliver = () => false;
     // Keep an error listener: a late error on a socket nobody reads must not crash the process.
     socket.on("error", () => {});
     socket.destroy();

@@ -22,7 +22,7 @@ import { checkArrowColumn, inputColumns, type InsertInput } from "./input-column
 import type { Predicate } from "./predicate.js";
 import { selectRows } from "./predicate-eval.js";
 import { writeIndexRows } from "./secondary-index.js";
-import { consecutive, hashRows, piColumnIndexes, storePieces, storePlaced, storeRows, type AmpShare } from "./store-rows.js";
+import { consecutive, hashRows, piColumnIndexes, storeInputs, storePieces, storePlaced, storeRows, type AmpShare } from "./store-rows.js";
 import type { StepRecorder } from "../trace.js";
 
 export function insertRows(ctx: StatementContext, entry: TableEntry, input: InsertInput): number {
@@ -93,7 +93,11 @@ export function readAmpPieces(ctx: StatementContext, plan: InsertSelectPlan, amp
 export function readPieces(recorder: StepRecorder, target: TableEntry, amp: number, pieces: readonly Piece[]): Piece[] {
   for (const p of pieces) if (p.readRows > 0) recorder.read(amp, p.readRows, p.readBytes);
   const kept = pieces.filter((p) => p.length > 0);
-  for (const p of kept) checkNotNull(target, p.source, p.columns);
+  // NULLs counted per source over all its pieces here (as over one piece of their concatenation).
+  for (const source of new Set(kept.map((p) => p.source))) {
+    const mine = kept.filter((p) => p.source === source);
+    checkNotNull(target, source, target.definition.columns.map((_c, k) => mine.reduce((n, p) => n + p.columns[k].nullCount, 0)));
+  }
   return kept;
 }
 
@@ -111,19 +115,41 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, sources:
   const plan = planInsertSelect(ctx, target, sources);
   const recorder = insertSelectRecorder(ctx, plan);
   let length = 0;
-  const early = plan.readFirst ? Array.from({ length: ctx.system.amps }, (_, amp) => readAmpPieces(ctx, plan, amp)) : null;
+  if (!plan.local) return scatterSelect(ctx, plan, recorder);
   for (let amp = 0; amp < ctx.system.amps; amp++) {
-    const pieces = readPieces(recorder, target, amp, early ? early[amp] : readAmpPieces(ctx, plan, amp));
-    if (plan.local && pieces.length > 0) {
-      // Rows stay on their AMP: each source's piece becomes a run as it is (no copy), one uniqueness check for all.
-      const nopi = target.definition.primaryIndex === null ? ctx.system.nopiHash[amp] : null;
-      const placed = pieces.map((p) => ({ columns: p.columns, length: p.length, rowHash: nopi === null ? p.rowHash : new Uint32Array(p.length).fill(nopi) }));
-      const result = storePieces(ctx, target, amp, placed);
-      for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
-      writeIndexRows(ctx, target, result.shares);
-      length += result.ampOfRow.length;
-    } else {
-      for (const p of pieces) { storeShares(ctx, recorder, target, amp, storeRows(ctx, target, p.columns, p.length).shares); length += p.length; }
+    const pieces = readPieces(recorder, target, amp, readAmpPieces(ctx, plan, amp));
+    if (pieces.length === 0) continue;
+    // Rows stay on their AMP: each source's piece becomes a run as it is (no copy), one uniqueness check for all.
+    const nopi = target.definition.primaryIndex === null ? ctx.system.nopiHash[amp] : null;
+    const placed = pieces.map((p) => ({ columns: p.columns, length: p.length, rowHash: nopi === null ? p.rowHash : new Uint32Array(p.length).fill(nopi) }));
+    const result = storePieces(ctx, target, amp, placed);
+    for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
+    writeIndexRows(ctx, target, result.shares);
+    length += result.ampOfRow.length;
+  }
+  ctx.record(recorder.finish(length));
+  return length;
+}
+
+/**
+ * The redistributing insert-select: every source AMP's rows of each source scatter to their
+ * AMPs as one input (as one piece of their concatenation would, but without that copy: the
+ * stored runs are read in place), or run by run when the plan splits.
+ */
+function scatterSelect(ctx: StatementContext, plan: InsertSelectPlan, recorder: StepRecorder): number {
+  const { target } = plan;
+  const inputsOn = (amp: number) => plan.sources.flatMap((source) => (plan.split ? readRuns(ctx, source, amp).map((run) => [run]) : [readRuns(ctx, source, amp)]));
+  const early = plan.readFirst ? Array.from({ length: ctx.system.amps }, (_, amp) => inputsOn(amp)) : null;
+  let length = 0;
+  for (let amp = 0; amp < ctx.system.amps; amp++) {
+    const inputs = early ? early[amp] : inputsOn(amp);
+    // Reads recorded and NOT NULL checked for the whole AMP first, as the pool's insert-select does.
+    const kept = new Set(readPieces(recorder, target, amp, inputs.flat()));
+    for (const input of inputs) {
+      const pieces = input.filter((p) => kept.has(p));
+      if (pieces.length === 0) continue;
+      storeShares(ctx, recorder, target, amp, storeInputs(ctx, target, pieces).shares);
+      for (const p of pieces) length += p.length;
     }
   }
   ctx.record(recorder.finish(length));
@@ -145,7 +171,9 @@ function readPiece(ctx: StatementContext, { entry, where }: InsertSource, amp: n
   const fragment = ctx.tx.fragment(amp, entry.id);
   if (fragment.rowCount === 0) return { source: entry, columns: [], rowHash: new Uint32Array(0), length: 0, readRows: 0, readBytes: 0 };
   const run = concatRuns(entry.schema, fragment.runs);
-  return filtered(entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount, run.bytes);
+  // The bytes read are those of the stored runs (their concatenation is a copy in memory, not a read).
+  const bytes = fragment.runs.reduce((sum, r) => sum + r.bytes, 0);
+  return filtered(entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount, bytes);
 }
 
 /** Records the writes and interconnect transfers of rows one source AMP (`amp`) scattered, and writes their index rows. */
@@ -169,10 +197,10 @@ function checkCompatible(target: TableEntry, source: TableEntry): void {
   });
 }
 
-function checkNotNull(target: TableEntry, source: TableEntry, columns: readonly arrow.Data[]): void {
+function checkNotNull(target: TableEntry, source: TableEntry, nullCounts: readonly number[]): void {
   target.definition.columns.forEach((column, k) => {
-    if (column.nullable || columns[k].nullCount === 0) return;
-    throw new AmpsimError("NULL_VIOLATION", `INSERT INTO ${target.qualifiedName} SELECT * FROM ${source.qualifiedName}: column ${column.name} is NOT NULL but ${columns[k].nullCount} source row(s) hold NULL in ${source.definition.columns[k].name}`,
+    if (column.nullable || nullCounts[k] === 0) return;
+    throw new AmpsimError("NULL_VIOLATION", `INSERT INTO ${target.qualifiedName} SELECT * FROM ${source.qualifiedName}: column ${column.name} is NOT NULL but ${nullCounts[k]} source row(s) hold NULL in ${source.definition.columns[k].name}`,
       { table: target.qualifiedName, column: column.name, source: source.qualifiedName });
   });
 }

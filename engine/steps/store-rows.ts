@@ -10,11 +10,11 @@
  */
 import * as arrow from "apache-arrow";
 import type { TableEntry } from "../catalog/catalog.js";
-import { AmpsimError, showValue } from "../errors.js";
+import { AmpsimError, assert, showValue } from "../errors.js";
 import { rowHashColumns } from "../hash/row-hash.js";
 import type { HashMap } from "../hash/hash-map.js";
 import { appendRun } from "../storage/fragment.js";
-import { countGroups, rowsOfGroup, scatterData, scatterUint32 } from "../storage/scatter.js";
+import { countGroups, rowsOfGroup, scatterData, scatterDataMany, scatterUint32, scatterUint32Many } from "../storage/scatter.js";
 import { batchOf, makeRun, type Run } from "../storage/run.js";
 import type { Transaction } from "../storage/transaction.js";
 import { findDuplicateAmong, plainValues } from "./duplicates.js";
@@ -156,13 +156,54 @@ function scatterShares(ctx: WriteContext, entry: TableEntry, columns: readonly a
   const data = columns.map((c) => scatterData(c, ampOfRow, counts));
   const whole = ampOfRow.length > 0 && counts.indexOf(ampOfRow.length) >= 0;
   const hashes = whole ? Array.from(counts, (n) => (n > 0 ? rowHash : null)) : scatterUint32(rowHash, ampOfRow, counts);
+  return sharesOf(ctx, entry, counts, data, hashes, () => ampOfRow);
+}
+
+/** One new run per AMP with rows, from its scattered columns and row hashes; `ampOfRow()` (of the whole input) only for error messages. */
+function sharesOf(ctx: WriteContext, entry: TableEntry, counts: Uint32Array, data: readonly (arrow.Data | null)[][], hashes: readonly (Uint32Array | null)[], ampOfRow: () => Uint16Array): AmpShare[] {
   const shares: AmpShare[] = [];
   counts.forEach((n, amp) => {
     if (n === 0) return;
     const run = newRun(ctx, entry, amp, data.map((d) => d[amp] as arrow.Data), hashes[amp] as Uint32Array, n);
-    shares.push(lazyShare(amp, run, () => rowsOfGroup(ampOfRow, amp, n)));
+    shares.push(lazyShare(amp, run, () => rowsOfGroup(ampOfRow(), amp, n)));
   });
   return shares;
+}
+
+/** Rows given as one Data per column of a table, `length` of them. */
+export interface StoreInput {
+  readonly columns: readonly arrow.Data[];
+  readonly length: number;
+}
+
+/**
+ * Stores several inputs as one (their rows in order; e.g. the runs of one AMP of a source table)
+ * exactly as storeRows would store their concatenation, without copying them into one first:
+ * each column of all inputs is scattered into one set of buffers per AMP.
+ */
+export function storeInputs(ctx: WriteContext, entry: TableEntry, inputs: readonly StoreInput[]): StoreResult {
+  if (inputs.length === 1) return storeRows(ctx, entry, inputs[0].columns, inputs[0].length);
+  // NoPI rows are spread by what the AMPs hold, which would differ input by input.
+  assert(entry.definition.primaryIndex !== null, `storeInputs into ${entry.qualifiedName}: a table without a primary index`);
+  const placed = inputs.map((input) => placeRows(ctx, entry, input.columns, input.length, {}));
+  const ampOfRows = placed.map((p) => p.ampOfRow);
+  const counts = new Uint32Array(ctx.hashMap.amps);
+  for (const ampOfRow of ampOfRows) countGroups(ampOfRow, counts.length).forEach((n, amp) => { counts[amp] += n; });
+  const data = entry.definition.columns.map((_c, k) => scatterDataMany(inputs.map((input) => input.columns[k]), ampOfRows, counts));
+  const hashes = scatterUint32Many(placed.map((p) => p.rowHash), ampOfRows, counts);
+  let all: Uint16Array | null = null;
+  const ampOfRow = () => (all ??= concatAmps(ampOfRows));
+  const shares = sharesOf(ctx, entry, counts, data, hashes, ampOfRow);
+  checkUniqueness(ctx, entry, shares, "input row");
+  appendShares(ctx, entry, shares);
+  return { shares, get ampOfRow() { return ampOfRow(); } };
+}
+
+function concatAmps(parts: readonly Uint16Array[]): Uint16Array {
+  const out = new Uint16Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) { out.set(part, at); at += part.length; }
+  return out;
 }
 
 /** `length` rows for `amp` as a run, numbered after what the AMP holds. */

@@ -29,8 +29,14 @@ export function rowsOfGroup(groupOf: Uint8Array | Uint16Array, group: number, co
 
 /** `values` split by group (Uint32 row hashes and other hidden columns); null for a group without rows. */
 export function scatterUint32(values: Uint32Array, groupOf: Uint8Array | Uint16Array, counts: Uint32Array): (Uint32Array | null)[] {
+  return scatterUint32Many([values], [groupOf], counts);
+}
+
+/** scatterUint32 of several inputs as one (their rows in order): `counts` are the totals over all of them. */
+export function scatterUint32Many(values: readonly Uint32Array[], groupOfs: readonly (Uint8Array | Uint16Array)[], counts: Uint32Array): (Uint32Array | null)[] {
   const outs = Array.from(counts, (n) => (n > 0 ? new Uint32Array(n) : null));
-  scatterWords1(values, groupOf, outs as Uint32Array[], new Int32Array(counts.length));
+  const cursor = new Int32Array(counts.length);
+  values.forEach((v, k) => scatterWords1(v, groupOfs[k], outs as Uint32Array[], cursor));
   return outs;
 }
 
@@ -42,28 +48,45 @@ export function scatterData(data: arrow.Data, groupOf: Uint8Array | Uint16Array,
   const length = groupOf.length;
   const whole = counts.indexOf(length);
   if (length > 0 && whole >= 0) return Array.from(counts, (_n, g) => (g === whole ? data : null));
-  const validity = data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0
-    ? scatterBitsOut(data.nullBitmap, data.offset, groupOf, counts) : null;
+  return scatterDataMany([data], [groupOf], counts);
+}
+
+/**
+ * The rows of several Data of one column (a table's runs, read as one input) split by group:
+ * one new Data per group holding its rows of every input in input order, as `scatterData` of
+ * their concatenation would give, without the concatenation's copy. `counts` are the totals
+ * over all inputs.
+ */
+export function scatterDataMany(datas: readonly arrow.Data[], groupOfs: readonly (Uint8Array | Uint16Array)[], counts: Uint32Array): (arrow.Data | null)[] {
+  const type = datas[0].type;
+  const validity = datas.some(hasNulls) ? scatterBitsOut(datas.map((d) => (hasNulls(d) ? d.nullBitmap as Uint8Array : null)), datas.map((d) => d.offset), groupOfs, counts) : null;
   let parts: (Record<string, unknown> | null)[];
-  if (data.valueOffsets) parts = scatterStringsOut(data, groupOf, counts);
-  else if (arrow.DataType.isBool(data.type)) parts = scatterBitsOut(data.values as Uint8Array, data.offset, groupOf, counts).map((bits) => (bits ? { data: bits.bits } : null));
-  else parts = scatterFixedOut(data, groupOf, counts);
+  if (datas[0].valueOffsets) parts = scatterStringsOut(datas, groupOfs, counts);
+  else if (arrow.DataType.isBool(type)) parts = scatterBitsOut(datas.map((d) => d.values as Uint8Array), datas.map((d) => d.offset), groupOfs, counts).map((bits) => (bits ? { data: bits.bits } : null));
+  else parts = scatterFixedOut(datas, groupOfs, counts);
   return parts.map((part, g) => {
     if (part === null) return null;
     const nulls = validity?.[g] ?? null;
     const nullCount = nulls ? counts[g] - nulls.set : 0;
-    return arrow.makeData({ type: data.type, length: counts[g], nullCount, nullBitmap: nullCount > 0 ? nulls!.bits : undefined, ...part } as never) as arrow.Data;
+    return arrow.makeData({ type, length: counts[g], nullCount, nullBitmap: nullCount > 0 ? nulls!.bits : undefined, ...part } as never) as arrow.Data;
   });
 }
 
-function scatterFixedOut(data: arrow.Data, groupOf: Uint8Array | Uint16Array, counts: Uint32Array): ({ data: ArrayBufferView } | null)[] {
-  const { words, perRow } = wordView(data);
+function hasNulls(data: arrow.Data): boolean {
+  return data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap !== null && data.nullBitmap.length > 0;
+}
+
+function scatterFixedOut(datas: readonly arrow.Data[], groupOfs: readonly (Uint8Array | Uint16Array)[], counts: Uint32Array): ({ data: ArrayBufferView } | null)[] {
+  const views = datas.map(wordView);
+  const { words, perRow } = views[0];
   const outs = Array.from(counts, (n) => (n > 0 ? newLike(words, n * perRow) : null));
   const cursor = new Int32Array(counts.length);
-  if (perRow === 1) scatterWords1(words, groupOf, outs as IntegerArray[], cursor);
-  else if (perRow === 2) scatterWords2(words as Int32Array, groupOf, outs as Int32Array[], cursor);
-  else scatterWordsN(words as Int32Array, perRow, groupOf, outs as Int32Array[], cursor);
-  return outs.map((out) => (out ? { data: retype(data, out) } : null));
+  views.forEach((view, k) => {
+    if (perRow === 1) scatterWords1(view.words, groupOfs[k], outs as IntegerArray[], cursor);
+    else if (perRow === 2) scatterWords2(view.words as Int32Array, groupOfs[k], outs as Int32Array[], cursor);
+    else scatterWordsN(view.words as Int32Array, perRow, groupOfs[k], outs as Int32Array[], cursor);
+  });
+  return outs.map((out) => (out ? { data: retype(datas[0], out) } : null));
 }
 
 function scatterWords1(src: IntegerArray, groupOf: Uint8Array | Uint16Array, outs: IntegerArray[], cursor: Int32Array): void {
@@ -92,34 +115,45 @@ function scatterWordsN(src: Int32Array, perRow: number, groupOf: Uint8Array | Ui
   }
 }
 
-/** Bits (validity or Bool values, first bit at `bitOffset`) split by group, with the count of set bits. */
-function scatterBitsOut(bits: Uint8Array, bitOffset: number, groupOf: Uint8Array | Uint16Array, counts: Uint32Array): ({ bits: Uint8Array; set: number } | null)[] {
+/**
+ * Bits (validity or Bool values, first bit at `bitOffsets[k]`) of several inputs split by group,
+ * with the count of set bits; an input without bits (null: no validity bitmap) has every bit set.
+ */
+function scatterBitsOut(bitsOf: readonly (Uint8Array | null)[], bitOffsets: readonly number[], groupOfs: readonly (Uint8Array | Uint16Array)[], counts: Uint32Array): ({ bits: Uint8Array; set: number } | null)[] {
   const outs = Array.from(counts, (n) => (n > 0 ? new Uint8Array((n + 7) >>> 3) : null));
   const cursor = new Int32Array(counts.length);
   const set = new Int32Array(counts.length);
-  for (let i = 0; i < groupOf.length; i++) {
-    const g = groupOf[i];
-    const o = cursor[g]++;
-    const bit = i + bitOffset;
-    if ((bits[bit >>> 3] >>> (bit & 7)) & 1) { (outs[g] as Uint8Array)[o >>> 3] |= 1 << (o & 7); set[g]++; }
-  }
+  bitsOf.forEach((bits, k) => {
+    const groupOf = groupOfs[k]; const bitOffset = bitOffsets[k];
+    for (let i = 0; i < groupOf.length; i++) {
+      const g = groupOf[i];
+      const o = cursor[g]++;
+      const bit = i + bitOffset;
+      if (bits === null || (bits[bit >>> 3] >>> (bit & 7)) & 1) { (outs[g] as Uint8Array)[o >>> 3] |= 1 << (o & 7); set[g]++; }
+    }
+  });
   return outs.map((out, g) => (out ? { bits: out, set: set[g] } : null));
 }
 
 /** Bytes of slack after each group's string bytes: strings are copied in whole 4-byte words. */
 const STRING_SLACK = 4;
 
-function scatterStringsOut(data: arrow.Data, groupOf: Uint8Array | Uint16Array, counts: Uint32Array): ({ valueOffsets: Int32Array; data: Uint8Array } | null)[] {
-  const offsets = data.valueOffsets as Int32Array;
-  const source = data.values as Uint8Array;
+function scatterStringsOut(datas: readonly arrow.Data[], groupOfs: readonly (Uint8Array | Uint16Array)[], counts: Uint32Array): ({ valueOffsets: Int32Array; data: Uint8Array } | null)[] {
   const groups = counts.length;
   const byteCounts = new Int32Array(groups);
-  for (let i = 0; i < groupOf.length; i++) byteCounts[groupOf[i]] += offsets[i + 1] - offsets[i];
+  datas.forEach((data, k) => {
+    const offsets = data.valueOffsets as Int32Array; const groupOf = groupOfs[k];
+    for (let i = 0; i < groupOf.length; i++) byteCounts[groupOf[i]] += offsets[i + 1] - offsets[i];
+  });
   const outOffsets = Array.from(counts, (n) => (n > 0 ? new Int32Array(n + 1) : null));
   const outBytes = Array.from(counts, (n, g) => (n > 0 ? new Uint8Array(byteCounts[g] + STRING_SLACK) : null));
   const views = outBytes.map((b) => (b ? new DataView(b.buffer) : null));
-  copyStrings(offsets, source, new DataView(source.buffer, source.byteOffset, source.byteLength), groupOf,
-    outOffsets as Int32Array[], outBytes as Uint8Array[], views as DataView[], new Int32Array(groups), new Int32Array(groups));
+  const rowCursor = new Int32Array(groups); const byteCursor = new Int32Array(groups);
+  datas.forEach((data, k) => {
+    const source = data.values as Uint8Array;
+    copyStrings(data.valueOffsets as Int32Array, source, new DataView(source.buffer, source.byteOffset, source.byteLength), groupOfs[k],
+      outOffsets as Int32Array[], outBytes as Uint8Array[], views as DataView[], rowCursor, byteCursor);
+  });
   return outOffsets.map((o, g) => (o ? { valueOffsets: o, data: (outBytes[g] as Uint8Array).subarray(0, byteCounts[g]) } : null));
 }
 

@@ -84,14 +84,17 @@ describe("insertSelectAsync on a pool", () => {
     const failure = async (run: () => unknown) => { try { await run(); return "no error"; } catch (e) { return `${String(e)} ${text((e as { details?: unknown }).details)}`; } };
     const ddl = "CREATE DATABASE db; CREATE MULTISET TABLE db.src (g INTEGER, k INTEGER, u INTEGER) PRIMARY INDEX (g); CREATE TABLE db.t (g INTEGER, k INTEGER, u INTEGER) UNIQUE PRIMARY INDEX (k) UNIQUE INDEX (u);";
     const pair = () => (["inline", pool] as const).map((executor) => { const e = new Engine({ amps: 4, executor }); e.sql(ddl); return e; });
-    // One source piece whose rows spread over every target AMP, with a repeated key late in it.
-    const [a, b] = pair();
+    // One source AMP whose rows spread over every target AMP, with a repeated key late in them: stored
+    // as one run, or as three (inline scatters the runs as one input, the pool their concatenation).
     const rows = [...Array.from({ length: 20 }, (_v, i) => ({ g: 1, k: i, u: i })), { g: 1, k: 13, u: 100 }];
-    for (const e of [a, b]) e.insert("db.src", rows);
-    const inline = await failure(() => a.insertSelect("db.t", "db.src"));
-    expect(inline).toContain("DUPLICATE_KEY");
-    expect(inline).toContain("input row 20 repeats input row 13");
-    expect(await failure(() => b.insertSelectAsync("db.t", "db.src"))).toBe(inline);
+    for (const statements of [1, 3]) {
+      const [a, b] = pair();
+      for (const e of [a, b]) for (let s = 0; s < statements; s++) e.insert("db.src", rows.slice(Math.floor((s * rows.length) / statements), Math.floor(((s + 1) * rows.length) / statements)));
+      const inline = await failure(() => a.insertSelect("db.t", "db.src"));
+      expect(inline).toContain("DUPLICATE_KEY");
+      expect(inline).toContain("input row 20 repeats input row 13");
+      expect(await failure(() => b.insertSelectAsync("db.t", "db.src"))).toBe(inline);
+    }
     // A USI duplicate on a low AMP and a UPI value already stored on a higher one: inline checks the UPI on every AMP first.
     const [c, d] = pair();
     const keys = Array.from({ length: 200 }, (_v, k) => k);

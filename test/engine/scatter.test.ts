@@ -5,9 +5,9 @@
  */
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { gatherData } from "../../engine/storage/column-data.js";
+import { concatData, gatherData } from "../../engine/storage/column-data.js";
 import { groupRows } from "../../engine/storage/radix-sort.js";
-import { countGroups, rowsOfGroup, scatterData, scatterUint32 } from "../../engine/storage/scatter.js";
+import { countGroups, rowsOfGroup, scatterData, scatterDataMany, scatterUint32, scatterUint32Many } from "../../engine/storage/scatter.js";
 import { Prng, replayHint } from "../../sim/index.js";
 
 const seed = Number(process.env.AMPSIM_SEED ?? 11);
@@ -73,6 +73,37 @@ describe("scatter", () => {
         });
       }
     }
+  });
+
+  it.each([1, 3, 6])("splits several inputs into %i groups as one input, their concatenation (seeded)", (groups) => {
+    const prng = new Prng(seed).fork(`many ${groups}`);
+    // Inputs of 0, 1, 9 and 200 rows, some sliced, some without NULLs in a column that has them elsewhere.
+    const withoutNulls = (d: arrow.Data) => arrow.makeData({ type: d.type, length: d.length, offset: d.offset, nullCount: 0, data: d.values, valueOffsets: d.valueOffsets } as never) as arrow.Data;
+    const inputs = [0, 9, 4, 200].map((rows, k) => {
+      const data = columns(prng, rows + 2).map((d) => (k % 2 === 1 ? d.slice(2, rows) : d.slice(0, rows)));
+      return k === 2 ? data.map(withoutNulls) : data;
+    });
+    const total = inputs.reduce((n, data) => n + data[0].length, 0);
+    const groupOfs = inputs.map((data) => Uint16Array.from({ length: data[0].length }, () => prng.int(0, groups - 1)));
+    const all = new Uint16Array(total);
+    groupOfs.reduce((at, g) => { all.set(g, at); return at + g.length; }, 0);
+    const counts = countGroups(all, groups);
+    const { perm, offsets } = groupRows(all, groups);
+    inputs[0].forEach((_c, k) => {
+      const whole = concatData(inputs.map((data) => data[k]));
+      const parts = scatterDataMany(inputs.map((data) => data[k]), groupOfs, counts);
+      for (let g = 0; g < groups; g++) {
+        const expected = counts[g] === 0 ? null : gatherData(whole, perm, offsets[g], offsets[g + 1]);
+        const what = `${String(whole.type)}, inputs of ${inputs.map((d) => d[0].length).join(", ")} rows, group ${g} of ${groups}; ${hint}`;
+        expect(rowsText(parts[g]), what).toBe(rowsText(expected));
+        expect(parts[g]?.nullCount ?? 0, what).toBe(expected?.nullCount ?? 0);
+      }
+    });
+    const hashes = groupOfs.map((g) => Uint32Array.from(g, () => prng.int(0, 0xffffffff)));
+    const flat = Uint32Array.from(hashes.flatMap((h) => [...h]));
+    scatterUint32Many(hashes, groupOfs, counts).forEach((part, g) => {
+      expect(part === null ? null : [...part]).toEqual(counts[g] === 0 ? null : Array.from(perm.subarray(offsets[g], offsets[g + 1]), (r) => flat[r]));
+    });
   });
 
   it("gives a group that gets every row the input itself (no copy)", () => {

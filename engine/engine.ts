@@ -21,8 +21,8 @@ import { StatementContext, type SystemInfo } from "./steps/context.js";
 import { createDatabase, createIndex, createTable, dropDatabase, dropIndex, dropTable } from "./steps/ddl.js";
 import { deleteByKey, deleteWhere } from "./steps/delete.js";
 import type { InsertInput } from "./steps/input-columns.js";
-import { insertPlacedRows, insertRows, insertSelect, planInsertSelect, readAmpPieces, type InsertSource } from "./steps/insert.js";
-import { commitPlaced, placePieces, placerOf } from "./steps/insert-parallel.js";
+import { insertPlacedRows, insertRows, insertSelect, planInsertSelect, readAmpInputs, type InsertSource } from "./steps/insert.js";
+import { commitPlaced, placeInputs, placerOf } from "./steps/insert-parallel.js";
 import { createExecutor, type Executor, type ExecutorSpec } from "./executor/executor.js";
 import type { PlacedBatch, PlacedPart } from "./steps/place-kernel.js";
 import { literalValue, type Predicate } from "./steps/predicate.js";
@@ -417,12 +417,12 @@ export class Engine {
     const catalog = this.#catalog;
     const prepared = this.#read((ctx) => {
       const plan = planInsertSelect(ctx, ctx.resolve(target), this.#insertSources(ctx, target, source, options));
-      return plan.local ? null : { plan, pieces: Array.from({ length: this.amps }, (_v, amp) => readAmpPieces(ctx, plan, amp)) };
+      return plan.local ? null : { plan, inputs: Array.from({ length: this.amps }, (_v, amp) => readAmpInputs(ctx, plan, amp)) };
     });
     if (prepared === null) return this.insertSelect(target, source, options);
-    const placed = await placePieces(this.executor, placerOf(prepared.plan.target, this.hashMap), prepared.pieces);
+    const placed = await placeInputs(this.executor, placerOf(prepared.plan.target, this.hashMap), prepared.inputs);
     return this.#statement((ctx) => (this.#catalog === catalog
-      ? commitPlaced(ctx, prepared.plan, prepared.pieces, placed)
+      ? commitPlaced(ctx, prepared.plan, prepared.inputs, placed)
       : insertSelect(ctx, ctx.resolve(target), this.#insertSources(ctx, target, source, options))), true);
   }
 

@@ -84,9 +84,9 @@ export function planInsertSelect(ctx: StatementContext, target: TableEntry, sour
   return { target, sources, local, split, readFirst };
 }
 
-/** The pieces of every source on `amp`, as the plan reads them (empty ones included: their reads count). */
-export function readAmpPieces(ctx: StatementContext, plan: InsertSelectPlan, amp: number): Piece[] {
-  return plan.sources.flatMap((source) => (plan.split ? readRuns(ctx, source, amp) : [readPiece(ctx, source, amp)]));
+/** The pieces of every source on `amp` for an AMP-local insert-select: each source's runs there as one piece (empty ones included: their reads count). */
+function readLocalPieces(ctx: StatementContext, plan: InsertSelectPlan, amp: number): Piece[] {
+  return plan.sources.map((source) => readPiece(ctx, source, amp));
 }
 
 /** Records the reads of `pieces` on `amp` and returns those holding rows, checked against the target's NOT NULL columns. */
@@ -117,7 +117,7 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, sources:
   let length = 0;
   if (!plan.local) return scatterSelect(ctx, plan, recorder);
   for (let amp = 0; amp < ctx.system.amps; amp++) {
-    const pieces = readPieces(recorder, target, amp, readAmpPieces(ctx, plan, amp));
+    const pieces = readPieces(recorder, target, amp, readLocalPieces(ctx, plan, amp));
     if (pieces.length === 0) continue;
     // Rows stay on their AMP: each source's piece becomes a run as it is (no copy), one uniqueness check for all.
     const nopi = target.definition.primaryIndex === null ? ctx.system.nopiHash[amp] : null;
@@ -138,7 +138,7 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, sources:
  */
 function scatterSelect(ctx: StatementContext, plan: InsertSelectPlan, recorder: StepRecorder): number {
   const { target } = plan;
-  const inputsOn = (amp: number) => plan.sources.flatMap((source) => (plan.split ? readRuns(ctx, source, amp).map((run) => [run]) : [readRuns(ctx, source, amp)]));
+  const inputsOn = (amp: number) => readAmpInputs(ctx, plan, amp);
   const early = plan.readFirst ? Array.from({ length: ctx.system.amps }, (_, amp) => inputsOn(amp)) : null;
   let length = 0;
   for (let amp = 0; amp < ctx.system.amps; amp++) {
@@ -154,6 +154,15 @@ function scatterSelect(ctx: StatementContext, plan: InsertSelectPlan, recorder: 
   }
   ctx.record(recorder.finish(length));
   return length;
+}
+
+/**
+ * What a redistributing insert-select scatters on `amp`, as inputs of pieces: every source's
+ * stored runs there as one input, or each run as an input of its own when the plan splits.
+ * The pieces are the stored runs themselves (views, no copy) unless a WHERE filters them.
+ */
+export function readAmpInputs(ctx: StatementContext, plan: InsertSelectPlan, amp: number): Piece[][] {
+  return plan.sources.flatMap((source) => (plan.split ? readRuns(ctx, source, amp).map((run) => [run]) : [readRuns(ctx, source, amp)]));
 }
 
 /** One source's rows on one AMP, one piece per stored run (each filtered by the WHERE). */

@@ -199,7 +199,8 @@ export function storeInputs(ctx: WriteContext, entry: TableEntry, inputs: readon
   return { shares, get ampOfRow() { return ampOfRow(); } };
 }
 
-function concatAmps(parts: readonly Uint16Array[]): Uint16Array {
+/** AMP numbers of several inputs, one after the other. */
+export function concatAmps(parts: readonly Uint16Array[]): Uint16Array {
   const out = new Uint16Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const part of parts) { out.set(part, at); at += part.length; }

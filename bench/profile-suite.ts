@@ -19,10 +19,10 @@ const GROUP = "where the time goes";
 /** [bucket, test on "function file"] in order: the first match wins. */
 const BUCKETS: readonly [string, RegExp][] = [
   ["verification checksums: whole-row hash and bucket sums (archive side and verify)", /( row-checksum\.ts| checksum\.ts)$/],
-  ["CRC-32 of every batch (archive, medium write check, medium read check)", /^crc32 /],
+  ["CRC-32 of every batch (archive, and the memory medium's check where a batch is read)", /^crc32 /],
   ["UPI check of the insert-select (duplicates.ts)", / duplicates\.ts$/],
   ["row hash of the PI (restore placement)", /( row-hash\.ts| murmur3\.ts)$/],
-  ["grouping rows by AMP and gathering columns (restore), concatenating runs (insert-select)", /( column-data\.ts| store-rows\.ts| radix-sort\.ts| run\.ts| fragment\.ts)$/],
+  ["scattering rows to their AMPs (restore), concatenating runs (staging merges, insert-select)", /( scatter\.ts| column-data\.ts| store-rows\.ts| radix-sort\.ts| run\.ts| fragment\.ts)$/],
   ["Arrow IPC encode and decode (archive, restore)", /( archive-format\.ts| vectorassembler\.mjs| message\.mjs| reader\.mjs| writer\.mjs| visitor\.mjs| buffer\.mjs| recordbatch\.mjs| data\.mjs| vector\.mjs| schema\.mjs| type\.mjs| int\.mjs| byte-buffer\.js| vectorloader\.mjs| record-batch\.mjs| adapters\.mjs| compat\.mjs)$/],
   ["placement check of verification (every row on its AMP)", /^placedOn /],
   ["event loop: awaits between batches, promise jobs", /^dispatch $/],

@@ -15,7 +15,7 @@ import type { PlacedRows } from "../engine.js";
 import { packedProblem, unpackData } from "../executor/transport.js";
 import { AmpsimError } from "../errors.js";
 import { gatherData } from "../storage/column-data.js";
-import { concatRuns } from "../storage/run.js";
+import { concatRuns, type Run } from "../storage/run.js";
 import { RUNS_MAX } from "../storage/fragment.js";
 import type { StatementContext } from "./context.js";
 import { checkArrowColumn, inputColumns, type InsertInput } from "./input-columns.js";
@@ -84,9 +84,27 @@ export function planInsertSelect(ctx: StatementContext, target: TableEntry, sour
   return { target, sources, local, split, readFirst };
 }
 
-/** The pieces of every source on `amp` for an AMP-local insert-select: each source's runs there as one piece (empty ones included: their reads count). */
+/**
+ * Bytes of the runs an AMP-local insert-select concatenates into one, at least: its copies of
+ * up to 16 MiB come from memory the allocator reuses, while a buffer of 32 MiB or more is fresh
+ * memory from the kernel each time, with a page fault on every page (measured here: 3–4× the
+ * time of the copy itself).
+ */
+const LOCAL_CHUNK_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The pieces of every source on `amp` for an AMP-local insert-select (empty ones included: their
+ * reads count): each source's runs there concatenated in order into pieces of about
+ * LOCAL_CHUNK_BYTES (larger when the target AMP's run budget needs), each of which becomes one
+ * run of the target; a run that is large enough alone is used as it is, without a copy.
+ */
 function readLocalPieces(ctx: StatementContext, plan: InsertSelectPlan, amp: number): Piece[] {
-  return plan.sources.map((source) => readPiece(ctx, source, amp));
+  let total = 0;
+  for (const { entry } of plan.sources) for (const run of ctx.tx.fragment(amp, entry.id).runs) total += run.bytes;
+  // Consecutive pieces of a source hold more than `limit` together, so there are fewer than 2·total/limit + 1 per source.
+  const spare = Math.max(1, RUNS_MAX - ctx.tx.fragment(amp, plan.target.id).runs.length - plan.sources.length);
+  const limit = Math.max(LOCAL_CHUNK_BYTES, Math.ceil((2 * total) / spare));
+  return plan.sources.flatMap((source) => readChunks(ctx, source, amp, limit));
 }
 
 /** Records the reads of `pieces` on `amp` and returns those holding rows, checked against the target's NOT NULL columns. */
@@ -176,13 +194,22 @@ function filtered(entry: TableEntry, where: Predicate | null, columns: arrow.Dat
   return { source: entry, columns: columns.map((c) => gatherData(c, rows)), rowHash: Uint32Array.from(rows, (r) => rowHash[r]), length: rows.length, readRows: length, readBytes: bytes };
 }
 
-function readPiece(ctx: StatementContext, { entry, where }: InsertSource, amp: number): Piece {
+/** One source's runs on one AMP, concatenated in order into pieces of at most `limit` bytes (a larger run alone), each filtered by the WHERE. */
+function readChunks(ctx: StatementContext, { entry, where }: InsertSource, amp: number, limit: number): Piece[] {
   const fragment = ctx.tx.fragment(amp, entry.id);
-  if (fragment.rowCount === 0) return { source: entry, columns: [], rowHash: new Uint32Array(0), length: 0, readRows: 0, readBytes: 0 };
-  const run = concatRuns(entry.schema, fragment.runs);
-  // The bytes read are those of the stored runs (their concatenation is a copy in memory, not a read).
-  const bytes = fragment.runs.reduce((sum, r) => sum + r.bytes, 0);
-  return filtered(entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount, bytes);
+  if (fragment.rowCount === 0) return [{ source: entry, columns: [], rowHash: new Uint32Array(0), length: 0, readRows: 0, readBytes: 0 }];
+  const chunks: Run[][] = [[]];
+  let bytes = 0;
+  for (const run of fragment.runs) {
+    if (bytes > 0 && bytes + run.bytes > limit) { chunks.push([]); bytes = 0; }
+    chunks[chunks.length - 1].push(run);
+    bytes += run.bytes;
+  }
+  return chunks.map((runs) => {
+    const run = concatRuns(entry.schema, runs);
+    // The bytes read are those of the stored runs (their concatenation is a copy in memory, not a read).
+    return filtered(entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount, runs.reduce((sum, r) => sum + r.bytes, 0));
+  });
 }
 
 /** Records the writes and interconnect transfers of rows one source AMP (`amp`) scattered, and writes their index rows. */

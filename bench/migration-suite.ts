@@ -16,8 +16,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Engine } from "../engine/index.js";
-import { migrate, type MediumSpec, type MigrationReport } from "../migrator/index.js";
-import { arrowBytes, benchBatches, benchEngine, benchSource } from "./bench-data.js";
+import { migrate, type MediumSpec } from "../migrator/index.js";
+import { arrowBytes, benchBatches, benchEngine } from "./bench-data.js";
 import { collectGarbage, measurement, RssSampler, type Measurement } from "./bench-util.js";
 import type { RssProbe } from "./rss-probe.js";
 import type { SuiteContext } from "./run.js";
@@ -42,13 +42,20 @@ async function withPeakRss<T>(body: () => Promise<T>): Promise<{ result: T; peak
  * (peak less the RSS with the source built) with the table's Arrow size; the target's copy of
  * the table (about 1.25× with its hidden row-hash and uniqueness columns) is part of it.
  */
-function freshProcessRss(rows: number, context: SuiteContext): Measurement {
+/** One staged migration (memory medium, 4 streams) of a new source in a process of its own (bench/rss-probe.ts). */
+function probeMigration(rows: number, sourceAmps = 4, targetAmps = 6, warm = false): RssProbe {
   const probe = path.join(path.dirname(fileURLToPath(import.meta.url)), "rss-probe.ts");
-  const child = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", probe, String(rows)], { encoding: "utf8", maxBuffer: 1 << 20 });
+  const args = [probe, String(rows), String(sourceAmps), String(targetAmps), ...(warm ? ["warm"] : [])];
+  const child = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", ...args], { encoding: "utf8", maxBuffer: 1 << 20 });
   const line = child.stdout.trim().split("\n").pop() ?? "";
-  check(child.status === 0 && line.startsWith("{"), `rss probe failed (status ${child.status}): ${child.stderr.slice(-500)}`);
+  check(child.status === 0 && line.startsWith("{"), `rss probe (${rows} rows, ${sourceAmps} → ${targetAmps} AMPs) failed (status ${child.status}): ${child.stderr.slice(-500)}`);
   const r = JSON.parse(line) as RssProbe;
-  check(r.verified, "the rss probe's migration was not verified");
+  check(r.verified, `the rss probe's migration (${rows} rows, ${sourceAmps} → ${targetAmps} AMPs) was not verified`);
+  return r;
+}
+
+function freshProcessRss(rows: number, context: SuiteContext): Measurement {
+  const r = probeMigration(rows);
   const mib = (n: number): string => `${(n / 2 ** 20).toFixed(0)} MiB`;
   const growth = Math.max(0, r.peakRss - r.startRss);
   const m = measurement("migration", "4 → 6 AMPs over memory, 4 stream(s), in a process of its own (peak RSS)", rows, r.bytes, r.ms, 1,
@@ -58,7 +65,7 @@ function freshProcessRss(rows: number, context: SuiteContext): Measurement {
   return { ...m, peakRssBytes: r.peakRss };
 }
 
-function phases(report: MigrationReport): string {
+function phases(report: { readonly phases: readonly { readonly phase: string; readonly elapsedMs: number }[] }): string {
   return report.phases.filter((p) => p.phase !== "cleanup").map((p) => `${p.phase} ${p.elapsedMs.toFixed(0)} ms`).join(", ");
 }
 
@@ -101,22 +108,16 @@ async function mediumMeasurements(context: SuiteContext): Promise<Measurement[]>
 
 /**
  * One staged migration (memory medium, 4 streams) of a new `rows`-row source of `sourceAmps`
- * AMPs into a new system of `targetAmps` AMPs. Both engines are unreachable once it returns.
+ * AMPs into a new system of `targetAmps` AMPs, in a process of its own: every point of the
+ * series starts with memory as cold as a real migration's (in this long process, memory left
+ * by earlier suites would make some sizes pay for fresh pages and others not), its code
+ * compiled by a small untimed migration first.
  */
-async function scaledMigration(rows: number, sourceAmps: number, targetAmps: number, context: SuiteContext): Promise<Measurement> {
-  collectGarbage();
-  let built = performance.now();
-  const { engine: source, bytes } = benchSource(sourceAmps, rows);
-  built = performance.now() - built;
-  collectGarbage();
-  const target = new Engine({ name: "target", amps: targetAmps });
-  const started = performance.now();
-  const { result, peakRss } = await withPeakRss(() => migrate({ source, target, streams: SCALING_STREAMS, medium: "memory" }));
-  const elapsed = performance.now() - started;
-  check(result.ok && result.rows === rows && result.tables.every((t) => t.verified), `${sourceAmps} → ${targetAmps} AMPs, ${rows} rows: not verified (${result.rows} rows moved)`);
+function scaledMigration(rows: number, sourceAmps: number, targetAmps: number, context: SuiteContext): Measurement {
+  const r = probeMigration(rows, sourceAmps, targetAmps, true);
   const name = `${sourceAmps} → ${targetAmps} AMPs, ${rowsLabel(rows)} rows, memory, ${SCALING_STREAMS} streams`;
-  const m = { ...measurement(SCALING_GROUP, name, rows, bytes, elapsed, 1, phases(result)), peakRssBytes: peakRss };
-  context.log(`${name}: ${(m.rowsPerSecond / 1e6).toFixed(2)} M rows/s, peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (source built in ${(built / 1000).toFixed(1)} s, untimed; ${m.note})`);
+  const m = { ...measurement(SCALING_GROUP, name, rows, r.bytes, r.ms, 1, phases(r)), peakRssBytes: r.peakRss };
+  context.log(`${name}: ${(m.rowsPerSecond / 1e6).toFixed(2)} M rows/s, peak RSS ${(r.peakRss / 2 ** 20).toFixed(0)} MiB (source built in ${(r.builtMs / 1000).toFixed(1)} s, untimed; ${m.note})`);
   return m;
 }
 
@@ -125,16 +126,16 @@ async function scalingMeasurements(context: SuiteContext): Promise<Measurement[]
   const sizes = context.quick ? [250_000, 1_000_000, 2_000_000] : [1_000_000, 10_000_000, 30_000_000];
   const ampRows = context.quick ? 1_000_000 : 10_000_000;
   const bySize: Measurement[] = [];
-  for (const rows of sizes) bySize.push(await scaledMigration(rows, 4, 6, context));
+  for (const rows of sizes) bySize.push(scaledMigration(rows, 4, 6, context));
   const [smallest, largest] = [bySize[0], bySize[bySize.length - 1]];
   const perRow = (m: Measurement): number => m.medianMs / m.rows;
   largest.ratios.push({ against: `time per row at ${rowsLabel(smallest.rows)} rows (1.0 = linear)`, ratio: perRow(largest) / perRow(smallest) });
   context.log(`time per row at ${rowsLabel(largest.rows)} rows vs ${rowsLabel(smallest.rows)} rows: ${(perRow(largest) / perRow(smallest)).toFixed(2)} (1.0 = linear)`);
 
-  const base = bySize.find((m) => m.rows === ampRows) ?? await scaledMigration(ampRows, 4, 6, context);
+  const base = bySize.find((m) => m.rows === ampRows) ?? scaledMigration(ampRows, 4, 6, context);
   const byAmps: Measurement[] = [];
   for (const [sourceAmps, targetAmps] of [[16, 24], [64, 96]]) {
-    const m = await scaledMigration(ampRows, sourceAmps, targetAmps, context);
+    const m = scaledMigration(ampRows, sourceAmps, targetAmps, context);
     m.ratios.push({ against: `4 → 6 AMPs at ${rowsLabel(ampRows)} rows`, ratio: m.rowsPerSecond / base.rowsPerSecond });
     context.log(`${m.name}: ${(m.rowsPerSecond / base.rowsPerSecond).toFixed(2)}× the rows/s of 4 → 6 AMPs`);
     byAmps.push(m);

@@ -378,8 +378,11 @@ export class FrameDecoder {
       this.#headerFill += count;
       if (this.#headerFill < FRAME_HEADER_BYTES) return frames;
       this.#headerFill = 0;
-      this.#pending = this.#parseHeader();
-      this.#payload = new Uint8Array(this.#pending.payloadLength);
+      // The payload's buffer first: if it cannot be allocated, the decoder is left as it was.
+      const pending = this.#parseHeader();
+      const payload = new Uint8Array(pending.payloadLength);
+      this.#pending = pending;
+      this.#payload = payload;
       this.#payloadFill = 0;
     } else {
       this.#payloadFill += count;

@@ -327,7 +327,10 @@ export class DirectReads {
   constructor(id: StreamId, where: string) {
     const decoder = new FrameDecoder(id, where, { checkBatchCrc: false });
     this.decoder = decoder;
-    this.onread = { buffer: () => decoder.readTarget(), callback: (count) => this.deliver(() => decoder.received(count)) };
+    // Node calls `buffer` outside any try: it must never throw (a failure is already in the backlog, reading stopped).
+    const spare = new Uint8Array(64);
+    const buffer = (): Uint8Array => { try { return decoder.readTarget(); } catch { return spare; } };
+    this.onread = { buffer, callback: (count) => this.deliver(() => decoder.received(count)) };
   }
 }
 

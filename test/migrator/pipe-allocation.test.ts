@@ -5,8 +5,8 @@
  * that refuses lengths over 1e9, as an allocation under memory pressure would.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { encodeFrame, type Frame } from "../../migrator/archive-format.js";
-import { PipeMedium } from "../../migrator/media/index.js";
+import { encodeFrame } from "../../migrator/archive-format.js";
+import { PipeMedium, type Frame } from "../../migrator/media/index.js";
 
 class Refusing extends Uint8Array {
   constructor(...args: unknown[]) {

@@ -129,12 +129,13 @@ function findDuplicateByHashTable(fresh: readonly Run[], stored: readonly Run[],
   let largest = 0;
   for (let p = 0; p < PARTITIONS; p++) { largest = Math.max(largest, bounds[p + 1]); bounds[p + 1] += bounds[p]; }
   const cursor = bounds.slice(0, PARTITIONS);
+  // The mixed hashes are kept: mixing is a bijection, so they are equal exactly when the row hashes are.
   for (let r = 0; r < runs.length; r++) {
     const rowHash = runs[r].rowHash; const first = starts[r];
     for (let i = 0; i < rowHash.length; i++) {
-      const h = rowHash[i];
-      const at = cursor[mixed(h) >>> (32 - PARTITION_BITS)]++;
-      refs[at] = first + i; hashes[at] = h | 0;
+      const m = mixed(rowHash[i]);
+      const at = cursor[m >>> (32 - PARTITION_BITS)]++;
+      refs[at] = first + i; hashes[at] = m | 0;
     }
   }
   let capacity = 16;
@@ -149,14 +150,16 @@ function findDuplicateByHashTable(fresh: readonly Run[], stored: readonly Run[],
     let size = 16;
     while (size < 2 * (to - from)) size *= 2;
     const mask = size - 1;
-    for (let at = 0; at < size; at++) slots[2 * at + 1] = -1;
+    // Slots hold (mixed hash, ref + 1); 0 is empty.
+    slots.fill(0, 0, 2 * size);
     for (let k = from; k < to; k++) {
       const h = hashes[k]; const ref = refs[k];
-      let at = (mixed(h) >>> 8) & mask;
+      let at = (h >>> 8) & mask;
       if (ref >= freshFirst) {
         const r = runOf(ref); const row = ref - starts[r];
-        for (let other = slots[2 * at + 1]; other !== -1; at = (at + 1) & mask, other = slots[2 * at + 1]) {
+        for (let held = slots[2 * at + 1]; held !== 0; at = (at + 1) & mask, held = slots[2 * at + 1]) {
           if (slots[2 * at] !== h) continue;
+          const other = held - 1;
           const o = runOf(other); const otherRow = other - starts[o];
           if (rowsEqual(runs[o].batch.data.children, otherRow, runs[r].batch.data.children, row, compare)) {
             const storedOther = o < stored.length;
@@ -164,9 +167,9 @@ function findDuplicateByHashTable(fresh: readonly Run[], stored: readonly Run[],
           }
         }
       } else {
-        while (slots[2 * at + 1] !== -1) at = (at + 1) & mask;
+        while (slots[2 * at + 1] !== 0) at = (at + 1) & mask;
       }
-      slots[2 * at] = h; slots[2 * at + 1] = ref;
+      slots[2 * at] = h; slots[2 * at + 1] = ref + 1;
     }
   }
   return null;

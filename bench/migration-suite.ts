@@ -106,42 +106,51 @@ async function mediumMeasurements(context: SuiteContext): Promise<Measurement[]>
   return results;
 }
 
+/** A point of the scaling series: rows, source AMPs, target AMPs. */
+type ScalingPoint = readonly [rows: number, sourceAmps: number, targetAmps: number];
+
 /**
- * One staged migration (memory medium, 4 streams) of a new `rows`-row source of `sourceAmps`
- * AMPs into a new system of `targetAmps` AMPs, in a process of its own: every point of the
- * series starts with memory as cold as a real migration's (in this long process, memory left
- * by earlier suites would make some sizes pay for fresh pages and others not), its code
- * compiled by a small untimed migration first.
+ * Every point of the scaling series, each run a staged migration (memory medium, 4 streams)
+ * of a new source into a new system in a process of its own: every run starts with memory as
+ * cold as a real migration's (in this long process, memory left by earlier suites would make
+ * some sizes pay for fresh pages and others not), its code compiled by a small untimed
+ * migration first. The points run round by round (three rounds; one with --quick) so that a
+ * slow minute of this machine falls on every point alike; each figure is a median.
  */
-function scaledMigration(rows: number, sourceAmps: number, targetAmps: number, context: SuiteContext): Measurement {
-  // The median of three processes (one at 30M rows and more): one run can land in a slow minute of this machine.
-  const runs = rows >= 30_000_000 || context.quick ? 1 : 3;
-  const probes = Array.from({ length: runs }, () => probeMigration(rows, sourceAmps, targetAmps, true)).sort((a, b) => a.ms - b.ms);
-  const r = probes[probes.length >> 1];
-  const name = `${sourceAmps} → ${targetAmps} AMPs, ${rowsLabel(rows)} rows, memory, ${SCALING_STREAMS} streams`;
-  const m = { ...measurement(SCALING_GROUP, name, rows, r.bytes, median(probes.map((p) => p.ms)), runs, phases(r)), peakRssBytes: Math.max(...probes.map((p) => p.peakRss)) };
-  context.log(`${name}: ${(m.rowsPerSecond / 1e6).toFixed(2)} M rows/s (${probes.map((p) => `${p.ms.toFixed(0)} ms`).join(", ")}), peak RSS ${((m.peakRssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB (source built in ${(r.builtMs / 1000).toFixed(1)} s, untimed; ${m.note})`);
-  return m;
+function scaledMigrations(points: readonly ScalingPoint[], context: SuiteContext): Measurement[] {
+  const rounds = context.quick ? 1 : 3;
+  const probes = points.map((): RssProbe[] => []);
+  for (let round = 0; round < rounds; round++) {
+    points.forEach(([rows, sourceAmps, targetAmps], k) => probes[k].push(probeMigration(rows, sourceAmps, targetAmps, true)));
+    context.log(`scaling round ${round + 1}/${rounds}: ${points.map(([rows, s, t], k) => `${rowsLabel(rows)} ${s} → ${t} ${probes[k][round].ms.toFixed(0)} ms`).join(", ")}`);
+  }
+  return points.map(([rows, sourceAmps, targetAmps], k) => {
+    const runs = [...probes[k]].sort((a, b) => a.ms - b.ms);
+    const r = runs[runs.length >> 1];
+    const name = `${sourceAmps} → ${targetAmps} AMPs, ${rowsLabel(rows)} rows, memory, ${SCALING_STREAMS} streams`;
+    const m = { ...measurement(SCALING_GROUP, name, rows, r.bytes, median(runs.map((p) => p.ms)), runs.length, phases(r)), peakRssBytes: Math.max(...runs.map((p) => p.peakRss)) };
+    context.log(`${name}: ${(m.rowsPerSecond / 1e6).toFixed(2)} M rows/s, peak RSS ${((m.peakRssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB (source built in ${(r.builtMs / 1000).toFixed(1)} s, untimed; ${m.note})`);
+    return m;
+  });
 }
 
 /** Rows series (4 → 6 AMPs) and AMP series (at one size); the 4 → 6 run at that size serves both. */
 async function scalingMeasurements(context: SuiteContext): Promise<Measurement[]> {
   const sizes = context.quick ? [250_000, 1_000_000, 2_000_000] : [1_000_000, 10_000_000, 30_000_000];
   const ampRows = context.quick ? 1_000_000 : 10_000_000;
-  const bySize: Measurement[] = [];
-  for (const rows of sizes) bySize.push(scaledMigration(rows, 4, 6, context));
+  const points: ScalingPoint[] = [...sizes.map((rows): ScalingPoint => [rows, 4, 6]), [ampRows, 16, 24], [ampRows, 64, 96]];
+  if (!sizes.includes(ampRows)) points.push([ampRows, 4, 6]);
+  const measured = scaledMigrations(points, context);
+  const bySize = measured.slice(0, sizes.length);
   const [smallest, largest] = [bySize[0], bySize[bySize.length - 1]];
   const perRow = (m: Measurement): number => m.medianMs / m.rows;
   largest.ratios.push({ against: `time per row at ${rowsLabel(smallest.rows)} rows (1.0 = linear)`, ratio: perRow(largest) / perRow(smallest) });
   context.log(`time per row at ${rowsLabel(largest.rows)} rows vs ${rowsLabel(smallest.rows)} rows: ${(perRow(largest) / perRow(smallest)).toFixed(2)} (1.0 = linear)`);
-
-  const base = bySize.find((m) => m.rows === ampRows) ?? scaledMigration(ampRows, 4, 6, context);
-  const byAmps: Measurement[] = [];
-  for (const [sourceAmps, targetAmps] of [[16, 24], [64, 96]]) {
-    const m = scaledMigration(ampRows, sourceAmps, targetAmps, context);
+  const base = measured.find((m, k) => points[k][0] === ampRows && points[k][1] === 4)!;
+  const byAmps = measured.filter((_m, k) => points[k][1] !== 4);
+  for (const m of byAmps) {
     m.ratios.push({ against: `4 → 6 AMPs at ${rowsLabel(ampRows)} rows`, ratio: m.rowsPerSecond / base.rowsPerSecond });
     context.log(`${m.name}: ${(m.rowsPerSecond / base.rowsPerSecond).toFixed(2)}× the rows/s of 4 → 6 AMPs`);
-    byAmps.push(m);
   }
   collectGarbage();
   return [...bySize, ...(bySize.includes(base) ? [] : [base]), ...byAmps];

@@ -13,6 +13,8 @@ import { qualifiedName, type SecondaryIndex, type TableDefinition } from "./tabl
 
 export const DEFAULT_DATABASE = "main";
 export const RESERVED_PREFIX = "$";
+/** The reserved database of secondary-index subtables. */
+export const INDEX_DATABASE = "$index";
 
 /** The hidden subtable of one secondary index. */
 export interface IndexTable {

@@ -4,7 +4,7 @@
  * statement.
  */
 import type { TableEntry } from "../catalog/catalog.js";
-import { isReservedName } from "../catalog/catalog.js";
+import { INDEX_DATABASE, isReservedName } from "../catalog/catalog.js";
 import type { ParsedTableDefinition } from "../catalog/sql-parser.js";
 import type { SecondaryIndex, TableDefinition } from "../catalog/table-definition.js";
 import { validateTableDefinition } from "../catalog/table-validation.js";
@@ -66,7 +66,7 @@ export function createIndex(ctx: StatementContext, entry: TableEntry, index: Sec
 }
 
 function addIndex(ctx: StatementContext, entry: TableEntry, index: SecondaryIndex): TableEntry {
-  if (!ctx.catalog.hasDatabase("$index")) ctx.catalog.addDatabase("$index");
+  if (!ctx.catalog.hasDatabase(INDEX_DATABASE)) ctx.catalog.addDatabase(INDEX_DATABASE);
   const serial = entry.indexTables.length === 0 ? 1 : Math.max(...entry.indexTables.map((t) => Number(ctx.catalog.byId(t.tableId).definition.name.split("#")[1]))) + 1;
   const sub = ctx.catalog.add(indexTableDefinition(entry, index, serial), { tableId: entry.id, index });
   const updated = ctx.catalog.update(entry.id, {

@@ -11,7 +11,7 @@
  * and uniqueness. Index rows are written in the same transaction as base rows.
  */
 import * as arrow from "apache-arrow";
-import type { IndexTable, TableEntry } from "../catalog/catalog.js";
+import { INDEX_DATABASE, type IndexTable, type TableEntry } from "../catalog/catalog.js";
 import { types } from "../catalog/column-type.js";
 import type { ColumnDefinition, SecondaryIndex, TableDefinition } from "../catalog/table-definition.js";
 import { AmpsimError, isAmpsimError } from "../errors.js";
@@ -20,7 +20,6 @@ import { gatherRun } from "../storage/run.js";
 import type { StatementContext } from "./context.js";
 import { storeRows, type AmpShare } from "./store-rows.js";
 
-export const INDEX_DATABASE = "$index";
 const ROW_ID_COLUMNS = ["$base_amp", "$base_rowhash", "$base_uniqueness"] as const;
 
 function column(name: string, type: ColumnDefinition["type"], nullable: boolean): ColumnDefinition {

@@ -9,11 +9,11 @@
  * Nothing is visible until the caller commits the transaction.
  */
 import * as arrow from "apache-arrow";
-import type { TableEntry } from "../catalog/catalog.js";
+import { INDEX_DATABASE, type TableEntry } from "../catalog/catalog.js";
 import { AmpsimError, assert, showValue } from "../errors.js";
 import { rowHashColumns } from "../hash/row-hash.js";
 import type { HashMap } from "../hash/hash-map.js";
-import { appendRun } from "../storage/fragment.js";
+import { appendRun, LOAD_RUNS_MAX, RUNS_MAX } from "../storage/fragment.js";
 import { countGroups, rowsOfGroup, scatterData, scatterDataMany, scatterUint32, scatterUint32Many } from "../storage/scatter.js";
 import { batchOf, makeRun, type Run } from "../storage/run.js";
 import type { Transaction } from "../storage/transaction.js";
@@ -75,6 +75,14 @@ export function storeRows(ctx: WriteContext, entry: TableEntry, columns: readonl
   return { shares, ampOfRow };
 }
 
+/**
+ * Runs a fragment of `entry` keeps before merging: reserved tables other than index subtables
+ * (which lookups search) are load tables, written in many small statements and read whole once.
+ */
+function runsMaxOf(entry: TableEntry): number {
+  return entry.reserved && entry.definition.database !== INDEX_DATABASE ? LOAD_RUNS_MAX : RUNS_MAX;
+}
+
 /** One AMP's rows of an input, already placed (by a kernel): their columns and row hashes. */
 export interface PlacedShare {
   readonly amp: number;
@@ -106,7 +114,7 @@ export function storePlaced(ctx: WriteContext, entry: TableEntry, parts: readonl
 function appendShares(ctx: WriteContext, entry: TableEntry, shares: readonly AmpShare[]): void {
   for (const { amp, run } of shares) {
     const fragment = ctx.tx.fragment(amp, entry.id);
-    ctx.tx.put(amp, entry.id, appendRun(entry.schema, fragment, run, fragment.nextUniqueness + run.rowCount), entry.qualifiedName);
+    ctx.tx.put(amp, entry.id, appendRun(entry.schema, fragment, run, fragment.nextUniqueness + run.rowCount, runsMaxOf(entry)), entry.qualifiedName);
   }
 }
 
@@ -250,7 +258,7 @@ export function storePieces(ctx: WriteContext, entry: TableEntry, amp: number, p
   }
   checkUniqueness(ctx, entry, shares, options.rowWord ?? "input row");
   let stored = fragment;
-  for (const { run } of shares) stored = appendRun(entry.schema, stored, run, stored.nextUniqueness + run.rowCount);
+  for (const { run } of shares) stored = appendRun(entry.schema, stored, run, stored.nextUniqueness + run.rowCount, runsMaxOf(entry));
   if (shares.length > 0) ctx.tx.put(amp, entry.id, stored, entry.qualifiedName);
   return { shares, ampOfRow: new Uint16Array(base).fill(amp) };
 }

@@ -21,6 +21,13 @@ export interface Fragment {
 /** More runs than this trigger a merge of the cheapest window of MERGE_WINDOW runs. */
 export const RUNS_MAX = 24;
 export const MERGE_WINDOW = 12;
+/**
+ * The runs a load table keeps before it merges: a reserved table that is written in many small
+ * statements and then read whole, once (a migration's staging tables). Merging such a table as
+ * it grows copies its rows again and again, in ever larger runs, only for the one read that
+ * concatenates them anyway; nothing looks its rows up.
+ */
+export const LOAD_RUNS_MAX = 256;
 
 export const EMPTY_FRAGMENT: Fragment = Object.freeze({ kind: "fragment", runs: [], rowCount: 0, bytes: 0, nextUniqueness: 0 });
 
@@ -31,11 +38,11 @@ export function fragmentOf(runs: readonly Run[], nextUniqueness: number): Fragme
   return Object.freeze({ kind: "fragment", runs: Object.freeze(kept), rowCount, bytes, nextUniqueness });
 }
 
-/** The fragment with `run` appended (its uniqueness values must start at `fragment.nextUniqueness`). */
-export function appendRun(schema: arrow.Schema, fragment: Fragment, run: Run, nextUniqueness: number): Fragment {
+/** The fragment with `run` appended (its uniqueness values must start at `fragment.nextUniqueness`); more than `runsMax` runs merge a window. */
+export function appendRun(schema: arrow.Schema, fragment: Fragment, run: Run, nextUniqueness: number, runsMax = RUNS_MAX): Fragment {
   if (run.rowCount === 0) return fragment;
   let runs = [...fragment.runs, run];
-  if (runs.length > RUNS_MAX) runs = mergeCheapestWindow(schema, runs);
+  if (runs.length > runsMax) runs = mergeCheapestWindow(schema, runs);
   return fragmentOf(runs, nextUniqueness);
 }
 

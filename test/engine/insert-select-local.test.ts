@@ -7,6 +7,7 @@
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { Engine } from "../../engine/index.js";
+import { LOAD_RUNS_MAX, RUNS_MAX } from "../../engine/storage/fragment.js";
 
 const MIB = 1024 * 1024;
 
@@ -51,5 +52,25 @@ describe("AMP-local insert-select", () => {
     const large = system(1, 500_000); // one run of about 19 MiB
     large.insertSelect("db.t", "db.s");
     expect(large.readAmp("db.t", 0).parts[0].batch.data.children[1].values).toBe(large.readAmp("db.s", 0).parts[0].batch.data.children[1].values);
+  });
+});
+
+describe("load tables (reserved, like a migration's staging tables)", () => {
+  it("keep their runs unmerged up to LOAD_RUNS_MAX, while user tables and index subtables merge past RUNS_MAX", () => {
+    const engine = new Engine({ amps: 1 });
+    engine.sql("CREATE DATABASE db; CREATE MULTISET TABLE db.u (id INTEGER, v VARCHAR(8)) PRIMARY INDEX (id) INDEX (v);");
+    engine.sqlInternal('CREATE MULTISET TABLE "$staging".s (id INTEGER, v VARCHAR(8)) PRIMARY INDEX (id);');
+    const statements = RUNS_MAX + 16;
+    for (let k = 0; k < statements; k++) {
+      const rows = Array.from({ length: 50 }, (_v, i) => ({ id: k * 50 + i, v: `v${k}` }));
+      engine.insert("db.u", rows);
+      engine.sqlInternal(`INSERT INTO "$staging".s VALUES ${rows.map((r) => `(${r.id}, '${r.v}')`).join(", ")};`);
+    }
+    expect(engine.readAmp('"$staging".s', 0).parts).toHaveLength(statements);
+    expect(engine.readAmp("db.u", 0).parts.length).toBeLessThanOrEqual(RUNS_MAX);
+    const subtable = engine.allTables().find((t) => t.startsWith('"$index"'))!;
+    expect(engine.readAmp(subtable, 0).parts.length).toBeLessThanOrEqual(RUNS_MAX);
+    expect(engine.rowCount('"$staging".s')).toBe(statements * 50);
+    expect(LOAD_RUNS_MAX).toBeGreaterThan(statements);
   });
 });

@@ -100,7 +100,7 @@ const LOCAL_CHUNK_BYTES = 16 * 1024 * 1024;
  */
 function readLocalPieces(ctx: StatementContext, plan: InsertSelectPlan, amp: number): Piece[] {
   let total = 0;
-  for (const { entry } of plan.sources) for (const run of ctx.tx.fragment(amp, entry.id).runs) total += run.bytes;
+  for (const { entry } of plan.sources) total += ctx.tx.fragment(amp, entry.id).bytes;
   // Consecutive pieces of a source hold more than `limit` together, so there are fewer than 2·total/limit + 1 per source.
   const spare = Math.max(1, RUNS_MAX - ctx.tx.fragment(amp, plan.target.id).runs.length - plan.sources.length);
   const limit = Math.max(LOCAL_CHUNK_BYTES, Math.ceil((2 * total) / spare));
@@ -137,7 +137,7 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, sources:
   for (let amp = 0; amp < ctx.system.amps; amp++) {
     const pieces = readPieces(recorder, target, amp, readLocalPieces(ctx, plan, amp));
     if (pieces.length === 0) continue;
-    // Rows stay on their AMP: each source's piece becomes a run as it is (no copy), one uniqueness check for all.
+    // Rows stay on their AMP: each piece (a source's runs, concatenated in chunks) becomes a run as it is, one uniqueness check for all.
     const nopi = target.definition.primaryIndex === null ? ctx.system.nopiHash[amp] : null;
     const placed = pieces.map((p) => ({ columns: p.columns, length: p.length, rowHash: nopi === null ? p.rowHash : new Uint32Array(p.length).fill(nopi) }));
     const result = storePieces(ctx, target, amp, placed);

@@ -66,7 +66,7 @@ export function addHashes(into: BucketChecksums, full: Uint32Array, piHash: Uint
   drainBucketSums(into, interleaved);
 }
 
-/** addBucketSums, zeroing `sums` as it goes (one sweep instead of a fill and an add). */
+/** Adds interleaved bucket sums (bucketSums) to `into`, zeroing `sums` as it goes (one sweep, no separate fill). */
 function drainBucketSums(into: BucketChecksums, sums: Uint32Array): void {
   const { counts, sum1, sum2 } = into;
   for (let b = 0, at = 0; b < counts.length; b++, at += 3) {
@@ -94,17 +94,6 @@ export function bucketSums(sums: Uint32Array, full: Uint32Array, piHash: Uint32A
     sums[at + 2] = (sums[at + 2] + mix(h)) >>> 0;
   }
   return sums;
-}
-
-/** Adds interleaved bucket sums (bucketSums) to `into`. */
-export function addBucketSums(into: BucketChecksums, sums: Uint32Array): void {
-  const { counts, sum1, sum2 } = into;
-  for (let b = 0, at = 0; b < counts.length; b++, at += 3) {
-    if (sums[at] === 0) continue;
-    counts[b] += sums[at];
-    sum1[b] = (sum1[b] + sums[at + 1]) >>> 0;
-    sum2[b] = (sum2[b] + sums[at + 2]) >>> 0;
-  }
 }
 
 /**

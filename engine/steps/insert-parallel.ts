@@ -14,12 +14,12 @@ import type { TableEntry } from "../catalog/catalog.js";
 import { arrowTypeOf } from "../catalog/column-type.js";
 import { TaskWindow, type Executor, type KernelRef } from "../executor/executor.js";
 import { packCopy, packData, unpackData } from "../executor/transport.js";
-import { concatData } from "../storage/column-data.js";
 import type { HashMap } from "../hash/hash-map.js";
+import { concatData } from "../storage/column-data.js";
+import { rowsOfGroup } from "../storage/scatter.js";
 import type { StatementContext } from "./context.js";
 import { insertSelectRecorder, readPieces, storeShares, type InsertSelectPlan, type Piece } from "./insert.js";
 import { PLACE_KERNELS, sharedBuckets, type PlacedBatch, type Placer, type PlaceRowsInput } from "./place-kernel.js";
-import { rowsOfGroup } from "../storage/scatter.js";
 import { ampsOfRows, concatAmps, piColumnIndexes, storePlaced } from "./store-rows.js";
 
 const PLACE_ROWS: KernelRef = { module: PLACE_KERNELS, name: "placeRows" };

@@ -1,23 +1,27 @@
 /**
- * The whole-row hash behind the verification checksums ("ampsim-row-checksum-2").
+ * The whole-row hash behind the verification checksums ("ampsim-row-checksum-3").
  *
  * Verification needs a 32-bit hash of every column of every row that is equal
  * for equal rows of one table definition on any system; unlike the row hash it
  * is no public placement contract, so it is built for speed: column by column
- * over chunks of rows, each column reduced to whole 4-byte words per row
- * (a string first to its own MurmurHash3) and mixed into the row's state with
- * MurmurHash3's block step — no carry of odd bytes between columns as the
- * canonical-bytes row hash needs. NULL feeds fixed marker words; -0 hashes as
- * +0 and every NaN alike; CHAR values without trailing blanks.
+ * over chunks of rows, each value reduced to whole 4-byte words and mixed into
+ * the row's state with MurmurHash3's block step — no carry of odd bytes between
+ * columns as the canonical-bytes row hash needs. An integer of up to 4 bytes is
+ * one word, 8-byte values two, a decimal four; a string is first reduced to one
+ * word: its length, block-mixed with its bytes as little-endian words, the last
+ * one zero-padded, and at least four of them — so that strings of up to 16
+ * bytes (most of them) take one branch-free step of four masked reads. NULL
+ * feeds two fixed marker words; -0 hashes as +0 and every NaN alike; CHAR
+ * values without trailing blanks.
  *
  * Equal values must hash equal whatever the batch boundaries, so nothing here
  * depends on a batch's null count, only on the column's values.
  */
 import type * as arrow from "apache-arrow";
-import { murmur3Finalize, murmur3MixBlock, murmur3ScrambleBlock, type ColumnType } from "../engine/index.js";
+import { murmur3Finalize, murmur3MixBlock, type ColumnType } from "../engine/index.js";
 
 /** The name checksums carry in manifests and checkpoints: checksums of another hash never compare. */
-export const ROW_CHECKSUM_HASH = "ampsim-row-checksum-2";
+export const ROW_CHECKSUM_HASH = "ampsim-row-checksum-3";
 
 const CHUNK_ROWS = 16_384;
 const NULL_LOW = 0x6e756c6c; // "null"
@@ -73,13 +77,12 @@ function isNull(validity: Uint8Array | null, bitOffset: number, row: number): bo
 
 function feedInt32(values: Int8Array | Int16Array | Int32Array, validity: Uint8Array | null, bitOffset: number, first: number, end: number): void {
   if (validity === null) {
-    for (let row = first, slot = 0; row < end; row++, slot++) { const value = values[row]; state[slot] = murmur3MixBlock(murmur3MixBlock(state[slot], value), value >> 31); }
+    for (let row = first, slot = 0; row < end; row++, slot++) state[slot] = murmur3MixBlock(state[slot], values[row]);
     return;
   }
   for (let row = first, slot = 0; row < end; row++, slot++) {
     if (isNull(validity, bitOffset, row)) { state[slot] = murmur3MixBlock(murmur3MixBlock(state[slot], NULL_LOW), NULL_HIGH); continue; }
-    const value = values[row];
-    state[slot] = murmur3MixBlock(murmur3MixBlock(state[slot], value), value >> 31);
+    state[slot] = murmur3MixBlock(state[slot], values[row]);
   }
 }
 
@@ -128,24 +131,60 @@ function feedBool(bits: Uint8Array, validity: Uint8Array | null, bitOffset: numb
   }
 }
 
-/** Each string's MurmurHash3 blocks (its length as the seed; words read through a DataView), fed as one word. */
+/** The bytes of word k (0–3) of a string of `length` ≤ 16 bytes, at MASKS[4·length + k]. */
+const MASKS = new Int32Array(17 * 4);
+for (let length = 0; length <= 16; length++) {
+  for (let k = 0; k < 4; k++) {
+    const bytes = Math.max(0, Math.min(4, length - 4 * k));
+    MASKS[4 * length + k] = bytes === 4 ? -1 : (1 << (8 * bytes)) - 1;
+  }
+}
+
+/**
+ * Each string as one word (see the top): a string of up to 16 bytes with 16 readable bytes from
+ * its start takes four masked reads; longer ones (and those at the very end of the values) loop.
+ */
 function feedString(bytes: Uint8Array, offsets: Int32Array, trimBlanks: boolean, validity: Uint8Array | null, bitOffset: number, first: number, end: number): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const lastFast = bytes.byteLength - 16;
+  if (validity === null && !trimBlanks) {
+    for (let row = first, slot = 0; row < end; row++, slot++) {
+      const start = offsets[row]; const length = offsets[row + 1] - start;
+      const h = length <= 16 && start <= lastFast ? shortStringWord(view, start, length) : stringWord(bytes, view, start, start + length);
+      state[slot] = murmur3MixBlock(state[slot], h);
+    }
+    return;
+  }
   for (let row = first, slot = 0; row < end; row++, slot++) {
     if (validity !== null && isNull(validity, bitOffset, row)) { state[slot] = murmur3MixBlock(murmur3MixBlock(state[slot], NULL_LOW), NULL_HIGH); continue; }
     const start = offsets[row];
     let stop = offsets[row + 1];
     if (trimBlanks) while (stop > start && bytes[stop - 1] === 0x20) stop--;
-    let h = stop - start;
-    let p = start;
-    for (const blocksEnd = start + ((stop - start) & ~3); p < blocksEnd; p += 4) h = murmur3MixBlock(h, view.getInt32(p, true));
-    const tail = stop - p;
-    if (tail > 0) {
-      let k = bytes[p];
-      if (tail > 1) k |= bytes[p + 1] << 8;
-      if (tail > 2) k |= bytes[p + 2] << 16;
-      h ^= murmur3ScrambleBlock(k);
-    }
+    const length = stop - start;
+    const h = length <= 16 && start <= lastFast ? shortStringWord(view, start, length) : stringWord(bytes, view, start, stop);
     state[slot] = murmur3MixBlock(state[slot], h);
   }
+}
+
+/** A string's word from four masked reads: `length` ≤ 16, and 16 bytes readable from `start`. */
+function shortStringWord(view: DataView, start: number, length: number): number {
+  const m = 4 * length;
+  let h = murmur3MixBlock(length, view.getInt32(start, true) & MASKS[m]);
+  h = murmur3MixBlock(h, view.getInt32(start + 4, true) & MASKS[m + 1]);
+  h = murmur3MixBlock(h, view.getInt32(start + 8, true) & MASKS[m + 2]);
+  return murmur3MixBlock(h, view.getInt32(start + 12, true) & MASKS[m + 3]);
+}
+
+/** A string's word the long way: whole words, then the zero-padded last one, then zero words up to four. */
+function stringWord(bytes: Uint8Array, view: DataView, start: number, stop: number): number {
+  let h = stop - start;
+  let p = start; let words = 0;
+  for (const blocksEnd = start + ((stop - start) & ~3); p < blocksEnd; p += 4, words++) h = murmur3MixBlock(h, view.getInt32(p, true));
+  if (p < stop) {
+    let k = 0;
+    for (let shift = 0; p < stop; p++, shift += 8) k |= bytes[p] << shift;
+    h = murmur3MixBlock(h, k); words++;
+  }
+  for (; words < 4; words++) h = murmur3MixBlock(h, 0);
+  return h;
 }

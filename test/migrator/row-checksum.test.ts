@@ -64,4 +64,23 @@ describe("rowChecksumHashes", () => {
     expect(new Set([zero, nul, minusOne]).size).toBe(3);
     expect(one(chars([null, ""]), types.utf8)[0]).not.toBe(one(chars([null, ""]), types.utf8)[1]);
   });
+
+  it("hashes a string alike whether it is read in four masked words or byte by byte (near the end of the values)", () => {
+    const utf8 = (values: (string | null)[]) => arrow.vectorFromArray(values, new arrow.Utf8()).data[0];
+    const one = (data: arrow.Data) => rowChecksumHashes([types.utf8], [data], data.length);
+    // Every length 0..40 with bytes of every value: at the end of the values (the long way), then
+    // followed by 16 more bytes (short strings take the masked reads).
+    const strings = Array.from({ length: 41 }, (_v, n) => Array.from({ length: n }, (_w, i) => String.fromCharCode(0x20 + ((n * 7 + i * 13) % 0x5f))).join("") + (n % 5 === 0 ? "é" : ""));
+    for (const s of strings) {
+      const alone = one(utf8([s]))[0];
+      expect(one(utf8([s, "x".repeat(16)]))[0], JSON.stringify(s)).toBe(alone);
+      expect(one(utf8(["y".repeat(3), s, "z".repeat(17)]))[1], JSON.stringify(s)).toBe(alone);
+    }
+    const all = one(utf8(strings));
+    expect(new Set(all).size).toBe(strings.length);
+    // A trailing NUL byte, a change in the 16th or the 17th byte, and CHAR blanks at the 16-byte edge.
+    expect(new Set(one(utf8(["a", "a\0", "a\0\0\0\0", "p".repeat(15) + "q", "p".repeat(16), "p".repeat(16) + "q", "p".repeat(17)]))).size).toBe(7);
+    const chars = (values: string[]) => rowChecksumHashes([types.char(24)], [utf8(values)], values.length);
+    expect(chars(["k".repeat(15) + "   ", "k".repeat(17) + "  "])).toEqual(chars(["k".repeat(15), "k".repeat(17)]));
+  });
 });

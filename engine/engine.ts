@@ -29,6 +29,7 @@ import { literalValue, type Predicate } from "./steps/predicate.js";
 import { checkPredicate } from "./steps/predicate-eval.js";
 import { checkAmp, lookupRows, placeKey, scanTable, fragmentRun } from "./steps/read.js";
 import { Trace } from "./trace.js";
+import { withSharedStorage } from "./storage/shared-storage.js";
 
 export interface EngineOptions {
   /** Number of AMPs (default 4, or the hash map's). */
@@ -64,6 +65,14 @@ export interface EngineOptions {
    * the process alive).
    */
   readonly executor?: ExecutorSpec;
+  /**
+   * Store rows in SharedArrayBuffers, so that pool workers read stored runs in place instead of
+   * receiving copies (the pool insert-select, the migrator's archive checksums and
+   * verification). Default: true with a pool executor, false inline. Every write then takes
+   * fresh memory (page faults; see engine/storage/shared-storage.ts): it pays off for tables
+   * that workers read, such as a migration's source, not for a migration's target.
+   */
+  readonly sharedStorage?: boolean;
 }
 
 /** Options of `Engine.open`. */
@@ -72,6 +81,8 @@ export interface OpenOptions {
   readonly faults?: StorageFaults;
   /** As in EngineOptions. */
   readonly executor?: ExecutorSpec;
+  /** As in EngineOptions. */
+  readonly sharedStorage?: boolean;
 }
 
 /** Rows already placed by a system's hash map, grouped by AMP (what a pool worker computes for a restore). */
@@ -129,6 +140,7 @@ function resolveConfig(options: EngineOptions): { amps: number; hashBits: number
   const map = hashMap ?? HashMap.uniform(amps, hashBits);
   const permBytesPerAmp = options.permBytesPerAmp ?? Number.POSITIVE_INFINITY;
   if (typeof permBytesPerAmp !== "number" || !(permBytesPerAmp > 0)) throw badConfig(`permBytesPerAmp must be a positive number of bytes, but found ${showValue(permBytesPerAmp)}`);
+  if (options.sharedStorage !== undefined && typeof options.sharedStorage !== "boolean") throw badConfig(`sharedStorage must be true or false, but found ${showValue(options.sharedStorage)}`);
   const name = options.name ?? "system";
   if (typeof name !== "string" || name.length === 0) throw badConfig(`name must be a non-empty string, but found ${showValue(name)}`);
   return { amps, hashBits, hashMap: map, name, permBytesPerAmp, dir: resolveDir(options) };
@@ -181,6 +193,8 @@ export class Engine {
   readonly trace = new Trace();
   /** Where kernels run (EngineOptions.executor). */
   readonly executor: Executor;
+  /** Rows are stored in SharedArrayBuffers (EngineOptions.sharedStorage). */
+  readonly sharedStorage: boolean;
   readonly #storage: readonly StorageModule[];
   readonly #system: SystemInfo;
   readonly #durable: DurableStore | null = null;
@@ -195,6 +209,7 @@ export class Engine {
     this.permBytesPerAmp = config.permBytesPerAmp;
     this.dir = config.dir;
     this.executor = createExecutor(options.executor);
+    this.sharedStorage = options.sharedStorage ?? this.executor.kind === "pool";
     this.#storage = Object.freeze(Array.from({ length: this.amps }, (_, amp) => new StorageModule(amp)));
     const nopiHash = nopiHashes(this.hashMap);
     const owners = this.hashMap.bucketCounts().map((count, amp) => (count > 0 ? amp : -1)).filter((amp) => amp >= 0);
@@ -224,11 +239,12 @@ export class Engine {
    * again.rowCount("t"); // 1
    */
   static open(dir: string, options: OpenOptions = {}): Engine {
-    const { faults, executor } = options;
+    const { faults, executor, sharedStorage } = options;
     resolveDir({ dir, faults });
+    if (sharedStorage !== undefined && typeof sharedStorage !== "boolean") throw badConfig(`sharedStorage must be true or false, but found ${showValue(sharedStorage)}`);
     const opened = DurableStore.open(dir, faults);
     const { name, amps, hashBits, hashMap, permBytesPerAmp } = opened.system.config;
-    const engineOptions: EngineOptions = { name, amps, hashBits, hashMap, permBytesPerAmp, dir, faults, executor };
+    const engineOptions: EngineOptions = { name, amps, hashBits, hashMap, permBytesPerAmp, dir, faults, executor, sharedStorage };
     OPENING.set(engineOptions, opened);
     return new Engine(engineOptions);
   }
@@ -236,7 +252,7 @@ export class Engine {
   /** Runs `body` as one atomic statement; `internal` statements may use the reserved namespace. */
   #statement<T>(body: (ctx: StatementContext) => T, internal = false): T {
     const ctx = new StatementContext(this.#system, this.#catalog.clone(), new Transaction(this.#storage), this.trace, internal);
-    const result = body(ctx);
+    const result = withSharedStorage(this.sharedStorage, () => body(ctx));
     const apply = (): void => {
       ctx.tx.commit(this.permBytesPerAmp);
       this.#catalog = ctx.catalog;

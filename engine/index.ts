@@ -27,10 +27,11 @@ export type { Executor, ExecutorKind, ExecutorSpec, KernelRef } from "./executor
 export { defineKernel, transferResult } from "./executor/worker.js";
 export type { Transferring } from "./executor/worker.js";
 export { packData, packedProblem, unpackData, ownedBytes } from "./executor/transport.js";
+export { isSharedData, isSharedView, sharedStorageOn, withArena } from "./storage/shared-storage.js";
 export type { PackedData } from "./executor/transport.js";
 export { inputColumns } from "./steps/input-columns.js";
 export { gatherData } from "./storage/column-data.js";
 export { groupRows } from "./storage/radix-sort.js";
 export { countGroups, rowsOfGroup, scatterData, scatterUint32 } from "./storage/scatter.js";
 export { placeColumns, sharedBuckets, PLACE_KERNELS } from "./steps/place-kernel.js";
-export type { PlacedBatch, Placer, PlaceRowsInput } from "./steps/place-kernel.js";
+export type { PackedPiece, PlacedBatch, Placer, PlaceRowsInput } from "./steps/place-kernel.js";

@@ -9,10 +9,10 @@
  * and the error propagates, the source is never changed).
  */
 import type * as arrow from "apache-arrow";
-import { ownedBytes, type ColumnType, type Engine, type KernelRef } from "../engine/index.js";
+import { ownedBytes, TaskWindow, type ColumnType, type Engine, type KernelRef } from "../engine/index.js";
 import { encodeBatchMessage, encodeSchemaMessage } from "./archive-format.js";
 import { addCompactBucketSums, addRows, emptyChecksums, type BucketChecksums } from "./checksum.js";
-import { KERNELS, type ChecksumInput, type ChecksumOutput } from "./kernels.js";
+import { KERNELS, runChecksumColumns, sharedColumns, type ChecksumInput, type ChecksumOutput } from "./kernels.js";
 import { crc32 } from "./crc32.js";
 import type { FrameSink, StreamId } from "./media/transfer-medium.js";
 import { withLabels } from "./labels.js";
@@ -53,6 +53,8 @@ interface BatchContext {
   readonly checksums: BucketChecksums;
   readonly columnTypes: readonly ColumnType[];
   readonly schema: Uint8Array;
+  /** Checksums of shared rows still running on the pool (drained before the end frame). */
+  readonly pending: TaskWindow;
 }
 
 export class ArchiveModule {
@@ -75,7 +77,8 @@ export class ArchiveModule {
     const definition = this.#source.describe(tableName);
     const columnTypes: ColumnType[] = definition.columns.map((c) => c.type);
     const schema = encodeSchemaMessage(this.#source.arrowSchema(tableName));
-    const batches: BatchContext = { counts: { seq: 0, rows: 0, bytes: 0, sent: 0 }, checksums: emptyChecksums(this.#options.verifyBits), columnTypes, schema };
+    const pending = new TaskWindow(this.#source.executor.threads);
+    const batches: BatchContext = { counts: { seq: 0, rows: 0, bytes: 0, sent: 0 }, checksums: emptyChecksums(this.#options.verifyBits), columnTypes, schema, pending };
     const { counts, checksums } = batches;
     try {
       await sink.write({ kind: "schema", stream, table, payload: schema });
@@ -90,10 +93,12 @@ export class ArchiveModule {
           }
         }
       }
+      await pending.drain();
       await sink.write({ kind: "end", stream, table, batches: counts.seq, rows: counts.rows });
       await sink.close();
     } catch (error) {
       sink.abort(error instanceof Error ? error : new Error(String(error)));
+      await pending.drain().catch(() => undefined); // no checksum left running after the module failed
       throw error;
     }
     return { rows: counts.rows, batches: counts.seq, sent: counts.sent, bytes: counts.bytes, elapsedMs: performance.now() - started, checksums };
@@ -101,8 +106,9 @@ export class ArchiveModule {
 
   /**
    * Adds one batch to the checksums, then frames and sends it — unless a resumed stream's
-   * staging table holds it already. With a pool executor the CRC and the whole-row checksum
-   * hashes are computed by a worker (the encoded message moves there and back, uncopied).
+   * staging table holds it already. With a pool executor a worker computes the whole-row
+   * checksum hashes: of rows stored while the pool was open in place, without holding the batch
+   * back (a few in flight); else with the CRC, the encoded message moving there and back, uncopied.
    */
   async #send(sink: FrameSink, chunk: arrow.RecordBatch, piHash: Uint32Array | null, context: BatchContext): Promise<void> {
     const { stream, table, tableName } = this.#id;
@@ -115,8 +121,13 @@ export class ArchiveModule {
     let payload = encodeBatchMessage(chunk);
     let crc: number;
     const executor = this.#source.executor;
+    const shared = executor.kind === "inline" ? null : sharedColumns(columnTypes, chunk, piHash, checksums.bits);
     if (executor.kind === "inline") {
       addRows(checksums, columnTypes, chunk, piHash);
+      crc = crc32(payload);
+    } else if (shared !== null) {
+      // Rows stored while the pool is open: a worker reads them in place while this batch goes on.
+      await context.pending.add(() => runChecksumColumns(executor, shared).then((sums) => addCompactBucketSums(checksums, sums)));
       crc = crc32(payload);
     } else {
       payload = ownedBytes(payload);

@@ -10,7 +10,7 @@
  *   grouped by the target AMP each goes to, one set of column buffers per AMP.
  */
 import type * as arrow from "apache-arrow";
-import { defineKernel, inputColumns, placeColumns, transferResult, type ColumnType, type PlacedBatch, type Placer, type Transferring } from "../engine/index.js";
+import { arrowTypeOf, defineKernel, inputColumns, isSharedData, isSharedView, packData, placeColumns, transferResult, unpackData, withArena, type ColumnType, type Executor, type PackedData, type PlacedBatch, type Placer, type Transferring } from "../engine/index.js";
 import { decodeBatch } from "./archive-format.js";
 import { crc32 } from "./crc32.js";
 import { bucketSums, compactBucketSums } from "./checksum.js";
@@ -49,6 +49,55 @@ export const checksumBatch = defineKernel((input: ChecksumInput): Transferring<C
 
 /** Interleaved bucket sums, zero between calls (compactBucketSums clears what it reads). */
 let scratch = new Uint32Array(0);
+/** Whole-row hashes of checksumColumns. */
+let hashScratch = new Uint32Array(0);
+
+export interface ColumnsChecksumInput {
+  readonly types: readonly ColumnType[];
+  /** The rows, one packed column per table column, over shared memory (sharedColumns). */
+  readonly columns: readonly PackedData[];
+  readonly length: number;
+  /** The rows' PI row hashes (shared; null for NoPI tables). */
+  readonly piHash: Uint32Array | null;
+  readonly bits: number;
+}
+
+export const checksumColumns = defineKernel((input: ColumnsChecksumInput): Transferring<{ sums: Uint32Array }> => {
+  const data = input.columns.map((packed, k) => unpackData(arrowTypeOf(input.types[k]), packed));
+  if (hashScratch.length < input.length) hashScratch = new Uint32Array(input.length);
+  const hashes = rowChecksumHashes(input.types, data, input.length, hashScratch);
+  if (scratch.length < 3 << input.bits) scratch = new Uint32Array(3 << input.bits);
+  const sums = compactBucketSums(bucketSums(scratch, hashes, input.piHash, input.bits, input.length), 1 << input.bits);
+  return transferResult({ sums }, [sums.buffer as ArrayBuffer]);
+});
+
+const CHECKSUM_COLUMNS = { module: import.meta.url, name: "checksumColumns" };
+
+/** checksumColumns on `executor`: the compact bucket sums of shared rows (nothing moves but the result). */
+export function runChecksumColumns(executor: Executor, input: ColumnsChecksumInput): Promise<Uint32Array> {
+  const load = poolLoad(executor);
+  load.busy++;
+  return executor.run<ColumnsChecksumInput, { sums: Uint32Array }>(CHECKSUM_COLUMNS, input).then((done) => done.sums).finally(() => { load.busy--; });
+}
+
+/** Migrator kernels running on each executor (any migration): restore modules place rows on a pool only when it has a worker to spare. */
+const LOADS = new WeakMap<Executor, { busy: number }>();
+
+export function poolLoad(executor: Executor): { busy: number } {
+  let load = LOADS.get(executor);
+  if (!load) { load = { busy: 0 }; LOADS.set(executor, load); }
+  return load;
+}
+
+/**
+ * The checksumColumns input for rows of a stored run, when all of them are shared (stored while a
+ * pool is open: a worker reads them in place), else null.
+ */
+export function sharedColumns(types: readonly ColumnType[], batch: arrow.RecordBatch, piHash: Uint32Array | null, bits: number): ColumnsChecksumInput | null {
+  const children = batch.data.children;
+  if (!children.every(isSharedData) || (piHash !== null && !isSharedView(piHash))) return null;
+  return { types, columns: children.map((c) => packData(c)), length: batch.numRows, piHash, bits };
+}
 
 export interface PlaceInput extends Placer {
   readonly schema: Uint8Array;
@@ -60,6 +109,7 @@ export type { PlacedBatch };
 export const placeBatch = defineKernel((input: PlaceInput): Transferring<PlacedBatch> => {
   const batch: arrow.RecordBatch = decodeBatch(input.schema, input.payload);
   const { columns, length } = inputColumns(input.table, input.columns, batch);
-  const transfer: ArrayBuffer[] = [];
-  return transferResult(placeColumns(input, columns, length, transfer), transfer);
+  // The placed columns are carved from buffers about the batch's size: they move back as one or two transfers.
+  const { result, buffers } = withArena(input.payload.byteLength + 64 * 1024, () => placeColumns(input, columns, length, []));
+  return transferResult(result, buffers);
 });

@@ -8,7 +8,7 @@
  * bad one; the target table is never touched here).
  */
 import { AmpsimError, ownedBytes, sharedBuckets, type Engine, type KernelRef } from "../engine/index.js";
-import { KERNELS, type PlaceInput, type PlacedBatch } from "./kernels.js";
+import { KERNELS, poolLoad, type PlaceInput, type PlacedBatch } from "./kernels.js";
 import { decodeBatch } from "./archive-format.js";
 import { withLabels } from "./labels.js";
 import type { FaultHooks } from "./faults.js";
@@ -44,7 +44,7 @@ export class RestoreModule {
 
   /** What the placeBatch kernel needs besides the batch, when a pool places rows (staging tables with a primary index). */
   #placer(): Omit<PlaceInput, "schema" | "payload"> | null {
-    if (this.#target.executor.kind === "inline") return null;
+    if (this.#target.executor.kind === "inline" || process.env.NOPLACE) return null;
     const definition = this.#target.describe(this.#stagingTable);
     if (!definition.primaryIndex) return null;
     const pi = definition.primaryIndex.columns.map((name) => definition.columns.findIndex((c) => c.name === name));
@@ -69,10 +69,13 @@ export class RestoreModule {
       await this.#faults?.at({ point: "restore.batch", table: tableName, stream, batch: frame.seq });
       this.#signal?.throwIfAborted();
       const payloadBytes = frame.payload.byteLength;
-      if (placer) {
+      const load = placer ? poolLoad(this.#target.executor) : null;
+      if (placer && load && load.busy < this.#target.executor.threads) {
+        load.busy++;
         // A pool worker checks, hashes and groups the rows by AMP; the message moves there, the rows come back moved.
         const payload = ownedBytes(frame.payload);
-        const placed = await this.#target.executor.run<PlaceInput, PlacedBatch>(PLACE_BATCH, { ...placer, schema, payload }, [payload.buffer as ArrayBuffer]);
+        const placed = await this.#target.executor.run<PlaceInput, PlacedBatch>(PLACE_BATCH, { ...placer, schema, payload }, [payload.buffer as ArrayBuffer])
+          .finally(() => { load.busy--; });
         this.#signal?.throwIfAborted();
         withLabels(this.#target, { phase: "restore", table: tableName, stream }, () => this.#target.insertPlaced(this.#stagingTable, placed));
       } else {

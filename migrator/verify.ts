@@ -4,12 +4,11 @@
  * (row counts, order- and placement-independent checksums per bucket, every
  * target row on the AMP its row hash assigns).
  */
-import { quoteIdentifierIfNeeded, skewFactorOf, TaskWindow, type Engine, type KernelRef } from "../engine/index.js";
+import { quoteIdentifierIfNeeded, skewFactorOf, TaskWindow, type Engine } from "../engine/index.js";
 
 export { skewFactorOf };
 import { addCompactBucketSums, addRows, emptyChecksums, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
-import { encodeBatchMessage, encodeSchemaMessage } from "./archive-format.js";
-import { KERNELS, type ChecksumInput, type ChecksumOutput } from "./kernels.js";
+import { runChecksumColumns, sharedColumns } from "./kernels.js";
 import { withLabels } from "./labels.js";
 import type { TableReport } from "./migration-report.js";
 import { definitionFromDdl } from "./staging.js";
@@ -38,19 +37,18 @@ export function readChecksums(engine: Engine, table: string, bits: number, phase
   return { checksums, rows, placed };
 }
 
-const CHECKSUM_BATCH: KernelRef = { module: KERNELS, name: "checksumBatch" };
 const VERIFY_CHUNK_ROWS = 131_072;
 
 /**
- * readChecksums on the engine's executor: with a pool, each AMP's rows are encoded (one copy)
- * and hashed by the workers, chunk by chunk, all AMPs at once; inline it is readChecksums.
+ * readChecksums on the engine's executor: with a pool, the workers hash the rows of shared runs
+ * (EngineOptions.sharedStorage) in place, chunk by chunk, all AMPs at once, while this thread
+ * hashes any other runs; inline it is readChecksums. The sums are the same either way.
  */
 export async function readChecksumsOn(engine: Engine, table: string, bits: number, phase = "verify"): Promise<TableReading> {
   if (engine.executor.kind === "inline") return readChecksums(engine, table, bits, phase);
   const definition = engine.describe(table);
   const types = definition.columns.map((c) => c.type);
   const checksums = emptyChecksums(bits);
-  const schema = encodeSchemaMessage(engine.arrowSchema(table));
   let placed = true; let rows = 0;
   // A bounded window of tasks: the pool hands queued tasks to workers from this thread's event loop.
   const window = new TaskWindow(2 * engine.executor.threads);
@@ -62,11 +60,14 @@ export async function readChecksumsOn(engine: Engine, table: string, bits: numbe
       rows += part.batch.numRows;
       for (let first = 0; first < part.batch.numRows; first += VERIFY_CHUNK_ROWS) {
         const end = Math.min(part.batch.numRows, first + VERIFY_CHUNK_ROWS);
-        const payload = encodeBatchMessage(part.batch.slice(first, end));
-        const piHash = definition.primaryIndex ? part.rowHash.slice(first, end) : null;
-        const transfer = piHash ? [payload.buffer as ArrayBuffer, piHash.buffer as ArrayBuffer] : [payload.buffer as ArrayBuffer];
-        const started = await window.add(() => engine.executor.run<ChecksumInput, ChecksumOutput>(CHECKSUM_BATCH, { schema, payload, types, piHash, bits, crc: false }, transfer)
-          .then((done) => addCompactBucketSums(checksums, done.sums)));
+        const chunk = part.batch.slice(first, end);
+        const shared = sharedColumns(types, chunk, definition.primaryIndex ? part.rowHash.subarray(first, end) : null, bits);
+        if (shared === null) {
+          // Rows not in shared memory: hashed here (measured: cheaper than encoding them for a worker), while the workers hash the shared ones.
+          addRows(checksums, types, chunk, definition.primaryIndex ? part.rowHash.subarray(first, end) : null);
+          continue;
+        }
+        const started = await window.add(() => runChecksumColumns(engine.executor, shared).then((sums) => addCompactBucketSums(checksums, sums)));
         if (!started) break;
       }
     }

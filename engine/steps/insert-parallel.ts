@@ -5,8 +5,9 @@
  *    (same pieces, same WHERE);
  * 2. send each input (a source AMP's stored runs) to the pool: its rows are hashed by the
  *    target's primary index and scattered into one set of buffers per target AMP (`placeRows`);
- *    the rows are copied once for the workers (stored runs are never moved away) and the results
- *    come back moved;
+ *    runs stored while a pool is open are shared and read in place, others are copied once for
+ *    the workers (stored runs are never moved away), and the runs are not concatenated; the
+ *    results come back moved;
  * 3. one statement stores every input's parts on their AMPs in the inline statement's order, so
  *    the target's runs, row order, uniqueness numbers and trace are the same as inline.
  */
@@ -15,11 +16,11 @@ import { arrowTypeOf } from "../catalog/column-type.js";
 import { TaskWindow, type Executor, type KernelRef } from "../executor/executor.js";
 import { packCopy, packData, unpackData } from "../executor/transport.js";
 import type { HashMap } from "../hash/hash-map.js";
-import { concatData } from "../storage/column-data.js";
+import { isSharedData } from "../storage/shared-storage.js";
 import { rowsOfGroup } from "../storage/scatter.js";
 import type { StatementContext } from "./context.js";
 import { insertSelectRecorder, readPieces, storeShares, type InsertSelectPlan, type Piece } from "./insert.js";
-import { PLACE_KERNELS, sharedBuckets, type PlacedBatch, type Placer, type PlaceRowsInput } from "./place-kernel.js";
+import { PLACE_KERNELS, sharedBuckets, type PackedPiece, type PlacedBatch, type Placer, type PlaceRowsInput } from "./place-kernel.js";
 import { ampsOfRows, concatAmps, piColumnIndexes, storePlaced } from "./store-rows.js";
 
 const PLACE_ROWS: KernelRef = { module: PLACE_KERNELS, name: "placeRows" };
@@ -31,8 +32,8 @@ export function placerOf(target: TableEntry, hashMap: HashMap): Placer {
 
 /**
  * Every input holding rows (the pieces of one source AMP, readAmpInputs), placed on the pool (a
- * bounded number in flight): the worker gets one copy of the input's rows (its stored runs
- * concatenated, or the one piece copied), moved.
+ * bounded number in flight), its pieces scattered as one input: the worker reads shared columns
+ * in place and gets a copy of the others, moved.
  */
 export async function placeInputs(executor: Executor, placer: Placer, inputs: readonly (readonly Piece[][])[]): Promise<Map<Piece[], PlacedBatch>> {
   const placed = new Map<Piece[], PlacedBatch>();
@@ -40,12 +41,11 @@ export async function placeInputs(executor: Executor, placer: Placer, inputs: re
   for (const input of inputs.flat()) {
     const pieces = input.filter((p) => p.length > 0);
     if (pieces.length === 0) continue;
-    // The columns are views of stored runs: the worker gets a copy, moved (concatData copies into buffers of its own).
+    // The columns are views of stored runs: shared ones (stored while a pool is open) are read in
+    // place, others are copied for the worker, moved. The worker scatters the pieces as one input.
     const transfer: ArrayBuffer[] = [];
-    const packed = pieces.length === 1
-      ? pieces[0].columns.map((c) => packCopy(c, transfer))
-      : pieces[0].columns.map((_c, k) => packData(concatData(pieces.map((p) => p.columns[k])), transfer));
-    const request: PlaceRowsInput = { ...placer, packed, length: rowsIn(pieces) };
+    const packedPieces: PackedPiece[] = pieces.map((p) => ({ packed: p.columns.map((c) => (isSharedData(c) ? packData(c) : packCopy(c, transfer))), length: p.length }));
+    const request: PlaceRowsInput = { ...placer, pieces: packedPieces };
     if (!await window.add(async () => { placed.set(input, await executor.run<PlaceRowsInput, PlacedBatch>(PLACE_ROWS, request, transfer)); })) break;
   }
   await window.drain();

@@ -3,7 +3,7 @@
  * redistribution (row hash of the primary index, AMP of each row, each column scattered into
  * one set of buffers per AMP). `placeColumns` is the plain function (the restore modules'
  * `placeBatch` kernel calls it after decoding a batch); `placeRows` is the kernel the engine's
- * pool insert-select sends a stored piece to.
+ * pool insert-select sends a source AMP's stored pieces to.
  */
 import type * as arrow from "apache-arrow";
 import type { ColumnDefinition } from "../catalog/table-definition.js";
@@ -12,7 +12,8 @@ import { packData, unpackData, type PackedData } from "../executor/transport.js"
 import { defineKernel, transferResult, type Transferring } from "../executor/worker.js";
 import { rowHashColumns } from "../hash/row-hash.js";
 import type { HashMap } from "../hash/hash-map.js";
-import { countGroups, scatterData, scatterUint32 } from "../storage/scatter.js";
+import { countGroups, scatterData, scatterDataMany, scatterUint32, scatterUint32Many } from "../storage/scatter.js";
+import { isSharedView } from "../storage/shared-storage.js";
 
 /** This module, for KernelRefs. */
 export const PLACE_KERNELS = import.meta.url;
@@ -54,28 +55,59 @@ export function placeColumns(placer: Placer, data: readonly arrow.Data[], length
   const scattered = data.map((c) => scatterData(c, ampOfRow, counts));
   const whole = length > 0 && counts.indexOf(length) >= 0;
   const hashes = whole ? Array.from(counts, (n) => (n > 0 ? rowHash : null)) : scatterUint32(rowHash, ampOfRow, counts);
-  const parts: PlacedPart[] = [];
-  counts.forEach((n, amp) => {
-    if (n === 0) return;
-    const columns = scattered.map((c) => packData(c[amp] as arrow.Data, transfer));
-    transfer.push((hashes[amp] as Uint32Array).buffer as ArrayBuffer);
-    parts.push({ amp, rowHash: hashes[amp] as Uint32Array, columns });
-  });
-  return { rows: length, parts };
+  return { rows: length, parts: packParts(counts, scattered, hashes, transfer) };
 }
 
-export interface PlaceRowsInput extends Placer {
-  /** The rows, one packed column per table column (copied to a worker, or used in place inline). */
+/** Rows of one input: one packed column per table column. */
+export interface PackedPiece {
   readonly packed: readonly PackedData[];
   readonly length: number;
 }
 
+export interface PlaceRowsInput extends Placer {
+  /**
+   * The rows, in order: one or more pieces (e.g. a source AMP's stored runs), placed as one
+   * input. Shared columns are read in place; others are copied to a worker, or used in place inline.
+   */
+  readonly pieces: readonly PackedPiece[];
+}
+
 export const placeRows = defineKernel((input: PlaceRowsInput): Transferring<PlacedBatch> => {
-  const data = input.columns.map((c, k) => unpackData(arrowTypeOf(c.type), input.packed[k]));
+  const types = input.columns.map((c) => arrowTypeOf(c.type));
+  const pieces = input.pieces.map((piece) => ({ data: piece.packed.map((packed, k) => unpackData(types[k], packed)), length: piece.length }));
   const transfer: ArrayBuffer[] = [];
-  const placed = placeColumns(input, data, input.length, transfer);
-  return transferResult(placed, transfer);
+  return transferResult(placePieces(input, pieces, transfer), transfer);
 });
+
+/** placeColumns of several pieces as one input (their rows in order), scattered without concatenating them first. */
+export function placePieces(placer: Placer, pieces: readonly { readonly data: readonly arrow.Data[]; readonly length: number }[], transfer: ArrayBuffer[]): PlacedBatch {
+  if (pieces.length === 1) return placeColumns(placer, pieces[0].data, pieces[0].length, transfer);
+  const shift = 32 - placer.hashBits;
+  const buckets = placer.buckets;
+  const counts = new Uint32Array(placer.amps);
+  const rowHashes = pieces.map((piece) => rowHashColumns(placer.pi.map((c) => ({ type: placer.columns[c].type, data: piece.data[c] }))));
+  const ampOfRows = rowHashes.map((rowHash) => {
+    const ampOfRow = new Uint16Array(rowHash.length);
+    for (let i = 0; i < rowHash.length; i++) { const amp = buckets[rowHash[i] >>> shift]; ampOfRow[i] = amp; counts[amp]++; }
+    return ampOfRow;
+  });
+  const scattered = placer.columns.map((_c, k) => scatterDataMany(pieces.map((piece) => piece.data[k]), ampOfRows, counts));
+  const hashes = scatterUint32Many(rowHashes, ampOfRows, counts);
+  return { rows: pieces.reduce((n, piece) => n + piece.length, 0), parts: packParts(counts, scattered, hashes, transfer) };
+}
+
+/** The non-empty AMPs' columns and row hashes as parts; their unshared buffers are added to `transfer`. */
+function packParts(counts: Uint32Array, scattered: readonly (readonly (arrow.Data | null)[])[], hashes: readonly (Uint32Array | null)[], transfer: ArrayBuffer[]): PlacedPart[] {
+  const parts: PlacedPart[] = [];
+  counts.forEach((n, amp) => {
+    if (n === 0) return;
+    const columns = scattered.map((c) => packData(c[amp] as arrow.Data, transfer));
+    const rowHash = hashes[amp] as Uint32Array;
+    if (!isSharedView(rowHash)) transfer.push(rowHash.buffer as ArrayBuffer);
+    parts.push({ amp, rowHash, columns });
+  });
+  return parts;
+}
 
 const SHARED_BUCKETS = new WeakMap<HashMap, Uint16Array>();
 

@@ -18,6 +18,7 @@ import { countGroups, rowsOfGroup, scatterData, scatterDataMany, scatterUint32, 
 import { batchOf, makeRun, type Run } from "../storage/run.js";
 import type { Transaction } from "../storage/transaction.js";
 import { findDuplicateAmong, plainValues } from "./duplicates.js";
+import { storageArray } from "../storage/shared-storage.js";
 
 /** What a step needs to write: the system's map, the open transaction. */
 export interface WriteContext {
@@ -130,12 +131,12 @@ export function ampsOfRows(hashMap: HashMap, entry: TableEntry, columns: readonl
 function placeRows(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], length: number, options: StoreOptions): { ampOfRow: Uint16Array; rowHash: Uint32Array } {
   const { hashMap } = ctx;
   if (options.amp !== undefined) {
-    const rowHash = options.rowHash ?? (entry.definition.primaryIndex === null ? new Uint32Array(length).fill(ctx.nopiHash[options.amp]) : hashRows(entry, columns));
+    const rowHash = options.rowHash ?? (entry.definition.primaryIndex === null ? storageArray(Uint32Array, length).fill(ctx.nopiHash[options.amp]) : hashRows(entry, columns));
     return { ampOfRow: new Uint16Array(length).fill(options.amp), rowHash };
   }
   if (entry.definition.primaryIndex === null) {
     const ampOfRow = options.placement ?? spreadRows(ctx, entry, length);
-    const rowHash = new Uint32Array(length);
+    const rowHash = storageArray(Uint32Array, length);
     for (let i = 0; i < length; i++) rowHash[i] = ctx.nopiHash[ampOfRow[i]];
     return { ampOfRow, rowHash };
   }

@@ -9,6 +9,7 @@
  */
 import * as arrow from "apache-arrow";
 import { assert } from "../errors.js";
+import { storageArray } from "./shared-storage.js";
 
 type IntegerArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
@@ -27,7 +28,7 @@ export function wordView(data: arrow.Data): WordView {
 }
 
 export function newLike(words: IntegerArray, length: number): IntegerArray {
-  return new (words.constructor as new (n: number) => IntegerArray)(length);
+  return storageArray(words.constructor as unknown as Parameters<typeof storageArray<IntegerArray>>[0], length);
 }
 
 /** Bytes of the Arrow buffers behind `data` for its rows (values, offsets, bitmaps). */
@@ -91,7 +92,7 @@ function gatherStrings(data: arrow.Data, indices: Uint32Array, start: number, en
   const source = data.values as Uint8Array;
   const sourceOffsets = data.valueOffsets as Int32Array;
   const length = end - start;
-  const offsets = new Int32Array(length + 1);
+  const offsets = storageArray(Int32Array, length + 1);
   let total = 0;
   for (let i = start, o = 1; i < end; i++, o++) {
     const row = indices[i];
@@ -100,7 +101,7 @@ function gatherStrings(data: arrow.Data, indices: Uint32Array, start: number, en
   }
   // 4 bytes of slack: every string is copied in whole 4-byte words, the last word may spill
   // into the next string's place (overwritten next) or into the slack.
-  const buffer = new Uint8Array(total + 4);
+  const buffer = storageArray(Uint8Array, total + 4);
   copyStrings(source, sourceOffsets, indices, start, end, buffer, offsets);
   return { offsets, bytes: buffer.subarray(0, total) };
 }
@@ -132,7 +133,7 @@ function gatherValidity(data: arrow.Data, indices: Uint32Array, start: number, e
 }
 
 function gatherBits(bits: Uint8Array, bitOffset: number, indices: Uint32Array, start: number, end: number): Uint8Array {
-  const out = new Uint8Array(((end - start) + 7) >>> 3);
+  const out = storageArray(Uint8Array, ((end - start) + 7) >>> 3);
   for (let i = start, o = 0; i < end; i++, o++) {
     const bit = indices[i] + bitOffset;
     if ((bits[bit >>> 3] >>> (bit & 7)) & 1) out[o >>> 3] |= 1 << (o & 7);
@@ -175,8 +176,8 @@ function appendParts(parts: readonly arrow.Data[], total: number): arrow.Data {
   const base = { type, length: total, nullCount, nullBitmap };
   if (parts[0].valueOffsets) {
     const byteTotal = parts.reduce((sum, d) => sum + (d.valueOffsets![d.length] - d.valueOffsets![0]), 0);
-    const offsets = new Int32Array(total + 1);
-    const bytes = new Uint8Array(byteTotal);
+    const offsets = storageArray(Int32Array, total + 1);
+    const bytes = storageArray(Uint8Array, byteTotal);
     let row = 0; let at = 0;
     for (const d of parts) {
       const o = d.valueOffsets as Int32Array;
@@ -204,7 +205,7 @@ function appendParts(parts: readonly arrow.Data[], total: number): arrow.Data {
 }
 
 function appendBitmaps(parts: readonly { bits: Uint8Array | undefined; offset: number; length: number }[], total: number): Uint8Array {
-  const out = new Uint8Array((total + 7) >>> 3);
+  const out = storageArray(Uint8Array, (total + 7) >>> 3);
   let o = 0;
   for (const part of parts) {
     if (!part.bits || part.bits.length === 0) {

@@ -14,6 +14,7 @@ import * as arrow from "apache-arrow";
 import { assert } from "../errors.js";
 import { concatData, dataBytes, gatherData } from "./column-data.js";
 import { sortPermutationByKey } from "./radix-sort.js";
+import { storageArray } from "./shared-storage.js";
 
 export class Run {
   readonly kind = "run";
@@ -91,7 +92,7 @@ export function batchOf(schema: arrow.Schema, columns: readonly arrow.Data[], le
 /** The rows `rows[start..end)` of `run` as a new run; hidden columns follow. */
 export function gatherRun(run: Run, rows: Uint32Array, start = 0, end = rows.length): Run {
   const columns = run.batch.data.children.map((child) => gatherData(child, rows, start, end));
-  const rowHash = new Uint32Array(end - start);
+  const rowHash = storageArray(Uint32Array, end - start);
   const uniqueness = new Uint32Array(end - start);
   for (let i = start, o = 0; i < end; i++, o++) {
     rowHash[o] = run.rowHash[rows[i]];
@@ -110,7 +111,7 @@ export function concatRuns(schema: arrow.Schema, runs: readonly Run[]): Run {
   if (nonEmpty.length === 0) return emptyRun(schema);
   const total = nonEmpty.reduce((sum, r) => sum + r.rowCount, 0);
   const columns = schema.fields.map((_f, c) => concatData(nonEmpty.map((r) => r.batch.data.children[c])));
-  const rowHash = new Uint32Array(total);
+  const rowHash = storageArray(Uint32Array, total);
   const uniqueness = new Uint32Array(total);
   let at = 0;
   for (const r of nonEmpty) { rowHash.set(r.rowHash, at); uniqueness.set(r.uniqueness, at); at += r.rowCount; }

@@ -10,6 +10,7 @@
  */
 import * as arrow from "apache-arrow";
 import { newLike, retype, wordView } from "./column-data.js";
+import { storageArray } from "./shared-storage.js";
 
 type IntegerArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
@@ -34,7 +35,7 @@ export function scatterUint32(values: Uint32Array, groupOf: Uint8Array | Uint16A
 
 /** scatterUint32 of several inputs as one (their rows in order): `counts` are the totals over all of them. */
 export function scatterUint32Many(values: readonly Uint32Array[], groupOfs: readonly (Uint8Array | Uint16Array)[], counts: Uint32Array): (Uint32Array | null)[] {
-  const outs = Array.from(counts, (n) => (n > 0 ? new Uint32Array(n) : null));
+  const outs = Array.from(counts, (n) => (n > 0 ? storageArray(Uint32Array, n) : null));
   const cursor = new Int32Array(counts.length);
   values.forEach((v, k) => scatterWords1(v, groupOfs[k], outs as Uint32Array[], cursor));
   return outs;
@@ -120,7 +121,7 @@ function scatterWordsN(src: Int32Array, perRow: number, groupOf: Uint8Array | Ui
  * with the count of set bits; an input without bits (null: no validity bitmap) has every bit set.
  */
 function scatterBitsOut(bitsOf: readonly (Uint8Array | null)[], bitOffsets: readonly number[], groupOfs: readonly (Uint8Array | Uint16Array)[], counts: Uint32Array): ({ bits: Uint8Array; set: number } | null)[] {
-  const outs = Array.from(counts, (n) => (n > 0 ? new Uint8Array((n + 7) >>> 3) : null));
+  const outs = Array.from(counts, (n) => (n > 0 ? storageArray(Uint8Array, (n + 7) >>> 3) : null));
   const cursor = new Int32Array(counts.length);
   const set = new Int32Array(counts.length);
   bitsOf.forEach((bits, k) => {
@@ -145,9 +146,9 @@ function scatterStringsOut(datas: readonly arrow.Data[], groupOfs: readonly (Uin
     const offsets = data.valueOffsets as Int32Array; const groupOf = groupOfs[k];
     for (let i = 0; i < groupOf.length; i++) byteCounts[groupOf[i]] += offsets[i + 1] - offsets[i];
   });
-  const outOffsets = Array.from(counts, (n) => (n > 0 ? new Int32Array(n + 1) : null));
-  const outBytes = Array.from(counts, (n, g) => (n > 0 ? new Uint8Array(byteCounts[g] + STRING_SLACK) : null));
-  const views = outBytes.map((b) => (b ? new DataView(b.buffer) : null));
+  const outOffsets = Array.from(counts, (n) => (n > 0 ? storageArray(Int32Array, n + 1) : null));
+  const outBytes = Array.from(counts, (n, g) => (n > 0 ? storageArray(Uint8Array, byteCounts[g] + STRING_SLACK) : null));
+  const views = outBytes.map((b) => (b ? new DataView(b.buffer, b.byteOffset, b.byteLength) : null));
   const rowCursor = new Int32Array(groups); const byteCursor = new Int32Array(groups);
   datas.forEach((data, k) => {
     const source = data.values as Uint8Array;

@@ -97,8 +97,8 @@ export class ArchiveModule {
       await sink.write({ kind: "end", stream, table, batches: counts.seq, rows: counts.rows });
       await sink.close();
     } catch (error) {
-      sink.abort(error instanceof Error ? error : new Error(String(error)));
       await pending.drain().catch(() => undefined); // no checksum left running after the module failed
+      sink.abort(error instanceof Error ? error : new Error(String(error)));
       throw error;
     }
     return { rows: counts.rows, batches: counts.seq, sent: counts.sent, bytes: counts.bytes, elapsedMs: performance.now() - started, checksums };

@@ -19,8 +19,8 @@ const TARGETS = {
 };
 
 /** Two sources of every column type (ids 1..300 and 301..500) on 5 AMPs, inserted in several statements so they hold several runs. */
-function system(executor: Executor | "inline", target: string): Engine {
-  const engine = new Engine({ amps: 5, executor });
+function system(executor: Executor | "inline", target: string, sharedStorage?: boolean): Engine {
+  const engine = new Engine({ amps: 5, executor, sharedStorage });
   engine.sql(`CREATE DATABASE db; ${allTypesDdl("db.a")} ${allTypesDdl("db.b", { pi: "PRIMARY INDEX (f)" })} ${target}`);
   const rows = allTypesRows("insert-select-pool", 500);
   for (let first = 0; first < 300; first += 60) engine.insert("db.a", rows.slice(first, first + 60));
@@ -35,12 +35,15 @@ const lastStep = (engine: Engine): TraceStep => engine.trace.steps[engine.trace.
 const stepFigures = (step: TraceStep) => text({ step: step.step, table: step.table, source: step.source, rows: step.rows, amps: step.amps, transfers: step.transfers });
 
 describe("insertSelectAsync on a pool", () => {
-  describe.each(Object.entries(TARGETS))("into a %s", (_kind, ddl) => {
+  // Shared storage (the pool's default): the workers read the sources' runs in place; private: they get copies.
+  describe.each(Object.entries(TARGETS).flatMap(([kind, ddl]) => [[`${kind}, shared storage`, ddl, true], [`${kind}, private storage`, ddl, false]] as const))("into a %s", (_kind, ddl, sharedStorage) => {
     it.each([
       ["one source", ["db.a"], undefined],
       ["UNION ALL of two sources, with a WHERE", ["db.a", "db.b"], "i > 0 OR vc IS NULL"],
     ] as const)("%s: the same rows, row IDs and trace step as inline", async (_what, sources, where) => {
-      const inline = system("inline", ddl); const onPool = system(pool, ddl);
+      const inline = system("inline", ddl); const onPool = system(pool, ddl, sharedStorage);
+      const shared = onPool.readAmp("db.a", 0).parts[0].batch.data.children[0].values.buffer instanceof SharedArrayBuffer;
+      expect(shared).toBe(sharedStorage);
       const expected = inline.insertSelect("db.t", [...sources], { where });
       const inlineStep = lastStep(inline);
       expect(await onPool.insertSelectAsync("db.t", [...sources], { where })).toBe(expected);

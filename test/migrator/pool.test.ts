@@ -13,6 +13,7 @@ import { createExecutor, Engine, isAmpsimError, placeColumns, rowHashColumns, ro
 import { InjectedCrash, migrate, readChecksums, type MediumSpec, type MigrationReport, type StagingLayout } from "../../migrator/index.js";
 import { checkInvariant, FaultPlan, loadScenario, scenario } from "../../sim/index.js";
 import { expectError } from "../helpers/errors.js";
+import { tableChecksum } from "../../migrator/checksum.js";
 
 const pool: Executor = createExecutor({ kind: "pool", threads: 2 });
 const dirs: string[] = [];
@@ -27,13 +28,13 @@ function tempDir(): string {
   return dir;
 }
 
-function systems(executor: ExecutorSpec) {
-  const source = new Engine({ name: "source", amps: 4, executor });
+function systems(executor: ExecutorSpec, storage: { source?: boolean; target?: boolean } = {}) {
+  const source = new Engine({ name: "source", amps: 4, executor, sharedStorage: storage.source });
   const data = scenario("demo", { rows: 4_000, seed: 9 });
   loadScenario(source, data);
   source.sql("CREATE MULTISET TABLE shop.loose (k INTEGER, note VARCHAR(20)) NO PRIMARY INDEX;");
   source.insert("shop.loose", Array.from({ length: 700 }, (_v, i) => ({ k: i % 13, note: i % 7 === 0 ? null : `n${i}` })));
-  const target = new Engine({ name: "target", amps: 6, hashBits: 20, executor });
+  const target = new Engine({ name: "target", amps: 6, hashBits: 20, executor, sharedStorage: storage.target });
   return { source, target, tables: source.tables() };
 }
 
@@ -49,17 +50,33 @@ function summary(report: MigrationReport): unknown {
   };
 }
 
+/** A pool migration that crashes at the `visit`-th visit of `point`, then resumes: verified, nothing lost or duplicated. */
+async function crashThenResume(point: "restore.batch" | "archive.batch", visit: number, shape: { streams: number; batchRows: number }): Promise<void> {
+  const { source, target, tables } = systems(pool);
+  const before = tables.map((t) => readChecksums(source, t, 16, "test"));
+  const options = { source, target, tables, ...shape, checkpointDir: tempDir() };
+  const crash = new FaultPlan(visit, { at: [{ point, visit, kind: "crash" }], rate: { numerator: 0, denominator: 1 } });
+  await expect(migrate({ ...options, faults: crash })).rejects.toBeInstanceOf(InjectedCrash);
+  const report = await migrate({ ...options, resume: true });
+  expect(report.tables.every((t) => t.verified)).toBe(true);
+  expect(checkInvariant(source, target, tables, before)).toBeNull();
+}
+
 describe("pool and inline executors migrate identically", () => {
-  const cases: [string, () => MediumSpec, StagingLayout, number][] = [
-    ["memory", () => "memory", "hashed", 3],
-    ["pipe", () => "pipe", "nopi", 2],
-    ["storage", () => ({ kind: "storage", dir: tempDir() }), "hashed", 4],
-    ["network", () => "network", "hashed", 1],
+  // Storage: both shared (the pool's default: workers read runs in place), or private on either side (copies, or this thread).
+  const cases: [string, () => MediumSpec, StagingLayout, number, { source?: boolean; target?: boolean }][] = [
+    ["memory", () => "memory", "hashed", 3, {}],
+    ["memory", () => "memory", "hashed", 2, { source: false }],
+    ["memory", () => "memory", "nopi", 3, { target: false }],
+    ["pipe", () => "pipe", "nopi", 2, {}],
+    ["storage", () => ({ kind: "storage", dir: tempDir() }), "hashed", 4, {}],
+    ["network", () => "network", "hashed", 1, { source: false, target: false }],
   ];
-  for (const [label, medium, staging, streams] of cases) {
-    it(`over ${label}, ${staging} staging, ${streams} stream(s)`, async () => {
+  for (const [label, medium, staging, streams, storage] of cases) {
+    const kinds = `${storage.source === false ? "private" : "shared"} source, ${storage.target === false ? "private" : "shared"} target`;
+    it(`over ${label}, ${staging} staging, ${streams} stream(s), ${kinds}`, async () => {
       const inline = systems("inline");
-      const pooled = systems(pool);
+      const pooled = systems(pool, storage);
       const options = { streams, staging, batchRows: 600 };
       const a = await migrate({ ...options, source: inline.source, target: inline.target, tables: inline.tables, medium: medium() });
       const b = await migrate({ ...options, source: pooled.source, target: pooled.target, tables: pooled.tables, medium: medium() });
@@ -70,15 +87,7 @@ describe("pool and inline executors migrate identically", () => {
   }
 
   it("resumes after a crash in the middle of the transfer", async () => {
-    const { source, target, tables } = systems(pool);
-    const before = tables.map((t) => readChecksums(source, t, 16, "test"));
-    const checkpointDir = tempDir();
-    const options = { source, target, tables, streams: 3, batchRows: 500, checkpointDir };
-    const crash = new FaultPlan(3, { at: [{ point: "restore.batch", visit: 4, kind: "crash" }], rate: { numerator: 0, denominator: 1 } });
-    await expect(migrate({ ...options, faults: crash })).rejects.toBeInstanceOf(InjectedCrash);
-    const report = await migrate({ ...options, resume: true });
-    expect(report.tables.every((t) => t.verified)).toBe(true);
-    expect(checkInvariant(source, target, tables, before)).toBeNull();
+    await crashThenResume("restore.batch", 4, { streams: 3, batchRows: 500 });
   });
 
   it("a NULL in a NOT NULL target column is refused the same way, the target untouched", async () => {
@@ -97,6 +106,40 @@ describe("pool and inline executors migrate identically", () => {
     }
     expect(messages[0]).toContain("NULL_VIOLATION: INSERT INTO d.t SELECT * FROM");
     expect(messages[1]).toBe(messages[0]);
+  });
+});
+
+/** The pool, noting the name of every kernel it runs. */
+function recording(): { executor: Executor; kernels: string[] } {
+  const kernels: string[] = [];
+  const executor: Executor = {
+    kind: "pool", threads: pool.threads,
+    run: (kernel, input, transfer) => { kernels.push(kernel.name); return pool.run(kernel, input, transfer); },
+    close: async () => {},
+  };
+  return { executor, kernels };
+}
+
+describe("checksums of stored runs on a pool", () => {
+  it("are computed by the workers in place from shared runs, by this thread from private ones, and equal inline", async () => {
+    const inline = systems("inline");
+    const expected = inline.tables.map((t) => readChecksums(inline.source, t, 16, "test"));
+    for (const sharedStorage of [true, false]) {
+      const { executor, kernels } = recording();
+      const { source, tables } = systems(executor, { source: sharedStorage });
+      const target = new Engine({ name: "target", amps: 6, hashBits: 20, executor, sharedStorage });
+      kernels.length = 0;
+      const report = await migrate({ source, target, tables, streams: 2, batchRows: 700 });
+      expect(report.tables.every((t) => t.verified)).toBe(true);
+      expect(report.tables.map((t) => t.sourceChecksum)).toEqual(expected.map((e) => tableChecksum(e.checksums).digest));
+      // Shared: the archive modules and the verification send no rows for checksums; private: the archive moves its encoded batches there.
+      expect(kernels.includes("checksumColumns"), `shared ${sharedStorage}: ${[...new Set(kernels)].join(", ")}`).toBe(sharedStorage);
+      expect(kernels.includes("checksumBatch")).toBe(!sharedStorage);
+    }
+  });
+
+  it("stop with the archive module that failed: a crash while checksums run, then a resume that verifies", async () => {
+    await crashThenResume("archive.batch", 6, { streams: 2, batchRows: 300 });
   });
 });
 

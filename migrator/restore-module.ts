@@ -3,6 +3,11 @@
  * batch into its own staging table on the target, in parallel with the other
  * restore modules (each insert is one atomic statement on the target).
  *
+ * With a pool executor a batch is placed (checked, hashed, grouped by AMP) by a
+ * worker when one is free of the migrator's kernels (poolLoad), else here: measured
+ * on 2 cores, queueing batches behind the archive's checksums left this thread
+ * idle, and placing every batch on the pool made a migration slower than inline.
+ *
  * Faults it must survive: a corrupt or truncated stream (ARCHIVE_CORRUPT from
  * the medium's verification: the staging table may hold the batches before the
  * bad one; the target table is never touched here).
@@ -44,7 +49,7 @@ export class RestoreModule {
 
   /** What the placeBatch kernel needs besides the batch, when a pool places rows (staging tables with a primary index). */
   #placer(): Omit<PlaceInput, "schema" | "payload"> | null {
-    if (this.#target.executor.kind === "inline" || process.env.NOPLACE) return null;
+    if (this.#target.executor.kind === "inline") return null;
     const definition = this.#target.describe(this.#stagingTable);
     if (!definition.primaryIndex) return null;
     const pi = definition.primaryIndex.columns.map((name) => definition.columns.findIndex((c) => c.name === name));
@@ -72,7 +77,7 @@ export class RestoreModule {
       const load = placer ? poolLoad(this.#target.executor) : null;
       if (placer && load && load.busy < this.#target.executor.threads) {
         load.busy++;
-        // A pool worker checks, hashes and groups the rows by AMP; the message moves there, the rows come back moved.
+        // A free pool worker checks, hashes and groups the rows by AMP; the message moves there, the rows come back moved.
         const payload = ownedBytes(frame.payload);
         const placed = await this.#target.executor.run<PlaceInput, PlacedBatch>(PLACE_BATCH, { ...placer, schema, payload }, [payload.buffer as ArrayBuffer])
           .finally(() => { load.busy--; });

@@ -1,6 +1,6 @@
 /**
  * An archive module: reads the rows of one table on one cluster of source AMPs,
- * AMP by AMP in row-hash order, and writes them as one framed stream: a schema
+ * AMP by AMP, run by run as stored, and writes them as one framed stream: a schema
  * frame, batch frames (Arrow IPC record-batch messages with their CRC-32,
  * numbered from 0), and an end frame with the totals. It also computes the
  * source's bucket checksums of what it read, for verification.

@@ -66,11 +66,13 @@ export interface EngineOptions {
    */
   readonly executor?: ExecutorSpec;
   /**
-   * Store rows in SharedArrayBuffers, so that pool workers read stored runs in place instead of
-   * receiving copies (the pool insert-select, the migrator's archive checksums and
-   * verification). Default: true with a pool executor, false inline. Every write then takes
-   * fresh memory (page faults; see engine/storage/shared-storage.ts): it pays off for tables
-   * that workers read, such as a migration's source, not for a migration's target.
+   * Store the rows this engine's statements write in SharedArrayBuffers, so that pool workers
+   * read stored runs in place instead of receiving copies (the pool insert-select's sources,
+   * the migrator's archive checksums and verification). Default: true with a pool executor,
+   * false inline. Every such write takes fresh memory (page faults; see
+   * engine/storage/shared-storage.ts), so it pays off for tables that workers read, such as a
+   * migration's source and target. Rows that come back from workers already placed
+   * (`insertPlaced`, `insertSelectAsync`'s results) keep the plain buffers they arrived in.
    */
   readonly sharedStorage?: boolean;
 }

@@ -12,7 +12,7 @@ import type * as arrow from "apache-arrow";
 import { ownedBytes, TaskWindow, type ColumnType, type Engine, type KernelRef } from "../engine/index.js";
 import { encodeBatchMessage, encodeSchemaMessage } from "./archive-format.js";
 import { addCompactBucketSums, addRows, emptyChecksums, type BucketChecksums } from "./checksum.js";
-import { KERNELS, runChecksumColumns, sharedColumns, type ChecksumInput, type ChecksumOutput } from "./kernels.js";
+import { KERNELS, runChecksumColumns, runCounted, sharedColumns, type ChecksumInput, type ChecksumOutput } from "./kernels.js";
 import { crc32 } from "./crc32.js";
 import type { FrameSink, StreamId } from "./media/transfer-medium.js";
 import { withLabels } from "./labels.js";
@@ -107,8 +107,8 @@ export class ArchiveModule {
   /**
    * Adds one batch to the checksums, then frames and sends it — unless a resumed stream's
    * staging table holds it already. With a pool executor a worker computes the whole-row
-   * checksum hashes: of rows stored while the pool was open in place, without holding the batch
-   * back (a few in flight); else with the CRC, the encoded message moving there and back, uncopied.
+   * checksum hashes: of shared rows (EngineOptions.sharedStorage) in place, without holding the
+   * batch back (a few in flight); else with the CRC, the encoded message moving there and back, uncopied.
    */
   async #send(sink: FrameSink, chunk: arrow.RecordBatch, piHash: Uint32Array | null, context: BatchContext): Promise<void> {
     const { stream, table, tableName } = this.#id;
@@ -126,14 +126,15 @@ export class ArchiveModule {
       addRows(checksums, columnTypes, chunk, piHash);
       crc = crc32(payload);
     } else if (shared !== null) {
-      // Rows stored while the pool is open: a worker reads them in place while this batch goes on.
-      await context.pending.add(() => runChecksumColumns(executor, shared).then((sums) => addCompactBucketSums(checksums, sums)));
+      // Shared rows (the source's storage is shared): a worker reads them in place while this batch goes on.
+      const started = await context.pending.add(() => runChecksumColumns(executor, shared).then((sums) => addCompactBucketSums(checksums, sums)));
+      if (!started) await context.pending.drain(); // an earlier checksum failed: throws its error, sending nothing more
       crc = crc32(payload);
     } else {
       payload = ownedBytes(payload);
       const hashes = piHash === null ? null : piHash.slice();
       const input: ChecksumInput = { schema: context.schema, payload, types: columnTypes, piHash: hashes, bits: checksums.bits, crc: true };
-      const done = await executor.run<ChecksumInput, ChecksumOutput>(CHECKSUM_BATCH, input, hashes === null ? [payload.buffer as ArrayBuffer] : [payload.buffer as ArrayBuffer, hashes.buffer as ArrayBuffer]);
+      const done = await runCounted(executor, () => executor.run<ChecksumInput, ChecksumOutput>(CHECKSUM_BATCH, input, hashes === null ? [payload.buffer as ArrayBuffer] : [payload.buffer as ArrayBuffer, hashes.buffer as ArrayBuffer]));
       addCompactBucketSums(checksums, done.sums);
       payload = done.payload; crc = done.crc;
     }

@@ -75,9 +75,18 @@ const CHECKSUM_COLUMNS = { module: import.meta.url, name: "checksumColumns" };
 
 /** checksumColumns on `executor`: the compact bucket sums of shared rows (nothing moves but the result). */
 export function runChecksumColumns(executor: Executor, input: ColumnsChecksumInput): Promise<Uint32Array> {
+  return runCounted(executor, () => executor.run<ColumnsChecksumInput, { sums: Uint32Array }>(CHECKSUM_COLUMNS, input)).then((done) => done.sums);
+}
+
+/** Runs a migrator kernel on `executor`, counted in its poolLoad while it runs. */
+export async function runCounted<T>(executor: Executor, run: () => Promise<T>): Promise<T> {
   const load = poolLoad(executor);
   load.busy++;
-  return executor.run<ColumnsChecksumInput, { sums: Uint32Array }>(CHECKSUM_COLUMNS, input).then((done) => done.sums).finally(() => { load.busy--; });
+  try {
+    return await run();
+  } finally {
+    load.busy--;
+  }
 }
 
 /** Migrator kernels running on each executor (any migration): restore modules place rows on a pool only when it has a worker to spare. */
@@ -109,7 +118,10 @@ export type { PlacedBatch };
 export const placeBatch = defineKernel((input: PlaceInput): Transferring<PlacedBatch> => {
   const batch: arrow.RecordBatch = decodeBatch(input.schema, input.payload);
   const { columns, length } = inputColumns(input.table, input.columns, batch);
-  // The placed columns are carved from buffers about the batch's size: they move back as one or two transfers.
-  const { result, buffers } = withArena(input.payload.byteLength + 64 * 1024, () => placeColumns(input, columns, length, []));
-  return transferResult(result, buffers);
+  // The placed columns and row hashes are carved from one buffer about the batch's size (its
+  // bytes, 4 bytes a row of hash, slack): they move back as one transfer, not dozens. `transfer`
+  // also gets any buffer a part shares with the input (every row on one AMP: no scatter).
+  const transfer: ArrayBuffer[] = [];
+  const { result } = withArena(input.payload.byteLength + 8 * length + 64 * 1024, () => placeColumns(input, columns, length, transfer));
+  return transferResult(result, transfer);
 });

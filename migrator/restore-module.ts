@@ -13,7 +13,7 @@
  * bad one; the target table is never touched here).
  */
 import { AmpsimError, ownedBytes, sharedBuckets, type Engine, type KernelRef } from "../engine/index.js";
-import { KERNELS, poolLoad, type PlaceInput, type PlacedBatch } from "./kernels.js";
+import { KERNELS, poolLoad, runCounted, type PlaceInput, type PlacedBatch } from "./kernels.js";
 import { decodeBatch } from "./archive-format.js";
 import { withLabels } from "./labels.js";
 import type { FaultHooks } from "./faults.js";
@@ -74,13 +74,11 @@ export class RestoreModule {
       await this.#faults?.at({ point: "restore.batch", table: tableName, stream, batch: frame.seq });
       this.#signal?.throwIfAborted();
       const payloadBytes = frame.payload.byteLength;
-      const load = placer ? poolLoad(this.#target.executor) : null;
-      if (placer && load && load.busy < this.#target.executor.threads) {
-        load.busy++;
+      const executor = this.#target.executor;
+      if (placer && poolLoad(executor).busy < executor.threads) {
         // A free pool worker checks, hashes and groups the rows by AMP; the message moves there, the rows come back moved.
-        const payload = ownedBytes(frame.payload);
-        const placed = await this.#target.executor.run<PlaceInput, PlacedBatch>(PLACE_BATCH, { ...placer, schema, payload }, [payload.buffer as ArrayBuffer])
-          .finally(() => { load.busy--; });
+        const input: PlaceInput = { ...placer, schema, payload: ownedBytes(frame.payload) };
+        const placed = await runCounted(executor, () => executor.run<PlaceInput, PlacedBatch>(PLACE_BATCH, input, [input.payload.buffer as ArrayBuffer]));
         this.#signal?.throwIfAborted();
         withLabels(this.#target, { phase: "restore", table: tableName, stream }, () => this.#target.insertPlaced(this.#stagingTable, placed));
       } else {

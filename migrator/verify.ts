@@ -52,25 +52,27 @@ export async function readChecksumsOn(engine: Engine, table: string, bits: numbe
   let placed = true; let rows = 0;
   // A bounded window of tasks: the pool hands queued tasks to workers from this thread's event loop.
   const window = new TaskWindow(2 * engine.executor.threads);
-  for (let amp = 0; amp < engine.amps && !window.failed; amp++) {
-    const read = withLabels(engine, { phase, table }, () => engine.readAmp(table, amp));
-    for (const part of read.parts) {
-      if (window.failed) break;
-      if (definition.primaryIndex && placed) placed = placedOn(engine, part.rowHash, amp);
-      rows += part.batch.numRows;
-      for (let first = 0; first < part.batch.numRows; first += VERIFY_CHUNK_ROWS) {
-        const end = Math.min(part.batch.numRows, first + VERIFY_CHUNK_ROWS);
-        const chunk = part.batch.slice(first, end);
-        const shared = sharedColumns(types, chunk, definition.primaryIndex ? part.rowHash.subarray(first, end) : null, bits);
-        if (shared === null) {
-          // Rows not in shared memory: hashed here (measured: cheaper than encoding them for a worker), while the workers hash the shared ones.
-          addRows(checksums, types, chunk, definition.primaryIndex ? part.rowHash.subarray(first, end) : null);
-          continue;
+  try {
+    for (let amp = 0; amp < engine.amps && !window.failed; amp++) {
+      const read = withLabels(engine, { phase, table }, () => engine.readAmp(table, amp));
+      for (const part of read.parts) {
+        if (window.failed) break;
+        if (definition.primaryIndex && placed) placed = placedOn(engine, part.rowHash, amp);
+        rows += part.batch.numRows;
+        for (let first = 0; first < part.batch.numRows && !window.failed; first += VERIFY_CHUNK_ROWS) {
+          const end = Math.min(part.batch.numRows, first + VERIFY_CHUNK_ROWS);
+          const chunk = part.batch.slice(first, end);
+          const piHash = definition.primaryIndex ? part.rowHash.subarray(first, end) : null;
+          const shared = sharedColumns(types, chunk, piHash, bits);
+          // Rows not in shared memory are hashed here (measured: cheaper than encoding them for a worker), while the workers hash the shared ones.
+          if (shared === null) addRows(checksums, types, chunk, piHash);
+          else await window.add(() => runChecksumColumns(engine.executor, shared).then((sums) => addCompactBucketSums(checksums, sums)));
         }
-        const started = await window.add(() => runChecksumColumns(engine.executor, shared).then((sums) => addCompactBucketSums(checksums, sums)));
-        if (!started) break;
       }
     }
+  } catch (error) {
+    await window.drain().catch(() => undefined); // no task left running for a reading that failed
+    throw error;
   }
   await window.drain();
   return { checksums, rows, placed };

@@ -22,7 +22,6 @@ import type { ColumnType } from "../catalog/column-type.js";
 import { arrowTypeMatches, typeToString } from "../catalog/column-type.js";
 import { AmpsimError, assert, assertNever, showValue } from "../errors.js";
 import { murmur3, murmur3Finalize, murmur3MixBlock, murmur3ScrambleBlock } from "./murmur3.js";
-import { storageArray } from "../storage/shared-storage.js";
 
 // The columnar readers view typed arrays as little-endian int32 words.
 assert(new Uint8Array(new Uint16Array([1]).buffer)[0] === 1, "ampsim needs a little-endian platform");
@@ -311,7 +310,7 @@ export interface HashColumn {
  */
 export function rowHashColumns(columns: readonly HashColumn[], out?: Uint32Array): Uint32Array {
   const rowCount = checkColumns(columns, out);
-  const target = out === undefined ? storageArray(Uint32Array, rowCount) : out.subarray(0, rowCount);
+  const target = out === undefined ? new Uint32Array(rowCount) : out.subarray(0, rowCount);
   if (columns.length === 1 && hashSingleColumn(columns[0], target)) return target;
   hashColumnsByChunk(columns, target);
   return target;

@@ -5,7 +5,7 @@
  *    (same pieces, same WHERE);
  * 2. send each input (a source AMP's stored runs) to the pool: its rows are hashed by the
  *    target's primary index and scattered into one set of buffers per target AMP (`placeRows`);
- *    runs stored while a pool is open are shared and read in place, others are copied once for
+ *    shared runs (EngineOptions.sharedStorage) are read in place, others are copied once for
  *    the workers (stored runs are never moved away), and the runs are not concatenated; the
  *    results come back moved;
  * 3. one statement stores every input's parts on their AMPs in the inline statement's order, so
@@ -41,7 +41,7 @@ export async function placeInputs(executor: Executor, placer: Placer, inputs: re
   for (const input of inputs.flat()) {
     const pieces = input.filter((p) => p.length > 0);
     if (pieces.length === 0) continue;
-    // The columns are views of stored runs: shared ones (stored while a pool is open) are read in
+    // The columns are views of stored runs: shared ones (EngineOptions.sharedStorage) are read in
     // place, others are copied for the worker, moved. The worker scatters the pieces as one input.
     const transfer: ArrayBuffer[] = [];
     const packedPieces: PackedPiece[] = pieces.map((p) => ({ packed: p.columns.map((c) => (isSharedData(c) ? packData(c) : packCopy(c, transfer))), length: p.length }));

@@ -61,9 +61,9 @@ export function piColumnIndexes(entry: TableEntry): number[] {
 }
 
 /** The row hashes of `columns` for `entry`'s primary index. */
-export function hashRows(entry: TableEntry, columns: readonly arrow.Data[]): Uint32Array {
+export function hashRows(entry: TableEntry, columns: readonly arrow.Data[], out?: Uint32Array): Uint32Array {
   const pi = piColumnIndexes(entry);
-  return rowHashColumns(pi.map((c) => ({ type: entry.definition.columns[c].type, data: columns[c] })));
+  return rowHashColumns(pi.map((c) => ({ type: entry.definition.columns[c].type, data: columns[c] })), out);
 }
 
 /** Stores `length` rows given as one Data per column of `entry`; returns what each AMP got. */
@@ -131,7 +131,8 @@ export function ampsOfRows(hashMap: HashMap, entry: TableEntry, columns: readonl
 function placeRows(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], length: number, options: StoreOptions): { ampOfRow: Uint16Array; rowHash: Uint32Array } {
   const { hashMap } = ctx;
   if (options.amp !== undefined) {
-    const rowHash = options.rowHash ?? (entry.definition.primaryIndex === null ? storageArray(Uint32Array, length).fill(ctx.nopiHash[options.amp]) : hashRows(entry, columns));
+    // Stored as the run's row hashes: in storage memory (shared when the engine's storage is).
+    const rowHash = options.rowHash ?? (entry.definition.primaryIndex === null ? storageArray(Uint32Array, length).fill(ctx.nopiHash[options.amp]) : hashRows(entry, columns, storageArray(Uint32Array, length)));
     return { ampOfRow: new Uint16Array(length).fill(options.amp), rowHash };
   }
   if (entry.definition.primaryIndex === null) {

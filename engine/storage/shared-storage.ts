@@ -9,12 +9,13 @@
  * The price is paid on every write: measured here, a new SharedArrayBuffer is fresh memory
  * from the kernel (page faults, about 0.5 ms per MB) where a plain one of the same size is
  * mostly memory the allocator had freed (about 0.05 ms per MB). Shared storage pays off for
- * tables that workers read, such as a migration's source.
+ * tables that workers read, such as a migration's source and target.
  *
  * Nothing else changes: stored data is never written after it is stored, and a typed array
  * reads the same over either kind of buffer. A worker's task input keeps shared memory alive
  * until that worker's next garbage collection, so a dropped table's memory may return later.
- * Kernel results (made on workers) stay plain ArrayBuffers, moved back.
+ * Kernel results (made on workers) stay plain ArrayBuffers, moved back, and rows stored from
+ * them (placed batches, the pool insert-select's results) keep those buffers.
  */
 let shared = false;
 

@@ -72,7 +72,9 @@ export interface EngineOptions {
    * false inline. Every such write takes fresh memory (page faults; see
    * engine/storage/shared-storage.ts), so it pays off for tables that workers read, such as a
    * migration's source and target. Rows that come back from workers already placed
-   * (`insertPlaced`, `insertSelectAsync`'s results) keep the plain buffers they arrived in.
+   * (`insertPlaced`, `insertSelectAsync`'s results) keep the plain buffers they arrived in, an
+   * insert whose rows all land on one AMP keeps the caller's buffers, and load tables (the
+   * migrator's staging tables, read once on this thread) stay plain.
    */
   readonly sharedStorage?: boolean;
 }

@@ -18,7 +18,7 @@ import { countGroups, rowsOfGroup, scatterData, scatterDataMany, scatterUint32, 
 import { batchOf, makeRun, type Run } from "../storage/run.js";
 import type { Transaction } from "../storage/transaction.js";
 import { findDuplicateAmong, plainValues } from "./duplicates.js";
-import { storageArray } from "../storage/shared-storage.js";
+import { sharedStorageOn, storageArray, withSharedStorage } from "../storage/shared-storage.js";
 
 /** What a step needs to write: the system's map, the open transaction. */
 export interface WriteContext {
@@ -68,6 +68,10 @@ export function hashRows(entry: TableEntry, columns: readonly arrow.Data[], out?
 
 /** Stores `length` rows given as one Data per column of `entry`; returns what each AMP got. */
 export function storeRows(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], length: number, options: StoreOptions = {}): StoreResult {
+  return storing(entry, () => storeRowsOf(ctx, entry, columns, length, options));
+}
+
+function storeRowsOf(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], length: number, options: StoreOptions): StoreResult {
   const { ampOfRow, rowHash } = placeRows(ctx, entry, columns, length, options);
   const shares = options.amp === undefined ? scatterShares(ctx, entry, columns, rowHash, ampOfRow)
     : length === 0 ? [] : [lazyShare(options.amp, newRun(ctx, entry, options.amp, columns, rowHash, length), () => consecutive(0, length))];
@@ -77,11 +81,24 @@ export function storeRows(ctx: WriteContext, entry: TableEntry, columns: readonl
 }
 
 /**
+ * Stores into `entry` with its buffers in shared memory when the engine's storage is shared,
+ * except for load tables: written in small statements and read once, on this thread, by the
+ * insert-select that empties them, they would pay fresh shared memory for nothing.
+ */
+function storing<T>(entry: TableEntry, body: () => T): T {
+  return isLoadTable(entry) && sharedStorageOn() ? withSharedStorage(false, body) : body();
+}
+
+function isLoadTable(entry: TableEntry): boolean {
+  return entry.reserved && entry.definition.database !== INDEX_DATABASE;
+}
+
+/**
  * Runs a fragment of `entry` keeps before merging: reserved tables other than index subtables
  * (which lookups search) are load tables, written in many small statements and read whole once.
  */
 function runsMaxOf(entry: TableEntry): number {
-  return entry.reserved && entry.definition.database !== INDEX_DATABASE ? LOAD_RUNS_MAX : RUNS_MAX;
+  return isLoadTable(entry) ? LOAD_RUNS_MAX : RUNS_MAX;
 }
 
 /** One AMP's rows of an input, already placed (by a kernel): their columns and row hashes. */
@@ -98,6 +115,10 @@ export interface PlacedShare {
  * part's rows; only error messages ask for them.
  */
 export function storePlaced(ctx: WriteContext, entry: TableEntry, parts: readonly PlacedShare[], rowsOf: (part: number, count: number) => Uint32Array): AmpShare[] {
+  return storing(entry, () => storePlacedOf(ctx, entry, parts, rowsOf));
+}
+
+function storePlacedOf(ctx: WriteContext, entry: TableEntry, parts: readonly PlacedShare[], rowsOf: (part: number, count: number) => Uint32Array): AmpShare[] {
   const next = new Map<number, number>();
   const shares: AmpShare[] = [];
   parts.forEach(({ amp, columns, rowHash }, p) => {
@@ -193,6 +214,10 @@ export interface StoreInput {
  */
 export function storeInputs(ctx: WriteContext, entry: TableEntry, inputs: readonly StoreInput[]): StoreResult {
   if (inputs.length === 1) return storeRows(ctx, entry, inputs[0].columns, inputs[0].length);
+  return storing(entry, () => storeInputsOf(ctx, entry, inputs));
+}
+
+function storeInputsOf(ctx: WriteContext, entry: TableEntry, inputs: readonly StoreInput[]): StoreResult {
   // NoPI rows are spread by what the AMPs hold, which would differ input by input.
   assert(entry.definition.primaryIndex !== null, `storeInputs into ${entry.qualifiedName}: a table without a primary index`);
   const placed = inputs.map((input) => placeRows(ctx, entry, input.columns, input.length, {}));

@@ -15,7 +15,8 @@
  * reads the same over either kind of buffer. A worker's task input keeps shared memory alive
  * until that worker's next garbage collection, so a dropped table's memory may return later.
  * Kernel results (made on workers) stay plain ArrayBuffers, moved back, and rows stored from
- * them (placed batches, the pool insert-select's results) keep those buffers.
+ * them (placed batches, the pool insert-select's results) keep those buffers; so do rows an
+ * insert stores by reference, and load tables (store-rows.ts) are written plain.
  */
 let shared = false;
 

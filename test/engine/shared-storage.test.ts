@@ -73,6 +73,19 @@ describe("shared storage", () => {
     expect([...bufferKinds(shared, "d.t")]).toEqual(["shared"]);
   });
 
+  it("keeps load tables (a migration's staging tables) plain: they are read once, on the calling thread", () => {
+    const engine = new Engine({ amps: 3, sharedStorage: true });
+    engine.sql(DDL);
+    engine.sqlInternal('CREATE DATABASE "$staging";');
+    engine.sqlInternal('CREATE MULTISET TABLE "$staging".s (k INTEGER, v VARCHAR(20), big BIGINT) PRIMARY INDEX (k);');
+    for (let first = 0; first < rows.length; first += 100) engine.insert('"$staging".s', rows.slice(first, first + 100));
+    expect([...bufferKinds(engine, '"$staging".s')]).toEqual(["plain"]);
+    engine.insertSelect("d.t", '"$staging".s'); // the table it fills is shared
+    expect([...bufferKinds(engine, "d.t")]).toEqual(["shared"]);
+    engine.insert("d.t", rows.slice(0, 10));
+    expect([...bufferKinds(engine, "d.t")]).toEqual(["shared"]);
+  });
+
   it("holds the same rows either way", () => {
     const text = (engine: Engine) => JSON.stringify(["d.t", "d.u"].map((t) => engine.scan(t, { rowIds: true }).toArray().map((r) => r.toJSON())), (_k, v) => (typeof v === "bigint" ? `${v}n` : v));
     expect(text(filled({ sharedStorage: true }))).toBe(text(filled({})));

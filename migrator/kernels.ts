@@ -3,8 +3,11 @@
  * engine/executor): pure functions of typed arrays that run on the calling
  * thread (inline executor) or on a pool worker, with the same results.
  *
- * - `checksumBatch` (archive): a batch's IPC message → its CRC-32 and every
- *   row's whole-row checksum hash; the message comes back moved, not copied.
+ * - `checksumBatch` (archive of unshared rows): a batch's IPC message → its
+ *   CRC-32 and its bucket sums; the message comes back moved, not copied.
+ * - `checksumColumns` (archive and verification of shared rows, see
+ *   EngineOptions.sharedStorage): columns read in place → their bucket sums.
+ * - `placeBatch` results are carved from one buffer (withArena): one transfer back.
  * - `placeBatch` (restore into a staging table with a primary index): a batch's
  *   IPC message → the rows checked against the table's columns, hashed, and
  *   grouped by the target AMP each goes to, one set of column buffers per AMP.
@@ -99,8 +102,8 @@ export function poolLoad(executor: Executor): { busy: number } {
 }
 
 /**
- * The checksumColumns input for rows of a stored run, when all of them are shared (stored while a
- * pool is open: a worker reads them in place), else null.
+ * The checksumColumns input for rows of a stored run, when all their buffers are shared (stored
+ * by an engine with shared storage: a worker reads them in place), else null.
  */
 export function sharedColumns(types: readonly ColumnType[], batch: arrow.RecordBatch, piHash: Uint32Array | null, bits: number): ColumnsChecksumInput | null {
   const children = batch.data.children;

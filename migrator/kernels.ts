@@ -7,10 +7,10 @@
  *   CRC-32 and its bucket sums; the message comes back moved, not copied.
  * - `checksumColumns` (archive and verification of shared rows, see
  *   EngineOptions.sharedStorage): columns read in place → their bucket sums.
- * - `placeBatch` results are carved from one buffer (withArena): one transfer back.
  * - `placeBatch` (restore into a staging table with a primary index): a batch's
  *   IPC message → the rows checked against the table's columns, hashed, and
- *   grouped by the target AMP each goes to, one set of column buffers per AMP.
+ *   grouped by the target AMP each goes to, one set of column buffers per AMP,
+ *   all carved from one buffer (withArena) that moves back in one transfer.
  */
 import type * as arrow from "apache-arrow";
 import { arrowTypeOf, defineKernel, inputColumns, isSharedData, isSharedView, packData, placeColumns, transferResult, unpackData, withArena, type ColumnType, type Executor, type PackedData, type PlacedBatch, type Placer, type Transferring } from "../engine/index.js";

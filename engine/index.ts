@@ -27,7 +27,7 @@ export type { Executor, ExecutorKind, ExecutorSpec, KernelRef } from "./executor
 export { defineKernel, transferResult } from "./executor/worker.js";
 export type { Transferring } from "./executor/worker.js";
 export { packData, packedProblem, unpackData, ownedBytes } from "./executor/transport.js";
-export { isSharedData, isSharedView, sharedStorageOn, withArena } from "./storage/shared-storage.js";
+export { isSharedData, isSharedView, withArena } from "./storage/shared-storage.js";
 export type { PackedData } from "./executor/transport.js";
 export { inputColumns } from "./steps/input-columns.js";
 export { gatherData } from "./storage/column-data.js";

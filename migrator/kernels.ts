@@ -44,16 +44,22 @@ export interface ChecksumOutput {
 export const checksumBatch = defineKernel((input: ChecksumInput): Transferring<ChecksumOutput> => {
   const crc = input.crc ? crc32(input.payload) : 0;
   const batch = decodeBatch(input.schema, input.payload);
-  const hashes = rowChecksumHashes(input.types, batch.data.children, batch.numRows);
-  if (scratch.length < 3 << input.bits) scratch = new Uint32Array(3 << input.bits);
-  const sums = compactBucketSums(bucketSums(scratch, hashes, input.piHash, input.bits), 1 << input.bits);
+  const sums = compactSums(input.types, batch.data.children, batch.numRows, input.piHash, input.bits);
   return transferResult({ payload: input.payload, crc, sums }, [input.payload.buffer as ArrayBuffer, sums.buffer as ArrayBuffer]);
 });
 
 /** Interleaved bucket sums, zero between calls (compactBucketSums clears what it reads). */
 let scratch = new Uint32Array(0);
-/** Whole-row hashes of checksumColumns. */
+/** Whole-row hashes. */
 let hashScratch = new Uint32Array(0);
+
+/** The compact bucket sums (compactBucketSums) of `length` rows of `columns`. */
+function compactSums(types: readonly ColumnType[], columns: readonly arrow.Data[], length: number, piHash: Uint32Array | null, bits: number): Uint32Array {
+  if (hashScratch.length < length) hashScratch = new Uint32Array(length);
+  const hashes = rowChecksumHashes(types, columns, length, hashScratch);
+  if (scratch.length < 3 << bits) scratch = new Uint32Array(3 << bits);
+  return compactBucketSums(bucketSums(scratch, hashes, piHash, bits, length), 1 << bits);
+}
 
 export interface ColumnsChecksumInput {
   readonly types: readonly ColumnType[];
@@ -67,10 +73,7 @@ export interface ColumnsChecksumInput {
 
 export const checksumColumns = defineKernel((input: ColumnsChecksumInput): Transferring<{ sums: Uint32Array }> => {
   const data = input.columns.map((packed, k) => unpackData(arrowTypeOf(input.types[k]), packed));
-  if (hashScratch.length < input.length) hashScratch = new Uint32Array(input.length);
-  const hashes = rowChecksumHashes(input.types, data, input.length, hashScratch);
-  if (scratch.length < 3 << input.bits) scratch = new Uint32Array(3 << input.bits);
-  const sums = compactBucketSums(bucketSums(scratch, hashes, input.piHash, input.bits, input.length), 1 << input.bits);
+  const sums = compactSums(input.types, data, input.length, input.piHash, input.bits);
   return transferResult({ sums }, [sums.buffer as ArrayBuffer]);
 });
 

@@ -488,12 +488,25 @@ export class Engine {
     return this.#read((ctx) => lookupRows(ctx, ctx.resolve(name), keyValues));
   }
 
-  /** Deletes rows: all of them, those matching `where`, or those with primary index `key`. Returns the count. */
-  delete(name: string, options: { where?: WhereInput; key?: unknown } = {}): number {
+  /**
+   * Deletes rows: those with primary index `key`, those matching `where`, or, with no options (or
+   * `where: null`), all of them. Returns the count. Options that name neither, or both, are
+   * BAD_ARGUMENT: a `where` that happens to be undefined must not empty the table.
+   */
+  delete(name: string, options?: { where?: WhereInput; key?: unknown }): number {
+    if (options !== undefined) {
+      if (options === null || typeof options !== "object") throw new AmpsimError("BAD_ARGUMENT", `delete from ${name}: options must be an object ({ key } or { where }) but are ${showValue(options)}`, { table: name });
+      if (options.key !== undefined && options.where !== undefined) {
+        throw new AmpsimError("BAD_ARGUMENT", `delete from ${name}: pass either { key } or { where }, not both`, { table: name });
+      }
+      if (options.key === undefined && options.where === undefined) {
+        throw new AmpsimError("BAD_ARGUMENT", `delete from ${name}: the options name no rows; pass { key } or { where } (where: null, or no options at all, deletes every row)`, { table: name });
+      }
+    }
     return this.#statement((ctx) => {
       const entry = ctx.resolve(name);
-      if (options.key !== undefined) return deleteByKey(ctx, entry, options.key);
-      return deleteWhere(ctx, entry, this.#where(options.where, entry));
+      if (options?.key !== undefined) return deleteByKey(ctx, entry, options.key);
+      return deleteWhere(ctx, entry, this.#where(options?.where, entry));
     }, true);
   }
 

@@ -9,7 +9,7 @@ import type { ColumnDefinition } from "../catalog/table-definition.js";
 import { readDecimal, toStored, type StoredValue } from "../catalog/values.js";
 import { AmpsimError, assertNever, showValue } from "../errors.js";
 import { isValidAt } from "../storage/column-data.js";
-import { literalValue, type CompareOperator, type Literal, type Predicate } from "./predicate.js";
+import { isNumberText, literalValue, type CompareOperator, type Literal, type Predicate } from "./predicate.js";
 
 const FALSE = 0; const TRUE = 1; const UNKNOWN = 2;
 
@@ -30,9 +30,50 @@ export function selectRows(predicate: Predicate, input: PredicateInput): Uint32A
   return out;
 }
 
-/** Checks that every column named in `predicate` exists (NO_SUCH_COLUMN) and every literal fits (TYPE_MISMATCH). */
+/**
+ * Checks a predicate: its shape (BAD_ARGUMENT: an object built by hand must be one of the
+ * documented kinds), that every column it names exists (NO_SUCH_COLUMN) and that every literal
+ * can be compared with its column (TYPE_MISMATCH).
+ */
 export function checkPredicate(predicate: Predicate, table: string, columns: readonly ColumnDefinition[]): void {
+  checkShape(predicate, table, "where");
   evaluate(predicate, { table, columns, data: [], length: 0 });
+}
+
+const OPERATORS: readonly string[] = ["=", "<>", "<", "<=", ">", ">="];
+const SHAPES = 'a { kind: "compare", column, op, value }, { kind: "is null", column, negated }, { kind: "in", column, values, negated }, { kind: "between", column, low, high, negated }, { kind: "and" | "or", operands } or { kind: "not", operand } object, or SQL text';
+
+function checkShape(p: unknown, table: string, at: string): void {
+  const shown = (value: unknown) => value === undefined ? "missing" : showValue(value);
+  const bad = (what: string) => new AmpsimError("BAD_ARGUMENT", `where on ${table}: ${at} ${what}; a predicate is ${SHAPES}`, { table });
+  if (p === null || typeof p !== "object" || Array.isArray(p)) throw bad(`is ${shown(p)}`);
+  const o = p as Record<string, unknown>;
+  const needColumn = () => { if (typeof o.column !== "string" || o.column === "") throw bad(`has no column name (column: ${shown(o.column)})`); };
+  const needLiteral = (key: string) => { if (!isLiteral(o[key])) throw bad(`has no comparable ${key} (${key}: ${shown(o[key])})`); };
+  switch (o.kind) {
+    case "compare":
+      needColumn();
+      if (typeof o.op !== "string" || !OPERATORS.includes(o.op)) throw bad(`has operator ${shown(o.op)}, not one of ${OPERATORS.join(" ")}`);
+      return needLiteral("value");
+    case "is null": needColumn(); return;
+    case "in":
+      needColumn();
+      if (!Array.isArray(o.values)) throw bad(`has no values list (values: ${shown(o.values)})`);
+      o.values.forEach((v, i) => { if (!isLiteral(v)) throw bad(`has values[${i}] = ${shown(v)}`); });
+      return;
+    case "between": needColumn(); needLiteral("low"); needLiteral("high"); return;
+    case "and":
+    case "or":
+      if (!Array.isArray(o.operands)) throw bad(`has no operands list (operands: ${shown(o.operands)})`);
+      o.operands.forEach((operand, i) => checkShape(operand, table, `${at}.operands[${i}]`));
+      return;
+    case "not": return checkShape(o.operand, table, `${at}.operand`);
+    default: throw bad(`has kind ${shown(o.kind)}`);
+  }
+}
+
+function isLiteral(value: unknown): boolean {
+  return value === null || value instanceof Date || isNumberText(value) || ["number", "bigint", "string", "boolean"].includes(typeof value);
 }
 
 function evaluate(p: Predicate, input: PredicateInput): Uint8Array {
@@ -111,12 +152,18 @@ function literalFor(type: ColumnType, literal: Literal, table: string, columnNam
     return toStored(type.kind === "char" || type.kind === "varchar" ? { kind: "utf8" } : type, adapted, { table, column: columnName });
   } catch (error) {
     if (error instanceof AmpsimError && error.code === "VALUE_OUT_OF_RANGE" && type.kind === "decimal") return String(literalValue(literal, type.kind));
+    // An integer column compares with any number by value: id > 2.5, or id < 1e10 on an INTEGER.
+    const number = typeof literal === "number" || typeof literal === "bigint" ? Number(literal) : isNumberText(literal) ? Number(literal.text) : NaN;
+    if (error instanceof AmpsimError && INTEGER_KINDS.includes(type.kind) && Number.isFinite(number)) return number;
     if (error instanceof AmpsimError) {
-      throw new AmpsimError("TYPE_MISMATCH", `predicate on column ${columnName} of ${table} (${typeToString(type)}) compares with ${showValue(literalValue(literal, type.kind))}: ${error.message}`, { table, column: columnName, value: literal });
+      const text = error.message.startsWith(`${error.code}: `) ? error.message.slice(error.code.length + 2) : error.message;
+      throw new AmpsimError("TYPE_MISMATCH", `predicate on column ${columnName} of ${table} (${typeToString(type)}) compares with ${showValue(literalValue(literal, type.kind))}: ${text}`, { table, column: columnName, value: literal });
     }
     throw error;
   }
 }
+
+const INTEGER_KINDS: readonly string[] = ["int8", "int16", "int32", "int64"];
 
 function comparer(op: CompareOperator): (c: number) => boolean {
   switch (op) {

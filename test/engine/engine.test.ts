@@ -788,6 +788,46 @@ describe("scan", () => {
     const engine = scanEngine();
     expectError(() => engine.scan("s", { where: "v = 'abc'" }), "TYPE_MISMATCH", "v");
     expectError(() => engine.scan("s", { where: "grp = 3" }), "TYPE_MISMATCH", "grp");
+    const error = expectError(() => engine.scan("s", { where: "v = 'abc'" }), "TYPE_MISMATCH");
+    expect(error.message.match(/TYPE_MISMATCH/g), "the code appears once").toHaveLength(1);
+  });
+
+  it("compares an integer column with any number by value: fractions and numbers beyond its range", () => {
+    const engine = scanEngine();
+    const ids = (where: string | Predicate) => [...engine.scan("s", { where }).getChild("id")!.toArray()].map(Number).sort((a, b) => a - b);
+    const model = (test: (v: number) => boolean) => ROWS.filter((r) => r.v !== null && test(r.v as number)).map((r) => r.id as number).sort((a, b) => a - b);
+    expect(ids("v > 2.5")).toEqual(model((v) => v > 2.5));
+    expect(ids("v <= 2.5")).toEqual(model((v) => v <= 2.5));
+    expect(ids("v = 2.5")).toEqual([]);
+    expect(ids("v <> 2.5")).toEqual(model(() => true));
+    expect(ids("v < 10000000000")).toEqual(model(() => true));
+    expect(ids("v > -99999999999999999999999")).toEqual(model(() => true));
+    expect(ids("v >= 10000000000")).toEqual([]);
+    expect(ids("v BETWEEN 1.5 AND 3.5")).toEqual(model((v) => v >= 1.5 && v <= 3.5));
+    expect(ids({ kind: "in", column: "v", values: [1, 2.5, 3], negated: false })).toEqual(model((v) => v === 1 || v === 3));
+    expect(ids({ kind: "compare", column: "v", op: "<", value: 3n ** 50n })).toEqual(model(() => true));
+  });
+
+  it("refuses a predicate object of the wrong shape with BAD_ARGUMENT, naming what is wrong", () => {
+    const engine = scanEngine();
+    const before = engine.trace.steps.length;
+    const bad = (where: unknown, ...mentions: string[]) => expectError(() => engine.scan("s", { where: where as Predicate }), "BAD_ARGUMENT", "main.s", ...mentions);
+    bad({ column: "v", op: "=", value: 3 }, "kind missing");
+    bad({ kind: "compare", column: "v", op: "~", value: 3 }, `operator "~"`);
+    bad({ kind: "compare", column: "v", op: "=" }, "value (value: missing)");
+    bad({ kind: "compare", op: "=", value: 1 }, "no column name");
+    bad({ kind: "compare", column: "v", op: "=", value: { x: 1 } }, "value");
+    bad({ kind: "in", column: "v", values: 3, negated: false }, "values");
+    bad({ kind: "in", column: "v", values: [1, undefined], negated: false }, "values[1]");
+    bad({ kind: "between", column: "v", low: 1 }, "high");
+    bad({ kind: "and", operands: [{ kind: "compare", column: "v", op: ">", value: 1 }, { kind: "nope" }] }, "where.operands[1]", `kind "nope"`);
+    bad({ kind: "not", operand: 5 }, "where.operand is 5");
+    bad(5, "where is 5");
+    bad([], "where is");
+    expectError(() => engine.delete("s", { where: { kind: "or" } as unknown as Predicate }), "BAD_ARGUMENT", "operands");
+    expectError(() => engine.aggregate("s", { where: { kind: "x" } as unknown as Predicate }), "BAD_ARGUMENT", `kind "x"`);
+    expect(engine.rowCount("s")).toBe(ROWS.length);
+    expect(engine.trace.steps.length).toBe(before);
   });
 });
 
@@ -970,6 +1010,20 @@ describe("delete", () => {
     for (let s = 0; s < 3; s++) engine.insert("d", Array.from({ length: 30 }, (_, i) => ({ k: i % 10, v: s * 100 + i, s: i % 4 === 0 ? null : `x${i % 3}` })));
     return engine;
   }
+
+  it("needs exactly one of key and where when options are given; no options, or where: null, deletes every row", () => {
+    const engine = deleteEngine();
+    const all = engine.rowCount("d");
+    expectError(() => engine.delete("d", {}), "BAD_ARGUMENT", "d", "pass { key } or { where }");
+    expectError(() => engine.delete("d", { where: undefined }), "BAD_ARGUMENT", "d");
+    expectError(() => engine.delete("d", { key: 1, where: "v = 2" }), "BAD_ARGUMENT", "not both");
+    expectError(() => engine.delete("d", null as never), "BAD_ARGUMENT", "options must be an object");
+    expect(engine.rowCount("d")).toBe(all);
+    expect(engine.delete("d", { where: null })).toBe(all);
+    const again = deleteEngine();
+    expect(again.delete("d")).toBe(all);
+    expect(again.rowCount("d")).toBe(0);
+  });
 
   it("by key: every row with that PI value, on one AMP", () => {
     const engine = deleteEngine();

@@ -33,9 +33,12 @@ export async function main(args: readonly string[], out: Output = process.stdout
   const [command, ...rest] = args;
   try {
     switch (command) {
-      case undefined: case "help": case "--help": case "-h":
-        out.write(`${helpFor(rest[0]) ?? MAIN_HELP}\n`);
+      case undefined: case "help": case "--help": case "-h": {
+        const text = rest[0] === undefined ? MAIN_HELP : helpFor(rest[0]);
+        if (text === undefined) throw new UsageError(`unknown command '${rest[0]}' (commands: demo, migrate, simulate, compare)`);
+        out.write(`${text}\n`);
         return 0;
+      }
       case "demo": return await runDemo(rest, out);
       case "migrate": return await runMigrate(rest, out);
       case "simulate": return await runSimulate(rest, out);

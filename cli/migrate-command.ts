@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { createExecutor, Engine, HashMap, type EngineOptions, type Executor } from "../engine/index.js";
+import { AmpsimError, createExecutor, Engine, HashMap, type EngineOptions, type Executor } from "../engine/index.js";
 import { renderHtmlReport } from "./html-report.js";
 import { migrate, type MediumSpec, type MigrateOptions, type MigrationReport } from "../migrator/index.js";
 import { loadScenario, scenario, type Scenario } from "../sim/index.js";
@@ -22,8 +22,9 @@ target system configured differently, verifies, and prints a report.
 Systems:
   --source-amps N        AMPs of the source system (default 4)
   --target-amps N        AMPs of the target system (default 6)
-  --source-bits N        hash bucket bits of the source, 16 or 20 (default 16)
-  --target-bits N        hash bucket bits of the target (default 16)
+  --source-bits N        hash bucket bits of the source, 1 to 24 (Teradata
+                         uses 16 or 20; default 16)
+  --target-bits N        hash bucket bits of the target, 1 to 24 (default 16)
   --target-map MAP       target hash map: uniform (default) or rebalance (the
                          source map grown/shrunk, moving the fewest buckets;
                          needs equal bucket bits)
@@ -38,7 +39,7 @@ Migration:
   --dir PATH             directory of the storage medium (required with --medium storage)
   --staging LAYOUT       hashed (default) or nopi
   --batch-rows N         rows per archived batch (default 65536)
-  --batch-bytes N        or about this many bytes per batch
+  --batch-bytes N        or (not both) about this many bytes per batch
   --if-exists MODE       fail (default), replace or append
   --keep-staging         keep the staging tables after the migration
   --parallel-tables      migrate all tables at once instead of one after another
@@ -98,6 +99,7 @@ function openOrCreate(dir: string | undefined, options: EngineOptions): Engine {
 /** --executor and --threads: one executor shared by both systems. */
 function executorOption(values: Record<string, string | boolean | undefined>): Executor {
   const kind = choiceOption(values.executor, "executor", ["inline", "pool"] as const, "inline");
+  if (values["batch-rows"] !== undefined && values["batch-bytes"] !== undefined) throw new UsageError("--batch-rows and --batch-bytes both set the batch size: pass one");
   if (values.threads !== undefined && kind !== "pool") throw new UsageError("--threads sizes the worker pool: it needs --executor pool");
   if (kind === "inline") return createExecutor("inline");
   return createExecutor(values.threads === undefined ? "pool" : { kind: "pool", threads: integerOption(values.threads, "threads", 1, 1, 256) });
@@ -130,6 +132,8 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
   const chosen = scenario(name, { rows: integerOption(values.rows, "rows", defaults.rows, 0), seed: integerOption(values.seed, "seed", 1, 0, 2 ** 32 - 1) });
   const mediumKind = choiceOption(values.medium, "medium", ["memory", "pipe", "network", "storage"] as const, defaults.medium as "memory");
   if (mediumKind === "storage" && typeof values.dir !== "string") throw new UsageError("--medium storage needs --dir PATH, the directory of the intermediate storage");
+  if (mediumKind !== "storage" && values.dir !== undefined) throw new UsageError(`--dir is the directory of --medium storage, but the medium is ${mediumKind}`);
+  checkReportPath(values.report);
   const medium: MediumSpec = mediumKind === "storage" ? { kind: "storage", dir: values.dir as string, overwrite: true } : mediumKind;
   const clusters = clustersOption(values.clusters);
   if (values.resume === true && typeof values["checkpoint-dir"] !== "string") throw new UsageError("--resume needs --checkpoint-dir DIR, where the interrupted migration kept its checkpoint");
@@ -140,7 +144,7 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
       checkpointDir: stringOption(values["checkpoint-dir"]), resume: values.resume === true,
       streams: clusters ? clusters.length : integerOption(values.streams, "streams", defaults.streams, 1, 1024), clusters, medium,
       staging: choiceOption(values.staging, "staging", ["hashed", "nopi"] as const, "hashed"),
-      batchRows: integerOption(values["batch-rows"], "batch-rows", 65_536), batchBytes: values["batch-bytes"] === undefined ? undefined : integerOption(values["batch-bytes"], "batch-bytes", 0),
+      batchRows: values["batch-rows"] === undefined ? undefined : integerOption(values["batch-rows"], "batch-rows", 65_536), batchBytes: values["batch-bytes"] === undefined ? undefined : integerOption(values["batch-bytes"], "batch-bytes", 0),
       ifExists: choiceOption(values["if-exists"], "if-exists", ["fail", "replace", "append"] as const, "fail"),
       keepStaging: values["keep-staging"] === true, parallelTables: values["parallel-tables"] === true,
     },
@@ -181,9 +185,23 @@ export async function runMigrate(args: readonly string[], out: Output): Promise<
   return 0;
 }
 
-/** --report FILE: the self-contained HTML page. */
+/** --report FILE is checked before anything runs: its directory must exist and be writable, and FILE must not be a directory. */
+export function checkReportPath(file: string | boolean | undefined): void {
+  if (typeof file !== "string") return;
+  const dir = path.dirname(path.resolve(file));
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--report ${file}: the directory ${dir} does not exist`);
+  try { fs.accessSync(dir, fs.constants.W_OK); } catch { throw new UsageError(`--report ${file}: the directory ${dir} is not writable`); }
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`--report ${file}: is a directory, not a file`);
+}
+
+/** --report FILE: the self-contained HTML page. A failed write is reported as an error line (exit 1), not a stack trace. */
 export function writeHtmlReport(file: string | boolean | undefined, report: MigrationReport): void {
-  if (typeof file === "string") fs.writeFileSync(file, renderHtmlReport(report));
+  if (typeof file !== "string") return;
+  try {
+    fs.writeFileSync(file, renderHtmlReport(report));
+  } catch (error) {
+    throw new AmpsimError("BAD_CONFIG", `--report ${file}: the HTML report could not be written (${(error as Error).message})`, { file }, { cause: error });
+  }
 }
 
 export function reportJson(report: MigrationReport): string {

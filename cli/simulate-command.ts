@@ -38,7 +38,7 @@ interface Output { write(text: string): unknown }
 
 async function profileOption(value: string | boolean | undefined): Promise<HardwareProfile> {
   if (value === "calibrated") return calibrate();
-  return hardwareProfile(choiceOption(value, "hardware", [...HARDWARE_NAMES], "modern"));
+  return hardwareProfile(choiceOption(value, "hardware", [...HARDWARE_NAMES, "calibrated"], "modern") as (typeof HARDWARE_NAMES)[number]);
 }
 
 export async function runSimulate(args: readonly string[], out: Output): Promise<number> {

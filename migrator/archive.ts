@@ -64,6 +64,9 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveReport> {
   if (streams > source.amps) throw bad(`streams (${streams}) exceeds the source's ${source.amps} AMP(s): each archive module reads at least one AMP`, { option: "streams" });
   const clusters = options.clusters === undefined ? defaultClusters(source.amps, streams) : validateClusters(options.clusters, source.amps);
   if (clusters.length !== streams) throw bad(`streams is ${streams} but ${clusters.length} clusters were given: one cluster per stream`, { option: "clusters" });
+  if (options.batchRows !== undefined && options.batchBytes !== undefined) {
+    throw bad(`pass batchRows (${showValue(options.batchRows)}) or batchBytes (${showValue(options.batchBytes)}), not both: each sets the batch size`, { option: "batchBytes" });
+  }
   const batchRows = positiveInteger(options.batchRows ?? 65_536, "batchRows", 2 ** 31 - 1);
   const batchBytes = options.batchBytes === undefined ? null : positiveInteger(options.batchBytes, "batchBytes");
   const tables = planTables(source, options.tables ?? source.tables(), clusters);

@@ -78,7 +78,10 @@ export interface MigrationReport {
   readonly medium: string;
   readonly staging: StagingLayout;
   readonly streams: number;
+  /** Rows per archived batch; ignored when `batchBytes` is set. */
   readonly batchRows: number;
+  /** About this many bytes per archived batch, when the batch size was given in bytes; else null. */
+  readonly batchBytes: number | null;
   readonly elapsedMs: number;
   readonly rows: number;
   /** This run resumed a checkpoint. */

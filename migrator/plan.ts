@@ -53,7 +53,7 @@ export interface MigrateOptions {
   readonly staging?: StagingLayout;
   /** Rows per archived batch (default 65,536). */
   readonly batchRows?: number;
-  /** Alternatively, about this many bytes per batch. */
+  /** Instead of batchRows (giving both is BAD_CONFIG): about this many bytes per batch. */
   readonly batchBytes?: number;
   readonly ifExists?: IfExists;
   readonly keepStaging?: boolean;
@@ -166,6 +166,9 @@ export function planMigration(options: MigrateOptions, createdByRun: ReadonlySet
   if (streams > source.amps) throw bad(`streams (${streams}) exceeds the source's ${source.amps} AMP(s): each archive module reads at least one AMP`, { option: "streams" });
   const clusters = options.clusters === undefined ? defaultClusters(source.amps, streams) : validateClusters(options.clusters, source.amps);
   if (clusters.length !== streams) throw bad(`streams is ${streams} but ${clusters.length} clusters were given: one cluster per stream`, { option: "clusters" });
+  if (options.batchRows !== undefined && options.batchBytes !== undefined) {
+    throw bad(`pass batchRows (${showValue(options.batchRows)}) or batchBytes (${showValue(options.batchBytes)}), not both: each sets the batch size`, { option: "batchBytes" });
+  }
   const batchRows = positiveInteger(options.batchRows ?? DEFAULT_BATCH_ROWS, "batchRows", 2 ** 31 - 1);
   const batchBytes = options.batchBytes === undefined ? null : positiveInteger(options.batchBytes, "batchBytes");
   const ifExists = oneOf(options.ifExists, "ifExists", ["fail", "replace", "append"] as const, "fail");
@@ -205,7 +208,7 @@ export function planTables(source: Engine, names: readonly string[], clusters: r
 export function checkTarget(target: Engine, table: TablePlan, ifExists: IfExists): TablePlan {
   const exists = target.hasTable(table.name);
   if (exists && ifExists === "fail") {
-    throw new AmpsimError("TABLE_EXISTS", `table ${table.name} already exists on target system ${target.name}; pass ifExists: "replace" or "append"`, { table: table.name });
+    throw new AmpsimError("TABLE_EXISTS", `table ${table.name} already exists on target system ${target.name}; pass ifExists: "replace" or "append" (the CLI's --if-exists)`, { table: table.name });
   }
   if (exists && ifExists === "append") checkAppendable(definitionFromDdl(table.ddl), target.describe(table.name), target.name);
   return Object.freeze({ ...table, exists });

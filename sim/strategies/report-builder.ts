@@ -50,7 +50,7 @@ export class ReportBuilder {
     const summary = (e: Engine) => ({ name: e.name, amps: e.amps, hashBits: e.hashBits });
     return {
       kind: "migration-report", strategy: this.#strategy, ok: reports.every((r) => r.verified), source: summary(this.#source), target: summary(this.#target),
-      medium, staging: "hashed", streams, batchRows: 0, elapsedMs: this.elapsedMs(), rows: reports.reduce((s, t) => s + t.rows, 0),
+      medium, staging: "hashed", streams, batchRows: 0, batchBytes: null, elapsedMs: this.elapsedMs(), rows: reports.reduce((s, t) => s + t.rows, 0),
       phases: [...this.phases], streamReports: [...this.streams].sort((a, b) => a.table.localeCompare(b.table) || a.stream - b.stream), tables: reports,
       sourceAmps: Array.from({ length: this.#source.amps }, (_, amp) => ({ amp, rows: reports.reduce((s, t) => s + t.sourceAmpRows[amp], 0) })),
       targetAmps: Array.from({ length: this.#target.amps }, (_, amp) => ({

@@ -51,6 +51,23 @@ describe("ampsim CLI", () => {
     expect(medium.err).toContain("--medium must be one of memory, pipe, network, storage");
     expect((await run(["migrate", "--medium", "storage"])).err).toContain("--dir");
     expect((await run(["migrate", "--clusters", "0,1;x"])).err).toContain("--clusters");
+    const help = await run(["help", "bogus"]);
+    expect([help.code, help.err]).toEqual([2, expect.stringContaining("unknown command 'bogus'")]);
+    const both = await run(["migrate", "--batch-rows", "10", "--batch-bytes", "100"]);
+    expect([both.code, both.err]).toEqual([2, expect.stringContaining("--batch-rows and --batch-bytes")]);
+    const dir = await run(["migrate", "--dir", os.tmpdir()]);
+    expect([dir.code, dir.err]).toEqual([2, expect.stringContaining("--dir is the directory of --medium storage")]);
+    expect((await run(["simulate", "--hardware", "nope"])).err).toContain("early2000s, modern, calibrated");
+  });
+
+  it("checks --report FILE before migrating: a missing directory, or a directory as FILE, exits 2", async () => {
+    const missing = path.join(os.tmpdir(), "ampsim-no-such-dir", "r.html");
+    const gone = await run(["migrate", "--rows", "100", "--no-progress", "--report", missing]);
+    expect([gone.code, gone.out]).toEqual([2, ""]);
+    expect(gone.err).toContain(`--report ${missing}: the directory`);
+    const asDir = await run(["demo", "--rows", "100", "--no-progress", "--report", os.tmpdir()]);
+    expect([asDir.code, asDir.out]).toEqual([2, ""]);
+    expect(asDir.err).toContain("is a directory");
   });
 
   it("exits 1 with the error code when the migration refuses the options", async () => {

@@ -71,6 +71,7 @@ describe("migrate(): bad options (BAD_CONFIG and friends), nothing touched", () 
     { name: "batchRows 0", options: () => ({ batchRows: 0 }), code: "BAD_CONFIG", mentions: ["batchRows"] },
     { name: "batchRows fractional", options: () => ({ batchRows: 2.5 }), code: "BAD_CONFIG", mentions: ["batchRows", "2.5"] },
     { name: "batchBytes negative", options: () => ({ batchBytes: -1 }), code: "BAD_CONFIG", mentions: ["batchBytes"] },
+    { name: "batchRows and batchBytes both", options: () => ({ batchRows: 10, batchBytes: 100_000 }), code: "BAD_CONFIG", mentions: ["batchRows (10)", "batchBytes (100000)", "not both"] },
     { name: "onProgress not a function", options: () => ({ onProgress: "yes" as never }), code: "BAD_CONFIG", mentions: ["onProgress"] },
     { name: "tables not an array", options: () => ({ tables: "d.t" as never }), code: "BAD_CONFIG", mentions: ["tables"] },
     { name: "an unknown table", options: () => ({ tables: ["d.t", "d.nope"] }), code: "NO_SUCH_TABLE", mentions: ["d.nope"] },

@@ -625,7 +625,7 @@ describe("batching", () => {
     const batchesOf = async (options: Partial<MigrateOptions>) => {
       const source = make();
       const { report } = await migrateChecked({ source, target: new Engine({ amps: 3 }), streams: 2, ...options });
-      return { source, batches: report.streamReports.map((s) => s.batches), rows: report.streamReports.map((s) => s.rows) };
+      return { source, report, batches: report.streamReports.map((s) => s.batches), rows: report.streamReports.map((s) => s.rows) };
     };
     const whole = await batchesOf({});
     const small = await batchesOf({ batchRows: 7 });
@@ -640,6 +640,10 @@ describe("batching", () => {
     expect(one.batches).toEqual(one.rows);
     expect(hugeBytes.batches).toEqual(whole.batches);
     for (let s = 0; s < 2; s++) expect(bytes.batches[s]).toBeGreaterThan(whole.batches[s]);
+    // The report says which size was used.
+    expect([whole.report.batchRows, whole.report.batchBytes]).toEqual([65_536, null]);
+    expect([small.report.batchRows, small.report.batchBytes]).toEqual([7, null]);
+    expect(bytes.report.batchBytes).toBe(600);
   });
 });
 

@@ -36,7 +36,7 @@ export interface EngineOptions {
   readonly amps?: number;
   /** Hash bucket bits: 16 or 20 in Teradata (default 16, or the hash map's). */
   readonly hashBits?: number;
-  /** Bucket → AMP map (default HashMap.uniform(amps, hashBits)). */
+  /** Bucket → AMP map (default HashMap.uniform(amps, hashBits)); the engine keeps a copy of it. */
   readonly hashMap?: HashMap;
   /** A name for reports and messages (default "system"). */
   readonly name?: string;
@@ -141,7 +141,8 @@ function resolveConfig(options: EngineOptions): { amps: number; hashBits: number
   if (!Number.isInteger(hashBits) || hashBits < 1 || hashBits > 24) throw badConfig(`hashBits must be an integer in 1..24 (Teradata uses 16 or 20), but found ${showValue(hashBits)}`, { hashBits });
   if (hashMap && hashMap.amps !== amps) throw badConfig(`the hash map assigns buckets to ${hashMap.amps} AMPs but amps is ${amps}`, { amps });
   if (hashMap && hashMap.hashBits !== hashBits) throw badConfig(`the hash map has ${hashMap.hashBits}-bit buckets but hashBits is ${hashBits}`, { hashBits });
-  const map = hashMap ?? HashMap.uniform(amps, hashBits);
+  // The engine keeps its own copy: a map changed afterwards by its creator must not move stored rows.
+  const map = hashMap ? HashMap.fromBuckets(hashMap.hashBits, hashMap.amps, hashMap.buckets) : HashMap.uniform(amps, hashBits);
   const permBytesPerAmp = options.permBytesPerAmp ?? Number.POSITIVE_INFINITY;
   if (typeof permBytesPerAmp !== "number" || !(permBytesPerAmp > 0)) throw badConfig(`permBytesPerAmp must be a positive number of bytes, but found ${showValue(permBytesPerAmp)}`);
   if (options.sharedStorage !== undefined && typeof options.sharedStorage !== "boolean") throw badConfig(`sharedStorage must be true or false, but found ${showValue(options.sharedStorage)}`);
@@ -189,6 +190,7 @@ export class Engine {
   readonly name: string;
   readonly amps: number;
   readonly hashBits: number;
+  /** The engine's own copy of its bucket → AMP map: read it, never write its buckets (stored rows sit where it says). */
   readonly hashMap: HashMap;
   readonly permBytesPerAmp: number;
   /** The directory of a durable system; null in memory. */

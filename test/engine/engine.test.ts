@@ -106,6 +106,18 @@ describe("configuration", () => {
     expect(engine.permBytesPerAmp).toBe(Number.POSITIVE_INFINITY);
   });
 
+  it("keeps its own copy of the hash map: changing the map given does not move stored rows", () => {
+    const map = HashMap.uniform(2, 16);
+    const engine = new Engine({ amps: 2, hashMap: map });
+    expect(engine.hashMap.equals(map)).toBe(true);
+    engine.sql("CREATE TABLE t (a INTEGER) UNIQUE PRIMARY INDEX (a)");
+    engine.insert("t", Array.from({ length: 100 }, (_, a) => ({ a })));
+    map.buckets.forEach((amp, bucket, buckets) => { buckets[bucket] = 1 - amp; });
+    for (const a of [0, 17, 99]) expect(engine.lookup("t", a).numRows).toBe(1);
+    expectError(() => engine.insert("t", [{ a: 5 }]), "DUPLICATE_KEY", "main.t");
+    expect(engine.hashMap.equals(HashMap.uniform(2, 16))).toBe(true);
+  });
+
   it("takes AMPs and hash bits from the options or from the hash map", () => {
     const a = new Engine({ amps: 7, hashBits: 20, name: "target" });
     expect([a.amps, a.hashBits, a.name]).toEqual([7, 20, "target"]);

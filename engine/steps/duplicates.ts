@@ -234,6 +234,11 @@ export function valuesEqual(a: arrow.Data, i: number, b: arrow.Data, j: number):
     const ba = i + a.offset; const bb = j + b.offset;
     return (((a.values as Uint8Array)[ba >>> 3] >>> (ba & 7)) & 1) === (((b.values as Uint8Array)[bb >>> 3] >>> (bb & 7)) & 1);
   }
+  if (arrow.DataType.isFloat(a.type)) {
+    // SQL equality: -0 equals +0; every NaN is one value, as the row hash has it.
+    const x = (a.values as Float64Array)[i]; const y = (b.values as Float64Array)[j];
+    return x === y || (x !== x && y !== y);
+  }
   const wa = cachedWordView(a); const wb = cachedWordView(b);
   for (let k = 0; k < wa.perRow; k++) if (wa.words[i * wa.perRow + k] !== wb.words[j * wb.perRow + k]) return false;
   return true;

@@ -196,6 +196,9 @@ function compareKeys(a: Key, b: Key): number {
     return a.length - bb.length;
   }
   if (typeof a === "bigint" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
+  // NaN equals NaN and sorts above every number (as in PostgreSQL), instead of "equal" to everything.
+  if (a !== a) return b !== b ? 0 : 1;
+  if (b !== b) return -1;
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

@@ -8,6 +8,8 @@ import { describe, expect, it } from "vitest";
 import { findDuplicate, findDuplicateAmong } from "../../engine/steps/duplicates.js";
 import { makeRun, type Run } from "../../engine/storage/run.js";
 import { Prng, replayHint } from "../../sim/index.js";
+import { Engine } from "../../engine/index.js";
+import { expectError } from "../helpers/errors.js";
 
 const seed = Number(process.env.AMPSIM_SEED ?? 7);
 
@@ -91,5 +93,35 @@ describe("findDuplicate", () => {
         expect(pair.other.stored || pair.other.run !== pair.run || pair.other.row !== pair.row, context).toBe(true);
       }
     }
+  });
+});
+
+describe("float values compare as SQL does", () => {
+  it("-0 equals +0 and NaN equals NaN, in SET rows and in UPI keys, whether in one insert or against stored rows", () => {
+    for (const ddl of ["CREATE SET TABLE f (x FLOAT, y INTEGER) PRIMARY INDEX (x)", "CREATE TABLE f (x FLOAT, y INTEGER) UNIQUE PRIMARY INDEX (x)"]) {
+      const code = ddl.includes("SET") ? "DUPLICATE_ROW" : "DUPLICATE_KEY";
+      const engine = new Engine({ amps: 3 });
+      engine.sql(ddl);
+      expectError(() => engine.insert("f", [{ x: 0, y: 1 }, { x: -0, y: 1 }]), code, "main.f");
+      expectError(() => engine.insert("f", [{ x: NaN, y: 1 }, { x: NaN, y: 1 }]), code, "main.f");
+      expect(engine.rowCount("f")).toBe(0);
+      engine.insert("f", [{ x: -0, y: 1 }, { x: NaN, y: 1 }, { x: 1.5, y: 1 }]);
+      expectError(() => engine.insert("f", [{ x: 0, y: 1 }]), code, "main.f");
+      expectError(() => engine.insert("f", [{ x: NaN, y: 1 }]), code, "main.f");
+      engine.insert("f", [{ x: 2.5, y: 1 }]);
+      expect(engine.rowCount("f")).toBe(4);
+    }
+  });
+
+  it("a predicate on a float column: NaN is equal only to NaN and above every number", () => {
+    const engine = new Engine({ amps: 3 });
+    engine.sql("CREATE TABLE f (x FLOAT, y INTEGER) PRIMARY INDEX (y)");
+    engine.insert("f", [{ x: -0, y: 1 }, { x: NaN, y: 2 }, { x: 5, y: 3 }, { x: null, y: 4 }]);
+    const ys = (where: string) => [...engine.scan("f", { where }).getChild("y")!.toArray()].map(Number).sort();
+    expect(ys("x = 0")).toEqual([1]);
+    expect(ys("x <> 0")).toEqual([2, 3]);
+    expect(ys("x < 1")).toEqual([1]);
+    expect(ys("x > 1")).toEqual([2, 3]);
+    expect(ys("x >= 5")).toEqual([2, 3]);
   });
 });

@@ -10,6 +10,8 @@
  * ordered by a hash of the whole row, so heavy duplicates do not turn quadratic.
  */
 import * as arrow from "apache-arrow";
+import { showValue } from "../errors.js";
+import { formatDecimal, readDecimal } from "../catalog/values.js";
 import { isValidAt, wordView } from "../storage/column-data.js";
 import type { Run } from "../storage/run.js";
 
@@ -252,10 +254,19 @@ function cachedWordView(data: arrow.Data): ReturnType<typeof wordView> {
   return view;
 }
 
-/** Plain JS values of row `row` in `columns`, for error messages. */
-export function plainValues(columns: readonly arrow.Data[], row: number, which: readonly number[]): unknown[] {
+/**
+ * Row `row`'s values in the `which` columns as an error message shows them: "1.50, 2024-01-01,
+ * 'x'" — a decimal as its text, a DATE as its day, a TIMESTAMP in ISO form, NULL as NULL.
+ */
+export function shownValues(columns: readonly arrow.Data[], row: number, which: readonly number[]): string {
   return which.map((c) => {
-    const value = arrow.makeVector(columns[c]).get(row) as unknown;
-    return value instanceof Uint32Array ? "(decimal)" : value;
-  });
+    const data = columns[c];
+    if (!isValidAt(data, row)) return "NULL";
+    const type = data.type as arrow.DataType;
+    if (arrow.DataType.isDecimal(type)) return formatDecimal(readDecimal(data.values as Uint32Array, row), type.scale);
+    const value = arrow.makeVector(data).get(row) as unknown;
+    if (arrow.DataType.isDate(type)) return new Date(Number(value)).toISOString().slice(0, 10);
+    if (arrow.DataType.isTimestamp(type)) return new Date(Number(value)).toISOString();
+    return showValue(value);
+  }).join(", ");
 }

@@ -17,7 +17,7 @@ import { appendRun, LOAD_RUNS_MAX, RUNS_MAX } from "../storage/fragment.js";
 import { countGroups, rowsOfGroup, scatterData, scatterDataMany, scatterUint32, scatterUint32Many } from "../storage/scatter.js";
 import { batchOf, makeRun, type Run } from "../storage/run.js";
 import type { Transaction } from "../storage/transaction.js";
-import { findDuplicateAmong, plainValues } from "./duplicates.js";
+import { findDuplicateAmong, shownValues } from "./duplicates.js";
 import { sharedStorageOn, storageArray, withSharedStorage } from "../storage/shared-storage.js";
 
 /** What a step needs to write: the system's map, the open transaction. */
@@ -309,7 +309,7 @@ function checkUniqueness(ctx: WriteContext, entry: TableEntry, shares: readonly 
     if (!pair) continue;
     const share = group[pair.run];
     const input = share.rows[pair.row];
-    const shown = plainValues(share.run.batch.data.children, pair.row, compare).map(showValue).join(", ");
+    const shown = shownValues(share.run.batch.data.children, pair.row, compare);
     const where = pair.other.stored ? `is already stored on AMP ${amp}` : `repeats ${rowWord} ${group[pair.other.run].rows[pair.other.row]}`;
     if (uniquePI) {
       const names = compare.map((c) => def.columns[c].name).join(", ");

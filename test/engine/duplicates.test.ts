@@ -125,3 +125,20 @@ describe("float values compare as SQL does", () => {
     expect(ys("x >= 5")).toEqual([2, 3]);
   });
 });
+
+describe("duplicate errors show values as they were inserted", () => {
+  it("decimals as text, DATEs as days, TIMESTAMPs in ISO form, NULL as NULL", () => {
+    const engine = new Engine({ amps: 2 });
+    engine.sql("CREATE TABLE ud (d DECIMAL(5,2)) UNIQUE PRIMARY INDEX (d)");
+    expectError(() => engine.insert("ud", [{ d: "1.50" }, { d: "1.5" }]), "DUPLICATE_KEY", "value (1.50) of input row 1");
+    engine.insert("ud", [{ d: "-0.25" }]);
+    expectError(() => engine.insert("ud", [{ d: -0.25 }]), "DUPLICATE_KEY", "value (-0.25) of input row 0 is already stored");
+    engine.sql("CREATE TABLE ut (t TIMESTAMP, k INTEGER) UNIQUE PRIMARY INDEX (t, k)");
+    expectError(() => engine.insert("ut", [{ t: new Date(Date.UTC(2024, 1, 29, 12)), k: null }, { t: new Date(Date.UTC(2024, 1, 29, 12)), k: null }]),
+      "DUPLICATE_KEY", "value (2024-02-29T12:00:00.000Z, NULL)");
+    engine.sql("CREATE TABLE udt (k INTEGER, d DATE) UNIQUE PRIMARY INDEX (k) UNIQUE INDEX (d)");
+    expectError(() => engine.insert("udt", [{ k: 1, d: "2024-01-01" }, { k: 2, d: "2024-01-01" }]), "DUPLICATE_KEY", "value (2024-01-01) appears twice");
+    engine.sql("CREATE SET TABLE sd (d DECIMAL(5,2), k INTEGER, s VARCHAR(3)) PRIMARY INDEX (k)");
+    expectError(() => engine.insert("sd", [{ d: "1.50", k: 0, s: "x" }, { d: "1.5", k: 0, s: "x" }]), "DUPLICATE_ROW", `input row 1 (1.50, 0, "x")`);
+  });
+});

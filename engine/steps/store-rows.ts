@@ -10,7 +10,7 @@
  */
 import * as arrow from "apache-arrow";
 import { INDEX_DATABASE, type TableEntry } from "../catalog/catalog.js";
-import { AmpsimError, assert, showValue } from "../errors.js";
+import { AmpsimError, assert } from "../errors.js";
 import { rowHashColumns } from "../hash/row-hash.js";
 import type { HashMap } from "../hash/hash-map.js";
 import { appendRun, LOAD_RUNS_MAX, RUNS_MAX } from "../storage/fragment.js";

@@ -79,6 +79,11 @@ function checkSystemDirectory(dir: string): void {
 
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
+/** The commit sequence CURRENT holds now (STORAGE_CORRUPT when it is unreadable). */
+export function currentSequence(dir: string): number {
+  return readCurrent(join(dir, CURRENT_FILE)).sequence;
+}
+
 function readCurrent(file: string): CurrentBody {
   const body = decodeJsonFile(readStored(file), FORMATS.current, file) as CurrentBody;
   const ok = isCount(body?.sequence) && isCount(body.catalog) && body.catalog <= body.sequence && Array.isArray(body.manifests)

@@ -32,7 +32,7 @@ import {
   CONFIG_FILE, CURRENT_FILE, FORMATS, ampDirectory, catalogFile, manifestFile, segmentFile,
   type ConfigBody, type CurrentBody, type ManifestBody, type SegmentRef, type StoredFragment,
 } from "./durable-layout.js";
-import { readSystem, type StoredConfig, type StoredSystem } from "./durable-reader.js";
+import { currentSequence, readSystem, type StoredConfig, type StoredSystem } from "./durable-reader.js";
 import type { Fragment } from "./fragment.js";
 import type { Run } from "./run.js";
 import { encodeSegment } from "./segment-file.js";
@@ -80,6 +80,8 @@ export class DurableStore {
   readonly #faults: StorageFaults | undefined;
   /** The last commit sequence used, committed or attempted: new files never reuse a name. */
   #sequence: number;
+  /** The sequence in CURRENT as this store last read or wrote it: a different one on disk means another Engine committed. */
+  #committed: number;
   #catalogVersion: number;
   #catalogText: string;
   readonly #amps: AmpState[];
@@ -91,6 +93,7 @@ export class DurableStore {
     this.dir = dir;
     this.#faults = faults;
     this.#sequence = stored.sequence;
+    this.#committed = stored.sequence;
     this.#catalogVersion = stored.catalogVersion;
     this.#catalogText = JSON.stringify(catalogToJson(stored.catalog));
     this.#amps = stored.amps;
@@ -132,6 +135,10 @@ export class DurableStore {
    * the commit point fails.
    */
   commit(pending: PendingFragments, catalog: Catalog, apply: () => void): void {
+    const onDisk = currentSequence(this.dir);
+    if (onDisk !== this.#committed) {
+      throw new AmpsimError("STORAGE_CONFLICT", `${this.dir}: another Engine has committed to this directory since this one opened it (CURRENT is at sequence ${onDisk}, this engine's last is ${this.#committed}); nothing was written, reopen it with Engine.open`, { file: this.dir });
+    }
     const sequence = ++this.#sequence;
     const written: string[] = [];
     const catalogText = JSON.stringify(catalogToJson(catalog));
@@ -227,6 +234,7 @@ export class DurableStore {
     const file = join(this.dir, CURRENT_FILE);
     this.#faults?.before("commit", { sequence, file });
     renameSync(temp, file);
+    this.#committed = sequence;
   }
 
   /** The committed state becomes the store's; what the old state alone reached becomes obsolete. */

@@ -185,6 +185,28 @@ describe("a durable engine", () => {
     for (const file of stray) expect(fs.existsSync(file), file).toBe(false);
     expect(fs.existsSync(path.join(dir, "notes.txt"))).toBe(true);
   });
+
+  it("two engines on one directory: only the one that committed last may write; the other gets STORAGE_CONFLICT and writes nothing", () => {
+    const dir = tempDir("ampsim-durable");
+    const a = new Engine({ amps: 2, dir });
+    a.sql("CREATE TABLE t (id INTEGER NOT NULL) UNIQUE PRIMARY INDEX (id);");
+    a.insert("t", [{ id: 1 }, { id: 2 }]);
+    const b = Engine.open(dir);
+    expect(b.rowCount("t")).toBe(2);
+    b.insert("t", [{ id: 3 }]);
+    const files = listing(dir);
+    expectError(() => a.insert("t", [{ id: 3 }]), "STORAGE_CONFLICT", dir, "Engine.open");
+    expectError(() => a.sql("DROP TABLE t;"), "STORAGE_CONFLICT");
+    expect(listing(dir)).toEqual(files);
+    expect(a.rowCount("t")).toBe(2);
+    expectError(() => b.insert("t", [{ id: 1 }]), "DUPLICATE_KEY", "main.t");
+    b.insert("t", [{ id: 4 }]);
+    const reopened = Engine.open(dir);
+    expect([...reopened.scan("t").getChild("id")!.toArray()].sort()).toEqual([1, 2, 3, 4]);
+    reopened.insert("t", [{ id: 5 }]);
+    expectError(() => b.insert("t", [{ id: 6 }]), "STORAGE_CONFLICT");
+    expect(Engine.open(dir).rowCount("t")).toBe(5);
+  });
 });
 
 describe("opening a damaged durable system", () => {

@@ -107,9 +107,25 @@ function toDecimal(type: ColumnType & { kind: "decimal" }, value: unknown, site:
   return unscaled;
 }
 
-function roundedText(value: number, scale: number): string {
-  const text = value.toFixed(Math.min(scale, 100));
-  return text;
+/**
+ * A number as decimal text rounded to `scale` places, half away from zero, on its shortest
+ * round-trip digits (String(value)): 1.005 → "1.01", 2.675 → "2.68", 0.1 + 0.2 → "0.30" at
+ * scale 2 — the digits the number is written with, not those of its binary value (toFixed
+ * gives "1.00" and "2.67").
+ */
+export function roundedText(value: number, scale: number): string {
+  const [mantissa, exponent = "0"] = String(Math.abs(value)).split("e");
+  const [whole, fraction = ""] = mantissa.split(".");
+  let digits = whole + fraction;
+  let point = whole.length + Number(exponent); // the decimal point sits before digits[point]
+  if (point < 0) { digits = "0".repeat(-point) + digits; point = 0; }
+  const keep = point + scale;
+  if (digits.length < keep) digits = digits.padEnd(keep, "0");
+  let kept = BigInt(digits.slice(0, keep) || "0");
+  if (keep < digits.length && digits.charCodeAt(keep) >= 0x35) kept += 1n; // the next digit is 5 or more
+  const text = kept.toString().padStart(scale + 1, "0");
+  const sign = value < 0 && kept !== 0n ? "-" : "";
+  return scale === 0 ? `${sign}${text}` : `${sign}${text.slice(0, -scale)}.${text.slice(-scale)}`;
 }
 
 function decimalFromText(type: ColumnType & { kind: "decimal" }, text: string, original: unknown, site: ValueSite): bigint {

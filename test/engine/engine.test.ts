@@ -7,7 +7,7 @@
 import { describe, it, expect } from "vitest";
 import * as arrow from "apache-arrow";
 import {
-  AmpsimError, Engine, HashMap, arrowTypeOf, parseColumnType, parsePredicate, rowHash, types,
+  AmpsimError, Engine, HashMap, arrowTypeOf, parseColumnType, parsePredicate, rowHash, rowsOf, types,
 } from "../../engine/index.js";
 import type { ColumnType, ErrorCode, Literal, Predicate, TraceStep } from "../../engine/index.js";
 import { expectError, formatDecimal, hashInput, wordsToBigInt, bigIntToWords } from "../helpers/errors.js";
@@ -272,6 +272,21 @@ describe("catalog", () => {
 });
 
 // ---------------------------------------------------------------------------
+
+describe("decimal input", () => {
+  it("rounds a number half away from zero on the digits it is written with; a string must fit the scale exactly", () => {
+    const engine = new Engine({ amps: 2 });
+    engine.sql("CREATE TABLE d2 (k INTEGER, x DECIMAL(8,2)) UNIQUE PRIMARY INDEX (k)");
+    const cases: [number, string][] = [[1.005, "1.01"], [2.675, "2.68"], [0.125, "0.13"], [-1.005, "-1.01"], [0.1 + 0.2, "0.30"], [9.995, "10.00"], [-0.001, "0.00"], [1.5e-7, "0.00"], [12.5, "12.50"], [-7, "-7.00"]];
+    engine.insert("d2", cases.map(([x], k) => ({ k, x })));
+    const stored = rowsOf(engine.scan("d2")).sort((a, b) => Number(a.k) - Number(b.k)).map((r) => r.x);
+    expect(stored).toEqual(cases.map(([, text]) => text));
+    expectError(() => engine.insert("d2", [{ k: 100, x: "1.005" }]), "VALUE_OUT_OF_RANGE", "more than 2 decimal places");
+    expectError(() => engine.insert("d2", [{ k: 100, x: 999999.995 }]), "VALUE_OUT_OF_RANGE", "more than 8 digits");
+    engine.insert("d2", [{ k: 100, x: "1.000" }]);
+    expect(rowsOf(engine.lookup("d2", 100))[0].x).toBe("1.00");
+  });
+});
 
 describe("insert input forms give equal results", () => {
   const DDL = "CREATE MULTISET TABLE main.f (id INTEGER NOT NULL, name VARCHAR(20), amount DECIMAL(10,2), flag BOOLEAN, d DATE, big BIGINT) PRIMARY INDEX (id)";

@@ -185,7 +185,8 @@ function convertArrowColumn(table: string, column: ColumnDefinition, data: arrow
   });
 }
 
-function convertible(type: ColumnType, from: arrow.DataType): boolean {
+/** Whether values of Arrow type `from` can go into a column of `type` (each value then checked as an insert checks it). */
+export function convertible(type: ColumnType, from: arrow.DataType): boolean {
   if (arrow.DataType.isNull(from)) return true;
   switch (type.kind) {
     case "int8": case "int16": case "int32": case "int64":

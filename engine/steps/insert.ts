@@ -18,7 +18,7 @@ import { gatherData } from "../storage/column-data.js";
 import { concatRuns, type Run } from "../storage/run.js";
 import { RUNS_MAX } from "../storage/fragment.js";
 import type { StatementContext } from "./context.js";
-import { checkArrowColumn, inputColumns, type InsertInput } from "./input-columns.js";
+import { checkArrowColumn, convertible, inputColumns, type InsertInput } from "./input-columns.js";
 import type { Predicate } from "./predicate.js";
 import { selectRows } from "./predicate-eval.js";
 import { writeIndexRows } from "./secondary-index.js";
@@ -104,7 +104,7 @@ function readLocalPieces(ctx: StatementContext, plan: InsertSelectPlan, amp: num
   // Consecutive pieces of a source hold more than `limit` together, so there are fewer than 2·total/limit + 1 per source.
   const spare = Math.max(1, RUNS_MAX - ctx.tx.fragment(amp, plan.target.id).runs.length - plan.sources.length);
   const limit = Math.max(LOCAL_CHUNK_BYTES, Math.ceil((2 * total) / spare));
-  return plan.sources.flatMap((source) => readChunks(ctx, source, amp, limit));
+  return plan.sources.flatMap((source) => readChunks(ctx, plan.target, source, amp, limit));
 }
 
 /** Records the reads of `pieces` on `amp` and returns those holding rows, checked against the target's NOT NULL columns. */
@@ -125,7 +125,9 @@ export function insertSelectRecorder(ctx: StatementContext, plan: InsertSelectPl
 
 /**
  * INSERT INTO target SELECT * FROM s1 [WHERE …] [UNION ALL SELECT * FROM s2 …]: columns by
- * position, types must match. When every source shares the target's placement, each AMP stores
+ * position, each source column converted to the target column's type as insert converts an
+ * Arrow column (INTEGER into BIGINT or FLOAT, VARCHAR(100) into VARCHAR(1000); each value
+ * checked; types that do not convert at all are TYPE_MISMATCH). When every source shares the target's placement, each AMP stores
  * the rows of all sources as one run (one uniqueness check, no interconnect); otherwise every
  * source AMP's rows scatter by the target's row hash.
  */
@@ -180,22 +182,23 @@ function scatterSelect(ctx: StatementContext, plan: InsertSelectPlan, recorder: 
  * The pieces are the stored runs themselves (views, no copy) unless a WHERE filters them.
  */
 export function readAmpInputs(ctx: StatementContext, plan: InsertSelectPlan, amp: number): Piece[][] {
-  return plan.sources.flatMap((source) => (plan.split ? readRuns(ctx, source, amp).map((run) => [run]) : [readRuns(ctx, source, amp)]));
+  return plan.sources.flatMap((source) => (plan.split ? readRuns(ctx, plan.target, source, amp).map((run) => [run]) : [readRuns(ctx, plan.target, source, amp)]));
 }
 
-/** One source's rows on one AMP, one piece per stored run (each filtered by the WHERE). */
-function readRuns(ctx: StatementContext, { entry, where }: InsertSource, amp: number): Piece[] {
-  return ctx.tx.fragment(amp, entry.id).runs.map((run) => filtered(entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount, run.bytes));
+/** One source's rows on one AMP, one piece per stored run (each filtered by the WHERE, as the target's column types). */
+function readRuns(ctx: StatementContext, target: TableEntry, { entry, where }: InsertSource, amp: number): Piece[] {
+  return ctx.tx.fragment(amp, entry.id).runs.map((run) => filtered(target, entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount, run.bytes));
 }
 
-function filtered(entry: TableEntry, where: Predicate | null, columns: arrow.Data[], rowHash: Uint32Array, length: number, bytes: number): Piece {
-  if (!where) return { source: entry, columns, rowHash, length, readRows: length, readBytes: bytes };
+function filtered(target: TableEntry, entry: TableEntry, where: Predicate | null, columns: arrow.Data[], rowHash: Uint32Array, length: number, bytes: number): Piece {
+  if (!where) return { source: entry, columns: asTargetColumns(target, entry, columns), rowHash, length, readRows: length, readBytes: bytes };
   const rows = selectRows(where, { table: entry.qualifiedName, columns: entry.definition.columns, data: columns, length });
-  return { source: entry, columns: columns.map((c) => gatherData(c, rows)), rowHash: Uint32Array.from(rows, (r) => rowHash[r]), length: rows.length, readRows: length, readBytes: bytes };
+  const kept = columns.map((c) => gatherData(c, rows));
+  return { source: entry, columns: asTargetColumns(target, entry, kept), rowHash: Uint32Array.from(rows, (r) => rowHash[r]), length: rows.length, readRows: length, readBytes: bytes };
 }
 
 /** One source's runs on one AMP, concatenated in order into pieces of at most `limit` bytes (a larger run alone), each filtered by the WHERE. */
-function readChunks(ctx: StatementContext, { entry, where }: InsertSource, amp: number, limit: number): Piece[] {
+function readChunks(ctx: StatementContext, target: TableEntry, { entry, where }: InsertSource, amp: number, limit: number): Piece[] {
   const fragment = ctx.tx.fragment(amp, entry.id);
   if (fragment.rowCount === 0) return [{ source: entry, columns: [], rowHash: new Uint32Array(0), length: 0, readRows: 0, readBytes: 0 }];
   const chunks: Run[][] = [[]];
@@ -208,7 +211,7 @@ function readChunks(ctx: StatementContext, { entry, where }: InsertSource, amp: 
   return chunks.map((runs) => {
     const run = concatRuns(entry.schema, runs);
     // The bytes read are those of the stored runs (their concatenation is a copy in memory, not a read).
-    return filtered(entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount, runs.reduce((sum, r) => sum + r.bytes, 0));
+    return filtered(target, entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount, runs.reduce((sum, r) => sum + r.bytes, 0));
   });
 }
 
@@ -226,11 +229,23 @@ function checkCompatible(target: TableEntry, source: TableEntry): void {
       { table: target.qualifiedName, source: source.qualifiedName });
   }
   t.forEach((column, k) => {
-    if (!sameType(column.type, s[k].type)) {
-      throw new AmpsimError("TYPE_MISMATCH", `INSERT INTO ${target.qualifiedName} SELECT * FROM ${source.qualifiedName}: column ${k + 1} is ${column.name} ${typeToString(column.type)} in the target but ${s[k].name} ${typeToString(s[k].type)} in the source`,
+    if (!convertible(column.type, arrowTypeOf(s[k].type))) {
+      throw new AmpsimError("TYPE_MISMATCH", `INSERT INTO ${target.qualifiedName} SELECT * FROM ${source.qualifiedName}: column ${k + 1} is ${column.name} ${typeToString(column.type)} in the target but ${s[k].name} ${typeToString(s[k].type)} in the source, which does not convert to it`,
         { table: target.qualifiedName, column: column.name, source: source.qualifiedName });
     }
   });
+}
+
+/**
+ * A source's columns as the target's types: the same data where the types agree; otherwise
+ * converted as insert converts an Arrow column (INTEGER into BIGINT, VARCHAR(100) into
+ * VARCHAR(1000), …), each value checked against the target column (VALUE_OUT_OF_RANGE,
+ * NULL_VIOLATION, TYPE_MISMATCH naming the target table and column).
+ */
+function asTargetColumns(target: TableEntry, source: TableEntry, columns: arrow.Data[]): arrow.Data[] {
+  const t = target.definition.columns; const s = source.definition.columns;
+  if (t.every((column, k) => sameType(column.type, s[k].type))) return columns;
+  return columns.map((data, k) => (sameType(t[k].type, s[k].type) ? data : checkArrowColumn(target.qualifiedName, t[k], data, 0)));
 }
 
 function checkNotNull(target: TableEntry, source: TableEntry, nullCounts: readonly number[]): void {
@@ -259,13 +274,14 @@ function recordShareTransfers(recorder: StepRecorder, from: number, shares: read
   }
 }
 
-/** Same PI columns (by position) → same row hash → same AMP under the system's one hash map. */
+/** Same PI columns (by position, of the same types) → same row hash → same AMP under the system's one hash map. */
 export function sharesPlacement(target: TableEntry, source: TableEntry): boolean {
   const tp = target.definition.primaryIndex; const sp = source.definition.primaryIndex;
   if (!tp) return true;
   if (!sp) return false;
   const a = piColumnIndexes(target); const b = piColumnIndexes(source);
-  return a.length === b.length && a.every((c, k) => c === b[k]);
+  // Equal types too: a value converted to another type may hash otherwise (2.0 as FLOAT and as INTEGER).
+  return a.length === b.length && a.every((c, k) => c === b[k] && sameType(target.definition.columns[c].type, source.definition.columns[c].type));
 }
 
 /**

@@ -951,6 +951,38 @@ describe("insertSelect", () => {
     expect(engine.rowCount("wrong_type") + engine.rowCount("wrong_count")).toBe(0);
   });
 
+  it("converts columns of other types as insert converts Arrow input: widening, and narrowing that every value fits", () => {
+    const engine = sourceEngine();
+    const expected = sorted(plainRows(engine.scan("src")));
+    engine.sql(`CREATE MULTISET TABLE wide (k BIGINT, g DECIMAL(12,2), s VARCHAR(1000)) PRIMARY INDEX (k);
+      CREATE TABLE wide_upi (k BIGINT NOT NULL, g FLOAT, s VARCHAR(20)) UNIQUE PRIMARY INDEX (k);
+      CREATE MULTISET TABLE narrow (k SMALLINT, g BYTEINT, s VARCHAR(3)) PRIMARY INDEX (g);
+      CREATE MULTISET TABLE floats (k FLOAT, g INTEGER, s VARCHAR(10)) PRIMARY INDEX (k)`);
+    expect(engine.insertSelect("wide", "src")).toBe(400);
+    // (plainRows gives a decimal unscaled: 1.00 in DECIMAL(12,2) is 100)
+    expect(sorted(plainRows(engine.scan("wide")).map((r) => ({ ...r, k: Number(r.k), g: Number(r.g) / 100 })))).toEqual(expected);
+    checkPlacement(engine, "wide");
+    // The PI's type changed (INTEGER → BIGINT): rows were placed by the target's row hash, on the same AMPs (the hash ignores integer width).
+    expect(engine.ampRowCounts("wide")).toEqual(engine.ampRowCounts("src"));
+    expect(engine.sql("INSERT INTO wide_upi SELECT * FROM src WHERE k < 100").rows).toBe(100);
+    expect(rowsOf(engine.lookup("wide_upi", 42n))).toEqual([{ k: 42n, g: 42 % 9, s: "s42" }]);
+    checkPlacement(engine, "wide_upi");
+    expectError(() => engine.insertSelect("wide_upi", "src", { where: "k < 120" }), "DUPLICATE_KEY", "main.wide_upi");
+    // Narrowing: every value must fit, else nothing is stored.
+    expectError(() => engine.insertSelect("narrow", "src"), "VALUE_OUT_OF_RANGE", "main.narrow", "s");
+    engine.sql("CREATE MULTISET TABLE tiny (k INTEGER, g INTEGER, s VARCHAR(10)) PRIMARY INDEX (k)");
+    engine.insert("tiny", [{ k: 1, g: 300, s: "a" }]);
+    expectError(() => engine.insertSelect("narrow", "tiny"), "VALUE_OUT_OF_RANGE", "main.narrow", "g");
+    expect(engine.rowCount("narrow")).toBe(0);
+    engine.sql("DELETE FROM tiny; INSERT INTO tiny SELECT * FROM src WHERE k < 10 AND s IS NOT NULL");
+    expect(engine.insertSelect("narrow", "tiny")).toBe(engine.rowCount("tiny"));
+    checkPlacement(engine, "narrow");
+    // A FLOAT PI hashes otherwise than an INTEGER one: the rows move to the AMPs the FLOAT values hash to.
+    expect(engine.insertSelect("floats", "src")).toBe(400);
+    checkPlacement(engine, "floats");
+    expect(sorted(plainRows(engine.scan("floats")))).toEqual(expected);
+  });
+
   it("refuses NULLs into a NOT NULL target with NULL_VIOLATION", () => {
     const engine = sourceEngine();
     engine.sql("CREATE MULTISET TABLE strict (k INTEGER, g INTEGER, s VARCHAR(10) NOT NULL) PRIMARY INDEX (k)");

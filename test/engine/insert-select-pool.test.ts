@@ -56,6 +56,19 @@ describe("insertSelectAsync on a pool", () => {
     });
   });
 
+  it("into a table of other, convertible column types (a widened PI, converted columns): the same as inline", async () => {
+    const ddl = `CREATE MULTISET TABLE db.t (id BIGINT NOT NULL, b INTEGER, s BIGINT, i FLOAT, big DECIMAL(38,0), r FLOAT, f DECIMAL(38,10),
+      dec DECIMAL(14,4), huge DECIMAL(38,10), ok BOOLEAN, lv LONG VARCHAR, vc VARCHAR(100), c CHAR(6), dt TIMESTAMP, ts TIMESTAMP) PRIMARY INDEX (i);`;
+    for (const sharedStorage of [true, false]) {
+      const inline = system("inline", ddl); const onPool = system(pool, ddl, sharedStorage);
+      const expected = inline.insertSelect("db.t", ["db.a", "db.b"]);
+      expect(await onPool.insertSelectAsync("db.t", ["db.a", "db.b"])).toBe(expected);
+      expect(expected).toBe(500);
+      expect(stepFigures(lastStep(onPool))).toBe(stepFigures(lastStep(inline)));
+      expect(stored(onPool, "db.t")).toBe(stored(inline, "db.t"));
+    }
+  });
+
   it("into a table that is also a source: each row read once, as inline", async () => {
     const ddl = TARGETS["MULTISET, non-unique PI"];
     const inline = system("inline", ddl); const onPool = system(pool, ddl);

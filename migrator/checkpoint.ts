@@ -89,15 +89,34 @@ export class Checkpoint {
     }
   }
 
+  /**
+   * Makes `dir` (a directory this process can write) for a new checkpoint, before the run touches
+   * the target: BAD_CONFIG naming it otherwise (a file, a path under a file, no permission).
+   */
+  static prepare(dir: string): void {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      if (!fs.statSync(dir).isDirectory()) throw new Error("not a directory");
+      fs.accessSync(dir, fs.constants.W_OK);
+    } catch (error) {
+      throw new AmpsimError("BAD_CONFIG", `checkpointDir ${dir} cannot hold a checkpoint: ${(error as Error).message}`, { option: "checkpointDir", file: dir }, { cause: error });
+    }
+  }
+
   /** A new checkpoint for a fresh run (refuses to overwrite one that exists: resume it or delete it). */
   static create(dir: string, state: CheckpointState): Checkpoint {
     const file = path.join(dir, CHECKPOINT_FILE);
-    fs.mkdirSync(dir, { recursive: true });
+    Checkpoint.prepare(dir);
     if (fs.existsSync(file)) {
       throw new AmpsimError("BAD_CONFIG", `${file} holds the checkpoint of an unfinished migration: pass resume: true to finish it, or delete it`, { file });
     }
     const checkpoint = new Checkpoint(file, state);
-    checkpoint.#write();
+    try {
+      checkpoint.#write();
+    } catch (error) {
+      if (error instanceof AmpsimError) throw error;
+      throw new AmpsimError("BAD_CONFIG", `checkpointDir ${dir}: the checkpoint could not be written: ${(error as Error).message}`, { option: "checkpointDir", file }, { cause: error });
+    }
     return checkpoint;
   }
 

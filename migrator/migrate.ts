@@ -59,13 +59,19 @@ function openCheckpoint(plan: MigrationPlan, source: SourceSide, target: Engine,
   const fingerprint = planFingerprint(plan, systems, plan.tables.map((t) => source.ampRows(t)));
   if (resuming) return Checkpoint.load(plan.checkpointDir!, fingerprint);
   const stream: StreamCheckpoint = { done: false, checksums: null };
+  Checkpoint.prepare(plan.checkpointDir!);
   // Reserve the run id on the target, so that another checkpointed run never picks the same staging names.
   const runId = nextRunId(target);
   target.sqlInternal(`CREATE MULTISET TABLE ${reservationOf(runId)} (run INTEGER) NO PRIMARY INDEX;`);
-  return Checkpoint.create(plan.checkpointDir!, {
-    format: "ampsim-checkpoint", version: 1, fingerprint, runId, verified: false,
-    tables: plan.tables.map((t) => ({ name: t.name, creating: false, created: false, createdDatabase: null, streams: plan.clusters.map(() => stream), committed: false, base: null, rowsBefore: 0 })),
-  });
+  try {
+    return Checkpoint.create(plan.checkpointDir!, {
+      format: "ampsim-checkpoint", version: 1, fingerprint, runId, verified: false,
+      tables: plan.tables.map((t) => ({ name: t.name, creating: false, created: false, createdDatabase: null, streams: plan.clusters.map(() => stream), committed: false, base: null, rowsBefore: 0 })),
+    });
+  } catch (error) {
+    target.sqlInternal(`DROP TABLE ${reservationOf(runId)};`); // no checkpoint names it: nothing else would ever drop it
+    throw error;
+  }
 }
 
 /** The table that reserves a checkpointed run's id (and so its staging names) on the target. */

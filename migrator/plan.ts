@@ -152,12 +152,30 @@ export function oneOf<T extends string>(value: unknown, name: string, allowed: r
   throw bad(`${name} must be one of ${allowed.map((a) => `"${a}"`).join(", ")}, but found ${showValue(value)}`, { option: name });
 }
 
+const MIGRATE_OPTION_NAMES: readonly (keyof MigrateOptions)[] = [
+  "source", "target", "tables", "streams", "clusters", "medium", "staging", "batchRows", "batchBytes", "ifExists",
+  "keepStaging", "parallelTables", "checkpointDir", "resume", "faults", "onProgress",
+];
+
+/** BAD_CONFIG for an option name the function does not know (a misspelled `stream: 3` must not run with 1 stream). */
+export function checkOptionNames(options: object, known: readonly string[], where: string): void {
+  for (const name of Object.keys(options)) {
+    if (known.includes(name)) continue;
+    const near = known.find((k) => k.toLowerCase() === name.toLowerCase() || k.startsWith(name) || name.startsWith(k));
+    throw bad(`${where} has no option ${name}${near ? ` (did you mean ${near}?)` : ""}; its options: ${known.join(", ")}`, { option: name });
+  }
+}
+
 /**
  * Checks every option and both systems; returns the frozen plan. `createdByRun` names target
  * tables that a resumed run's checkpoint says it created itself (not "existing" for ifExists).
  */
 export function planMigration(options: MigrateOptions, createdByRun: ReadonlySet<string> = new Set()): MigrationPlan {
   if (options === null || typeof options !== "object") throw bad(`migrate() expects an options object, but found ${showValue(options)}`);
+  checkOptionNames(options, MIGRATE_OPTION_NAMES, "migrate()");
+  for (const name of ["keepStaging", "parallelTables", "resume"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "boolean") throw bad(`${name} must be true or false, but found ${showValue(options[name])}`, { option: name });
+  }
   const { source, target } = options;
   if (!(source instanceof Engine)) throw bad(`source must be an Engine, but found ${showValue(source)}`, { option: "source" });
   if (!(target instanceof Engine)) throw bad(`target must be an Engine, but found ${showValue(target)}`, { option: "target" });

@@ -102,7 +102,7 @@ describe("a resume refuses what changed", () => {
     const setup = systems(1_500);
     const checkpointDir = tempDir();
     const faults = new FaultPlan(6, { at: [{ point: "restore.batch", visit: 2, kind: "crash" }], rate: { numerator: 0, denominator: 1 } });
-    await expect(migrate({ ...setup, ...OPTIONS, checkpointDir, faults })).rejects.toBeInstanceOf(InjectedCrash);
+    await expect(migrate({ source: setup.source, target: setup.target, tables: setup.tables, ...OPTIONS, checkpointDir, faults })).rejects.toBeInstanceOf(InjectedCrash);
     return { ...setup, checkpointDir };
   }
 
@@ -129,6 +129,19 @@ describe("a resume refuses what changed", () => {
     fs.writeFileSync(path.join(garbled, CHECKPOINT_FILE), "{ not json");
     await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir: garbled, resume: true })).rejects.toThrow(/CHECKPOINT_MISMATCH: cannot resume: no readable checkpoint in .*checkpoint\.json/);
     await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir })).rejects.toThrow(/BAD_CONFIG: .*holds the checkpoint of an unfinished migration/);
+  });
+
+  it("a checkpointDir that cannot be a directory: BAD_CONFIG naming it, before the target is touched", async () => {
+    const { source, tables } = systems(200);
+    const file = path.join(tempDir(), "a-file");
+    fs.writeFileSync(file, "not a directory");
+    for (const checkpointDir of [file, path.join(file, "under-a-file")]) {
+      const target = new Engine({ name: "target", amps: 3 });
+      const error = await migrate({ source, target, tables, checkpointDir }).catch((e: unknown) => e);
+      expect(isAmpsimError(error, "BAD_CONFIG"), String(error)).toBe(true);
+      expect(String(error)).toContain(`checkpointDir ${checkpointDir} cannot hold a checkpoint`);
+      expect(target.allTables()).toEqual([]);
+    }
   });
 });
 

@@ -17,7 +17,7 @@ import { StorageMedium, type ArchiveTable } from "./media/index.js";
 import { archiveTableInfo, liveSource, MigrationRun, type SourceSide } from "./migrate.js";
 import type { MigrationReport, SystemSummary } from "./migration-report.js";
 import {
-  bad, bytesDoneOf, checkTarget, defaultClusters, oneOf, planTables, positiveInteger, validateClusters,
+  bad, bytesDoneOf, checkOptionNames, checkTarget, defaultClusters, oneOf, planTables, positiveInteger, validateClusters,
   type IfExists, type MigrationPlan, type ProgressEvent, type StagingLayout, type TablePlan,
 } from "./plan.js";
 
@@ -59,6 +59,7 @@ export interface ArchiveReport {
 export async function archive(options: ArchiveOptions): Promise<ArchiveReport> {
   const started = performance.now();
   if (!(options?.source instanceof Engine)) throw bad(`source must be an Engine, but found ${showValue(options?.source)}`, { option: "source" });
+  checkOptionNames(options, ["source", "dir", "overwrite", "tables", "streams", "clusters", "batchRows", "batchBytes", "onProgress"], "archive()");
   const { source } = options;
   const streams = options.clusters !== undefined && options.streams === undefined ? options.clusters.length : positiveInteger(options.streams ?? 1, "streams", 1024);
   if (streams > source.amps) throw bad(`streams (${streams}) exceeds the source's ${source.amps} AMP(s): each archive module reads at least one AMP`, { option: "streams" });
@@ -119,6 +120,7 @@ export interface RestoreOptions {
 /** Restores an archive directory into `target` (staging tables, insert-select, verify); returns the migration report. */
 export async function restore(options: RestoreOptions): Promise<MigrationReport> {
   if (!(options?.target instanceof Engine)) throw bad(`target must be an Engine, but found ${showValue(options?.target)}`, { option: "target" });
+  checkOptionNames(options, ["target", "dir", "tables", "staging", "ifExists", "keepStaging", "parallelTables", "onProgress"], "restore()");
   if (typeof options.dir !== "string" || options.dir.length === 0) throw bad(`dir must be the archive directory, but found ${showValue(options.dir)}`, { option: "dir" });
   const medium = await StorageMedium.openArchive(options.dir);
   try {

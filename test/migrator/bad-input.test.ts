@@ -268,6 +268,9 @@ describe("archive() and restore(): intact archives", () => {
     await expectAmpsimError(() => archive({ source: fixture.source, dir, clusters: [[0, 1], [1, 2, 3]] }), "BAD_CONFIG", "AMP 1");
     await expectAmpsimError(() => archive({ source: fixture.source, dir, tables: ["d.t", "d.t"] }), "BAD_CONFIG", "twice");
     await expectAmpsimError(() => archive({ source: fixture.source, dir, tables: ["d.zz"] }), "NO_SUCH_TABLE", "d.zz");
+    await expectAmpsimError(() => archive({ source: fixture.source, dir, stream: 2 } as never), "BAD_CONFIG", "archive() has no option stream", "streams?");
+    await expectAmpsimError(() => archive({ source: fixture.source, dir, batchRows: 10, batchBytes: 100 }), "BAD_CONFIG", "not both");
+    await expectAmpsimError(() => restore({ target: new Engine({ amps: 2 }), dir, medium: "pipe" } as never), "BAD_CONFIG", "restore() has no option medium");
     expect(fs.existsSync(path.join(dir, "manifest.json"))).toBe(false);
     expectSystemUnchanged(fixture.source, fixture.sourceBefore, "source");
   });

@@ -27,6 +27,8 @@ export const CHECKPOINT_FILE = "checkpoint.json";
 
 export interface StreamCheckpoint {
   readonly done: boolean;
+  /** An attempt opened this stream (so batches of it may have been sent); absent in older checkpoints, read as true. */
+  readonly started?: boolean;
   /** checksumsToJson of what the archive module read, once done. */
   readonly checksums: ReturnType<typeof checksumsToJson> | null;
 }

@@ -58,7 +58,7 @@ function openCheckpoint(plan: MigrationPlan, source: SourceSide, target: Engine,
   const systems = { source: source.summary, target: { name: target.name, amps: target.amps, hashBits: target.hashBits } };
   const fingerprint = planFingerprint(plan, systems, plan.tables.map((t) => source.ampRows(t)));
   if (resuming) return Checkpoint.load(plan.checkpointDir!, fingerprint);
-  const stream: StreamCheckpoint = { done: false, checksums: null };
+  const stream: StreamCheckpoint = { done: false, started: false, checksums: null };
   Checkpoint.prepare(plan.checkpointDir!);
   // Reserve the run id on the target, so that another checkpointed run never picks the same staging names.
   const runId = nextRunId(target);
@@ -291,6 +291,14 @@ export class MigrationRun {
     const id = { stream, table: ordinal, tableName: name, resume };
     const start = performance.now();
     this.#stop.signal.throwIfAborted();
+    // Batches a resumed run sends again can repeat only those of a stream that sent some in an earlier attempt:
+    // the checkpoint records a stream's first send before it happens.
+    const startedBefore = recorded !== undefined && recorded.started !== false;
+    let marked = recorded?.started !== false;
+    const beforeSend = async (seq: number) => {
+      if (!marked && checkpoint) { marked = true; checkpoint.table(table.index, (t) => ({ ...t, streams: t.streams.map((x, i) => (i === stream ? { ...x, started: true } : x)) })); }
+      await window?.before(seq);
+    };
     const channel = await medium.open(id);
     this.#openSinks.add(channel.sink);
     let rowsDone = resume?.rows ?? 0;
@@ -302,16 +310,16 @@ export class MigrationRun {
     progress();
     const restore = new RestoreModule(this.#target, id, table.staging[stream], (rows) => { rowsDone += rows; window?.committed(); progress(); }, this.#recovery.faults, this.#stop.signal);
     const archiving = source
-      ? new ArchiveModule(source, id, cluster, { ...archiveOptions, resume, signal: this.#stop.signal, beforeSend: window ? (seq) => window.before(seq) : undefined }).run(channel.sink)
+      ? new ArchiveModule(source, id, cluster, { ...archiveOptions, resume, signal: this.#stop.signal, beforeSend: checkpoint ? beforeSend : undefined }).run(channel.sink)
       : Promise.resolve(null);
     const restoring = restore.run(channel.source);
     archiving.catch(() => undefined); restoring.catch(() => undefined);
     try {
       const [a, r] = await Promise.all([archiving, restoring]);
       if (a) merge(table.checksums, a.checksums);
-      checkpoint?.table(table.index, (t) => ({ ...t, streams: t.streams.map((x, i) => (i === stream ? { done: true, checksums: a ? checksumsToJson(a.checksums) : null } : x)) }));
+      checkpoint?.table(table.index, (t) => ({ ...t, streams: t.streams.map((x, i) => (i === stream ? { done: true, started: true, checksums: a ? checksumsToJson(a.checksums) : null } : x)) }));
       // At most the one batch in flight per interrupted stream; over storage (no window) every batch sent again may be a repeat.
-      if (this.#recovery.resuming && a) this.#resentBatches += window ? Math.min(1, a.sent) : a.sent;
+      if (this.#recovery.resuming && a && startedBefore) this.#resentBatches += window ? Math.min(1, a.sent) : a.sent;
       const elapsedMs = performance.now() - start;
       this.#streams.push({
         table: name, stream, cluster: [...cluster], rows: r.rows, batches: r.batches, bytes: r.bytes, mediumBytes: channel.bytesTransferred(),

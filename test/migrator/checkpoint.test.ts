@@ -63,8 +63,21 @@ describe("resume after an interruption", () => {
       expect(first.sent + second.sent, `sent ${first.sent} + ${second.sent} batches for ${total}`).toBeLessThanOrEqual(total + OPTIONS.streams * tables.length);
       expect(second.sent).toBe(batches);
       expect(report.resentBatches).toBeLessThanOrEqual(OPTIONS.streams * tables.length);
+      // Only batches the first attempt sent can be sent again (none when it stopped before the transfer).
+      expect(report.resentBatches).toBeLessThanOrEqual(first.sent);
     });
   }
+
+  it("over intermediate storage, a crash before the transfer: resentBatches is 0", async () => {
+    const { source, target, tables } = systems(1_000);
+    const checkpointDir = tempDir();
+    const medium = { kind: "storage" as const, dir: path.join(checkpointDir, "archive") };
+    const crash = new FaultPlan(3, { at: [{ point: "staging.create", visit: 1, kind: "crash" }], rate: { numerator: 0, denominator: 1 } });
+    await expect(migrate({ source, target, tables, ...OPTIONS, medium, checkpointDir, faults: crash })).rejects.toBeInstanceOf(InjectedCrash);
+    const report = await migrate({ source, target, tables, ...OPTIONS, medium, checkpointDir, resume: true });
+    expect(report.tables.every((t) => t.verified)).toBe(true);
+    expect(report.resentBatches).toBe(0);
+  });
 
   it("a crash after the insert-select committed does not insert twice", async () => {
     const { source, target, tables, before } = systems();

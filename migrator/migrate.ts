@@ -57,7 +57,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
 function openCheckpoint(plan: MigrationPlan, source: SourceSide, target: Engine, resuming: boolean): Checkpoint {
   const systems = { source: source.summary, target: { name: target.name, amps: target.amps, hashBits: target.hashBits } };
   const fingerprint = planFingerprint(plan, systems, plan.tables.map((t) => source.ampRows(t)));
-  if (resuming) return Checkpoint.load(plan.checkpointDir!, fingerprint);
+  if (resuming) {
+    const checkpoint = Checkpoint.load(plan.checkpointDir!, fingerprint);
+    // The run resumes on the target it wrote to: tables it created (or committed into) must be there.
+    const missing = checkpoint.state.tables.filter((t) => (t.created || t.committed) && !target.hasTable(t.name)).map((t) => t.name);
+    if (missing.length > 0) {
+      throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume from ${checkpoint.file} on target system ${target.name}: it has no table ${missing.join(", ")}, which the interrupted run had created there (resume needs the target the run wrote to; abandonMigration() gives the run up)`, { file: checkpoint.file, table: missing[0] });
+    }
+    return checkpoint;
+  }
   const stream: StreamCheckpoint = { done: false, started: false, checksums: null };
   Checkpoint.prepare(plan.checkpointDir!);
   // Reserve the run id on the target, so that another checkpointed run never picks the same staging names.

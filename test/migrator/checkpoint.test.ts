@@ -144,6 +144,20 @@ describe("a resume refuses what changed", () => {
     await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir })).rejects.toThrow(/BAD_CONFIG: .*holds the checkpoint of an unfinished migration/);
   });
 
+  it("resume onto another target (a fresh one, or one missing a table the run created): CHECKPOINT_MISMATCH before anything is written", async () => {
+    const { source, target, tables, checkpointDir } = await interrupted();
+    const fresh = new Engine({ name: "target", amps: 6, hashBits: 20 });
+    const error = await migrate({ source, target: fresh, tables, ...OPTIONS, checkpointDir, resume: true }).catch((e: unknown) => e);
+    expect(isAmpsimError(error, "CHECKPOINT_MISMATCH"), String(error)).toBe(true);
+    expect(String(error)).toContain("it has no table");
+    expect(fresh.allTables()).toEqual([]);
+    const created = tables.find((t) => target.hasTable(t))!;
+    target.sql(`DROP TABLE ${created};`); // the same target, minus one table the run created
+    const again = await migrate({ source, target, tables, ...OPTIONS, checkpointDir, resume: true }).catch((e: unknown) => e);
+    expect(isAmpsimError(again, "CHECKPOINT_MISMATCH"), String(again)).toBe(true);
+    expect(String(again)).toContain(created);
+  });
+
   it("a checkpointDir that cannot be a directory: BAD_CONFIG naming it, before the target is touched", async () => {
     const { source, tables } = systems(200);
     const file = path.join(tempDir(), "a-file");

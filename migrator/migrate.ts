@@ -171,7 +171,7 @@ export class MigrationRun {
       tables = await this.#phase("verify", () => this.#verify());
     } catch (error) {
       crashed = error instanceof InjectedCrash;
-      throw error;
+      throw crashed ? error : this.#namingCommitted(error);
     } finally {
       await this.#phase("cleanup", async () => {
         await medium.close();
@@ -184,6 +184,18 @@ export class MigrationRun {
       });
     }
     return this.#report(tables);
+  }
+
+  /**
+   * Each table commits on its own: when a later one fails, those already committed stay on the
+   * target, and the error says which (so that a retry without a checkpoint leaves them out).
+   */
+  #namingCommitted(error: unknown): unknown {
+    const committed = this.#tables.filter((t) => t.committed).map((t) => t.plan.name);
+    if (committed.length === 0 || !(error instanceof AmpsimError)) return error;
+    const text = error.message.startsWith(`${error.code}: `) ? error.message.slice(error.code.length + 2) : error.message;
+    return new AmpsimError(error.code, `${text} [table(s) ${committed.join(", ")} had already been migrated and committed: they stay on the target]`,
+      { ...error.details, committedTables: committed }, { cause: error });
   }
 
   async #phase<T>(phase: PhaseName, body: () => T | Promise<T>): Promise<T> {

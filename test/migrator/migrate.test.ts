@@ -527,6 +527,19 @@ describe("ifExists", () => {
     expectSystemUnchanged(target, targetBefore, "target");
     expectSystemUnchanged(source, sourceBefore, "source");
   });
+
+  it("several tables: each commits on its own, and a failure names the tables already committed, which stay", async () => {
+    const source = engineWith({ amps: 4, name: "src" }, "CREATE TABLE d.a (id INTEGER) UNIQUE PRIMARY INDEX (id); CREATE TABLE d.b (id INTEGER) UNIQUE PRIMARY INDEX (id);", []);
+    source.insert("d.a", Array.from({ length: 100 }, (_, id) => ({ id })));
+    source.insert("d.b", Array.from({ length: 100 }, (_, id) => ({ id })));
+    const target = engineWith({ amps: 3, name: "tgt" }, "CREATE TABLE d.a (id INTEGER) UNIQUE PRIMARY INDEX (id); CREATE TABLE d.b (id INTEGER) UNIQUE PRIMARY INDEX (id);", []);
+    target.insert("d.b", [{ id: 7 }]);
+    const error = await expectAmpsimError(() => migrate({ source, target, ifExists: "append" }), "DUPLICATE_KEY", "d.b", "table(s) d.a had already been migrated and committed");
+    expect(error.details.committedTables).toEqual(["d.a"]);
+    expect(error.cause).toBeInstanceOf(AmpsimError);
+    expect([target.rowCount("d.a"), target.rowCount("d.b")]).toEqual([100, 1]);
+    expect(target.allTables().filter((t) => t.includes(STAGING_DATABASE))).toEqual([]);
+  });
 });
 
 describe("keepStaging", () => {

@@ -345,6 +345,7 @@ export class MigrationRun {
         table: name, stream, cluster: [...cluster], rows: r.rows, batches: r.batches, bytes: r.bytes, mediumBytes: channel.bytesTransferred(),
         staging: table.staging[stream], startMs: start - this.#started, archiveMs: a?.elapsedMs ?? 0, restoreMs: r.elapsedMs, elapsedMs,
         rowsPerSecond: r.rows / Math.max(elapsedMs / 1000, 1e-9), bytesPerSecond: r.bytes / Math.max(elapsedMs / 1000, 1e-9), resumedFromBatch: resume?.batches ?? 0,
+        ...(this.#recovery.resuming ? { rowsBefore: resume?.rows ?? 0 } : {}),
       });
     } catch (error) {
       channel.sink.abort(error instanceof Error ? error : new Error(String(error)));
@@ -361,6 +362,7 @@ export class MigrationRun {
     this.#streams.push({
       table: table.plan.name, stream, cluster: [...cluster], rows: 0, batches: 0, bytes: 0, mediumBytes: 0, staging: table.staging[stream],
       startMs: performance.now() - this.#started, archiveMs: 0, restoreMs: 0, elapsedMs: 0, rowsPerSecond: 0, bytesPerSecond: 0, resumedFromBatch: -1,
+      rowsBefore: this.#target.rowCount(table.staging[stream]),
     });
   }
 

@@ -21,6 +21,7 @@ export interface StreamReport {
   readonly table: string;
   readonly stream: number;
   readonly cluster: readonly number[];
+  /** Rows this run carried (a resumed stream: those after its restore point; `rowsBefore` holds the others). */
   readonly rows: number;
   readonly batches: number;
   /** Bytes of Arrow IPC payload carried. */
@@ -36,6 +37,8 @@ export interface StreamReport {
   readonly bytesPerSecond: number;
   /** A resumed stream: the batches its staging table already held (0 for a fresh stream; -1: finished before the resume). */
   readonly resumedFromBatch?: number;
+  /** A resumed run: rows the stream's staging table held from earlier attempts (rows + rowsBefore is the stream's whole share). */
+  readonly rowsBefore?: number;
 }
 
 export interface TableReport {

@@ -65,6 +65,11 @@ describe("resume after an interruption", () => {
       expect(report.resentBatches).toBeLessThanOrEqual(OPTIONS.streams * tables.length);
       // Only batches the first attempt sent can be sent again (none when it stopped before the transfer).
       expect(report.resentBatches).toBeLessThanOrEqual(first.sent);
+      // Each stream's rows of this run and of earlier attempts add up to the table's rows.
+      for (const t of report.tables) {
+        const streams = report.streamReports.filter((s) => s.table === t.table);
+        expect(streams.reduce((sum, s) => sum + s.rows + (s.rowsBefore ?? Number.NaN), 0), t.table).toBe(t.rows);
+      }
     });
   }
 

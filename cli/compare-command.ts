@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import { BUILTIN_STRATEGIES, compare, HARDWARE_NAMES, renderComparisonMarkdown, renderComparisonSvg, SCENARIO_NAMES, type ScenarioName } from "../sim/index.js";
 import { integerOption, parseOptions, UsageError, type OptionSpec } from "./options.js";
+import { checkReportPath } from "./migrate-command.js";
 
 export const COMPARE_HELP = `Usage: ampsim compare [options]
 
@@ -51,6 +52,7 @@ export async function runCompare(args: readonly string[], out: Output): Promise<
   const sourceAmps = integerOption(values["source-amps"], "source-amps", 4, 1, 1024);
   const streams = integerOption(values.streams, "streams", 2, 1, 1024);
   if (streams > sourceAmps) throw new UsageError(`--streams (${streams}) cannot exceed --source-amps (${sourceAmps})`);
+  checkReportPath(values.svg, "--svg");
   const result = await compare({
     scenarios: listOption<ScenarioName>(values.scenario, "scenario", SCENARIO_NAMES, ["events"]),
     strategies: listOption(values.strategies, "strategies", Object.keys(BUILTIN_STRATEGIES), Object.keys(BUILTIN_STRATEGIES)),

@@ -185,13 +185,13 @@ export async function runMigrate(args: readonly string[], out: Output): Promise<
   return 0;
 }
 
-/** --report FILE is checked before anything runs: its directory must exist and be writable, and FILE must not be a directory. */
-export function checkReportPath(file: string | boolean | undefined): void {
+/** An output file option (--report, --svg) is checked before anything runs: its directory must exist and be writable, and FILE must not be a directory. */
+export function checkReportPath(file: string | boolean | undefined, flag = "--report"): void {
   if (typeof file !== "string") return;
   const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`--report ${file}: the directory ${dir} does not exist`);
-  try { fs.accessSync(dir, fs.constants.W_OK); } catch { throw new UsageError(`--report ${file}: the directory ${dir} is not writable`); }
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`--report ${file}: is a directory, not a file`);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${flag} ${file}: the directory ${dir} does not exist`);
+  try { fs.accessSync(dir, fs.constants.W_OK); } catch { throw new UsageError(`${flag} ${file}: the directory ${dir} is not writable`); }
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`${flag} ${file}: is a directory, not a file`);
 }
 
 /** --report FILE: the self-contained HTML page. A failed write is reported as an error line (exit 1), not a stack trace. */

@@ -3,6 +3,7 @@
  * a Gantt chart of a migration's streams and phases, and a grouped bar chart
  * for strategy comparisons. Self-contained (no fonts or scripts to load).
  */
+import { AmpsimError, showValue } from "../engine/index.js";
 
 const FONT = "font-family='system-ui, -apple-system, Segoe UI, sans-serif' font-size='12'";
 const COLORS: Readonly<Record<string, string>> = {
@@ -30,14 +31,31 @@ function text(x: number, y: number, content: string, extra = ""): string {
  * @example
  * fs.writeFileSync("skew.svg", svgHistogram(engine.ampRowCounts("shop.events"), { title: "shop.events" }));
  */
+/** The largest of `values` and `floor`, without spreading them into arguments (a call takes only so many). */
+function largest(values: Iterable<number>, floor: number): number {
+  let top = floor;
+  for (const v of values) if (v > top) top = v;
+  return top;
+}
+
+/** BAD_ARGUMENT unless every value is a finite number (an SVG attribute of NaN draws nothing and says nothing). */
+function checkFinite(values: Iterable<number>, what: string): void {
+  let i = 0;
+  for (const v of values) {
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new AmpsimError("BAD_ARGUMENT", `${what} ${i} is ${showValue(v)}, not a finite number`);
+    i++;
+  }
+}
+
 export function svgHistogram(values: readonly number[], options: { title?: string; labels?: readonly string[]; max?: number; width?: number; height?: number } = {}): string {
   const titleChars = (options.title ?? "Rows per AMP").length + 24;
   const width = options.width ?? Math.max(320, 76 + values.length * 28, 16 + 7 * titleChars);
   const height = options.height ?? 240;
   const plot = { left: 60, right: width - 16, top: 36, bottom: height - 36 };
-  const max = Math.max(1, options.max ?? Math.max(0, ...values));
+  checkFinite(values, "svgHistogram: value");
+  const max = Math.max(1, options.max ?? largest(values, 0));
   const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-  const top = Math.max(...values, 0);
+  const top = largest(values, 0);
   const skew = top === 0 ? 0 : 100 * (1 - mean / top);
   const barWidth = (plot.right - plot.left) / Math.max(1, values.length);
   const y = (v: number) => plot.bottom - ((plot.bottom - plot.top) * v) / max;
@@ -68,9 +86,13 @@ export interface GanttLane {
 export function svgGantt(lanes: readonly GanttLane[], options: { title?: string; width?: number } = {}): string {
   const width = options.width ?? 900;
   const laneHeight = 22;
-  const labelWidth = Math.min(260, 12 + 7 * Math.max(8, ...lanes.map((l) => l.label.length)));
+  const labelWidth = Math.min(260, 12 + 7 * largest(lanes.map((l) => l.label.length), 8));
   const plot = { left: labelWidth, right: width - 16, top: 36 };
-  const end = Math.max(1, ...lanes.flatMap((l) => l.segments.map((s) => s.endMs)));
+  for (const lane of lanes) {
+    checkFinite(lane.segments.map((s) => s.startMs), `svgGantt: lane ${lane.label}: segment start`);
+    checkFinite(lane.segments.map((s) => s.endMs), `svgGantt: lane ${lane.label}: segment end`);
+  }
+  const end = largest(lanes.flatMap((l) => l.segments.map((s) => s.endMs)), 1);
   const x = (ms: number) => plot.left + ((plot.right - plot.left) * ms) / end;
   const kinds = [...new Set(lanes.flatMap((l) => l.segments.map((s) => s.kind)))];
   const height = plot.top + lanes.length * laneHeight + 48;
@@ -107,8 +129,9 @@ export function svgBarChart(groups: readonly { group: string; bars: readonly { l
   const barHeight = 16;
   const labels = groups.flatMap((g) => g.bars.map((b) => b.label));
   const series = [...new Set(labels)];
-  const left = 12 + 7 * Math.max(10, ...labels.map((l) => l.length), ...groups.map((g) => g.group.length));
-  const max = Math.max(1, ...groups.flatMap((g) => g.bars.map((b) => b.value)));
+  const left = 12 + 7 * largest([...labels.map((l) => l.length), ...groups.map((g) => g.group.length)], 10);
+  checkFinite(groups.flatMap((g) => g.bars.map((b) => b.value)), "svgBarChart: bar");
+  const max = largest(groups.flatMap((g) => g.bars.map((b) => b.value)), 1);
   const body = [text(8, 20, options.title ?? "", "font-weight='600'")];
   let y = 36;
   for (const g of groups) {

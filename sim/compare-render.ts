@@ -2,6 +2,7 @@
  * A comparison as Markdown (one table per scenario, means over seeds) and as an
  * SVG bar chart of simulated time per strategy.
  */
+import { AmpsimError, showValue } from "../engine/index.js";
 import { svgBarChart } from "./charts.js";
 import type { Comparison, ComparisonRow } from "./compare.js";
 
@@ -22,14 +23,16 @@ function mean(values: readonly number[]): number {
   return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-/** Per scenario and strategy: means over the seeds that ran. */
+/** Per scenario and strategy: means over the seeds that ran correctly (0 when none did). */
 export function summarize(comparison: Comparison): Map<string, Summary[]> {
   const out = new Map<string, Summary[]>();
   for (const scenario of comparison.scenarios) {
     out.set(scenario, comparison.strategies.map((strategy) => {
       const runs = comparison.runs.filter((r) => r.scenario === scenario && r.strategy === strategy);
       const ran = runs.filter((r) => !r.skipped);
-      const of = (pick: (r: ComparisonRow) => number) => mean(ran.map(pick));
+      // Means over the runs that migrated correctly: a failed run has no time or bytes to average in.
+      const good = ran.filter((r) => r.correct);
+      const of = (pick: (r: ComparisonRow) => number) => mean(good.map(pick));
       return {
         strategy, runs: runs.length, correct: ran.filter((r) => r.correct).length, skipped: runs.length - ran.length,
         simulatedMs: Object.fromEntries(comparison.hardware.map((h) => [h, of((r) => r.simulatedMs[h] ?? 0)])),
@@ -39,6 +42,11 @@ export function summarize(comparison: Comparison): Map<string, Summary[]> {
     }));
   }
   return out;
+}
+
+/** Text for a Markdown table cell: a `|` or a line break would end the cell or the row. */
+function cell(text: string): string {
+  return text.replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 }
 
 function mib(bytes: number): string {
@@ -52,8 +60,10 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
     lines.push(`|---|---|${comparison.hardware.map(() => "---:").join("|")}|---:|---:|---:|---:|`);
     for (const s of summaries) {
       const correct = s.skipped === s.runs ? `n/a — ${s.failure ?? ""}` : `${s.correct}/${s.runs - s.skipped}${s.correct < s.runs - s.skipped && s.failure ? ` — ${s.failure}` : ""}`;
-      const sim = comparison.hardware.map((h) => (s.skipped === s.runs ? "" : (s.simulatedMs[h] / 1000).toFixed(3)));
-      lines.push(`| ${s.strategy} | ${correct} | ${sim.join(" | ")} | ${s.skipped === s.runs ? "" : s.wallMs.toFixed(0)} | ${mib(s.interconnectBytes)} | ${mib(s.mediumBytes)} | ${mib(s.peakStagingBytes)} |`);
+      const none = s.correct === 0; // nothing ran correctly: no figures to show
+      const sim = comparison.hardware.map((h) => (none ? "" : (s.simulatedMs[h] / 1000).toFixed(3)));
+      const figures = none ? ["", "", "", ""] : [s.wallMs.toFixed(0), mib(s.interconnectBytes), mib(s.mediumBytes), mib(s.peakStagingBytes)];
+      lines.push(`| ${cell(s.strategy)} | ${cell(correct)} | ${sim.join(" | ")} | ${figures.join(" | ")} |`);
     }
     lines.push("");
   }
@@ -62,9 +72,12 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
 
 /** Simulated time per strategy, one group per scenario, on the first (or the named) hardware profile. */
 export function renderComparisonSvg(comparison: Comparison, hardware = comparison.hardware[0]): string {
+  if (!comparison.hardware.includes(hardware)) {
+    throw new AmpsimError("BAD_ARGUMENT", `renderComparisonSvg: the comparison was simulated on ${comparison.hardware.join(", ")}, not on ${showValue(hardware)}`);
+  }
   const groups = [...summarize(comparison)].map(([scenario, summaries]) => ({
     group: scenario,
-    bars: summaries.filter((s) => s.skipped < s.runs).map((s) => ({ label: s.strategy, value: s.simulatedMs[hardware] / 1000, failed: s.correct < s.runs - s.skipped })),
+    bars: summaries.filter((s) => s.correct > 0).map((s) => ({ label: s.strategy, value: s.simulatedMs[hardware] / 1000, failed: s.correct < s.runs - s.skipped })),
   }));
   return svgBarChart(groups, { title: `Simulated migration time on ${hardware} hardware (mean over seeds)`, unit: "s" });
 }

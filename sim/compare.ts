@@ -6,8 +6,10 @@
  * unchanged), and tabulates correctness, simulated time per hardware profile,
  * wall time, bytes over the interconnect and the medium, and peak staging bytes.
  */
-import { AmpsimError, Engine, HashMap } from "../engine/index.js";
+import path from "node:path";
+import { AmpsimError, Engine, HashMap, showValue } from "../engine/index.js";
 import { readChecksums, STAGING_DATABASE, type MediumSpec, type MigrationReport } from "../migrator/index.js";
+import { validateMedium } from "../migrator/plan.js";
 import { hardwareProfile, type HardwareProfile } from "./hardware.js";
 import { Prng } from "./prng.js";
 import { loadScenario, scenario, type Scenario, type ScenarioName } from "./scenarios.js";
@@ -77,6 +79,7 @@ function seedsOf(seeds: CompareOptions["seeds"]): number[] {
  * console.log(renderComparisonMarkdown(result));
  */
 export async function compare(options: CompareOptions): Promise<Comparison> {
+  checkOptions(options);
   const strategies = options.strategies.map((s) => (typeof s === "string" ? strategyByName(s) : s));
   const profiles = (options.hardware ?? ["early2000s", "modern"]).map((h) => (typeof h === "string" ? hardwareProfile(h) : h));
   const runs: ComparisonRow[] = [];
@@ -96,6 +99,36 @@ export async function compare(options: CompareOptions): Promise<Comparison> {
   };
 }
 
+const bad = (text: string, option: string) => new AmpsimError("BAD_CONFIG", `compare(): ${text}`, { option });
+const isCount = (value: unknown, min = 1): value is number => Number.isInteger(value) && (value as number) >= min;
+
+/** Every option, before any run: a bad one is BAD_CONFIG here, not a "failed" strategy in the table. */
+function checkOptions(options: CompareOptions): void {
+  if (options === null || typeof options !== "object") throw bad(`expects an options object, but found ${showValue(options)}`, "options");
+  if (!Array.isArray(options.strategies) || options.strategies.length === 0) throw bad(`strategies must be a non-empty list of names or strategy objects, but found ${showValue(options.strategies)}`, "strategies");
+  options.strategies.forEach((s, i) => {
+    if (typeof s === "string") return void strategyByName(s);
+    if (s === null || typeof s !== "object" || typeof s.name !== "string" || typeof s.run !== "function") {
+      throw bad(`strategies[${i}] must be a built-in name or an object { name, run(context) }, but found ${showValue(s)}`, "strategies");
+    }
+  });
+  if (!Array.isArray(options.scenarios) || options.scenarios.length === 0) throw bad(`scenarios must be a non-empty list of scenario names or scenarios, but found ${showValue(options.scenarios)}`, "scenarios");
+  if (Array.isArray(options.seeds) && !options.seeds.every((s) => Number.isInteger(s))) throw bad(`seeds must be integers, but found ${showValue(options.seeds)}`, "seeds");
+  for (const name of ["rows", "sourceAmps", "targetAmps", "streams"] as const) {
+    if (options[name] !== undefined && !isCount(options[name], name === "rows" ? 0 : 1)) throw bad(`${name} must be a positive integer, but found ${showValue(options[name])}`, name);
+  }
+  const streams = options.streams ?? 2; const sourceAmps = options.sourceAmps ?? 4;
+  if (streams > sourceAmps) throw bad(`streams (${streams}) exceeds the source's ${sourceAmps} AMP(s): each archive module reads at least one AMP`, "streams");
+  if (options.targetMap !== undefined && options.targetMap !== "rebalance" && options.targetMap !== "uniform") throw bad(`targetMap must be "rebalance" or "uniform", but found ${showValue(options.targetMap)}`, "targetMap");
+  if (options.medium !== undefined) validateMedium(options.medium);
+}
+
+/** A storage medium gets a directory of its own per run (scenario, seed, strategy) under the one given. */
+function runMedium(medium: MediumSpec, scenarioName: string, seed: number, strategy: string): MediumSpec {
+  if (typeof medium !== "object" || medium.kind !== "storage") return medium;
+  return { ...medium, dir: path.join(medium.dir, `${scenarioName}-seed${seed}-${strategy}`.replace(/[^A-Za-z0-9._-]/g, "_")), overwrite: true };
+}
+
 function systems(options: CompareOptions): { source: Engine; target: Engine } {
   const hashBits = options.hashBits ?? 16;
   const source = new Engine({ name: "source", amps: options.sourceAmps ?? 4, hashBits });
@@ -108,7 +141,7 @@ async function runOnce(strategy: MigrationStrategy, data: Scenario, seed: number
   const { source, target } = systems(options);
   loadScenario(source, data);
   const tables = data.tables.map((t) => t.name);
-  const context: StrategyContext = { source, target, tables, streams: options.streams ?? 2, medium: options.medium ?? "memory", prng: new Prng(`${seed}/${strategy.name}`) };
+  const context: StrategyContext = { source, target, tables, streams: options.streams ?? 2, medium: runMedium(options.medium ?? "memory", data.name, seed, strategy.name), prng: new Prng(`${seed}/${strategy.name}`) };
   const base = { strategy: strategy.name, scenario: data.name, seed, rows: tables.reduce((s, t) => s + source.rowCount(t), 0) };
   const empty = { simulatedMs: {}, wallMs: 0, interconnectBytes: 0, mediumBytes: 0, peakStagingBytes: 0 };
   const reason = strategy.applicable?.(context) ?? null;
@@ -122,8 +155,14 @@ async function runOnce(strategy: MigrationStrategy, data: Scenario, seed: number
     return { ...base, ...empty, wallMs: performance.now() - started, correct: false, skipped: false, failure: error instanceof Error ? error.message : String(error) };
   }
   const wallMs = performance.now() - started;
+  let simulatedMs: Record<string, number>;
+  try {
+    simulateReport(report, profiles[0]); // a malformed report fails this strategy's run, not the comparison
+    simulatedMs = Object.fromEntries(profiles.map((p) => [p.name, simulateReport(report, p).totalMs]));
+  } catch (error) {
+    return { ...base, ...empty, wallMs, correct: false, skipped: false, failure: `strategy ${strategy.name} returned a report the simulator cannot replay: ${error instanceof Error ? error.message : String(error)}` };
+  }
   const failure = checkInvariant(source, target, tables, before);
-  const simulatedMs = Object.fromEntries(profiles.map((p) => [p.name, simulateReport(report, p).totalMs]));
   return {
     ...base, correct: failure === null, failure, skipped: false, simulatedMs, wallMs,
     interconnectBytes: report.targetAmps.reduce((s, a) => s + a.interconnectBytesSent, 0),

@@ -1,8 +1,11 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Engine, HashMap } from "../../engine/index.js";
 import { copyDefinition, withLabels } from "../../migrator/index.js";
 import {
-  BUILTIN_STRATEGIES, compare, Prng, renderComparisonMarkdown, renderComparisonSvg, ReportBuilder, SCENARIO_NAMES, strategyByName,
+  BUILTIN_STRATEGIES, compare, Prng, renderComparisonMarkdown, renderComparisonSvg, ReportBuilder, SCENARIO_NAMES, strategyByName, svgGantt, svgHistogram,
   type MigrationStrategy,
 } from "../../sim/index.js";
 import { oneStatementStrategy } from "../../examples/custom-strategy.js";
@@ -90,5 +93,66 @@ describe("the strategy harness", () => {
     expect(svg).toContain("single-stream");
     expect(svg.trim().endsWith("</svg>")).toBe(true);
     await expect(compare({ strategies: ["teleport"], scenarios: ["orders"] })).rejects.toThrow(/unknown strategy "teleport"; built-in strategies: staged, single-stream, direct, bucket-move/);
+    expect(() => renderComparisonSvg(result, "abacus")).toThrow(/BAD_ARGUMENT: .*simulated on early2000s, modern, not on "abacus"/);
+  });
+
+  it("refuses bad options with BAD_CONFIG before any run, instead of listing them as failed strategies", async () => {
+    const runs: unknown[] = [];
+    const bad = async (options: object, ...mentions: string[]) => {
+      const error = await compare({ strategies: ["staged"], scenarios: ["dimension"], rows: 200, onRun: (r: unknown) => runs.push(r), ...options } as never).catch((e: unknown) => e);
+      expect(String(error)).toMatch(/^AmpsimError: BAD_CONFIG: /);
+      for (const m of mentions) expect(String(error)).toContain(m);
+    };
+    await bad({ streams: 0 }, "streams must be a positive integer");
+    await bad({ streams: 1.5 }, "streams");
+    await bad({ streams: 9 }, "streams (9) exceeds the source's 4 AMP(s)");
+    await bad({ medium: "carrier-pigeon" }, "medium");
+    await bad({ targetMap: "foo" }, "targetMap");
+    await bad({ strategies: "staged" }, "strategies must be a non-empty list");
+    await bad({ strategies: [{ name: "no-run" }] }, "strategies[0]");
+    await bad({ scenarios: [] }, "scenarios");
+    await expect(compare(null as never)).rejects.toThrow(/BAD_CONFIG: compare\(\): expects an options object/);
+    expect(runs).toEqual([]);
+  });
+
+  it("a strategy that fails or returns a malformed report fails its own runs: the others still run, and means leave failed runs out", async () => {
+    const bogus: MigrationStrategy = { name: "bogus | broken", description: "returns an empty object", run: async () => ({}) as never };
+    let calls = 0;
+    const flaky: MigrationStrategy = { name: "flaky", description: "fails its first run", run: async (context) => { if (++calls === 1) throw new Error("first run fails\nsecond line"); return strategyByName("staged").run(context); } };
+    const result = await compare({ strategies: ["staged", bogus, flaky], scenarios: ["dimension"], seeds: 2, rows: 300, hardware: ["modern"] });
+    const of = (name: string) => result.runs.filter((r) => r.strategy === name);
+    expect(of("staged").every((r) => r.correct)).toBe(true);
+    expect(of("bogus | broken").every((r) => !r.correct && r.failure!.includes("strategy bogus | broken returned a report the simulator cannot replay"))).toBe(true);
+    expect(of("flaky").map((r) => r.correct)).toEqual([false, true]);
+    const markdown = renderComparisonMarkdown(result);
+    const flakyLine = markdown.split("\n").find((l) => l.startsWith("| flaky |"))!;
+    // The mean over the one correct run is that run's time, not half of it.
+    expect(flakyLine).toContain(`| ${(of("flaky")[1].simulatedMs.modern / 1000).toFixed(3)} |`);
+    expect(flakyLine).toContain("first run fails second line");
+    expect(markdown).toContain("| bogus \\| broken | 0/2");
+    expect(markdown.split("\n").filter((l) => l.startsWith("|")).every((l) => l.split(/(?<!\\)\|/).length === markdown.split("\n")[2].split("|").length)).toBe(true);
+  });
+
+  it("over intermediate storage, every run gets a directory of its own", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-compare-"));
+    try {
+      const result = await compare({ strategies: ["staged", "single-stream"], scenarios: ["dimension"], seeds: 2, rows: 300, medium: { kind: "storage", dir }, hardware: ["modern"] });
+      expect(result.runs.map((r) => [r.strategy, r.seed, r.correct, r.failure])).toEqual([
+        ["staged", 1, true, null], ["single-stream", 1, true, null], ["staged", 2, true, null], ["single-stream", 2, true, null],
+      ]);
+      expect(fs.readdirSync(dir).sort()).toEqual(["dimension-seed1-single-stream", "dimension-seed1-staged", "dimension-seed2-single-stream", "dimension-seed2-staged"]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("charts", () => {
+  it("draw large inputs (no spread into Math.max) and refuse values that are not finite numbers", () => {
+    const values = Array.from({ length: 200_000 }, (_, i) => i % 1000);
+    expect(svgHistogram(values).startsWith("<svg")).toBe(true);
+    expect(svgGantt([{ label: "s", segments: Array.from({ length: 200_000 }, (_, i) => ({ kind: "archive", startMs: i, endMs: i + 1 })) }]).startsWith("<svg")).toBe(true);
+    expect(() => svgHistogram([1, Number.NaN, 3])).toThrow(/BAD_ARGUMENT: svgHistogram: value 1 is NaN/);
+    expect(() => svgGantt([{ label: "s", segments: [{ kind: "archive", startMs: 0, endMs: Number.POSITIVE_INFINITY }] }])).toThrow(/BAD_ARGUMENT/);
   });
 });

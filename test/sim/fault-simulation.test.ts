@@ -4,8 +4,8 @@
  * several times), then check the invariant. AMPSIM_SEED=<n> replays one seed;
  * AMPSIM_SEEDS=<count> changes how many run (`npm run soak -- --seeds 10000` runs more).
  */
-import { expect, it } from "vitest";
-import { describeFailure, faultCase, runFaultCase } from "../../sim/index.js";
+import { describe, expect, it } from "vitest";
+import { describeFailure, faultCase, FaultPlan, Prng, runFaultCase } from "../../sim/index.js";
 
 const one = process.env.AMPSIM_SEED === undefined ? null : Number(process.env.AMPSIM_SEED);
 const count = Number(process.env.AMPSIM_SEEDS ?? 200);
@@ -28,3 +28,37 @@ it(`${seeds.length} seeded runs with crashes, broken media and resumes keep the 
     expect(resumed).toBeGreaterThan(seeds.length / 3);
   }
 }, 300_000);
+
+describe("FaultPlan", () => {
+  it("refuses bad options with BAD_CONFIG naming them", () => {
+    const bad = (make: () => unknown, ...mentions: string[]) => {
+      let error: unknown;
+      try { make(); } catch (e) { error = e; }
+      expect(String(error)).toMatch(/^AmpsimError: BAD_CONFIG: /);
+      for (const m of mentions) expect(String(error)).toContain(m);
+    };
+    bad(() => new FaultPlan(Number.NaN), "seed");
+    bad(() => new FaultPlan(1, { kinds: ["explode" as never] }), "kinds", '"explode"');
+    bad(() => new FaultPlan(1, { kinds: [] }), "kinds");
+    for (const maxFaults of [-1, 1.5, Number.NaN]) bad(() => new FaultPlan(1, { maxFaults }), "maxFaults");
+    bad(() => new FaultPlan(1, { at: [{ point: "nowhere" as never, visit: 1, kind: "crash" }] }), "at[0]", '"nowhere"');
+    bad(() => new FaultPlan(1, { at: [{ point: "archive.batch", visit: 0, kind: "crash" }] }), "at[0]", "visit 0");
+    bad(() => new FaultPlan(1, { at: [{ point: "archive.batch", visit: 1, kind: "explode" as never }] }), "at[0]", '"explode"');
+  });
+
+  it("decides each site by the seed and the site alone: the order in which streams reach their sites does not matter", () => {
+    const sites = Array.from({ length: 3 }, (_, stream) => Array.from({ length: 40 }, (_, batch) => ({ point: "archive.batch" as const, table: "t", stream, batch }))).flat();
+    const fired = (order: typeof sites) => {
+      const plan = new FaultPlan(11, { rate: { numerator: 1, denominator: 8 }, kinds: ["delay"], maxFaults: 1000 });
+      for (const site of order) void plan.at(site);
+      return plan.injected.map((f) => `${f.stream}/${f.batch}`).sort();
+    };
+    const inOrder = fired(sites);
+    expect(inOrder.length).toBeGreaterThan(0);
+    const shuffled = [...sites];
+    const prng = new Prng("shuffle");
+    for (let i = shuffled.length - 1; i > 0; i--) { const j = prng.int(0, i); [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]; }
+    expect(fired(shuffled)).toEqual(inOrder);
+    expect(fired([...sites].reverse())).toEqual(inOrder);
+  });
+});

@@ -23,6 +23,7 @@
  */
 import { AmpsimError, showValue } from "../engine/index.js";
 import { defaultClusters } from "../migrator/index.js";
+import { validateClusters } from "../migrator/plan.js";
 import type { MediumKind, MigrationReport, StagingLayout } from "../migrator/index.js";
 import { checkProfile, workMs, type HardwareProfile } from "./hardware.js";
 import type { AmpSpan, CriticalStep, PhaseSpan, ResourceUse, StreamSpan, Timeline } from "./timeline.js";
@@ -102,6 +103,8 @@ interface TableShape {
 
 function shapeOf(table: AnalyticTable, input: AnalyticInput, index: number, profile: HardwareProfile, fanOut: number): TableShape {
   const where = `tables[${index}]`;
+  if (table === null || typeof table !== "object") throw bad(`${where} must be a table { name, rowsPerSourceAmp, bytesPerRow }, but found ${showValue(table)}`, where);
+  if (typeof table.name !== "string" || table.name.length === 0) throw bad(`${where}.name must be a non-empty string, but found ${showValue(table.name)}`, `${where}.name`);
   const bytesPerRow = amount(table.bytesPerRow, `${where}.bytesPerRow`);
   const source = sourceRows(table.rowsPerSourceAmp, input.sourceAmps, where);
   const total = source.reduce((a, b) => a + b, 0);
@@ -109,6 +112,8 @@ function shapeOf(table: AnalyticTable, input: AnalyticInput, index: number, prof
   if (table.rowsPerTargetAmp !== undefined) {
     if (!Array.isArray(table.rowsPerTargetAmp) || table.rowsPerTargetAmp.length !== input.targetAmps) throw bad(`${where}.rowsPerTargetAmp must hold ${input.targetAmps} numbers, one per target AMP`, `${where}.rowsPerTargetAmp`);
     target = Float64Array.from(table.rowsPerTargetAmp, (v, a) => amount(v, `${where}.rowsPerTargetAmp[${a}]`));
+    const moved = target.reduce((a, b) => a + b, 0);
+    if (Math.abs(moved - total) > 1e-9 * Math.max(1, total)) throw bad(`${where}.rowsPerTargetAmp sums to ${moved} rows, but the source holds ${total}: a migration keeps every row`, `${where}.rowsPerTargetAmp`);
   } else {
     // Skew comes from hot PI values, which stay together: the hot source AMP's excess over the mean lands on one target AMP.
     const excess = maxOf(source) - total / input.sourceAmps;
@@ -157,10 +162,13 @@ function checkInput(input: AnalyticInput, profile: HardwareProfile): Checked {
   if (input.streams > input.sourceAmps) throw bad(`streams (${input.streams}) exceeds the source's ${input.sourceAmps} AMPs`, "streams");
   const clusters = input.clusters ?? defaultClusters(input.sourceAmps, input.streams);
   if (clusters.length !== input.streams) throw bad(`streams is ${input.streams} but ${clusters.length} clusters were given`, "clusters");
-  for (const cluster of clusters) for (const amp of cluster) if (!Number.isInteger(amp) || amp < 0 || amp >= input.sourceAmps) throw bad(`a cluster names AMP ${showValue(amp)}, but the source has AMPs 0..${input.sourceAmps - 1}`, "clusters");
+  if (input.clusters !== undefined) validateClusters(input.clusters, input.sourceAmps); // every source AMP exactly once, as migrate() wants
+  const phases = input.phases ?? STAGED_PHASES;
+  const unknownPhase = Array.isArray(phases) ? phases.find((p) => !STAGED_PHASES.includes(p)) : phases;
+  if (unknownPhase !== undefined) throw bad(`phases must list phases of ${STAGED_PHASES.join(", ")}, but found ${showValue(unknownPhase)}`, "phases");
   const fanOut = input.fanOut === undefined ? input.targetAmps : Math.min(input.targetAmps, amount(input.fanOut, "fanOut", 1));
   const concurrentTargetAmps = input.concurrentTargetAmps === undefined ? input.targetAmps : Math.min(input.targetAmps, amount(input.concurrentTargetAmps, "concurrentTargetAmps", 1));
-  return { input, clusters, tables: input.tables.map((t, i) => shapeOf(t, input, i, profile, fanOut)), phases: input.phases ?? STAGED_PHASES, fanOut, concurrentTargetAmps };
+  return { input, clusters, tables: input.tables.map((t, i) => shapeOf(t, input, i, profile, fanOut)), phases, fanOut, concurrentTargetAmps };
 }
 
 /** Accumulates per-resource work and per-AMP busy time for the result. */
@@ -190,6 +198,17 @@ class Ledger {
   }
 }
 
+/** Work that queues on the shared cores when the profile sets sharedCores: every AMP's disk and CPU, and the archive and restore modules. */
+function sharedWorkMs(ledger: Ledger): number {
+  let ms = 0;
+  for (const side of ["source", "target"] as const) {
+    for (const v of ledger.disk[side]) ms += v;
+    for (const v of ledger.cpu[side]) ms += v;
+  }
+  for (const r of ledger.resources.values()) if (r.kind === "archive-slot" || r.kind === "restore-slot") ms += r.busyMs;
+  return ms;
+}
+
 interface PhaseResult {
   readonly ms: number;
   readonly bottleneck: string;
@@ -214,7 +233,14 @@ export function predict(input: AnalyticInput, profile: HardwareProfile): Timelin
   const phases: PhaseSpan[] = []; const critical: CriticalStep[] = []; const streams: StreamSpan[] = [];
   let clock = 0;
   for (const phase of checked.phases) {
-    const result = predictPhase(checked, profile, phase, clock, ledger, streams);
+    const before = profile.sharedCores ? sharedWorkMs(ledger) : 0;
+    let result = predictPhase(checked, profile, phase, clock, ledger, streams);
+    if (profile.sharedCores) {
+      // One pool of cores runs every AMP's disk and CPU work and the modules': the phase lasts at least their sum over the cores.
+      const onCores = (sharedWorkMs(ledger) - before) / profile.sharedCores;
+      ledger.add("host:cores", "host", profile.sharedCores, sharedWorkMs(ledger) - before);
+      if (onCores > result.ms) result = { ms: onCores, bottleneck: "host:cores" };
+    }
     phases.push({ phase, startMs: clock, endMs: clock + result.ms });
     critical.push({ task: -1, id: `${phase}: ${result.bottleneck}`, phase, resource: result.bottleneck, startMs: clock, endMs: clock + result.ms, waited: "phase" });
     clock += result.ms;

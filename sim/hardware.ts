@@ -158,6 +158,7 @@ export function checkProfile(profile: HardwareProfile): HardwareProfile {
   }
   count(profile.archiveSlots, "archiveSlots"); count(profile.restoreSlots, "restoreSlots");
   positive(profile.statementLatencyMs, "statementLatencyMs");
+  if (profile.sharedCores !== undefined) count(profile.sharedCores, "sharedCores");
   return profile;
 }
 

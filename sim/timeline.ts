@@ -371,12 +371,22 @@ function streamSpans(workload: Workload, run: Run): StreamSpan[] {
 
 function ampSpans(workload: Workload, run: Run): AmpSpan[] {
   const byAmp = new Map<string, { system: SystemSide; amp: number; disk: number[]; cpu: number[] }>();
+  const add = (system: SystemSide, amp: number, kind: "disk" | "cpu", tasks: Iterable<number>) => {
+    const key = `${system}:${amp}`;
+    if (!byAmp.has(key)) byAmp.set(key, { system, amp, disk: [], cpu: [] });
+    byAmp.get(key)![kind].push(...tasks);
+  };
+  const resourceIndex = new Map(workload.resources.map((r, index) => [r.id, index]));
   workload.resources.forEach((r, index) => {
     if (r.amp === undefined || (r.kind !== "disk" && r.kind !== "cpu")) return;
-    const system = r.system ?? "source";
-    const key = `${system}:${r.amp}`;
-    if (!byAmp.has(key)) byAmp.set(key, { system, amp: r.amp, disk: [], cpu: [] });
-    byAmp.get(key)![r.kind].push(...run.ran[index]);
+    add(r.system ?? "source", r.amp, r.kind, run.ran[index]);
+  });
+  // With shared cores (one "host" pool), an AMP's tasks run on the pool: they still belong to their AMP.
+  workload.tasks.forEach((task, i) => {
+    if (task.amp === undefined || task.resource === null) return;
+    if (workload.resources[resourceIndex.get(task.resource)!].kind !== "host") return;
+    const ops = Array.isArray(task.work.op) ? task.work.op : [task.work.op];
+    add(task.system, task.amp, ops.every((op) => op === "read" || op === "write") ? "disk" : "cpu", [i]);
   });
   const sum = (list: number[]) => list.reduce((s, i) => s + (run.end[i] - run.start[i]), 0);
   return [...byAmp.values()].map(({ system, amp, disk, cpu }) => {

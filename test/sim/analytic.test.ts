@@ -61,8 +61,10 @@ describe("analytic vs replay", () => {
       const target = new Engine({ name: "new", amps: c.targetAmps, hashBits: c.hashBits });
       const report = await migrate({ source, target, streams: c.streams, medium: c.medium, staging: c.staging, batchRows: 2_048 });
       const input = analyticInputFromReport(report);
-      for (const profile of [HARDWARE.early2000s, HARDWARE.modern]) {
+      // The last profile puts every AMP and module on one shared core (what calibrate() measures for the inline executor).
+      for (const profile of [HARDWARE.early2000s, HARDWARE.modern, { ...HARDWARE.modern, name: "modern, one shared core", sharedCores: 1 }]) {
         const replay = simulateReport(report, profile); const analytic = predict(input, profile);
+        expect(replay.amps.length, `${profile.name}: AMP spans`).toBe(4 + c.targetAmps);
         expect(analytic.phases.map((p) => p.phase)).toEqual(replay.phases.map((p) => p.phase));
         const error = (phase: string) => Math.abs(phaseMs(analytic, phase) / phaseMs(replay, phase) - 1);
         for (const phase of ["dictionary", "staging", "cleanup"]) expect(error(phase), `${profile.name} ${phase}`).toBeLessThan(1e-9);
@@ -113,6 +115,16 @@ describe("analytic at scale", () => {
     expectError(() => predict({ ...BIG, tables: [{ name: "t", rowsPerSourceAmp: [1, 2], bytesPerRow: 1 }] }, HARDWARE.modern), "BAD_CONFIG", "1000 numbers");
     expectError(() => predict({ ...BIG, tables: [{ name: "t", rowsPerSourceAmp: { total: 10, skew: 100 }, bytesPerRow: 1 }] }, HARDWARE.modern), "BAD_CONFIG", "skew");
     expectError(() => predict({ ...BIG, tables: [{ name: "t", rowsPerSourceAmp: { total: 10 }, bytesPerRow: -1 }] }, HARDWARE.modern), "BAD_CONFIG", "bytesPerRow");
+    const small: AnalyticInput = { sourceAmps: 4, targetAmps: 6, streams: 2, medium: "memory", staging: "hashed", tables: [{ name: "t", rowsPerSourceAmp: { total: 1e6 }, bytesPerRow: 50 }] };
+    expectError(() => predict({ ...small, clusters: [[0, 1], [1, 2]] }, HARDWARE.modern), "BAD_CONFIG", "AMP 1");
+    expectError(() => predict({ ...small, clusters: [[0], [1]] }, HARDWARE.modern), "BAD_CONFIG", "AMP(s) 2, 3");
+    expectError(() => predict({ ...small, clusters: [[], [0, 1, 2, 3]] }, HARDWARE.modern), "BAD_CONFIG", "cluster 0");
+    expectError(() => predict({ ...small, phases: ["transfer", "bogus"] }, HARDWARE.modern), "BAD_CONFIG", "bogus");
+    expectError(() => predict({ ...small, tables: [null as never] }, HARDWARE.modern), "BAD_CONFIG", "tables[0]");
+    expectError(() => predict({ ...small, tables: [{ rowsPerSourceAmp: { total: 10 }, bytesPerRow: 1 } as never] }, HARDWARE.modern), "BAD_CONFIG", "tables[0].name");
+    expectError(() => predict({ ...small, tables: [{ ...small.tables[0], rowsPerTargetAmp: [1, 1, 1, 1, 1, 1] }] }, HARDWARE.modern), "BAD_CONFIG", "sums to 6 rows");
+    for (const sharedCores of [0, 1.5, -1]) expectError(() => predict(small, { ...HARDWARE.modern, sharedCores }), "BAD_CONFIG", "sharedCores");
+    expect(predict({ ...small, clusters: [[0, 3], [1, 2]] }, HARDWARE.modern).totalMs).toBeGreaterThan(0);
   });
 });
 

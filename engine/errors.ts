@@ -88,7 +88,8 @@ export function assertNever(value: never, what = "value"): never {
 /** Renders a value for an error message: strings quoted, bigint plain, long values cut. */
 export function showValue(value: unknown): string {
   let text: string;
-  if (value === null || value === undefined) text = "NULL";
+  if (value === null) text = "NULL";
+  else if (value === undefined) text = "undefined";
   else if (typeof value === "string") text = JSON.stringify(value);
   else if (typeof value === "bigint") text = value.toString();
   else if (value instanceof Date) text = Number.isNaN(value.getTime()) ? "Invalid Date" : value.toISOString();

@@ -7,7 +7,7 @@
 import { describe, it, expect } from "vitest";
 import * as arrow from "apache-arrow";
 import {
-  AmpsimError, Engine, HashMap, arrowTypeOf, parseColumnType, parsePredicate, rowHash, rowsOf, types,
+  AmpsimError, Engine, HashMap, arrowTypeOf, parseColumnType, parsePredicate, rowHash, rowsOf, showValue, types,
 } from "../../engine/index.js";
 import type { ColumnType, ErrorCode, Literal, Predicate, TraceStep } from "../../engine/index.js";
 import { expectError, formatDecimal, hashInput, wordsToBigInt, bigIntToWords } from "../helpers/errors.js";
@@ -104,6 +104,12 @@ describe("configuration", () => {
     expect(engine.hashMap.equals(HashMap.uniform(4, 16))).toBe(true);
     expect(engine.name).toBe("system");
     expect(engine.permBytesPerAmp).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it("error messages show a missing value as undefined and SQL NULL as NULL", () => {
+    expect([showValue(undefined), showValue(null), showValue("x"), showValue(2n)]).toEqual(["undefined", "NULL", '"x"', "2"]);
+    expectError(() => new Engine({ hashMap: {} as never }), "BAD_CONFIG", "hashMap must be a HashMap");
+    expectError(() => HashMap.fromJSON({ kind: "hash-map", hashBits: 2, amps: 2 }), "BAD_CONFIG", "found undefined");
   });
 
   it("keeps its own copy of the hash map: changing the map given does not move stored rows", () => {

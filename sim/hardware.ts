@@ -178,7 +178,10 @@ export function transferMs(bytes: number, MBps: number): number {
  * workMs(HARDWARE.modern, "cpu", "insert", { rows: 1e6 });   // 150
  */
 export function workMs(profile: HardwareProfile, kind: ResourceKind, op: WorkOp, amount: { readonly rows?: number; readonly bytes?: number }, medium: MediumKind = "memory"): number {
-  const rows = amount.rows ?? 0; const bytes = amount.bytes ?? 0;
+  const rows = amount?.rows ?? 0; const bytes = amount?.bytes ?? 0;
+  if (!(Number.isFinite(rows) && rows >= 0) || !(Number.isFinite(bytes) && bytes >= 0)) {
+    throw new AmpsimError("BAD_ARGUMENT", `workMs: rows and bytes must be finite numbers >= 0, but found rows ${showValue(amount?.rows)}, bytes ${showValue(amount?.bytes)}`);
+  }
   switch (op) {
     case "hash": return (rows * profile.cpu.hashNsPerRow) / 1e6;
     case "encode": return (rows * profile.cpu.encodeNsPerRow) / 1e6;
@@ -194,15 +197,16 @@ export function workMs(profile: HardwareProfile, kind: ResourceKind, op: WorkOp,
 function byteOpMs(profile: HardwareProfile, kind: ResourceKind, op: "read" | "write" | "send", bytes: number, medium: MediumKind): number {
   if (kind === "medium") {
     const m = profile.media[medium];
+    if (m === undefined) throw new AmpsimError("BAD_ARGUMENT", `workMs: medium ${showValue(medium)} is not one of ${Object.keys(profile.media).join(", ")}`);
     return transferMs(bytes, m.bandwidthMBps) + m.latencyUs / 1_000;
   }
   if (kind === "interconnect" && op === "send") return transferMs(bytes, profile.interconnect.bandwidthMBpsPerNode) + profile.interconnect.latencyUs / 1_000;
   if ((kind === "disk" || kind === "host") && op !== "send") return transferMs(bytes, op === "read" ? profile.disk.readMBps : profile.disk.writeMBps);
-  throw new Error(`assertion failed: operation ${op} cannot run on a ${kind} resource`);
+  throw new AmpsimError("BAD_ARGUMENT", `workMs: operation ${op} cannot run on a ${showValue(kind)} resource (read and write run on disk, send on the interconnect or a medium)`);
 }
 
 function unknownOp(op: never): never {
-  throw new Error(`assertion failed: unknown work operation ${showValue(op)}`);
+  throw new AmpsimError("BAD_ARGUMENT", `workMs: unknown work operation ${showValue(op)} (operations: hash, encode, decode, insert, scan, statement, read, write, send)`);
 }
 
 function deepFreeze<T extends object>(value: T): T {

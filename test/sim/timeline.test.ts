@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { Engine } from "../../engine/index.js";
 import { migrate, type MigrationReport } from "../../migrator/index.js";
 import {
-  HARDWARE, hardwareProfile, loadScenario, replayHint, scenario, seedFromEnv, simulate, simulateReport, workloadFromReport, workloadFromTrace,
+  HARDWARE, hardwareProfile, loadScenario, replayHint, scenario, seedFromEnv, simulate, simulateReport, workloadFromReport, workloadFromTrace, workMs,
 } from "../../sim/index.js";
 import type { HardwareProfile, ScenarioName, Task, Timeline, Workload } from "../../sim/index.js";
 import { expectError } from "../helpers/errors.js";
@@ -100,6 +100,15 @@ describe("simulate: hand-made workloads", () => {
     ];
     const t = simulate({ resources, tasks, phases: ["p"] }, p);
     expect([...t.tasks!.endMs]).toEqual([1_000, 1_000 + p.media.pipe.latencyUs / 1_000, 1_000 + p.interconnect.latencyUs / 1_000, p.statementLatencyMs]);
+  });
+
+  it("workMs prices one operation, and refuses bad ones with BAD_ARGUMENT (not an assertion)", () => {
+    const p = HARDWARE.modern;
+    expect(workMs(p, "cpu", "hash", { rows: 1e6 })).toBeCloseTo(p.cpu.hashNsPerRow, 9);
+    expectError(() => workMs(p, "cpu", "fly" as never, { rows: 1 }), "BAD_ARGUMENT", `unknown work operation "fly"`);
+    expectError(() => workMs(p, "disk", "send", { bytes: 1 }), "BAD_ARGUMENT", "cannot run on a \"disk\" resource");
+    expectError(() => workMs(p, "cpu", "scan", { rows: -5 }), "BAD_ARGUMENT", "rows -5");
+    expectError(() => workMs(p, "medium", "send", { bytes: 1 }, "x" as never), "BAD_ARGUMENT", `medium "x"`);
   });
 
   it("handles 200,000 tasks in well under the few seconds a million take", () => {

@@ -23,7 +23,7 @@ import { deleteByKey, deleteWhere } from "./steps/delete.js";
 import type { InsertInput } from "./steps/input-columns.js";
 import { insertPlacedRows, insertRows, insertSelect, planInsertSelect, readAmpInputs, type InsertSource } from "./steps/insert.js";
 import { commitPlaced, placeInputs, placerOf } from "./steps/insert-parallel.js";
-import { createExecutor, type Executor, type ExecutorSpec } from "./executor/executor.js";
+import { createExecutor, workersAvailable, type Executor, type ExecutorSpec } from "./executor/executor.js";
 import type { PlacedBatch, PlacedPart } from "./steps/place-kernel.js";
 import { literalValue, type Predicate } from "./steps/predicate.js";
 import { checkPredicate } from "./steps/predicate-eval.js";
@@ -435,14 +435,21 @@ export class Engine {
    */
   async insertSelectAsync(target: string, source: string | readonly string[], options: { where?: WhereInput } = {}): Promise<number> {
     // Inline, or after close() (statements never need the workers), the per-row work stays here.
-    if (this.executor.kind === "inline" || this.executor.closed === true) return this.insertSelect(target, source, options);
+    if (!workersAvailable(this.executor)) return this.insertSelect(target, source, options);
     const catalog = this.#catalog;
     const prepared = this.#read((ctx) => {
       const plan = planInsertSelect(ctx, ctx.resolve(target), this.#insertSources(ctx, target, source, options));
       return plan.local ? null : { plan, inputs: Array.from({ length: this.amps }, (_v, amp) => readAmpInputs(ctx, plan, amp)) };
     });
     if (prepared === null) return this.insertSelect(target, source, options);
-    const placed = await placeInputs(this.executor, placerOf(prepared.plan.target, this.hashMap), prepared.inputs);
+    let placed: Awaited<ReturnType<typeof placeInputs>>;
+    try {
+      placed = await placeInputs(this.executor, placerOf(prepared.plan.target, this.hashMap), prepared.inputs);
+    } catch (error) {
+      // close() while the workers ran: nothing is stored yet, so the statement runs inline instead.
+      if (this.executor.closed === true) return this.insertSelect(target, source, options);
+      throw error;
+    }
     return this.#statement((ctx) => (this.#catalog === catalog
       ? commitPlaced(ctx, prepared.plan, prepared.inputs, placed)
       : insertSelect(ctx, ctx.resolve(target), this.#insertSources(ctx, target, source, options))), true);

@@ -22,7 +22,7 @@ export { Trace, MESSAGE_BYTES } from "./trace.js";
 export { rowsOf, plainValue, takeRows } from "./plain-rows.js";
 export type { TraceStep, AmpWork, Transfer, StepKind, StepScope } from "./trace.js";
 // Executors and the building blocks of kernels (columnar work that runs inline or on a worker pool).
-export { createExecutor, INLINE, TaskWindow } from "./executor/executor.js";
+export { createExecutor, INLINE, TaskWindow, workersAvailable } from "./executor/executor.js";
 export type { Executor, ExecutorKind, ExecutorSpec, KernelRef } from "./executor/executor.js";
 export { defineKernel, transferResult } from "./executor/worker.js";
 export type { Transferring } from "./executor/worker.js";

@@ -9,7 +9,7 @@
  * and the error propagates, the source is never changed).
  */
 import type * as arrow from "apache-arrow";
-import { ownedBytes, TaskWindow, type ColumnType, type Engine, type KernelRef } from "../engine/index.js";
+import { ownedBytes, TaskWindow, workersAvailable, type ColumnType, type Engine, type KernelRef } from "../engine/index.js";
 import { encodeBatchMessage, encodeSchemaMessage } from "./archive-format.js";
 import { addCompactBucketSums, addRows, emptyChecksums, type BucketChecksums } from "./checksum.js";
 import { KERNELS, runChecksumColumns, runCounted, sharedColumns, type ChecksumInput, type ChecksumOutput } from "./kernels.js";
@@ -121,8 +121,9 @@ export class ArchiveModule {
     let payload = encodeBatchMessage(chunk);
     let crc: number;
     const executor = this.#source.executor;
-    const shared = executor.kind === "inline" ? null : sharedColumns(columnTypes, chunk, piHash, checksums.bits);
-    if (executor.kind === "inline") {
+    const onPool = workersAvailable(executor);
+    const shared = onPool ? sharedColumns(columnTypes, chunk, piHash, checksums.bits) : null;
+    if (!onPool) {
       addRows(checksums, columnTypes, chunk, piHash);
       crc = crc32(payload);
     } else if (shared !== null) {

@@ -12,7 +12,7 @@
  * the medium's verification: the staging table may hold the batches before the
  * bad one; the target table is never touched here).
  */
-import { AmpsimError, ownedBytes, sharedBuckets, type Engine, type KernelRef } from "../engine/index.js";
+import { AmpsimError, ownedBytes, sharedBuckets, workersAvailable, type Engine, type KernelRef } from "../engine/index.js";
 import { KERNELS, poolLoad, runCounted, type PlaceInput, type PlacedBatch } from "./kernels.js";
 import { decodeBatch } from "./archive-format.js";
 import { withLabels } from "./labels.js";
@@ -49,7 +49,7 @@ export class RestoreModule {
 
   /** What the placeBatch kernel needs besides the batch, when a pool places rows (staging tables with a primary index). */
   #placer(): Omit<PlaceInput, "schema" | "payload"> | null {
-    if (this.#target.executor.kind === "inline") return null;
+    if (!workersAvailable(this.#target.executor)) return null;
     const definition = this.#target.describe(this.#stagingTable);
     if (!definition.primaryIndex) return null;
     const pi = definition.primaryIndex.columns.map((name) => definition.columns.findIndex((c) => c.name === name));

@@ -4,7 +4,7 @@
  * (row counts, order- and placement-independent checksums per bucket, every
  * target row on the AMP its row hash assigns).
  */
-import { quoteIdentifierIfNeeded, skewFactorOf, TaskWindow, type Engine } from "../engine/index.js";
+import { quoteIdentifierIfNeeded, skewFactorOf, TaskWindow, workersAvailable, type Engine } from "../engine/index.js";
 
 export { skewFactorOf };
 import { addCompactBucketSums, addRows, emptyChecksums, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
@@ -45,7 +45,7 @@ const VERIFY_CHUNK_ROWS = 131_072;
  * hashes any other runs; inline it is readChecksums. The sums are the same either way.
  */
 export async function readChecksumsOn(engine: Engine, table: string, bits: number, phase = "verify"): Promise<TableReading> {
-  if (engine.executor.kind === "inline") return readChecksums(engine, table, bits, phase);
+  if (!workersAvailable(engine.executor)) return readChecksums(engine, table, bits, phase);
   const definition = engine.describe(table);
   const types = definition.columns.map((c) => c.type);
   const checksums = emptyChecksums(bits);

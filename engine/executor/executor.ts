@@ -40,6 +40,14 @@ export interface Executor {
   readonly closed?: boolean;
 }
 
+/**
+ * True when kernels can run on `executor`'s workers: a pool not yet closed. Callers fall back to
+ * the calling thread otherwise (an engine stays usable after close(): its statements never need the workers).
+ */
+export function workersAvailable(executor: Executor): boolean {
+  return executor.kind !== "inline" && executor.closed !== true;
+}
+
 /** `executor` option of an Engine: a kind, a pool size, or an executor to share between systems. */
 export type ExecutorSpec = ExecutorKind | { readonly kind: "pool"; readonly threads?: number } | Executor;
 

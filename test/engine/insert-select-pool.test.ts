@@ -137,6 +137,16 @@ describe("insertSelectAsync on a pool", () => {
     expect(stored(onPool, "db.t")).toBe(stored(inline, "db.t"));
   });
 
+  it("close() while the workers place rows: the statement runs inline instead, storing what inline stores", async () => {
+    const own = createExecutor({ kind: "pool", threads: 1 });
+    const onPool = system(own, TARGETS["MULTISET, non-unique PI"]);
+    const inline = system("inline", TARGETS["MULTISET, non-unique PI"]);
+    const pending = onPool.insertSelectAsync("db.t", ["db.a", "db.b"]);
+    await onPool.close();
+    expect(await pending).toBe(inline.insertSelect("db.t", ["db.a", "db.b"]));
+    expect(stored(onPool, "db.t")).toBe(stored(inline, "db.t"));
+  });
+
   it("keeps a statement committed while the pool works: the sources are read again", async () => {
     const onPool = system(pool, TARGETS["MULTISET, non-unique PI"]);
     const pending = onPool.insertSelectAsync("db.t", "db.a");

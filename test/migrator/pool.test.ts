@@ -88,6 +88,20 @@ describe("pool and inline executors migrate identically", () => {
     });
   }
 
+  it("after the pool is closed, still migrates (on the calling thread) exactly as inline", async () => {
+    const inline = systems("inline");
+    const own = createExecutor({ kind: "pool", threads: 1 });
+    const closed = systems(own);
+    await closed.source.close();
+    expect(own.closed).toBe(true);
+    const options = { streams: 2, batchRows: 600 };
+    const a = await migrate({ ...options, source: inline.source, target: inline.target, tables: inline.tables });
+    const b = await migrate({ ...options, source: closed.source, target: closed.target, tables: closed.tables });
+    expect(b.tables.every((t) => t.verified)).toBe(true);
+    expect(summary(b)).toEqual(summary(a));
+    expect(contents(closed.target)).toEqual(contents(inline.target));
+  });
+
   it("resumes after a crash in the middle of the transfer", async () => {
     await crashThenResume("restore.batch", 4, { streams: 3, batchRows: 500 });
   });

@@ -48,7 +48,8 @@ Migration:
   --threads N            worker threads of the pool (default: the machine's cores)
 Durability:
   --source-dir DIR       keep the source system on disk in DIR (opened if it holds one:
-                         its tables are migrated, no data is generated)
+                         its tables are migrated, no data is generated; one whose
+                         generation was interrupted is refused: delete DIR)
   --target-dir DIR       keep the target system on disk in DIR (opened if it holds one)
   --checkpoint-dir DIR   record progress in DIR so that an interrupted run can resume
   --resume               resume the migration whose checkpoint is in --checkpoint-dir
@@ -84,6 +85,20 @@ export interface MigrateSetup {
   readonly progress: boolean;
   /** False when --source-dir names a system that already holds tables: migrate those. */
   readonly loadSource: boolean;
+  /** --source-dir: the file that marks a source still being generated there (null in memory). */
+  readonly loadingMarker: string | null;
+}
+
+/** Lies in a --source-dir while the CLI generates the source there: a run killed meanwhile leaves part of the data. */
+const LOADING_MARKER = "ampsim-cli-generating";
+
+/** --source-dir / --target-dir: a directory (or nothing yet), checked before either system is made. */
+function checkSystemDir(flag: string, dir: string | undefined): void {
+  if (dir === undefined || !fs.existsSync(dir)) return;
+  if (!fs.statSync(dir).isDirectory()) throw new UsageError(`${flag} ${dir}: is a file, not a directory`);
+  if (flag === "--source-dir" && fs.existsSync(path.join(dir, LOADING_MARKER))) {
+    throw new AmpsimError("BAD_CONFIG", `--source-dir ${dir}: an earlier run stopped while it generated the source here (${path.join(dir, LOADING_MARKER)} is still there), so the system holds part of the data; delete ${dir} to generate it again`, { file: dir });
+  }
 }
 
 function stringOption(value: string | boolean | undefined): string | undefined {
@@ -110,6 +125,8 @@ export function setupMigration(values: Record<string, string | boolean | undefin
   const sourceBits = integerOption(values["source-bits"], "source-bits", 16, 1, 24);
   const targetBits = integerOption(values["target-bits"], "target-bits", 16, 1, 24);
   const sourceDir = stringOption(values["source-dir"]);
+  checkSystemDir("--source-dir", sourceDir);
+  checkSystemDir("--target-dir", stringOption(values["target-dir"]));
   const executor = executorOption(values);
   try {
     return setupSystems(values, defaults, executor, sourceBits, targetBits, sourceDir);
@@ -140,6 +157,7 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
   return {
     source, target, scenario: chosen, json: values.json === true, progress: values["no-progress"] !== true && values.json !== true,
     loadSource: sourceDir === undefined || source.tables().length === 0,
+    loadingMarker: sourceDir === undefined ? null : path.join(sourceDir, LOADING_MARKER),
     options: {
       checkpointDir: stringOption(values["checkpoint-dir"]), resume: values.resume === true,
       streams: clusters ? clusters.length : integerOption(values.streams, "streams", defaults.streams, 1, 1024), clusters, medium,
@@ -156,7 +174,12 @@ export async function runSetup(setup: MigrateSetup, out: Output): Promise<Migrat
   const bars = setup.progress ? new ProgressBars(out as never) : null;
   const known = new Set<string>();
   try {
-    if (setup.loadSource) loadScenario(setup.source, setup.scenario);
+    if (setup.loadSource) {
+      // Each chunk of the source commits on its own: the marker says the whole load is not done yet.
+      if (setup.loadingMarker) fs.writeFileSync(setup.loadingMarker, "the ampsim CLI is generating this source system; if this file stays, the load was interrupted\n");
+      loadScenario(setup.source, setup.scenario);
+      if (setup.loadingMarker) fs.rmSync(setup.loadingMarker);
+    }
     return await migrate({
       source: setup.source, target: setup.target, ...setup.options,
       onProgress: (event) => {

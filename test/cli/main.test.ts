@@ -60,6 +60,29 @@ describe("ampsim CLI", () => {
     expect((await run(["simulate", "--hardware", "nope"])).err).toContain("early2000s, modern, calibrated");
   });
 
+  it("--source-dir: a source whose generation was cut short is refused, not migrated in part; a file as a system directory exits 2", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-src-"));
+    try {
+      const source = path.join(dir, "src");
+      const first = await run(["migrate", "--rows", "300", "--no-progress", "--source-dir", source, "--json"]);
+      expect(first.code).toBe(0);
+      expect(fs.existsSync(path.join(source, "ampsim-cli-generating")), "the marker is gone once the load is done").toBe(false);
+      fs.writeFileSync(path.join(source, "ampsim-cli-generating"), "as a run killed while loading leaves it");
+      const again = await run(["migrate", "--rows", "300", "--no-progress", "--source-dir", source]);
+      expect(again.code).toBe(1);
+      expect(again.err).toContain("error BAD_CONFIG: --source-dir");
+      expect(again.err).toContain("holds part of the data");
+      const file = path.join(dir, "a-file");
+      fs.writeFileSync(file, "x");
+      const fresh = path.join(dir, "fresh");
+      const asFile = await run(["migrate", "--rows", "300", "--no-progress", "--source-dir", fresh, "--target-dir", file]);
+      expect([asFile.code, asFile.err]).toEqual([2, expect.stringContaining(`--target-dir ${file}: is a file`)]);
+      expect(fs.existsSync(fresh)).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("checks --report FILE before migrating: a missing directory, or a directory as FILE, exits 2", async () => {
     const missing = path.join(os.tmpdir(), "ampsim-no-such-dir", "r.html");
     const gone = await run(["migrate", "--rows", "100", "--no-progress", "--report", missing]);

@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   VERIFY_FAILED: "a migrated table whose rows differ from the source's",
   MEDIUM_FAILED: "a transfer medium that broke (pipe closed, socket reset, file unreadable)",
   STORAGE_CORRUPT: "a damaged or missing file of a durable engine; the message names the file",
+  STORAGE_FAILED: "a durable engine could not write its files (disk full, no permission, a path that is not a directory); the statement did not commit",
   STORAGE_CONFLICT: "a statement on a durable engine whose directory another Engine has changed since; reopen it with Engine.open",
   CHECKPOINT_MISMATCH: "a resumed migration whose plan, source definitions or progress differ from its checkpoint",
 } as const;

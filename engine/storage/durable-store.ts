@@ -152,7 +152,7 @@ export class DurableStore {
       }
     } catch (error) {
       removeQuietly(written);
-      throw error;
+      throw storageFailed(error, this.dir);
     }
     this.#adopt(sequence, writes, catalogChanged ? catalogText : null);
     apply();
@@ -263,6 +263,14 @@ export class DurableStore {
   }
 }
 
+/** A file system error of a commit (ENOSPC, EACCES, ENOTDIR …) as STORAGE_FAILED naming the file; other errors (a fault hook's) as they are. */
+function storageFailed(error: unknown, dir: string): unknown {
+  const system = error as NodeJS.ErrnoException;
+  if (!(error instanceof Error) || typeof system.code !== "string" || typeof system.syscall !== "string") return error;
+  const file = system.path ?? dir;
+  return new AmpsimError("STORAGE_FAILED", `${file}: ${system.code} (${system.syscall}): the statement did not commit and ${dir} is as it was`, { file }, { cause: error });
+}
+
 /** `dir` missing (made here) or empty; BAD_CONFIG otherwise. */
 function prepareDirectory(dir: string): void {
   let entries: string[];
@@ -270,7 +278,12 @@ function prepareDirectory(dir: string): void {
     entries = readdirSync(dir);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") { mkdirSync(dir, { recursive: true }); return; }
+    if (code === "ENOENT") {
+      try { mkdirSync(dir, { recursive: true }); } catch (made) {
+        throw new AmpsimError("BAD_CONFIG", `dir ${dir} cannot hold a new system: ${(made as NodeJS.ErrnoException).code ?? String(made)} (${(made as Error).message})`, { file: dir }, { cause: made });
+      }
+      return;
+    }
     throw new AmpsimError("BAD_CONFIG", `dir ${dir} cannot hold a new system: ${code === "ENOTDIR" ? "it is not a directory" : String(error)}`, { file: dir });
   }
   if (entries.includes(CURRENT_FILE)) {

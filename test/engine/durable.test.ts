@@ -186,6 +186,21 @@ describe("a durable engine", () => {
     expect(fs.existsSync(path.join(dir, "notes.txt"))).toBe(true);
   });
 
+  it("a file system error in a commit is STORAGE_FAILED naming the file; nothing commits and the directory stays as it was", () => {
+    const dir = tempDir("ampsim-durable");
+    const engine = new Engine({ amps: 2, dir });
+    engine.sql("CREATE TABLE t (id INTEGER) PRIMARY INDEX (id);");
+    engine.insert("t", [{ id: 1 }, { id: 2 }, { id: 3 }]);
+    const amp1 = path.join(dir, "amp-0001");
+    fs.rmSync(amp1, { recursive: true });
+    fs.writeFileSync(amp1, "a file where AMP 1's directory was");
+    const files = listing(dir);
+    expectError(() => engine.insert("t", Array.from({ length: 20 }, (_, i) => ({ id: 10 + i }))), "STORAGE_FAILED", "amp-0001", "ENOTDIR", "did not commit");
+    expect(engine.rowCount("t")).toBe(3);
+    expect(listing(dir)).toEqual(files);
+    expectError(() => new Engine({ dir: path.join(amp1, "under-a-file") }), "BAD_CONFIG", "cannot hold a new system");
+  });
+
   it("two engines on one directory: only the one that committed last may write; the other gets STORAGE_CONFLICT and writes nothing", () => {
     const dir = tempDir("ampsim-durable");
     const a = new Engine({ amps: 2, dir });

@@ -18,7 +18,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { AmpsimError, quoteIdentifierIfNeeded, type Engine } from "../engine/index.js";
+import { AmpsimError, Engine, quoteIdentifierIfNeeded, showValue } from "../engine/index.js";
 import { STAGING_DATABASE } from "./staging.js";
 import { checksumsFromJson, checksumsToJson, type BucketChecksums } from "./checksum.js";
 import type { MigrationPlan } from "./plan.js";
@@ -208,8 +208,14 @@ function describeChange(before: string, after: string): string {
  * await migrate({ source, target, checkpointDir }).catch(() => abandonMigration({ target, checkpointDir }));
  */
 export function abandonMigration(options: { readonly target: Engine; readonly checkpointDir: string }): { readonly dropped: string[] } {
+  if (options === null || typeof options !== "object") throw new AmpsimError("BAD_CONFIG", `abandonMigration() expects { target, checkpointDir }, but found ${showValue(options)}`);
   const { target, checkpointDir } = options;
+  if (!(target instanceof Engine)) throw new AmpsimError("BAD_CONFIG", `abandonMigration(): target must be the Engine the migration wrote to, but found ${showValue(target)}`, { option: "target" });
+  if (typeof checkpointDir !== "string" || checkpointDir.length === 0) throw new AmpsimError("BAD_CONFIG", `abandonMigration(): checkpointDir must be the checkpoint's directory, but found ${showValue(checkpointDir)}`, { option: "checkpointDir" });
   const file = path.join(checkpointDir, CHECKPOINT_FILE);
+  if (!fs.existsSync(file)) {
+    throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot abandon: there is no checkpoint ${file} (a finished migration removes its checkpoint; nothing is left to give up)`, { file });
+  }
   const state = readState(file);
   const dropped: string[] = [];
   const prefix = `"${STAGING_DATABASE}".m${state.runId}_`;

@@ -17,7 +17,7 @@
  */
 import os from "node:os";
 import { Piscina } from "piscina";
-import { AmpsimError, ERROR_CODES, type ErrorCode } from "../errors.js";
+import { AmpsimError, ERROR_CODES, showValue, type ErrorCode } from "../errors.js";
 import { KERNEL_ERROR, type KernelFailure } from "./worker.js";
 
 export type ExecutorKind = "inline" | "pool";
@@ -123,11 +123,12 @@ export const INLINE: Executor = new InlineExecutor();
 export function createExecutor(spec: ExecutorSpec | undefined): Executor {
   if (spec === undefined || spec === "inline") return INLINE;
   if (typeof spec === "object" && spec !== null && typeof (spec as Executor).run === "function") return spec as Executor;
-  const threads = spec === "pool" ? defaultThreads() : (spec as { threads?: number }).threads ?? defaultThreads();
-  if (spec !== "pool" && (spec as { kind?: unknown }).kind !== "pool") {
-    throw new AmpsimError("BAD_CONFIG", `executor must be "inline", "pool", { kind: "pool", threads } or an Executor, but found ${JSON.stringify(spec)}`);
+  if (spec !== "pool" && (typeof spec !== "object" || spec === null || (spec as { kind?: unknown }).kind !== "pool")) {
+    const shown = typeof spec === "function" ? "a function" : showValue(spec);
+    throw new AmpsimError("BAD_CONFIG", `executor must be "inline", "pool", { kind: "pool", threads } or an Executor, but found ${shown}`);
   }
-  if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new AmpsimError("BAD_CONFIG", `executor threads must be an integer in 1..256, but found ${String(threads)}`);
+  const threads = spec === "pool" ? defaultThreads() : (spec as { threads?: number }).threads ?? defaultThreads();
+  if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new AmpsimError("BAD_CONFIG", `executor threads must be an integer in 1..256, but found ${showValue(threads)}`);
   return new PoolExecutor(threads);
 }
 

@@ -92,6 +92,10 @@ describe("createExecutor", () => {
     expectError(() => createExecutor({ kind: "pool", threads: 0 }), "BAD_CONFIG", "threads", "0");
     expectError(() => createExecutor({ kind: "pool", threads: 1.5 }), "BAD_CONFIG", "1.5");
     expectError(() => new Engine({ executor: { kind: "inline" } as never }), "BAD_CONFIG", "executor must be");
+    expectError(() => createExecutor(null as never), "BAD_CONFIG", "found NULL");
+    expectError(() => new Engine({ executor: null as never }), "BAD_CONFIG", "executor must be");
+    expectError(() => createExecutor((() => 1) as never), "BAD_CONFIG", "found a function");
+    expectError(() => createExecutor({ kind: "pool", threads: "2" as never }), "BAD_CONFIG", 'found "2"');
   });
 
   it("a closed pool refuses work; the engine's default is inline", async () => {

@@ -9,6 +9,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Engine, isAmpsimError } from "../../engine/index.js";
 import { abandonMigration, CHECKPOINT_FILE, InjectedCrash, migrate, readChecksums, type FaultHooks, type FaultSite, type MigrationReport } from "../../migrator/index.js";
+import { expectError } from "../helpers/errors.js";
 import { checkInvariant, FAULT_POINTS, FaultPlan, loadScenario, scenario } from "../../sim/index.js";
 
 const dirs: string[] = [];
@@ -187,10 +188,13 @@ describe("giving up", () => {
     expect(String(error)).toMatch(/AMP \d+/);
     for (const table of tables) if (target.hasTable(table)) expect(target.rowCount(table)).toBe(0);
     expect(target.allTables().some((t) => t.startsWith('"$staging"'))).toBe(true);
+    expectError(() => abandonMigration({ target, checkpointDir: 5 as never }), "BAD_CONFIG", "checkpointDir");
+    expectError(() => abandonMigration({ checkpointDir } as never), "BAD_CONFIG", "target must be");
     const { dropped } = abandonMigration({ target, checkpointDir });
     expect(dropped.length).toBeGreaterThan(0);
     expect(target.allTables()).toEqual([]);
     expect(fs.existsSync(path.join(checkpointDir, CHECKPOINT_FILE))).toBe(false);
+    expectError(() => abandonMigration({ target, checkpointDir }), "CHECKPOINT_MISMATCH", "cannot abandon: there is no checkpoint");
   });
 });
 

@@ -8,8 +8,10 @@
  * The model is the timeline's (timeline.ts), summed instead of replayed:
  * - transfer, per table: each stream is a pipeline of batches through the
  *   stages source AMP read + scan → encode → medium → decode + hash → target
- *   node links → target AMP insert + write; alone it takes fill + (batches − 1)
- *   × its slowest stage. Shared resources (archive and restore modules, medium
+ *   node links → target AMP insert + write; alone, n equal batches take fill +
+ *   (n − 1) × its slowest stage, and its batches of different sizes (each source
+ *   AMP's full batches, then its rest) go through as a flow shop, group by
+ *   group. Shared resources (archive and restore modules, medium
  *   channels, target links, target AMPs) bound the phase by their total work
  *   over their capacity plus one batch's way in and out. The phase is the
  *   larger of the slowest stream and the busiest shared resource.
@@ -375,16 +377,53 @@ function stages(c: Checked, t: TableShape, profile: HardwareProfile, streams: nu
   return { archive: [], restore: [sourceAmp, encode, mediumStage("send"), decode, link, store] };
 }
 
-/** fill + (batches − 1) × the slowest stage (slowed by contention), for `batches` batches of `rows` rows in all. */
-function pipelineMs(list: readonly StageCost[], rows: number, batches: number): number {
-  if (batches <= 0 || list.length === 0) return 0;
-  const x = rows / batches;
-  let fill = 0; let slowest = 0;
-  for (const stage of list) { const ms = stage.ms(x); fill += ms; slowest = Math.max(slowest, ms * stage.contention); }
-  return fill + (batches - 1) * slowest;
+/** `count` batches of `rows` rows each, one after another. */
+interface BatchGroup { readonly count: number; readonly rows: number }
+
+/**
+ * The pipeline's makespan for batches in `groups` order (a flow shop): after each group, the time
+ * every stage finishes its last batch. For n equal batches entering at stage k, stage j ends at
+ * max over k ≤ j of (end of stage k before + Σ stage times k..j + (n − 1) × the slowest of them,
+ * slowed by contention) — the longest path through the grid. One group is fill + (n − 1) × the
+ * slowest stage; unequal batches (a hot AMP's full ones, then the small rests of the others) cost
+ * what their sizes do, not what their mean does. O(groups × stages²).
+ */
+function pipelineMs(list: readonly StageCost[], groups: readonly BatchGroup[]): number {
+  if (list.length === 0) return 0;
+  let done = new Float64Array(list.length);
+  let any = false;
+  for (const { count, rows } of groups) {
+    if (count <= 0) continue;
+    any = true;
+    const p = list.map((stage) => stage.ms(rows));
+    const next = new Float64Array(list.length);
+    for (let j = 0; j < list.length; j++) {
+      let best = 0; let sum = 0; let slowest = 0;
+      for (let k = j; k >= 0; k--) {
+        sum += p[k]; slowest = Math.max(slowest, p[k] * list[k].contention);
+        best = Math.max(best, done[k] + sum + (count - 1) * slowest);
+      }
+      next[j] = best;
+    }
+    done = next;
+  }
+  return any ? done[list.length - 1] : 0;
 }
 
-interface StreamLoad { readonly table: TableShape; readonly stream: number; readonly rows: number; readonly batches: number; ms: number }
+/** A stream's batches in the order its archive module reads them: per source AMP of its cluster, the full batches, then the rest. */
+function batchGroups(t: TableShape, cluster: readonly number[]): BatchGroup[] {
+  const groups: BatchGroup[] = [];
+  for (const amp of cluster) {
+    const rows = t.source[amp];
+    const full = Math.floor(rows / t.batchRows + 1e-9);
+    const rest = rows - full * t.batchRows;
+    if (full > 0) groups.push({ count: full, rows: t.batchRows });
+    if (rest > 1e-9) groups.push({ count: 1, rows: rest });
+  }
+  return groups;
+}
+
+interface StreamLoad { readonly table: TableShape; readonly stream: number; readonly rows: number; readonly batches: number; readonly groups: readonly BatchGroup[]; ms: number }
 
 /**
  * Every stream of `group` alone through its pipeline, slowed by the streams
@@ -395,7 +434,7 @@ function streamLoads(c: Checked, group: readonly TableShape[], profile: Hardware
   const loads: StreamLoad[] = group.flatMap((t) => c.clusters.map((cluster, stream) => {
     let rows = 0; let batches = 0;
     for (const amp of cluster) { rows += t.source[amp]; batches += Math.ceil(t.source[amp] / t.batchRows - 1e-9); }
-    return { table: t, stream, rows, batches, ms: 0 };
+    return { table: t, stream, rows, batches, groups: batchGroups(t, cluster), ms: 0 };
   }));
   const sorted = loads.map((l) => l.rows).sort((a, b) => a - b);
   const prefix = new Float64Array(sorted.length + 1);
@@ -406,7 +445,7 @@ function streamLoads(c: Checked, group: readonly TableShape[], profile: Hardware
     while (shorter < high) { const mid = (shorter + high) >> 1; if (sorted[mid] < load.rows) shorter = mid + 1; else high = mid; }
     const alongside = (prefix[shorter] + load.rows * (sorted.length - shorter)) / load.rows;
     const { archive, restore } = stages(c, load.table, profile, alongside);
-    load.ms = pipelineMs(archive, load.rows, load.batches) + pipelineMs(restore, load.rows, load.batches);
+    load.ms = pipelineMs(archive, load.groups) + pipelineMs(restore, load.groups);
   }
   return loads;
 }

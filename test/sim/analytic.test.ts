@@ -43,6 +43,8 @@ interface Case {
   readonly streams: number;
   readonly medium: MediumSpec;
   readonly staging: StagingLayout;
+  /** Default 2,048 (many batches per stream); 65,536 leaves one unequal batch per source AMP, where the pipeline's fill counts most. */
+  readonly batchRows?: number;
 }
 
 const CASES: readonly Case[] = [
@@ -50,16 +52,17 @@ const CASES: readonly Case[] = [
   { scenario: "skewed", targetAmps: 6, hashBits: 16, streams: 4, medium: "memory", staging: "hashed" },
   { scenario: "skewed", targetAmps: 6, hashBits: 16, streams: 2, medium: "pipe", staging: "nopi" },
   { scenario: "orders", targetAmps: 6, hashBits: 20, streams: 2, medium: { kind: "storage", dir, overwrite: true }, staging: "hashed" },
+  { scenario: "skewed", targetAmps: 6, hashBits: 16, streams: 1, medium: "memory", staging: "hashed", batchRows: 65_536 },
 ];
 
 describe("analytic vs replay", () => {
   for (const c of CASES) {
-    const label = `${c.scenario} 4 → ${c.targetAmps} AMPs (${c.hashBits}-bit), ${c.streams} streams over ${typeof c.medium === "string" ? c.medium : c.medium.kind}, ${c.staging} staging`;
+    const label = `${c.scenario} 4 → ${c.targetAmps} AMPs (${c.hashBits}-bit), ${c.streams} streams over ${typeof c.medium === "string" ? c.medium : c.medium.kind}, ${c.staging} staging, ${c.batchRows ?? 2_048}-row batches`;
     it(`agrees on every phase: ${label}`, async () => {
       const source = new Engine({ name: "old", amps: 4 });
       loadScenario(source, scenario(c.scenario, { rows: 30_000, seed: SEED }));
       const target = new Engine({ name: "new", amps: c.targetAmps, hashBits: c.hashBits });
-      const report = await migrate({ source, target, streams: c.streams, medium: c.medium, staging: c.staging, batchRows: 2_048 });
+      const report = await migrate({ source, target, streams: c.streams, medium: c.medium, staging: c.staging, batchRows: c.batchRows ?? 2_048 });
       const input = analyticInputFromReport(report);
       // The last profile puts every AMP and module on one shared core (what calibrate() measures for the inline executor).
       for (const profile of [HARDWARE.early2000s, HARDWARE.modern, { ...HARDWARE.modern, name: "modern, one shared core", sharedCores: 1 }]) {

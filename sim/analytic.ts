@@ -340,7 +340,8 @@ function verify(c: Checked, t: TableShape, profile: HardwareProfile, startMs: nu
 
 /** One stage of the per-batch pipeline: its time for a batch of x rows, how many batches queue for it at once, and its shared resource. */
 interface StageCost {
-  readonly ms: (rows: number) => number;
+  /** `share`: of the batch's rows, the most that go to one target AMP (default the table's batchShareMax). */
+  readonly ms: (rows: number, share?: number) => number;
   /** ≥ 1: how much longer a batch takes here because the other streams' batches use the same resource. */
   readonly contention: number;
   readonly shared: { readonly resource: string; readonly kind: ResourceKind; readonly capacity: number } | null;
@@ -367,18 +368,18 @@ function stages(c: Checked, t: TableShape, profile: HardwareProfile, streams: nu
     ms: (x) => workMs(profile, "restore-slot", "decode", { rows: x }) + workMs(profile, "restore-slot", "hash", { rows: x }),
     contention: queued(profile.restoreSlots), shared: { resource: "target:restore-slots", kind: "restore-slot", capacity: profile.restoreSlots },
   };
-  const link: StageCost = { ms: (x) => workMs(profile, "interconnect", "send", { bytes: x * t.bytesPerRow * nodeShareMax }), contention: Math.max(1, streams * nodeShareMax), shared: null };
+  const link: StageCost = { ms: (x, share = shareMax) => workMs(profile, "interconnect", "send", { bytes: x * t.bytesPerRow * Math.max(nodeShareMax, share) }), contention: Math.max(1, streams * nodeShareMax), shared: null };
   const store: StageCost = {
     // Streams whose batches land on the same few target AMPs at once queue there.
     contention: Math.max(1, (streams * c.fanOut) / c.concurrentTargetAmps), shared: null,
-    ms: (x) => Math.max(workMs(profile, "cpu", "insert", { rows: x * shareMax }), workMs(profile, "disk", "write", { bytes: x * shareMax * t.bytesPerRow })),
+    ms: (x, share = shareMax) => Math.max(workMs(profile, "cpu", "insert", { rows: x * share }), workMs(profile, "disk", "write", { bytes: x * share * t.bytesPerRow })),
   };
   if (medium === "storage") return { archive: [sourceAmp, encode, mediumStage("write")], restore: [mediumStage("read"), decode, link, store] };
   return { archive: [], restore: [sourceAmp, encode, mediumStage("send"), decode, link, store] };
 }
 
-/** `count` batches of `rows` rows each, one after another. */
-interface BatchGroup { readonly count: number; readonly rows: number }
+/** `count` batches of `rows` rows each, one after another; `share` of each goes to its busiest target AMP. */
+interface BatchGroup { readonly count: number; readonly rows: number; readonly share: number }
 
 /**
  * The pipeline's makespan for batches in `groups` order (a flow shop): after each group, the time
@@ -392,10 +393,10 @@ function pipelineMs(list: readonly StageCost[], groups: readonly BatchGroup[]): 
   if (list.length === 0) return 0;
   let done = new Float64Array(list.length);
   let any = false;
-  for (const { count, rows } of groups) {
+  for (const { count, rows, share } of groups) {
     if (count <= 0) continue;
     any = true;
-    const p = list.map((stage) => stage.ms(rows));
+    const p = list.map((stage) => stage.ms(rows, share));
     const next = new Float64Array(list.length);
     for (let j = 0; j < list.length; j++) {
       let best = 0; let sum = 0; let slowest = 0;
@@ -410,15 +411,22 @@ function pipelineMs(list: readonly StageCost[], groups: readonly BatchGroup[]): 
   return any ? done[list.length - 1] : 0;
 }
 
-/** A stream's batches in the order its archive module reads them: per source AMP of its cluster, the full batches, then the rest. */
-function batchGroups(t: TableShape, cluster: readonly number[]): BatchGroup[] {
+/**
+ * A stream's batches in the order its archive module reads them: per source AMP of its cluster, the
+ * full batches, then the rest. A hot source AMP's excess over the mean is hot PI values, which land
+ * together on one target AMP: its batches send that part of their rows there (at least).
+ */
+function batchGroups(t: TableShape, cluster: readonly number[], sourceAmps: number, fanOut: number, hashed: boolean): BatchGroup[] {
   const groups: BatchGroup[] = [];
+  const mean = t.total / sourceAmps;
   for (const amp of cluster) {
     const rows = t.source[amp];
+    const excess = Math.max(0, rows - mean);
+    const share = hashed && rows > 0 ? Math.max(t.batchShareMax, (excess + (rows - excess) / fanOut) / rows) : t.batchShareMax;
     const full = Math.floor(rows / t.batchRows + 1e-9);
     const rest = rows - full * t.batchRows;
-    if (full > 0) groups.push({ count: full, rows: t.batchRows });
-    if (rest > 1e-9) groups.push({ count: 1, rows: rest });
+    if (full > 0) groups.push({ count: full, rows: t.batchRows, share });
+    if (rest > 1e-9) groups.push({ count: 1, rows: rest, share });
   }
   return groups;
 }
@@ -434,7 +442,7 @@ function streamLoads(c: Checked, group: readonly TableShape[], profile: Hardware
   const loads: StreamLoad[] = group.flatMap((t) => c.clusters.map((cluster, stream) => {
     let rows = 0; let batches = 0;
     for (const amp of cluster) { rows += t.source[amp]; batches += Math.ceil(t.source[amp] / t.batchRows - 1e-9); }
-    return { table: t, stream, rows, batches, groups: batchGroups(t, cluster), ms: 0 };
+    return { table: t, stream, rows, batches, groups: batchGroups(t, cluster, c.input.sourceAmps, c.fanOut, c.input.staging === "hashed"), ms: 0 };
   }));
   const sorted = loads.map((l) => l.rows).sort((a, b) => a - b);
   const prefix = new Float64Array(sorted.length + 1);

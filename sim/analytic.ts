@@ -11,7 +11,8 @@
  *   node links → target AMP insert + write; alone, n equal batches take fill +
  *   (n − 1) × its slowest stage, and its batches of different sizes (each source
  *   AMP's full batches, then its rest) go through as a flow shop, group by
- *   group. Shared resources (archive and restore modules, medium
+ *   group; a hot source AMP's batches send its excess over the mean (hot PI
+ *   values) to one target AMP. Shared resources (archive and restore modules, medium
  *   channels, target links, target AMPs) bound the phase by their total work
  *   over their capacity plus one batch's way in and out. The phase is the
  *   larger of the slowest stream and the busiest shared resource.

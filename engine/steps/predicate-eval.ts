@@ -78,8 +78,8 @@ function isLiteral(value: unknown): boolean {
 
 function evaluate(p: Predicate, input: PredicateInput): Uint8Array {
   switch (p.kind) {
-    case "and": return combine(p.operands.map((o) => evaluate(o, input)), input.length, andOf);
-    case "or": return combine(p.operands.map((o) => evaluate(o, input)), input.length, orOf);
+    case "and": return combine(p.operands.map((o) => evaluate(o, input)), input.length, andOf, TRUE);
+    case "or": return combine(p.operands.map((o) => evaluate(o, input)), input.length, orOf, FALSE);
     case "not": {
       const inner = evaluate(p.operand, input);
       for (let i = 0; i < inner.length; i++) inner[i] = inner[i] === UNKNOWN ? UNKNOWN : 1 - inner[i];
@@ -93,11 +93,11 @@ function evaluate(p: Predicate, input: PredicateInput): Uint8Array {
     }
     case "compare": return compareColumn(p.column, p.op, p.value, input);
     case "in": {
-      const any = combine(p.values.map((v) => compareColumn(p.column, "=", v, input)), input.length, orOf);
+      const any = combine(p.values.map((v) => compareColumn(p.column, "=", v, input)), input.length, orOf, FALSE);
       return p.negated ? evaluate({ kind: "not", operand: { kind: "in", column: p.column, values: p.values, negated: false } }, input) : any;
     }
     case "between": {
-      const both = combine([compareColumn(p.column, ">=", p.low, input), compareColumn(p.column, "<=", p.high, input)], input.length, andOf);
+      const both = combine([compareColumn(p.column, ">=", p.low, input), compareColumn(p.column, "<=", p.high, input)], input.length, andOf, TRUE);
       if (!p.negated) return both;
       for (let i = 0; i < both.length; i++) both[i] = both[i] === UNKNOWN ? UNKNOWN : 1 - both[i];
       return both;
@@ -116,8 +116,9 @@ function orOf(a: number, b: number): number {
   return a === FALSE && b === FALSE ? FALSE : UNKNOWN;
 }
 
-function combine(parts: Uint8Array[], length: number, op: (a: number, b: number) => number): Uint8Array {
-  if (parts.length === 0) return new Uint8Array(length).fill(TRUE);
+/** `empty`: what no parts give — TRUE for AND (nothing to fail), FALSE for OR and IN (nothing to match). */
+function combine(parts: Uint8Array[], length: number, op: (a: number, b: number) => number, empty: number): Uint8Array {
+  if (parts.length === 0) return new Uint8Array(length).fill(empty);
   const out = parts[0];
   for (let k = 1; k < parts.length; k++) for (let i = 0; i < length; i++) out[i] = op(out[i], parts[k][i]);
   return out;
@@ -145,16 +146,47 @@ function compareColumn(name: string, op: CompareOperator, literal: Literal, inpu
   return out;
 }
 
-function literalFor(type: ColumnType, literal: Literal, table: string, columnName: string): StoredValue {
+/** A key strictly between the integers `floor` and `floor + 1`: a fractional literal compared with an integer column. */
+class BetweenIntegers {
+  constructor(readonly floor: bigint) {}
+}
+
+const DECIMAL_LITERAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/** A numeric literal as an exact integer (bigint), or as the gap it falls in when it has a fraction; null when it is no number. */
+function exactInteger(literal: Literal): bigint | BetweenIntegers | null {
+  if (typeof literal === "bigint") return literal;
+  if (typeof literal === "number") {
+    if (!Number.isFinite(literal)) return null;
+    // A double with a fraction is below 2^53 in magnitude, where Math.floor is exact.
+    return Number.isInteger(literal) ? BigInt(literal) : new BetweenIntegers(BigInt(Math.floor(literal)));
+  }
+  if (!isNumberText(literal)) return null;
+  const match = DECIMAL_LITERAL.exec(literal.text.trim());
+  if (match === null || (match[2] === "" && (match[3] ?? "") === "")) return null;
+  const [, sign, whole, fraction = "", exponent = "0"] = match;
+  const shift = Number(exponent);
+  const digits = whole + fraction;
+  const point = whole.length + shift; // digits[0, point) are the integer part
+  const integerDigits = point <= 0 ? "0" : digits.length >= point ? digits.slice(0, point) : digits.padEnd(point, "0");
+  const fractional = /[1-9]/.test(point <= 0 ? digits : digits.slice(Math.max(0, point)));
+  const magnitude = BigInt(integerDigits || "0");
+  if (sign !== "-") return fractional ? new BetweenIntegers(magnitude) : magnitude;
+  return fractional ? new BetweenIntegers(-magnitude - 1n) : -magnitude;
+}
+
+function literalFor(type: ColumnType, literal: Literal, table: string, columnName: string): StoredValue | BetweenIntegers {
   try {
     const exact = literalValue(literal, type.kind);
     const adapted = typeof exact === "number" && type.kind === "decimal" ? String(exact) : exact;
     return toStored(type.kind === "char" || type.kind === "varchar" ? { kind: "utf8" } : type, adapted, { table, column: columnName });
   } catch (error) {
-    if (error instanceof AmpsimError && error.code === "VALUE_OUT_OF_RANGE" && type.kind === "decimal") return String(literalValue(literal, type.kind));
-    // An integer column compares with any number by value: id > 2.5, or id < 1e10 on an INTEGER.
     const number = typeof literal === "number" || typeof literal === "bigint" ? Number(literal) : isNumberText(literal) ? Number(literal.text) : NaN;
-    if (error instanceof AmpsimError && INTEGER_KINDS.includes(type.kind) && Number.isFinite(number)) return number;
+    // A DECIMAL compares with any number by value (1e-7, or more places than its scale).
+    if (error instanceof AmpsimError && type.kind === "decimal" && Number.isFinite(number)) return String(literalValue(literal, type.kind));
+    // An integer column compares with any number exactly: id > 2.5, id < 1e10 on an INTEGER, a fraction beyond 2^53 on a BIGINT.
+    const exact = error instanceof AmpsimError && INTEGER_KINDS.includes(type.kind) ? exactInteger(literal) : null;
+    if (exact !== null) return exact;
     if (error instanceof AmpsimError) {
       const text = error.message.startsWith(`${error.code}: `) ? error.message.slice(error.code.length + 2) : error.message;
       throw new AmpsimError("TYPE_MISMATCH", `predicate on column ${columnName} of ${table} (${typeToString(type)}) compares with ${showValue(literalValue(literal, type.kind))}: ${text}`, { table, column: columnName, value: literal });
@@ -177,9 +209,10 @@ function comparer(op: CompareOperator): (c: number) => boolean {
   }
 }
 
-type Key = number | bigint | string | Uint8Array;
+type Key = number | bigint | string | Uint8Array | BetweenIntegers;
 
-function keyOf(type: ColumnType, value: StoredValue): Key {
+function keyOf(type: ColumnType, value: StoredValue | BetweenIntegers): Key {
+  if (value instanceof BetweenIntegers) return value;
   if (typeof value === "boolean") return value ? 1 : 0;
   if (typeof value === "string" && (type.kind === "utf8" || type.kind === "varchar" || type.kind === "char")) {
     return new TextEncoder().encode(type.kind === "char" ? value.replace(/ +$/, "") : value);
@@ -195,6 +228,7 @@ function compareKeys(a: Key, b: Key): number {
     for (let i = 0; i < n; i++) if (a[i] !== bb[i]) return a[i] - bb[i];
     return a.length - bb.length;
   }
+  if (b instanceof BetweenIntegers) return (typeof a === "bigint" ? a : BigInt(a as number)) <= b.floor ? -1 : 1;
   if (typeof a === "bigint" && typeof b === "number") return a < b ? -1 : a > b ? 1 : 0;
   // NaN equals NaN and sorts above every number (as in PostgreSQL), instead of "equal" to everything.
   if (a !== a) return b !== b ? 0 : 1;

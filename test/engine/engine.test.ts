@@ -841,6 +841,35 @@ describe("scan", () => {
     expect(ids({ kind: "compare", column: "v", op: "<", value: 3n ** 50n })).toEqual(model(() => true));
   });
 
+  it("compares a BIGINT exactly with a fractional literal beyond 2^53, and a DECIMAL with any number", () => {
+    const engine = new Engine({ amps: 2 });
+    engine.sql("CREATE TABLE big (id BIGINT NOT NULL, d DECIMAL(10,3)) PRIMARY INDEX (id)");
+    engine.insert("big", [{ id: 9007199254740993n, d: "0.000" }, { id: 9007199254740994n, d: "1.500" }, { id: 9007199254740995n, d: "2.000" }, { id: -3n, d: null }]);
+    const ids = (where: string) => [...engine.scan("big", { where }).getChild("id")!.toArray()].map(String).sort();
+    expect(ids("id = 9007199254740993.5")).toEqual([]);
+    expect(ids("id > 9007199254740993.5")).toEqual(["9007199254740994", "9007199254740995"]);
+    expect(ids("id <= 9007199254740994.5")).toEqual(["-3", "9007199254740993", "9007199254740994"]);
+    expect(ids("id BETWEEN 9007199254740993.5 AND 9007199254740995.5")).toEqual(["9007199254740994", "9007199254740995"]);
+    expect(ids("id IN (9007199254740993.5, 9007199254740994)")).toEqual(["9007199254740994"]);
+    expect(ids("id < -2.5")).toEqual(["-3"]);
+    expect(ids("id >= -3.5")).toHaveLength(4);
+    expect(ids("d > 1e-7")).toEqual(["9007199254740994", "9007199254740995"]);
+    expect(ids("d = 1.5")).toEqual(["9007199254740994"]);
+    expect(engine.delete("big", { where: "id = 9007199254740994.5" })).toBe(0);
+  });
+
+  it("an empty IN list or OR matches no row, an empty AND every row: deleting by an empty IN deletes nothing", () => {
+    const engine = scanEngine();
+    const where = (p: Predicate) => engine.scan("s", { where: p }).numRows;
+    expect(where({ kind: "in", column: "v", values: [], negated: false })).toBe(0);
+    expect(where({ kind: "in", column: "v", values: [], negated: true })).toBe(ROWS.length); // NOT FALSE, even for NULL
+
+    expect(where({ kind: "or", operands: [] })).toBe(0);
+    expect(where({ kind: "and", operands: [] })).toBe(ROWS.length);
+    expect(engine.delete("s", { where: { kind: "in", column: "id", values: [], negated: false } })).toBe(0);
+    expect(engine.rowCount("s")).toBe(ROWS.length);
+  });
+
   it("refuses a predicate object of the wrong shape with BAD_ARGUMENT, naming what is wrong", () => {
     const engine = scanEngine();
     const before = engine.trace.steps.length;

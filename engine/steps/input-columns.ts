@@ -179,9 +179,12 @@ function convertArrowColumn(table: string, column: ColumnDefinition, data: arrow
   }
   const vector = arrow.makeVector(data);
   const site = { table, column: column.name, row: 0 };
+  const fromDecimal = arrow.DataType.isDecimal(data.type);
   return buildFromStored(column.type, data.length, (i) => {
     const raw = vector.get(i) as unknown;
-    return toStored(column.type, fromArrowValue(data.type, raw), { ...site, row: rowBase + i });
+    const value = fromArrowValue(data.type, raw);
+    const at = { ...site, row: rowBase + i };
+    return toStored(column.type, fromDecimal && typeof value === "string" ? decimalInto(column, value, at) : value, at);
   });
 }
 
@@ -198,6 +201,21 @@ export function convertible(type: ColumnType, from: arrow.DataType): boolean {
     case "date": case "timestamp": return arrow.DataType.isDate(from) || arrow.DataType.isTimestamp(from);
     default: return assertNever(type, "column type");
   }
+}
+
+/**
+ * A decimal's text as a value of another numeric column: an integer when it has no fraction (a
+ * fraction does not fit: VALUE_OUT_OF_RANGE), a double for a float column, the text otherwise.
+ */
+function decimalInto(column: ColumnDefinition, text: string, site: { table: string; column: string; row: number }): unknown {
+  const kind = column.type.kind;
+  if (kind === "float32" || kind === "float64") return Number(text);
+  if (kind !== "int8" && kind !== "int16" && kind !== "int32" && kind !== "int64") return text;
+  const [whole, fraction = ""] = text.split(".");
+  if (/[1-9]/.test(fraction)) {
+    throw new AmpsimError("VALUE_OUT_OF_RANGE", `column ${column.name} of ${site.table} is ${typeToString(column.type)}: ${text} (row ${site.row}) has a fraction`, { table: site.table, column: column.name, value: text, row: site.row });
+  }
+  return BigInt(whole);
 }
 
 /** Arrow's JS value → the plain value toStored expects. */

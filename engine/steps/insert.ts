@@ -245,7 +245,14 @@ function checkCompatible(target: TableEntry, source: TableEntry): void {
 function asTargetColumns(target: TableEntry, source: TableEntry, columns: arrow.Data[]): arrow.Data[] {
   const t = target.definition.columns; const s = source.definition.columns;
   if (t.every((column, k) => sameType(column.type, s[k].type))) return columns;
-  return columns.map((data, k) => (sameType(t[k].type, s[k].type) ? data : checkArrowColumn(target.qualifiedName, t[k], data, 0)));
+  try {
+    return columns.map((data, k) => (sameType(t[k].type, s[k].type) ? data : checkArrowColumn(target.qualifiedName, t[k], data, 0)));
+  } catch (error) {
+    if (!(error instanceof AmpsimError)) throw error;
+    const text = error.message.startsWith(`${error.code}: `) ? error.message.slice(error.code.length + 2) : error.message;
+    throw new AmpsimError(error.code, `INSERT INTO ${target.qualifiedName} SELECT * FROM ${source.qualifiedName}: ${text.replace(/\(row (\d+)\)/, `(row $1 of a stored run of ${source.qualifiedName})`)}`,
+      { ...error.details, source: source.qualifiedName }, { cause: error });
+  }
 }
 
 function checkNotNull(target: TableEntry, source: TableEntry, nullCounts: readonly number[]): void {

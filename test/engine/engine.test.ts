@@ -1012,6 +1012,21 @@ describe("insertSelect", () => {
     engine.sql("DELETE FROM tiny; INSERT INTO tiny SELECT * FROM src WHERE k < 10 AND s IS NOT NULL");
     expect(engine.insertSelect("narrow", "tiny")).toBe(engine.rowCount("tiny"));
     checkPlacement(engine, "narrow");
+    // DECIMAL into INTEGER, BIGINT and FLOAT: whole values convert, a fraction does not fit an integer.
+    engine.sql(`CREATE MULTISET TABLE decs (k INTEGER, g DECIMAL(10,3), s VARCHAR(10)) PRIMARY INDEX (k);
+      CREATE MULTISET TABLE ints (k INTEGER, g INTEGER, s VARCHAR(10)) PRIMARY INDEX (k);
+      CREATE MULTISET TABLE bigs (k INTEGER, g BIGINT, s VARCHAR(10)) PRIMARY INDEX (k);
+      CREATE MULTISET TABLE dbls (k INTEGER, g FLOAT, s VARCHAR(10)) PRIMARY INDEX (k)`);
+    engine.insert("decs", [{ k: 1, g: "2.000", s: "a" }, { k: 2, g: "-7", s: null }, { k: 3, g: null, s: "c" }]);
+    expect(engine.insertSelect("ints", "decs")).toBe(3);
+    expect(rowsOf(engine.scan("ints")).map((r) => r.g).sort()).toEqual([-7, 2, null].sort());
+    expect(engine.insertSelect("bigs", "decs")).toBe(3);
+    expect(rowsOf(engine.scan("bigs")).map((r) => String(r.g)).sort()).toEqual(["-7", "2", "null"]);
+    engine.insert("decs", [{ k: 4, g: "0.25", s: "d" }]);
+    expect(engine.insertSelect("dbls", "decs")).toBe(4);
+    expect(rowsOf(engine.scan("dbls")).map((r) => r.g).filter((g) => g !== null).sort()).toEqual([-7, 0.25, 2].sort());
+    expectError(() => engine.insertSelect("ints", "decs"), "VALUE_OUT_OF_RANGE", "main.ints", "0.250", "has a fraction");
+    expect(engine.rowCount("ints")).toBe(3);
     // A FLOAT PI hashes otherwise than an INTEGER one: the rows move to the AMPs the FLOAT values hash to.
     expect(engine.insertSelect("floats", "src")).toBe(400);
     checkPlacement(engine, "floats");

@@ -139,12 +139,13 @@ export function setupMigration(values: Record<string, string | boolean | undefin
 
 function setupSystems(values: Record<string, string | boolean | undefined>, defaults: { streams: number; medium: string; rows: number; scenario: string },
   executor: Executor, sourceBits: number, targetBits: number, sourceDir: string | undefined): MigrateSetup {
-  const source = openOrCreate(sourceDir, { name: "source", amps: integerOption(values["source-amps"], "source-amps", 4, 1, 65535), hashBits: sourceBits, executor });
+  // Every option is checked before either system is made: a durable one would stay behind a usage error.
+  const sourceAmps = integerOption(values["source-amps"], "source-amps", 4, 1, 65535);
   const targetAmps = integerOption(values["target-amps"], "target-amps", 6, 1, 65535);
   const mapKind = choiceOption(values["target-map"], "target-map", ["uniform", "rebalance"] as const, "uniform");
   if (mapKind === "rebalance" && sourceBits !== targetBits) throw new UsageError("--target-map rebalance needs --source-bits equal to --target-bits");
-  const hashMap = mapKind === "rebalance" ? HashMap.rebalance(source.hashMap, targetAmps) : undefined;
-  const target = openOrCreate(stringOption(values["target-dir"]), { name: "target", amps: targetAmps, hashBits: targetBits, hashMap, executor });
+  if (sourceAmps > 2 ** sourceBits) throw new UsageError(`--source-amps ${sourceAmps} needs at least ${Math.ceil(Math.log2(sourceAmps))} --source-bits (one bucket per AMP at least)`);
+  if (targetAmps > 2 ** targetBits) throw new UsageError(`--target-amps ${targetAmps} needs at least ${Math.ceil(Math.log2(targetAmps))} --target-bits (one bucket per AMP at least)`);
   const name = choiceOption(values.scenario, "scenario", SCENARIOS, defaults.scenario as (typeof SCENARIOS)[number]);
   const chosen = scenario(name, { rows: integerOption(values.rows, "rows", defaults.rows, 0), seed: integerOption(values.seed, "seed", 1, 0, 2 ** 32 - 1) });
   const mediumKind = choiceOption(values.medium, "medium", ["memory", "pipe", "network", "storage"] as const, defaults.medium as "memory");
@@ -154,18 +155,22 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
   const medium: MediumSpec = mediumKind === "storage" ? { kind: "storage", dir: values.dir as string, overwrite: true } : mediumKind;
   const clusters = clustersOption(values.clusters);
   if (values.resume === true && typeof values["checkpoint-dir"] !== "string") throw new UsageError("--resume needs --checkpoint-dir DIR, where the interrupted migration kept its checkpoint");
+  const options: MigrateSetup["options"] = {
+    checkpointDir: stringOption(values["checkpoint-dir"]), resume: values.resume === true,
+    streams: clusters ? clusters.length : integerOption(values.streams, "streams", defaults.streams, 1, 1024), clusters, medium,
+    staging: choiceOption(values.staging, "staging", ["hashed", "nopi"] as const, "hashed"),
+    batchRows: values["batch-rows"] === undefined ? undefined : integerOption(values["batch-rows"], "batch-rows", 65_536), batchBytes: values["batch-bytes"] === undefined ? undefined : integerOption(values["batch-bytes"], "batch-bytes", 0),
+    ifExists: choiceOption(values["if-exists"], "if-exists", ["fail", "replace", "append"] as const, "fail"),
+    keepStaging: values["keep-staging"] === true, parallelTables: values["parallel-tables"] === true,
+  };
+  const source = openOrCreate(sourceDir, { name: "source", amps: sourceAmps, hashBits: sourceBits, executor });
+  const hashMap = mapKind === "rebalance" ? HashMap.rebalance(source.hashMap, targetAmps) : undefined;
+  const target = openOrCreate(stringOption(values["target-dir"]), { name: "target", amps: targetAmps, hashBits: targetBits, hashMap, executor });
   return {
     source, target, scenario: chosen, json: values.json === true, progress: values["no-progress"] !== true && values.json !== true,
     loadSource: sourceDir === undefined || source.tables().length === 0,
     loadingMarker: sourceDir === undefined ? null : path.join(sourceDir, LOADING_MARKER),
-    options: {
-      checkpointDir: stringOption(values["checkpoint-dir"]), resume: values.resume === true,
-      streams: clusters ? clusters.length : integerOption(values.streams, "streams", defaults.streams, 1, 1024), clusters, medium,
-      staging: choiceOption(values.staging, "staging", ["hashed", "nopi"] as const, "hashed"),
-      batchRows: values["batch-rows"] === undefined ? undefined : integerOption(values["batch-rows"], "batch-rows", 65_536), batchBytes: values["batch-bytes"] === undefined ? undefined : integerOption(values["batch-bytes"], "batch-bytes", 0),
-      ifExists: choiceOption(values["if-exists"], "if-exists", ["fail", "replace", "append"] as const, "fail"),
-      keepStaging: values["keep-staging"] === true, parallelTables: values["parallel-tables"] === true,
-    },
+    options,
   };
 }
 

@@ -78,6 +78,12 @@ describe("ampsim CLI", () => {
       const asFile = await run(["migrate", "--rows", "300", "--no-progress", "--source-dir", fresh, "--target-dir", file]);
       expect([asFile.code, asFile.err]).toEqual([2, expect.stringContaining(`--target-dir ${file}: is a file`)]);
       expect(fs.existsSync(fresh)).toBe(false);
+      // Every option is checked before a durable system is made.
+      for (const bad of [["--report", path.join(dir, "missing", "r.html")], ["--scenario", "nope"], ["--clusters", "0;x"], ["--resume"], ["--target-amps", "9", "--target-bits", "3"]]) {
+        const refused = await run(["migrate", "--rows", "300", "--no-progress", "--source-dir", fresh, "--target-dir", path.join(dir, "t"), ...bad]);
+        expect(refused.code, bad.join(" ")).toBe(2);
+        expect([fs.existsSync(fresh), fs.existsSync(path.join(dir, "t"))], bad.join(" ")).toEqual([false, false]);
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

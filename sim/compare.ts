@@ -157,7 +157,7 @@ async function runOnce(strategy: MigrationStrategy, data: Scenario, seed: number
   const wallMs = performance.now() - started;
   let simulatedMs: Record<string, number>;
   try {
-    simulateReport(report, profiles[0]); // a malformed report fails this strategy's run, not the comparison
+    // A malformed report fails this strategy's run, not the comparison.
     simulatedMs = Object.fromEntries(profiles.map((p) => [p.name, simulateReport(report, p).totalMs]));
   } catch (error) {
     return { ...base, ...empty, wallMs, correct: false, skipped: false, failure: `strategy ${strategy.name} returned a report the simulator cannot replay: ${error instanceof Error ? error.message : String(error)}` };

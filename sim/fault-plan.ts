@@ -62,6 +62,9 @@ export class FaultPlan implements FaultHooks {
     }
     if (options === null || typeof options !== "object") throw new AmpsimError("BAD_CONFIG", `fault plan options must be an object, but found ${showValue(options)}`, { option: "options" });
     this.seed = seed;
+    for (const name of ["kinds", "points", "at"] as const) {
+      if (options[name] !== undefined && !Array.isArray(options[name])) throw new AmpsimError("BAD_CONFIG", `${name} must be a list, but found ${showValue(options[name])}`, { option: name });
+    }
     const rate = options.rate ?? { numerator: 1, denominator: 20 };
     if (!Number.isInteger(rate.numerator) || !Number.isInteger(rate.denominator) || rate.numerator < 0 || rate.denominator < 1 || rate.numerator > rate.denominator) {
       throw new AmpsimError("BAD_CONFIG", `a fault rate is a ratio of integers 0 ≤ numerator ≤ denominator, but found ${rate.numerator}/${rate.denominator}`, { option: "rate" });

@@ -114,6 +114,13 @@ function toDecimal(type: ColumnType & { kind: "decimal" }, value: unknown, site:
  * gives "1.00" and "2.67").
  */
 export function roundedText(value: number, scale: number): string {
+  // Fast path: where the scale's grid is finer than the doubles (|value| < 2^52 / 10^scale), toFixed's
+  // digits that read back as this very double are the ones it is written with (no other digits of
+  // that many places do), so nothing needs rounding.
+  if (Math.abs(value) < 2 ** 52 / 10 ** scale) {
+    const fixed = value.toFixed(scale);
+    if (Number(fixed) === value) return fixed; // ("-0.00" never reads back as a value other than 0, which toFixed prints unsigned)
+  }
   const [mantissa, exponent = "0"] = String(Math.abs(value)).split("e");
   const [whole, fraction = ""] = mantissa.split(".");
   let digits = whole + fraction;

@@ -265,7 +265,7 @@ export function shownValues(columns: readonly arrow.Data[], row: number, which: 
     const type = data.type as arrow.DataType;
     if (arrow.DataType.isDecimal(type)) return formatDecimal(readDecimal(data.values as Uint32Array, row), type.scale);
     const value = arrow.makeVector(data).get(row) as unknown;
-    if (arrow.DataType.isDate(type)) return new Date(Number(value)).toISOString().slice(0, 10);
+    if (arrow.DataType.isDate(type)) return new Date(Number(value)).toISOString().split("T")[0]; // +010000-01-01 past year 9999
     if (arrow.DataType.isTimestamp(type)) return new Date(Number(value)).toISOString();
     return showValue(value);
   }).join(", ");

@@ -93,6 +93,7 @@ class PoolExecutor implements Executor {
     try {
       result = await this.#pool.run({ module: kernel.module, name: kernel.name, input }, { transferList: [...new Set(transfer)] });
     } catch (error) {
+      if (this.#closed) throw new AmpsimError("BAD_ARGUMENT", `the worker pool was closed while kernel ${kernel.name} ran`, {}, { cause: error });
       throw new AmpsimError("BAD_CONFIG", `a pool worker failed running kernel ${kernel.name} of ${kernel.module} (${(error as Error).message})`, { file: kernel.module }, { cause: error });
     }
     const failure = (result as KernelFailure | null)?.[KERNEL_ERROR];

@@ -345,6 +345,11 @@ interface StageCost {
   readonly ms: (rows: number, share?: number) => number;
   /** ≥ 1: how much longer a batch takes here because the other streams' batches use the same resource. */
   readonly contention: number;
+  /**
+   * A batch's time here with the other streams' batches queued beside it, when that is not ms × contention:
+   * a hot batch's excess goes to one target AMP, but the other streams send that AMP only their usual share.
+   */
+  readonly contended?: (rows: number, share: number) => number;
   readonly shared: { readonly resource: string; readonly kind: ResourceKind; readonly capacity: number } | null;
 }
 
@@ -369,12 +374,13 @@ function stages(c: Checked, t: TableShape, profile: HardwareProfile, streams: nu
     ms: (x) => workMs(profile, "restore-slot", "decode", { rows: x }) + workMs(profile, "restore-slot", "hash", { rows: x }),
     contention: queued(profile.restoreSlots), shared: { resource: "target:restore-slots", kind: "restore-slot", capacity: profile.restoreSlots },
   };
-  const link: StageCost = { ms: (x, share = shareMax) => workMs(profile, "interconnect", "send", { bytes: x * t.bytesPerRow * Math.max(nodeShareMax, share) }), contention: Math.max(1, streams * nodeShareMax), shared: null };
-  const store: StageCost = {
-    // Streams whose batches land on the same few target AMPs at once queue there.
-    contention: Math.max(1, (streams * c.fanOut) / c.concurrentTargetAmps), shared: null,
-    ms: (x, share = shareMax) => Math.max(workMs(profile, "cpu", "insert", { rows: x * share }), workMs(profile, "disk", "write", { bytes: x * share * t.bytesPerRow })),
-  };
+  const linkMs = (x: number, share = shareMax) => workMs(profile, "interconnect", "send", { bytes: x * t.bytesPerRow * Math.max(nodeShareMax, share) });
+  const linkContention = Math.max(1, streams * nodeShareMax);
+  const link: StageCost = { ms: linkMs, contention: linkContention, shared: null, contended: (x, share) => linkMs(x, share) + (linkContention - 1) * linkMs(x) };
+  const storeMs = (x: number, share = shareMax) => Math.max(workMs(profile, "cpu", "insert", { rows: x * share }), workMs(profile, "disk", "write", { bytes: x * share * t.bytesPerRow }));
+  // Streams whose batches land on the same few target AMPs at once queue there.
+  const storeContention = Math.max(1, (streams * c.fanOut) / c.concurrentTargetAmps);
+  const store: StageCost = { ms: storeMs, contention: storeContention, shared: null, contended: (x, share) => storeMs(x, share) + (storeContention - 1) * storeMs(x) };
   if (medium === "storage") return { archive: [sourceAmp, encode, mediumStage("write")], restore: [mediumStage("read"), decode, link, store] };
   return { archive: [], restore: [sourceAmp, encode, mediumStage("send"), decode, link, store] };
 }
@@ -402,7 +408,8 @@ function pipelineMs(list: readonly StageCost[], groups: readonly BatchGroup[]): 
     for (let j = 0; j < list.length; j++) {
       let best = 0; let sum = 0; let slowest = 0;
       for (let k = j; k >= 0; k--) {
-        sum += p[k]; slowest = Math.max(slowest, p[k] * list[k].contention);
+        const stage = list[k];
+        sum += p[k]; slowest = Math.max(slowest, stage.contended ? stage.contended(rows, share) : p[k] * stage.contention);
         best = Math.max(best, done[k] + sum + (count - 1) * slowest);
       }
       next[j] = best;

@@ -153,39 +153,54 @@ class BetweenIntegers {
 
 const DECIMAL_LITERAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
-/** A numeric literal as an exact integer (bigint), or as the gap it falls in when it has a fraction; null when it is no number. */
-function exactInteger(literal: Literal): bigint | BetweenIntegers | null {
-  if (typeof literal === "bigint") return literal;
-  if (typeof literal === "number") {
-    if (!Number.isFinite(literal)) return null;
-    // A double with a fraction is below 2^53 in magnitude, where Math.floor is exact.
-    return Number.isInteger(literal) ? BigInt(literal) : new BetweenIntegers(BigInt(Math.floor(literal)));
-  }
-  if (!isNumberText(literal)) return null;
-  const match = DECIMAL_LITERAL.exec(literal.text.trim());
+/** Beyond every stored integer and unscaled DECIMAL(38): literals past it compare as it does. */
+const HUGE = 10n ** 60n;
+
+/** The decimal text of a numeric literal: a number's shortest form (the digits it is written with); null for anything else. */
+function numericText(literal: Literal): string | null {
+  if (typeof literal === "bigint") return literal.toString();
+  if (typeof literal === "number") return Number.isFinite(literal) ? String(literal) : null;
+  if (isNumberText(literal)) return literal.text;
+  return typeof literal === "string" ? literal : null;
+}
+
+/**
+ * A numeric literal times 10^shift, exactly: an integer (bigint), or the gap between two integers
+ * it falls in when it has a fraction; null when it is no number. (shift: a DECIMAL column's scale,
+ * whose stored values are unscaled integers.)
+ */
+function exactInteger(literal: Literal, shift = 0): bigint | BetweenIntegers | null {
+  const text = numericText(literal);
+  const match = text === null ? null : DECIMAL_LITERAL.exec(text.trim());
   if (match === null || (match[2] === "" && (match[3] ?? "") === "")) return null;
   const [, sign, whole, fraction = "", exponent = "0"] = match;
-  const shift = Number(exponent);
-  const digits = whole + fraction;
-  const point = whole.length + shift; // digits[0, point) are the integer part
+  const all = whole + fraction;
+  const digits = all.replace(/^0+/, "");
+  if (digits === "") return 0n;
+  const point = whole.length - (all.length - digits.length) + Number(exponent) + shift; // digits[0, point) are the integer part
+  if (point > 60) return sign === "-" ? -HUGE : HUGE; // (no huge strings for huge exponents)
   const integerDigits = point <= 0 ? "0" : digits.length >= point ? digits.slice(0, point) : digits.padEnd(point, "0");
-  const fractional = /[1-9]/.test(point <= 0 ? digits : digits.slice(Math.max(0, point)));
-  const magnitude = BigInt(integerDigits || "0");
+  const fractional = /[1-9]/.test(point <= 0 ? digits : digits.slice(point));
+  const magnitude = BigInt(integerDigits);
   if (sign !== "-") return fractional ? new BetweenIntegers(magnitude) : magnitude;
   return fractional ? new BetweenIntegers(-magnitude - 1n) : -magnitude;
 }
 
 function literalFor(type: ColumnType, literal: Literal, table: string, columnName: string): StoredValue | BetweenIntegers {
+  // A literal with more digits than a double holds is compared exactly, never through its rounded double.
+  if (isNumberText(literal) && (INTEGER_KINDS.includes(type.kind) || type.kind === "decimal")) {
+    const exact = exactInteger(literal, type.kind === "decimal" ? type.scale : 0);
+    if (exact !== null) return exact;
+  }
   try {
     const exact = literalValue(literal, type.kind);
     const adapted = typeof exact === "number" && type.kind === "decimal" ? String(exact) : exact;
     return toStored(type.kind === "char" || type.kind === "varchar" ? { kind: "utf8" } : type, adapted, { table, column: columnName });
   } catch (error) {
-    const number = typeof literal === "number" || typeof literal === "bigint" ? Number(literal) : isNumberText(literal) ? Number(literal.text) : NaN;
-    // A DECIMAL compares with any number by value (1e-7, or more places than its scale).
-    if (error instanceof AmpsimError && type.kind === "decimal" && Number.isFinite(number)) return String(literalValue(literal, type.kind));
-    // An integer column compares with any number exactly: id > 2.5, id < 1e10 on an INTEGER, a fraction beyond 2^53 on a BIGINT.
-    const exact = error instanceof AmpsimError && INTEGER_KINDS.includes(type.kind) ? exactInteger(literal) : null;
+    // An integer or DECIMAL column compares with any number exactly: id > 2.5, id < 1e10 on an INTEGER,
+    // d > 1e-7 or more places than the scale on a DECIMAL (its stored values are unscaled integers).
+    const numeric = INTEGER_KINDS.includes(type.kind) || type.kind === "decimal";
+    const exact = error instanceof AmpsimError && numeric ? exactInteger(literal, type.kind === "decimal" ? type.scale : 0) : null;
     if (exact !== null) return exact;
     if (error instanceof AmpsimError) {
       const text = error.message.startsWith(`${error.code}: `) ? error.message.slice(error.code.length + 2) : error.message;

@@ -856,6 +856,19 @@ describe("scan", () => {
     expect(ids("d > 1e-7")).toEqual(["9007199254740994", "9007199254740995"]);
     expect(ids("d = 1.5")).toEqual(["9007199254740994"]);
     expect(engine.delete("big", { where: "id = 9007199254740994.5" })).toBe(0);
+    // Literals with more digits than a double holds never go through the double they round to.
+    engine.insert("big", [{ id: 1n, d: "0.500" }, { id: 4503599627370496n, d: null }, { id: 0n, d: "1234567.123" }]);
+    expect(ids("id = 1.0000000000000001")).toEqual([]);
+    expect(ids("id = 4503599627370496.5")).toEqual([]);
+    expect(ids("id < 4503599627370496.5")).toContain("4503599627370496");
+    expect(ids("id = 1.0000000000000001e-400")).toEqual([]);
+    expect(ids("d > 0.4999999999999999999999")).toContain("1");
+    expect(ids("d < 1234567.1230000000000000001")).toContain("0");
+    expect(ids("d > 1234567.1230000000000000001")).not.toContain("0");
+    const started = performance.now();
+    expect(ids("id < 1.0000000000000001e100000000")).toHaveLength(engine.rowCount("big"));
+    expect(ids("id > -1.0000000000000001e99999999999999999999")).toHaveLength(engine.rowCount("big"));
+    expect(performance.now() - started, "a huge exponent builds no huge string").toBeLessThan(1_000);
   });
 
   it("an empty IN list or OR matches no row, an empty AND every row: deleting by an empty IN deletes nothing", () => {

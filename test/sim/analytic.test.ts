@@ -112,6 +112,12 @@ describe("analytic at scale", () => {
     for (const phase of ["insert-select", "verify"]) expect(phaseMs(skewed, phase) / phaseMs(even, phase)).toBeCloseTo(ratio, 6);
   });
 
+  it("a hot source AMP does not make many streams slower than few: only its own batches carry the hot excess", () => {
+    const transfer = (streams: number, skew: number) => phaseMs(predict({ ...BIG, streams, tables: [{ name: "t", rowsPerSourceAmp: { total: 1e10, skew }, bytesPerRow: 120 }] }, HARDWARE.modern), "transfer");
+    for (const streams of [100, 500, 1_000]) expect(transfer(streams, 20) / transfer(streams, 0), `${streams} streams`).toBeLessThan(1.2);
+    expect(transfer(1_000, 20)).toBeLessThanOrEqual(transfer(16, 20));
+  });
+
   it("rejects impossible inputs with BAD_CONFIG", () => {
     expectError(() => predict({ ...BIG, streams: 2_000 }, HARDWARE.modern), "BAD_CONFIG", "streams");
     expectError(() => predict({ ...BIG, medium: "tape" as never }, HARDWARE.modern), "BAD_CONFIG", "medium");

@@ -128,7 +128,8 @@ export function createExecutor(spec: ExecutorSpec | undefined): Executor {
     const shown = typeof spec === "function" ? "a function" : showValue(spec);
     throw new AmpsimError("BAD_CONFIG", `executor must be "inline", "pool", { kind: "pool", threads } or an Executor, but found ${shown}`);
   }
-  const threads = spec === "pool" ? defaultThreads() : (spec as { threads?: number }).threads ?? defaultThreads();
+  const given = spec === "pool" ? undefined : (spec as { threads?: number }).threads;
+  const threads = given === undefined ? defaultThreads() : given;
   if (!Number.isInteger(threads) || threads < 1 || threads > 256) throw new AmpsimError("BAD_CONFIG", `executor threads must be an integer in 1..256, but found ${showValue(threads)}`);
   return new PoolExecutor(threads);
 }

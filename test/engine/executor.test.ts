@@ -96,6 +96,7 @@ describe("createExecutor", () => {
     expectError(() => new Engine({ executor: null as never }), "BAD_CONFIG", "executor must be");
     expectError(() => createExecutor((() => 1) as never), "BAD_CONFIG", "found a function");
     expectError(() => createExecutor({ kind: "pool", threads: "2" as never }), "BAD_CONFIG", 'found "2"');
+    expectError(() => createExecutor({ kind: "pool", threads: null as never }), "BAD_CONFIG", "found NULL");
   });
 
   it("a closed pool refuses work; the engine's default is inline", async () => {

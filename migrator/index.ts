@@ -10,6 +10,7 @@ export { RestoreModule } from "./restore-module.js";
 export type { Frame, FrameSink, FrameSource, StreamChannel, StreamId, TransferMedium, MediumKind } from "./media/transfer-medium.js";
 export { STAGING_DATABASE } from "./staging.js";
 export { crc32 } from "./crc32.js";
+export { decodeBatch } from "./archive-format.js";
 export { archive, restore } from "./archive.js";
 export type { ArchiveOptions, ArchiveReport, RestoreOptions } from "./archive.js";
 export { createMedium, MemoryMedium, PipeMedium, NetworkMedium, StorageMedium } from "./media/index.js";

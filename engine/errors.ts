@@ -71,6 +71,11 @@ export class AmpsimError extends Error {
   }
 }
 
+/** An AmpsimError's message without its "CODE: " prefix: the text to wrap in a message of another error. */
+export function errorText(error: AmpsimError): string {
+  return error.message.startsWith(`${error.code}: `) ? error.message.slice(error.code.length + 2) : error.message;
+}
+
 /** True when `error` is an AmpsimError, optionally with the given code. */
 export function isAmpsimError(error: unknown, code?: ErrorCode): error is AmpsimError {
   return error instanceof AmpsimError && (code === undefined || error.code === code);

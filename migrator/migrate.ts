@@ -12,7 +12,7 @@
  * staging tables are dropped on failure too unless keepStaging; the source is
  * only ever read.
  */
-import { AmpsimError, quoteIdentifierIfNeeded, type Engine, type TraceStep } from "../engine/index.js";
+import { AmpsimError, errorText, quoteIdentifierIfNeeded, type Engine, type TraceStep } from "../engine/index.js";
 import { ArchiveModule } from "./archive-module.js";
 import { addRows, checksumsFromJson, checksumsToJson, emptyChecksums, fold, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
 import { withLabels } from "./labels.js";
@@ -193,7 +193,7 @@ export class MigrationRun {
   #namingCommitted(error: unknown): unknown {
     const committed = this.#tables.filter((t) => t.committed).map((t) => t.plan.name);
     if (committed.length === 0 || !(error instanceof AmpsimError)) return error;
-    const text = error.message.startsWith(`${error.code}: `) ? error.message.slice(error.code.length + 2) : error.message;
+    const text = errorText(error);
     return new AmpsimError(error.code, `${text} [table(s) ${committed.join(", ")} had already been migrated and committed: they stay on the target]`,
       { ...error.details, committedTables: committed }, { cause: error });
   }

@@ -13,7 +13,7 @@ import type { TableEntry } from "../catalog/catalog.js";
 import { arrowTypeOf, fixedWidthOf, sameType, typeToString } from "../catalog/column-type.js";
 import type { PlacedRows } from "../engine.js";
 import { packedProblem, unpackData } from "../executor/transport.js";
-import { AmpsimError } from "../errors.js";
+import { AmpsimError, errorText } from "../errors.js";
 import { gatherData } from "../storage/column-data.js";
 import { concatRuns, type Run } from "../storage/run.js";
 import { RUNS_MAX } from "../storage/fragment.js";
@@ -249,7 +249,7 @@ function asTargetColumns(target: TableEntry, source: TableEntry, columns: arrow.
     return columns.map((data, k) => (sameType(t[k].type, s[k].type) ? data : checkArrowColumn(target.qualifiedName, t[k], data, 0)));
   } catch (error) {
     if (!(error instanceof AmpsimError)) throw error;
-    const text = error.message.startsWith(`${error.code}: `) ? error.message.slice(error.code.length + 2) : error.message;
+    const text = errorText(error);
     throw new AmpsimError(error.code, `INSERT INTO ${target.qualifiedName} SELECT * FROM ${source.qualifiedName}: ${text.replace(/\(row (\d+)\)/, `(row $1 of a stored run of ${source.qualifiedName})`)}`,
       { ...error.details, source: source.qualifiedName }, { cause: error });
   }

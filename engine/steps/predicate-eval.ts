@@ -7,7 +7,7 @@ import type * as arrow from "apache-arrow";
 import { typeToString, type ColumnType } from "../catalog/column-type.js";
 import type { ColumnDefinition } from "../catalog/table-definition.js";
 import { readDecimal, toStored, type StoredValue } from "../catalog/values.js";
-import { AmpsimError, assertNever, showValue } from "../errors.js";
+import { AmpsimError, assertNever, errorText, showValue } from "../errors.js";
 import { isValidAt } from "../storage/column-data.js";
 import { isNumberText, literalValue, type CompareOperator, type Literal, type Predicate } from "./predicate.js";
 
@@ -203,7 +203,7 @@ function literalFor(type: ColumnType, literal: Literal, table: string, columnNam
     const exact = error instanceof AmpsimError && numeric ? exactInteger(literal, type.kind === "decimal" ? type.scale : 0) : null;
     if (exact !== null) return exact;
     if (error instanceof AmpsimError) {
-      const text = error.message.startsWith(`${error.code}: `) ? error.message.slice(error.code.length + 2) : error.message;
+      const text = errorText(error);
       throw new AmpsimError("TYPE_MISMATCH", `predicate on column ${columnName} of ${table} (${typeToString(type)}) compares with ${showValue(literalValue(literal, type.kind))}: ${text}`, { table, column: columnName, value: literal });
     }
     throw error;

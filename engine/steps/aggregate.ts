@@ -174,7 +174,10 @@ function mergeInto(global: Map<number, Group[]>, group: Group, groupBy: readonly
   existing.count += group.count;
   specs.forEach((spec, s) => {
     const into = existing.states[s]; const from = group.states[s];
-    into.count += from.count; into.number += from.number; into.big += from.big;
+    into.count += from.count; into.big += from.big;
+    // Exact integer sums stay below 2^52 per part (FLUSH); two parts added as doubles could pass 2^53 and lose a unit.
+    if (spec.type && spec.type.kind !== "float32" && spec.type.kind !== "float64") into.big += BigInt(from.number);
+    else into.number += from.number;
     if (from.best && (spec.spec.fn === "min" || spec.spec.fn === "max") &&
       (!into.best || better(spec.spec.fn, compareStored(spec.type!, from.best.data, from.best.row, into.best.data, into.best.row)))) into.best = from.best;
   });
@@ -233,6 +236,9 @@ function resultValue(spec: Resolved, state: State): StoredValue {
   const kind = spec.type!.kind;
   const isFloat = kind === "float32" || kind === "float64";
   if (fn === "sum") return isFloat ? state.number : checkedSum(spec, state.big + BigInt(state.number));
-  const total = isFloat ? state.number : Number(state.big + BigInt(state.number)) / (kind === "decimal" ? 10 ** (spec.type as { scale: number }).scale : 1);
-  return total / state.count;
+  if (isFloat) return state.number / state.count;
+  // An exact sum's mean: whole part and remainder divided apart, so a sum past 2^53 loses no digit of the mean.
+  const sum = state.big + BigInt(state.number); const count = BigInt(state.count);
+  const mean = Number(sum / count) + Number(sum % count) / state.count;
+  return kind === "decimal" ? mean / 10 ** (spec.type as { scale: number }).scale : mean;
 }

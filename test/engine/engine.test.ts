@@ -1204,6 +1204,16 @@ describe("delete", () => {
 // ---------------------------------------------------------------------------
 
 describe("aggregate", () => {
+  it("sums an INTEGER column exactly when the AMPs' totals together pass 2^53, and averages it exactly", () => {
+    const engine = new Engine({ amps: 4 });
+    engine.sql("CREATE MULTISET TABLE a (id INTEGER NOT NULL, v INTEGER) PRIMARY INDEX (id)");
+    const rows = 8_000_001;
+    engine.insert("a", new arrow.Table({ id: arrow.makeVector(Int32Array.from({ length: rows }, (_, i) => i)), v: arrow.makeVector(new Int32Array(rows).fill(2147483647)) }));
+    const [result] = rowsOf(engine.aggregate("a", { aggregates: [{ fn: "sum", column: "v" }, { fn: "avg", column: "v" }] }));
+    expect(result.sum_v).toBe(BigInt(rows) * 2147483647n);
+    expect(result.avg_v).toBe(2147483647);
+  });
+
   const BIG = 1n << 56n; // 60 rows of about 2^56 sum beyond 2^53 but within BIGINT
   type AggRow = { id: number; g: string | null; i: number | null; big: bigint | null; dec: string | null; f: number | null; s: string | null; dt: Date | null };
   const ROWS: AggRow[] = Array.from({ length: 60 }, (_, k) => ({

@@ -468,6 +468,10 @@ export class Engine {
    * no particular order within an AMP (`rowIds: true` adds each row's AMP, row hash and uniqueness).
    */
   scan(name: string, options: ScanRequest = {}): arrow.Table {
+    checkReadOptions(`scan of ${name}`, options, ["columns", "amp", "where", "rowIds"]);
+    if (options.columns !== undefined) checkNames(`scan of ${name}: columns`, options.columns);
+    if (options.rowIds !== undefined && typeof options.rowIds !== "boolean") throw new AmpsimError("BAD_ARGUMENT", `scan of ${name}: rowIds must be true or false, but found ${showValue(options.rowIds)}`, { table: name });
+    if (options.amp !== undefined && typeof options.amp !== "number") throw new AmpsimError("BAD_ARGUMENT", `scan of ${name}: amp must be an AMP number, but found ${showValue(options.amp)}`, { table: name });
     return this.#read((ctx) => {
       const entry = ctx.resolve(name);
       return scanTable(ctx, entry, { ...options, where: this.#where(options.where, entry) });
@@ -521,6 +525,17 @@ export class Engine {
 
   /** COUNT/SUM/MIN/MAX/AVG, optionally grouped; local per AMP, then global. */
   aggregate(name: string, options: Omit<AggregateOptions, "where"> & { where?: WhereInput } = {}): arrow.Table {
+    checkReadOptions(`aggregate of ${name}`, options, ["groupBy", "aggregates", "where"]);
+    if (options.groupBy !== undefined) checkNames(`aggregate of ${name}: groupBy`, options.groupBy);
+    if (options.aggregates !== undefined) {
+      if (!Array.isArray(options.aggregates)) throw new AmpsimError("BAD_ARGUMENT", `aggregate of ${name}: aggregates must be a list of { fn, column?, as? }, but found ${showValue(options.aggregates)}`, { table: name });
+      options.aggregates.forEach((spec, i) => {
+        const bad = (what: string) => new AmpsimError("BAD_ARGUMENT", `aggregate of ${name}: aggregates[${i}] ${what}`, { table: name });
+        if (spec === null || typeof spec !== "object") throw bad(`must be { fn, column?, as? }, but is ${showValue(spec)}`);
+        if (spec.column !== undefined && typeof spec.column !== "string") throw bad(`has column ${showValue(spec.column)}, not a column name`);
+        if (spec.as !== undefined && (typeof spec.as !== "string" || spec.as.length === 0)) throw bad(`has as ${showValue(spec.as)}, not a non-empty name`);
+      });
+    }
     return this.#read((ctx) => {
       const entry = ctx.resolve(name);
       return aggregateTable(ctx, entry, { ...options, where: this.#where(options.where, entry) });
@@ -576,4 +591,22 @@ export function skewFactorOf(rows: readonly number[]): number {
   const max = Math.max(0, ...rows);
   const mean = rows.reduce((a, b) => a + b, 0) / Math.max(1, rows.length);
   return max === 0 ? 0 : 100 * (1 - mean / max);
+}
+
+/** BAD_ARGUMENT unless `options` is an object whose keys are all `known` (a misspelled option must not be ignored). */
+function checkReadOptions(where: string, options: unknown, known: readonly string[]): void {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) throw new AmpsimError("BAD_ARGUMENT", `${where}: options must be an object, but found ${showValue(options)}`);
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new AmpsimError("BAD_ARGUMENT", `${where}: no option ${key}; the options are ${known.join(", ")}`);
+  }
+}
+
+/** BAD_ARGUMENT unless `names` is a list of column names, each once. */
+function checkNames(where: string, names: unknown): void {
+  if (!Array.isArray(names) || !names.every((n) => typeof n === "string")) throw new AmpsimError("BAD_ARGUMENT", `${where} must be a list of column names, but found ${showValue(names)}`);
+  const seen = new Set<string>();
+  for (const n of names as string[]) {
+    if (seen.has(n.toLowerCase())) throw new AmpsimError("BAD_ARGUMENT", `${where} names ${n} twice`);
+    seen.add(n.toLowerCase());
+  }
 }

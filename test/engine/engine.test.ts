@@ -883,6 +883,25 @@ describe("scan", () => {
     expect(engine.rowCount("s")).toBe(ROWS.length);
   });
 
+  it("refuses badly shaped scan and aggregate options with BAD_ARGUMENT (not a TypeError, not ignored)", () => {
+    const engine = scanEngine();
+    const bad = (run: () => unknown, ...mentions: string[]) => expectError(run, "BAD_ARGUMENT", ...mentions);
+    bad(() => engine.scan("s", { columns: "id" as never }), "columns must be a list");
+    bad(() => engine.scan("s", { columns: [1 as never] }), "columns must be a list");
+    bad(() => engine.scan("s", { columns: ["id", "ID"] }), "names ID twice");
+    bad(() => engine.scan("s", null as never), "options must be an object");
+    bad(() => engine.scan("s", { colums: ["id"] } as never), "no option colums");
+    bad(() => engine.scan("s", { rowIds: "yes" as never }), "rowIds must be true or false");
+    bad(() => engine.scan("s", { amp: "1" as never }), "amp must be an AMP number");
+    bad(() => engine.aggregate("s", null as never), "options must be an object");
+    bad(() => engine.aggregate("s", { groupBy: "grp" as never }), "groupBy must be a list");
+    bad(() => engine.aggregate("s", { aggregates: { fn: "count" } as never }), "aggregates must be a list");
+    bad(() => engine.aggregate("s", { aggregates: [null as never] }), "aggregates[0]");
+    bad(() => engine.aggregate("s", { aggregates: [{ fn: "count", column: null as never }] }), "aggregates[0] has column NULL");
+    bad(() => engine.aggregate("s", { aggregates: [{ fn: "count", as: 5 as never }] }), "aggregates[0] has as 5");
+    bad(() => engine.aggregate("s", { aggregates: [{ fn: "count", as: "" }] }), "aggregates[0] has as");
+  });
+
   it("refuses a predicate object of the wrong shape with BAD_ARGUMENT, naming what is wrong", () => {
     const engine = scanEngine();
     const before = engine.trace.steps.length;

@@ -112,7 +112,13 @@ export function keyValuesOf(entry: TableEntry, keyValues: unknown): unknown[] {
     for (const name of Object.keys(object)) {
       if (!pi.columns.includes(name)) throw new AmpsimError("NO_SUCH_COLUMN", `${name} is not a primary index column of ${entry.qualifiedName} (its PI: ${pi.columns.join(", ")})`, { table: entry.qualifiedName, column: name });
     }
+    const missing = pi.columns.filter((c) => !Object.hasOwn(object, c));
+    if (missing.length > 0) {
+      throw new AmpsimError("BAD_ARGUMENT", `the key object for ${entry.qualifiedName} has no value for primary index column(s) ${missing.join(", ")} (pass null for a NULL)`, { table: entry.qualifiedName, column: missing[0] });
+    }
     values = pi.columns.map((c) => object[c]);
+  } else if (keyValues === undefined) {
+    throw new AmpsimError("BAD_ARGUMENT", `no key given for ${entry.qualifiedName}: pass its primary index value(s) (${pi.columns.join(", ")}), null for a NULL`, { table: entry.qualifiedName });
   } else values = [keyValues];
   if (values.length !== pi.columns.length) {
     throw new AmpsimError("BAD_ARGUMENT", `the primary index of ${entry.qualifiedName} has ${pi.columns.length} column(s) (${pi.columns.join(", ")}) but ${values.length} value(s) were given`, { table: entry.qualifiedName });

@@ -605,6 +605,21 @@ describe("placement: every row sits on the AMP its row hash assigns", () => {
 
 // ---------------------------------------------------------------------------
 
+describe("lookup keys", () => {
+  it("an object key must name every PI column (null for NULL); no key at all is BAD_ARGUMENT", () => {
+    const engine = new Engine({ amps: 3 });
+    engine.sql("CREATE MULTISET TABLE m (a INTEGER, b INTEGER, v INTEGER) PRIMARY INDEX (a, b)");
+    engine.insert("m", [{ a: null, b: null, v: 1 }, { a: 1, b: null, v: 2 }]);
+    expectError(() => engine.lookup("m", {}), "BAD_ARGUMENT", "no value for primary index column(s) a, b");
+    expectError(() => engine.lookup("m", { a: 1 }), "BAD_ARGUMENT", "column(s) b");
+    expectError(() => engine.delete("m", { key: {} }), "BAD_ARGUMENT", "main.m");
+    expectError(() => engine.lookup("m", undefined), "BAD_ARGUMENT", "no key given");
+    expect(engine.lookup("m", { a: null, b: null }).numRows).toBe(1);
+    expect(engine.lookup("m", { a: 1, b: null }).numRows).toBe(1);
+    expect(engine.rowCount("m")).toBe(2);
+  });
+});
+
 describe("lookup", () => {
   function engineWithKeys(): Engine {
     const engine = new Engine({ amps: 6 });

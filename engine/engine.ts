@@ -327,6 +327,13 @@ export class Engine {
       case "insert values": {
         const target = this.#entry(ctx, s.target);
         const names = s.columns ?? target.definition.columns.map((c) => c.name);
+        const twice = names.find((n, i) => names.findIndex((m) => m.toLowerCase() === n.toLowerCase()) !== i);
+        if (twice !== undefined) throw new AmpsimError("BAD_ARGUMENT", `INSERT INTO ${target.qualifiedName}: column ${twice} is listed twice`, { table: target.qualifiedName, column: twice });
+        s.rows.forEach((values, r) => {
+          if (values.length !== names.length) {
+            throw new AmpsimError("BAD_ARGUMENT", `INSERT INTO ${target.qualifiedName} VALUES: row ${r + 1} holds ${values.length} value(s), but ${s.columns ? "the column list names" : "the table has"} ${names.length} column(s)`, { table: target.qualifiedName, row: r });
+          }
+        });
         const kinds = names.map((n) => target.definition.columns.find((c) => c.name === n)?.type.kind ?? "");
         const rows = s.rows.map((values) => Object.fromEntries(names.map((n, k) => [n, literalValue(values[k], kinds[k])])));
         return done(target.qualifiedName, insertRows(ctx, target, rows));

@@ -6,6 +6,7 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { AmpsimError } from "../../engine/errors.js";
+import { Engine } from "../../engine/index.js";
 import type { ErrorCode } from "../../engine/errors.js";
 import { types } from "../../engine/catalog/column-type.js";
 import type { ColumnType } from "../../engine/catalog/column-type.js";
@@ -749,5 +750,18 @@ describe("generated definitions", () => {
         }
       }
     }, 500);
+  });
+});
+
+describe("INSERT … VALUES checks its rows against the table", () => {
+  it("a row with too many or too few values, or a column listed twice, is BAD_ARGUMENT and stores nothing", () => {
+    const engine = new Engine({ amps: 2 });
+    engine.sql("CREATE TABLE t (id INTEGER, s VARCHAR(3), v DECIMAL(5,2)) PRIMARY INDEX (id)");
+    expectError(() => engine.sql("INSERT INTO t VALUES (1, 'a', 1, 'extra', 99)"), "BAD_ARGUMENT", "main.t", "row 1 holds 5 value(s)", "3 column(s)");
+    expectError(() => engine.sql("INSERT INTO t VALUES (2, 'b', 2), (3, 'c')"), "BAD_ARGUMENT", "row 2 holds 2 value(s)");
+    expectError(() => engine.sql("INSERT INTO t VALUES (6)"), "BAD_ARGUMENT", "row 1 holds 1 value(s)");
+    expectError(() => engine.sql("INSERT INTO t (id, id, v) VALUES (7, 8, 1)"), "BAD_ARGUMENT", "column id is listed twice");
+    expect(engine.rowCount("t")).toBe(0);
+    expect(engine.sql("INSERT INTO t VALUES (4, NULL, 4), (5, 'e', 5.5)").rows).toBe(2);
   });
 });

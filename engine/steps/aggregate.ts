@@ -147,8 +147,22 @@ function better(fn: "min" | "max", comparison: number): boolean {
   return fn === "min" ? comparison < 0 : comparison > 0;
 }
 
+/**
+ * The order MIN and MAX use, the same as predicates': strings by their UTF-8 bytes (code points,
+ * not UTF-16 units), NaN above every number (so MAX of a column holding NaN is NaN, whatever the
+ * order rows arrive in).
+ */
 function compareStored(type: ColumnType, a: arrow.Data, i: number, b: arrow.Data, j: number): number {
+  if (type.kind === "utf8" || type.kind === "varchar" || type.kind === "char") {
+    const oa = a.valueOffsets as Int32Array; const ob = b.valueOffsets as Int32Array;
+    const va = a.values as Uint8Array; const vb = b.values as Uint8Array;
+    const la = oa[i + 1] - oa[i]; const lb = ob[j + 1] - ob[j];
+    for (let k = 0; k < Math.min(la, lb); k++) if (va[oa[i] + k] !== vb[ob[j] + k]) return va[oa[i] + k] - vb[ob[j] + k];
+    return la - lb;
+  }
   const x = readStored(type, a, i); const y = readStored(type, b, j);
+  if (x !== x) return y !== y ? 0 : 1;
+  if (y !== y) return -1;
   return x! < y! ? -1 : x! > y! ? 1 : 0;
 }
 

@@ -1238,6 +1238,17 @@ describe("delete", () => {
 // ---------------------------------------------------------------------------
 
 describe("aggregate", () => {
+  it("MIN and MAX order as predicates do: strings by code point, NaN above every number, on any AMP layout", () => {
+    const engine = new Engine({ amps: 4 });
+    engine.sql("CREATE MULTISET TABLE f (k INTEGER, x FLOAT, s VARCHAR(5)) PRIMARY INDEX (k)");
+    engine.insert("f", [0, -0, Number.NaN, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 5].map((x, k) => ({ k, x, s: ["\uFFFF", "😀", "a", "b", "z", "é", null][k] })));
+    const [result] = rowsOf(engine.aggregate("f", { aggregates: [{ fn: "max", column: "x" }, { fn: "min", column: "x" }, { fn: "max", column: "s" }, { fn: "min", column: "s" }] }));
+    expect(result.max_x).toBeNaN();
+    expect(result.min_x).toBe(Number.NEGATIVE_INFINITY);
+    expect([result.max_s, result.min_s]).toEqual(["😀", "a"]);
+    expect(rowsOf(engine.scan("f", { where: "s > '\uFFFF'", columns: ["s"] }))).toEqual([{ s: "😀" }]);
+  });
+
   it("sums an INTEGER column exactly when the AMPs' totals together pass 2^53, and averages it exactly", () => {
     const engine = new Engine({ amps: 4 });
     engine.sql("CREATE MULTISET TABLE a (id INTEGER NOT NULL, v INTEGER) PRIMARY INDEX (id)");

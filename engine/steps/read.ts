@@ -14,7 +14,7 @@ import { buildFromStored } from "./input-columns.js";
 import type { Predicate } from "./predicate.js";
 import { selectRows } from "./predicate-eval.js";
 import { piColumnIndexes } from "./store-rows.js";
-import { toStored } from "../catalog/values.js";
+import { roundedText, toStored } from "../catalog/values.js";
 
 export interface ScanOptions {
   /** Columns to return, in this order (default: all). */
@@ -131,7 +131,9 @@ export function placeKey(ctx: StatementContext, entry: TableEntry, keyValues: un
   const values = keyValuesOf(entry, keyValues);
   const columns = piColumnIndexes(entry).map((p) => entry.definition.columns[p]);
   const keyData = columns.map((c, k) => {
-    const stored = toStored(c.type, values[k], { table: entry.qualifiedName, column: c.name });
+    // A key is matched, not stored: a number with more places than a DECIMAL's scale fits no row (as in a WHERE), it is not rounded as insert rounds.
+    const value = c.type.kind === "decimal" && typeof values[k] === "number" && Number.isFinite(values[k]) ? roundedText(values[k] as number, 38).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "") : values[k];
+    const stored = toStored(c.type, value, { table: entry.qualifiedName, column: c.name });
     return buildFromStored(c.type, 1, () => stored);
   });
   const hash = rowHashColumns(columns.map((c, k) => ({ type: c.type, data: keyData[k] })))[0];

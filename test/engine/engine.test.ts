@@ -618,6 +618,17 @@ describe("lookup keys", () => {
     expect(engine.lookup("m", { a: 1, b: null }).numRows).toBe(1);
     expect(engine.rowCount("m")).toBe(2);
   });
+
+  it("a DECIMAL key is matched, not rounded: more places than the scale is VALUE_OUT_OF_RANGE, never another row", () => {
+    const engine = new Engine({ amps: 2 });
+    engine.sql("CREATE TABLE k (k DECIMAL(6,2), v INTEGER) UNIQUE PRIMARY INDEX (k)");
+    engine.insert("k", [{ k: 5, v: 1 }, { k: "1.5", v: 2 }, { k: 500, v: 3 }]);
+    expectError(() => engine.lookup("k", 5.004), "VALUE_OUT_OF_RANGE", `"5.004" has more than 2 decimal places`);
+    expectError(() => engine.delete("k", { key: 5.004 }), "VALUE_OUT_OF_RANGE", "main.k");
+    expect(engine.rowCount("k")).toBe(3);
+    expect([5, 1.5, "1.50", 500].map((key) => engine.lookup("k", key).numRows)).toEqual([1, 1, 1, 1]);
+    expect(engine.scan("k", { where: "k = 5.004" }).numRows).toBe(0);
+  });
 });
 
 describe("lookup", () => {

@@ -4,8 +4,7 @@
  */
 import fs from "node:fs";
 import { BUILTIN_STRATEGIES, compare, HARDWARE_NAMES, renderComparisonMarkdown, renderComparisonSvg, SCENARIO_NAMES, type ScenarioName } from "../sim/index.js";
-import { integerOption, parseOptions, UsageError, type OptionSpec } from "./options.js";
-import { checkReportPath } from "./migrate-command.js";
+import { checkReportPath, integerOption, parseOptions, UsageError, type OptionSpec } from "./options.js";
 
 export const COMPARE_HELP = `Usage: ampsim compare [options]
 

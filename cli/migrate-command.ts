@@ -9,7 +9,7 @@ import { renderHtmlReport } from "./html-report.js";
 import { migrate, type MediumSpec, type MigrateOptions, type MigrationReport } from "../migrator/index.js";
 import { loadScenario, scenario, type Scenario } from "../sim/index.js";
 import { ProgressBars } from "./render/index.js";
-import { choiceOption, clustersOption, integerOption, parseOptions, UsageError, type OptionSpec } from "./options.js";
+import { checkReportPath, choiceOption, clustersOption, integerOption, parseOptions, UsageError, type OptionSpec } from "./options.js";
 import { renderMigrationReport } from "./report-text.js";
 
 export const SCENARIOS = ["orders", "events", "dimension", "demo", "uniform", "skewed"] as const;
@@ -211,15 +211,6 @@ export async function runMigrate(args: readonly string[], out: Output): Promise<
   writeHtmlReport(values.report, report);
   out.write(setup.json ? `${reportJson(report)}\n` : `${renderMigrationReport(report)}\n`);
   return 0;
-}
-
-/** An output file option (--report, --svg) is checked before anything runs: its directory must exist and be writable, and FILE must not be a directory. */
-export function checkReportPath(file: string | boolean | undefined, flag = "--report"): void {
-  if (typeof file !== "string") return;
-  const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${flag} ${file}: the directory ${dir} does not exist`);
-  try { fs.accessSync(dir, fs.constants.W_OK); } catch { throw new UsageError(`${flag} ${file}: the directory ${dir} is not writable`); }
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`${flag} ${file}: is a directory, not a file`);
 }
 
 /** --report FILE: the self-contained HTML page. A failed write is reported as an error line (exit 1), not a stack trace. */

@@ -1,6 +1,8 @@
 /**
  * Parsing command-line options into typed values with clear usage errors.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
 export class UsageError extends Error {
@@ -40,4 +42,13 @@ export function clustersOption(value: string | boolean | undefined): number[][] 
     throw new UsageError(`--clusters must look like "0,1;2,3" (source AMPs of each stream, streams separated by ';'), but found '${String(value)}'`);
   }
   return value.split(";").map((part) => part.split(",").map(Number));
+}
+
+/** An output file option (--report, --svg) is checked before anything runs: its directory must exist and be writable, and FILE must not be a directory. */
+export function checkReportPath(file: string | boolean | undefined, flag = "--report"): void {
+  if (typeof file !== "string") return;
+  const dir = path.dirname(path.resolve(file));
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${flag} ${file}: the directory ${dir} does not exist`);
+  try { fs.accessSync(dir, fs.constants.W_OK); } catch { throw new UsageError(`${flag} ${file}: the directory ${dir} is not writable`); }
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`${flag} ${file}: is a directory, not a file`);
 }

@@ -240,8 +240,9 @@ export function predict(input: AnalyticInput, profile: HardwareProfile): Timelin
     let result = predictPhase(checked, profile, phase, clock, ledger, streams);
     if (profile.sharedCores) {
       // One pool of cores runs every AMP's disk and CPU work and the modules': the phase lasts at least their sum over the cores.
-      const onCores = (sharedWorkMs(ledger) - before) / profile.sharedCores;
-      ledger.add("host:cores", "host", profile.sharedCores, sharedWorkMs(ledger) - before);
+      const work = sharedWorkMs(ledger) - before;
+      const onCores = work / profile.sharedCores;
+      ledger.add("host:cores", "host", profile.sharedCores, work);
       if (onCores > result.ms) result = { ms: onCores, bottleneck: "host:cores" };
     }
     phases.push({ phase, startMs: clock, endMs: clock + result.ms });

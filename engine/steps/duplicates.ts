@@ -145,7 +145,11 @@ function findDuplicateByHashTable(fresh: readonly Run[], stored: readonly Run[],
   if (scratchTable.length < 2 * capacity) scratchTable = new Int32Array(2 * capacity);
   const slots = scratchTable;
   const freshFirst = starts[stored.length];
-  const runOf = (ref: number) => { let r = 0; while (starts[r + 1] <= ref) r++; return r; };
+  const runOf = (ref: number) => {
+    let low = 0; let high = runs.length - 1;
+    while (low < high) { const mid = (low + high + 1) >>> 1; if (starts[mid] <= ref) low = mid; else high = mid - 1; }
+    return low;
+  };
   for (let p = 0; p < PARTITIONS; p++) {
     const from = bounds[p]; const to = bounds[p + 1];
     if (to - from < 2) continue;
@@ -158,9 +162,10 @@ function findDuplicateByHashTable(fresh: readonly Run[], stored: readonly Run[],
       const h = hashes[k]; const ref = refs[k];
       let at = (h >>> 8) & mask;
       if (ref >= freshFirst) {
-        const r = runOf(ref); const row = ref - starts[r];
         for (let held = slots[2 * at + 1]; held !== 0; at = (at + 1) & mask, held = slots[2 * at + 1]) {
           if (slots[2 * at] !== h) continue;
+          // Runs are found only for rows whose hashes meet (a search per row cost O(runs) a row).
+          const r = runOf(ref); const row = ref - starts[r];
           const other = held - 1;
           const o = runOf(other); const otherRow = other - starts[o];
           if (rowsEqual(runs[o].batch.data.children, otherRow, runs[r].batch.data.children, row, compare)) {

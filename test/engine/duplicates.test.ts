@@ -79,10 +79,12 @@ describe("findDuplicate", () => {
     const keysOf = (r: Run) => r.batch.data.children[0].values as Int32Array;
     for (let trial = 0; trial < 200; trial++) {
       const hashValues = prng.int(1, 4) === 1 ? 5 : 1 << 20;
-      const pieces = Array.from({ length: prng.int(1, 4) }, () => randomRun(prng, prng.int(1, 800), 6000, hashValues));
+      // Up to 40 pieces and 3 stored runs: a row's run is found by searching the runs' starts.
+      const many = prng.int(0, 1) === 1;
+      const pieces = Array.from({ length: prng.int(1, many ? 40 : 4) }, () => randomRun(prng, prng.int(1, many ? 150 : 800), 6000, hashValues));
       const storedRows = prng.int(0, 1) === 1 ? 0 : prng.int(1, 3000);
-      const stored = storedRows === 0 ? [] : [randomRun(prng, storedRows, storedRows * 8, hashValues, 1 << 27)];
-      if (stored.length > 0 && new Set(keysOf(stored[0])).size !== storedRows) continue;
+      const stored = storedRows === 0 ? [] : Array.from({ length: prng.int(1, 3) }, (_r, k) => randomRun(prng, storedRows, storedRows * 8, hashValues, (1 << 27) + k * (1 << 24)));
+      if (stored.some((r) => new Set(keysOf(r)).size !== storedRows)) continue;
       const all = [...pieces.flatMap((p) => [...keysOf(p)]), ...stored.flatMap((r) => [...keysOf(r)])];
       const context = `trial ${trial}: pieces ${pieces.map((p) => p.rowCount).join("+")}, ${storedRows} stored\n${hint}`;
       const pair = findDuplicateAmong(pieces, stored, [0], null);
@@ -93,6 +95,24 @@ describe("findDuplicate", () => {
         expect(pair.other.stored || pair.other.run !== pair.run || pair.other.row !== pair.row, context).toBe(true);
       }
     }
+  });
+});
+
+describe("findDuplicateAmong over many runs", () => {
+  const keysOf = (r: Run) => r.batch.data.children[0].values as Int32Array;
+  const distinct = (runs: number, rows: number, base: number) =>
+    Array.from({ length: runs }, (_r, k) => Int32Array.from({ length: rows }, (_v, i) => base + k * rows + i));
+  const asRun = (keys: Int32Array) => run(keys, Uint32Array.from(keys, (k) => Math.imul(k, 2654435761) >>> 0));
+
+  it("names the right runs and rows for equal keys at the first and last rows of runs", () => {
+    const fresh = distinct(30, 50, 0);
+    fresh[17][0] = fresh[3][49];
+    expect(findDuplicateAmong(fresh.map(asRun), [], [0], null)).toEqual({ run: 17, row: 0, other: { stored: false, run: 3, row: 49 } });
+    const again = distinct(30, 50, 0);
+    const stored = distinct(3, 40, 100_000).map(asRun);
+    again[29][49] = keysOf(stored[2])[0];
+    expect(findDuplicateAmong(again.map(asRun), stored, [0], null)).toEqual({ run: 29, row: 49, other: { stored: true, run: 2, row: 0 } });
+    expect(findDuplicateAmong(distinct(30, 50, 0).map(asRun), stored, [0], null)).toBeNull();
   });
 });
 

@@ -17,6 +17,8 @@ import { AmpsimError, errorText } from "../errors.js";
 import { gatherData } from "../storage/column-data.js";
 import { concatRuns, type Run } from "../storage/run.js";
 import { RUNS_MAX } from "../storage/fragment.js";
+import { sharedStorageOn } from "../storage/shared-storage.js";
+import { adjacentGroups, inTail } from "../storage/tail.js";
 import type { StatementContext } from "./context.js";
 import { checkArrowColumn, convertible, inputColumns, type InsertInput } from "./input-columns.js";
 import type { Predicate } from "./predicate.js";
@@ -101,10 +103,41 @@ const LOCAL_CHUNK_BYTES = 16 * 1024 * 1024;
 function readLocalPieces(ctx: StatementContext, plan: InsertSelectPlan, amp: number): Piece[] {
   let total = 0;
   for (const { entry } of plan.sources) total += ctx.tx.fragment(amp, entry.id).bytes;
+  const held = ctx.tx.fragment(amp, plan.target.id).runs.length;
+  if (!sharedStorageOn()) {
+    // Runs end to end in a load table's tail join into one piece without a copy (a view), when
+    // the target AMP's run budget allows a piece per such stretch. Not for a target with shared
+    // storage: its rows must be in shared memory, so they are copied there.
+    const chunks = plan.sources.map(({ entry }) => viewChunks(ctx.tx.fragment(amp, entry.id).runs));
+    if (held + chunks.reduce((n, c) => n + c.length, 0) <= RUNS_MAX) return plan.sources.flatMap((source, k) => chunks[k].map((runs) => chunkPiece(plan.target, source, runs)));
+  }
   // Consecutive pieces of a source hold more than `limit` together, so there are fewer than 2·total/limit + 1 per source.
-  const spare = Math.max(1, RUNS_MAX - ctx.tx.fragment(amp, plan.target.id).runs.length - plan.sources.length);
+  const spare = Math.max(1, RUNS_MAX - held - plan.sources.length);
   const limit = Math.max(LOCAL_CHUNK_BYTES, Math.ceil((2 * total) / spare));
   return plan.sources.flatMap((source) => readChunks(ctx, plan.target, source, amp, limit));
+}
+
+/** Bytes of a stretch of runs end to end in a tail that becomes a piece of its own without a copy (other runs: LOCAL_CHUNK_BYTES); smaller ones are copied together. */
+const VIEW_MIN_BYTES = 1024 * 1024;
+
+/**
+ * A source AMP's runs in order, as the chunks of an AMP-local insert-select: each stretch of runs
+ * that lie end to end in a tail (tail.ts) of at least VIEW_MIN_BYTES, and each run of at least
+ * LOCAL_CHUNK_BYTES, is a chunk of its own (joined without a copy, used as it is); the runs
+ * between them are concatenated in chunks of about LOCAL_CHUNK_BYTES.
+ */
+function viewChunks(runs: readonly Run[]): Run[][] {
+  const chunks: Run[][] = [];
+  let copied: Run[] = []; let copiedBytes = 0;
+  const flush = () => { if (copied.length > 0) chunks.push(copied); copied = []; copiedBytes = 0; };
+  for (const group of adjacentGroups(runs)) {
+    const bytes = group.reduce((sum, r) => sum + r.bytes, 0);
+    if (bytes >= LOCAL_CHUNK_BYTES || (bytes >= VIEW_MIN_BYTES && inTail(group[0]))) { flush(); chunks.push(group); continue; }
+    if (copiedBytes > 0 && copiedBytes + bytes > LOCAL_CHUNK_BYTES) flush();
+    copied.push(...group); copiedBytes += bytes;
+  }
+  flush();
+  return chunks;
 }
 
 /** Records the reads of `pieces` on `amp` and returns those holding rows, checked against the target's NOT NULL columns. */
@@ -208,11 +241,14 @@ function readChunks(ctx: StatementContext, target: TableEntry, { entry, where }:
     chunks[chunks.length - 1].push(run);
     bytes += run.bytes;
   }
-  return chunks.map((runs) => {
-    const run = concatRuns(entry.schema, runs);
-    // The bytes read are those of the stored runs (their concatenation is a copy in memory, not a read).
-    return filtered(target, entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount, runs.reduce((sum, r) => sum + r.bytes, 0));
-  });
+  return chunks.map((runs) => chunkPiece(target, { entry, where }, runs));
+}
+
+/** Runs of one source AMP, in order, concatenated (a view when they lie end to end in a tail) into one piece, filtered by the WHERE. */
+function chunkPiece(target: TableEntry, { entry, where }: InsertSource, runs: readonly Run[]): Piece {
+  const run = concatRuns(entry.schema, runs);
+  // The bytes read are those of the stored runs (their concatenation is a copy in memory, not a read).
+  return filtered(target, entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount, runs.reduce((sum, r) => sum + r.bytes, 0));
 }
 
 /** Records the writes and interconnect transfers of rows one source AMP (`amp`) scattered, and writes their index rows. */

@@ -19,6 +19,7 @@ import { batchOf, makeRun, type Run } from "../storage/run.js";
 import type { Transaction } from "../storage/transaction.js";
 import { findDuplicateAmong, shownValues } from "./duplicates.js";
 import { sharedStorageOn, storageArray, withSharedStorage } from "../storage/shared-storage.js";
+import { markTail, scatterIntoTails } from "../storage/tail.js";
 
 /** What a step needs to write: the system's map, the open transaction. */
 export interface WriteContext {
@@ -184,10 +185,28 @@ function spreadRows(ctx: WriteContext, entry: TableEntry, length: number): Uint1
 /** Every AMP's rows as a new run: each column scattered once (rows keep their order); input row numbers only when asked. */
 function scatterShares(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], rowHash: Uint32Array, ampOfRow: Uint16Array): AmpShare[] {
   const counts = countGroups(ampOfRow, ctx.hashMap.amps);
+  if (isLoadTable(entry) && columns.length > 0) return tailShares(ctx, entry, columns, rowHash, ampOfRow, counts);
   const data = columns.map((c) => scatterData(c, ampOfRow, counts));
   const whole = ampOfRow.length > 0 && counts.indexOf(ampOfRow.length) >= 0;
   const hashes = whole ? Array.from(counts, (n) => (n > 0 ? rowHash : null)) : scatterUint32(rowHash, ampOfRow, counts);
   return sharesOf(ctx, entry, counts, data, hashes, () => ampOfRow);
+}
+
+/**
+ * A load table's rows appended to each AMP's tail (tail.ts): each AMP's new run lies right after
+ * its last one in memory, so the insert-select that empties the table joins them without a copy.
+ */
+function tailShares(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], rowHash: Uint32Array, ampOfRow: Uint16Array, counts: Uint32Array): AmpShare[] {
+  const lastRuns = Array.from(counts, (n, amp) => (n > 0 ? ctx.tx.fragment(amp, entry.id).runs.at(-1) : undefined));
+  const written = scatterIntoTails(columns, rowHash, ampOfRow, counts, lastRuns);
+  const shares: AmpShare[] = [];
+  written.forEach((rows, amp) => {
+    if (rows === null) return;
+    const run = newRun(ctx, entry, amp, rows.columns, rows.rowHash, counts[amp]);
+    markTail(run, rows.tail, rows.start);
+    shares.push(lazyShare(amp, run, () => rowsOfGroup(ampOfRow, amp, counts[amp])));
+  });
+  return shares;
 }
 
 /** One new run per AMP with rows, from its scattered columns and row hashes; `ampOfRow()` (of the whole input) only for error messages. */

@@ -204,6 +204,11 @@ function appendParts(parts: readonly arrow.Data[], total: number): arrow.Data {
   return arrow.makeData({ ...base, data: retype(parts[0], out) } as never);
 }
 
+/** Bits (validity or Bool values; an entry without bits has every bit set) of several parts, one after the other, in a new bitmap of `total` bits. */
+export function concatBits(parts: readonly { bits: Uint8Array | undefined; offset: number; length: number }[], total: number): Uint8Array {
+  return appendBitmaps(parts, total);
+}
+
 function appendBitmaps(parts: readonly { bits: Uint8Array | undefined; offset: number; length: number }[], total: number): Uint8Array {
   const out = storageArray(Uint8Array, (total + 7) >>> 3);
   let o = 0;

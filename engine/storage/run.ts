@@ -14,7 +14,8 @@ import * as arrow from "apache-arrow";
 import { assert } from "../errors.js";
 import { concatData, dataBytes, gatherData } from "./column-data.js";
 import { sortPermutationByKey } from "./radix-sort.js";
-import { storageArray } from "./shared-storage.js";
+import { sharedStorageOn, storageArray } from "./shared-storage.js";
+import { joinTailRuns, markTail } from "./tail.js";
 
 export class Run {
   readonly kind = "run";
@@ -26,6 +27,8 @@ export class Run {
   #order: Uint32Array | null = null;
   #sortedHash: Uint32Array | null = null;
   #uniqueness: Uint32Array | number;
+  /** The first row's uniqueness when the rows are numbered consecutively from it, else null. */
+  readonly uniquenessBase: number | null;
 
   /** `uniqueness` as a number: the rows are numbered consecutively from it (built when first read). */
   constructor(batch: arrow.RecordBatch, rowHash: Uint32Array, uniqueness: Uint32Array | number) {
@@ -33,6 +36,7 @@ export class Run {
     this.batch = batch;
     this.rowHash = rowHash;
     this.#uniqueness = uniqueness;
+    this.uniquenessBase = typeof uniqueness === "number" ? uniqueness : null;
     this.rowCount = batch.numRows;
     let bytes = 8 * batch.numRows;
     for (const child of batch.data.children) bytes += dataBytes(child);
@@ -110,12 +114,30 @@ export function concatRuns(schema: arrow.Schema, runs: readonly Run[]): Run {
   if (nonEmpty.length === 1) return nonEmpty[0];
   if (nonEmpty.length === 0) return emptyRun(schema);
   const total = nonEmpty.reduce((sum, r) => sum + r.rowCount, 0);
+  // Runs end to end in a load table's tail: their concatenation is a view (no copy), unless
+  // new rows must be in shared memory (then the copy puts them there).
+  const joined = sharedStorageOn() ? null : joinTailRuns(nonEmpty);
+  if (joined !== null) {
+    const base = nonEmpty[0].uniquenessBase;
+    let next = base;
+    for (const r of nonEmpty) next = next !== null && r.uniquenessBase === next ? next + r.rowCount : null;
+    const run = makeRun(batchOf(schema, joined.columns, total), joined.rowHash, next !== null ? base! : concatUniqueness(nonEmpty, total));
+    markTail(run, joined.tail, joined.start);
+    return run;
+  }
   const columns = schema.fields.map((_f, c) => concatData(nonEmpty.map((r) => r.batch.data.children[c])));
   const rowHash = storageArray(Uint32Array, total);
   const uniqueness = new Uint32Array(total);
   let at = 0;
   for (const r of nonEmpty) { rowHash.set(r.rowHash, at); uniqueness.set(r.uniqueness, at); at += r.rowCount; }
   return makeRun(batchOf(schema, columns, total), rowHash, uniqueness);
+}
+
+function concatUniqueness(runs: readonly Run[], total: number): Uint32Array {
+  const out = new Uint32Array(total);
+  let at = 0;
+  for (const r of runs) { out.set(r.uniqueness, at); at += r.rowCount; }
+  return out;
 }
 
 export function emptyRun(schema: arrow.Schema): Run {

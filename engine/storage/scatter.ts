@@ -12,7 +12,7 @@ import * as arrow from "apache-arrow";
 import { newLike, retype, wordView } from "./column-data.js";
 import { storageArray } from "./shared-storage.js";
 
-type IntegerArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
+export type IntegerArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
 /** Rows per group: `groupOf[i]` is row i's group, in 0..groups-1. */
 export function countGroups(groupOf: Uint8Array | Uint16Array, groups: number): Uint32Array {
@@ -90,14 +90,14 @@ function scatterFixedOut(datas: readonly arrow.Data[], groupOfs: readonly (Uint8
   return outs.map((out) => (out ? { data: retype(datas[0], out) } : null));
 }
 
-function scatterWords1(src: IntegerArray, groupOf: Uint8Array | Uint16Array, outs: IntegerArray[], cursor: Int32Array): void {
+export function scatterWords1(src: IntegerArray, groupOf: Uint8Array | Uint16Array, outs: IntegerArray[], cursor: Int32Array): void {
   for (let i = 0; i < groupOf.length; i++) {
     const g = groupOf[i];
     outs[g][cursor[g]++] = src[i];
   }
 }
 
-function scatterWords2(src: Int32Array, groupOf: Uint8Array | Uint16Array, outs: Int32Array[], cursor: Int32Array): void {
+export function scatterWords2(src: Int32Array, groupOf: Uint8Array | Uint16Array, outs: Int32Array[], cursor: Int32Array): void {
   for (let i = 0; i < groupOf.length; i++) {
     const g = groupOf[i];
     const at = cursor[g]++ << 1;
@@ -107,7 +107,7 @@ function scatterWords2(src: Int32Array, groupOf: Uint8Array | Uint16Array, outs:
   }
 }
 
-function scatterWordsN(src: Int32Array, perRow: number, groupOf: Uint8Array | Uint16Array, outs: Int32Array[], cursor: Int32Array): void {
+export function scatterWordsN(src: Int32Array, perRow: number, groupOf: Uint8Array | Uint16Array, outs: Int32Array[], cursor: Int32Array): void {
   for (let i = 0; i < groupOf.length; i++) {
     const g = groupOf[i];
     const at = cursor[g]++ * perRow;
@@ -120,7 +120,7 @@ function scatterWordsN(src: Int32Array, perRow: number, groupOf: Uint8Array | Ui
  * Bits (validity or Bool values, first bit at `bitOffsets[k]`) of several inputs split by group,
  * with the count of set bits; an input without bits (null: no validity bitmap) has every bit set.
  */
-function scatterBitsOut(bitsOf: readonly (Uint8Array | null)[], bitOffsets: readonly number[], groupOfs: readonly (Uint8Array | Uint16Array)[], counts: Uint32Array): ({ bits: Uint8Array; set: number } | null)[] {
+export function scatterBitsOut(bitsOf: readonly (Uint8Array | null)[], bitOffsets: readonly number[], groupOfs: readonly (Uint8Array | Uint16Array)[], counts: Uint32Array): ({ bits: Uint8Array; set: number } | null)[] {
   const outs = Array.from(counts, (n) => (n > 0 ? storageArray(Uint8Array, (n + 7) >>> 3) : null));
   const cursor = new Int32Array(counts.length);
   const set = new Int32Array(counts.length);
@@ -137,7 +137,7 @@ function scatterBitsOut(bitsOf: readonly (Uint8Array | null)[], bitOffsets: read
 }
 
 /** Bytes of slack after each group's string bytes: strings are copied in whole 4-byte words. */
-const STRING_SLACK = 4;
+export const STRING_SLACK = 4;
 
 function scatterStringsOut(datas: readonly arrow.Data[], groupOfs: readonly (Uint8Array | Uint16Array)[], counts: Uint32Array): ({ valueOffsets: Int32Array; data: Uint8Array } | null)[] {
   const groups = counts.length;
@@ -190,4 +190,39 @@ function copyWords(src: DataView, srcBytes: Uint8Array, start: number, len: numb
     from += 4; at += 4;
   }
   while (from < to) dstBytes[at++] = srcBytes[from++];
+}
+
+/**
+ * Fixed-width values of `data` scattered into buffers that already exist (a load table's tails,
+ * tail.ts): group g's rows go to `outs[g]` (words, `perRow` a row as wordView gives them) from
+ * row `starts[g]` on.
+ */
+export function scatterFixedInto(data: arrow.Data, groupOf: Uint8Array | Uint16Array, outs: readonly (IntegerArray | null)[], starts: Int32Array): void {
+  const { words, perRow } = wordView(data);
+  const cursor = starts.slice();
+  if (perRow === 1) scatterWords1(words, groupOf, outs as IntegerArray[], cursor);
+  else if (perRow === 2) scatterWords2(words as Int32Array, groupOf, outs as Int32Array[], cursor);
+  else scatterWordsN(words as Int32Array, perRow, groupOf, outs as Int32Array[], cursor);
+}
+
+/**
+ * Strings of `data` scattered into offsets and bytes that already exist: group g's rows go to
+ * `offsets[g]` from row `starts[g]` on (whose entry already holds the group's first free byte),
+ * their bytes to `bytes[g]` from there. Each `bytes[g]` has STRING_SLACK bytes past what its
+ * group may fill (short strings are copied in whole words).
+ */
+export function scatterStringsInto(data: arrow.Data, groupOf: Uint8Array | Uint16Array, offsets: readonly (Int32Array | null)[], bytes: readonly (Uint8Array | null)[], starts: Int32Array): void {
+  const source = data.values as Uint8Array;
+  const views = bytes.map((b) => (b ? new DataView(b.buffer, b.byteOffset, b.byteLength) : null));
+  const byteCursor = Int32Array.from(starts, (start, g) => offsets[g]?.[start] ?? 0);
+  copyStrings(data.valueOffsets as Int32Array, source, new DataView(source.buffer, source.byteOffset, source.byteLength), groupOf,
+    offsets as Int32Array[], bytes as Uint8Array[], views as DataView[], starts.slice(), byteCursor);
+}
+
+/** String bytes of each group's rows of `data` (for sizing their buffers before a scatter). */
+export function groupStringBytes(data: arrow.Data, groupOf: Uint8Array | Uint16Array, groups: number): Float64Array {
+  const offsets = data.valueOffsets as Int32Array;
+  const out = new Float64Array(groups);
+  for (let i = 0; i < groupOf.length; i++) out[groupOf[i]] += offsets[i + 1] - offsets[i];
+  return out;
 }

@@ -1,0 +1,229 @@
+/**
+ * Tails: append-only buffers that the runs of a load table (a migration's staging table,
+ * written in many small statements and then emptied by one insert-select) are carved from on
+ * each AMP, so that the runs of consecutive statements lie end to end in memory. Joining them
+ * (concatRuns: the insert-select that empties the table, a fragment's merge) is then a view of
+ * the tail, not a copy.
+ *
+ * Runs stay immutable. A run views only rows that its statement claimed; a statement writes
+ * only past its tail's claimed end, which no run views, and then claims what it wrote. So a
+ * statement may append to the tail its fragment's last run ends at (`claimed` is still that
+ * run's end); otherwise, or when the rows do not fit, it starts a new tail. A statement that
+ * fails after writing leaves its rows claimed but seen by no run: the next statement starts
+ * a new tail.
+ *
+ * What a tail holds: fixed-width values and string offsets and bytes, and the row hashes.
+ * Validity bitmaps and Bool values stay per run (bits do not split at whole bytes) and are
+ * copied when runs join: an eighth of a byte a row.
+ *
+ * A tail's unused capacity costs address space, not memory: large buffers are mapped pages
+ * that the system backs only when first written.
+ */
+import * as arrow from "apache-arrow";
+import type { Run } from "./run.js";
+import { concatBits, retype, wordView } from "./column-data.js";
+import { groupStringBytes, scatterBitsOut, scatterFixedInto, scatterStringsInto, STRING_SLACK, type IntegerArray } from "./scatter.js";
+
+/**
+ * An array for a tail, not zeroed: a tail's every row is written before a run views it, and
+ * zeroing capacity that may never be used cost more than the copy it saves.
+ */
+function tailArray<T>(Type: (new (buffer: ArrayBuffer, byteOffset: number, length: number) => T) & { readonly BYTES_PER_ELEMENT: number }, length: number): T {
+  const bytes = Buffer.allocUnsafeSlow(length * Type.BYTES_PER_ELEMENT);
+  return new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset, length);
+}
+
+/** Rows of a table's first tail on an AMP (at least: a statement's rows always fit the tail it starts). */
+export const FIRST_TAIL_ROWS = 65_536;
+/** Each new tail after a full one holds this many times its rows (few tails per AMP even for large tables). */
+export const TAIL_GROWTH = 4;
+/** Rows of a tail at most, unless one statement brings more. */
+export const TAIL_ROWS_MAX = 1 << 24;
+/** String bytes a tail reserves, as a multiple of what its rows so far hold per row. */
+const STRING_HEADROOM = 1.25;
+
+type TailColumn =
+  | { readonly kind: "fixed"; readonly words: IntegerArray; readonly perRow: number; readonly sample: arrow.Data }
+  | { readonly kind: "string"; readonly offsets: Int32Array; readonly bytes: Uint8Array }
+  | { readonly kind: "bits" };
+
+export class Tail {
+  /** Rows the tail can hold. */
+  readonly capacity: number;
+  readonly columns: readonly TailColumn[];
+  readonly rowHash: Uint32Array;
+  /** Rows written and claimed: runs view rows below this, statements write from here. */
+  claimed = 0;
+
+  constructor(capacity: number, columns: readonly TailColumn[]) {
+    this.capacity = capacity;
+    this.columns = columns;
+    this.rowHash = tailArray(Uint32Array, capacity);
+  }
+
+  /** Bytes the string column `k` can still take (STRING_SLACK beyond them is kept free). */
+  freeBytes(k: number): number {
+    const column = this.columns[k];
+    if (column.kind !== "string") return Infinity;
+    return column.bytes.length - STRING_SLACK - column.offsets[this.claimed];
+  }
+}
+
+/** Where a run lies in a tail. */
+interface Place { readonly tail: Tail; readonly start: number }
+
+const PLACES = new WeakMap<Run, Place>();
+
+/** Records that `run` views rows `start..` of `tail` (its rows appended to it, or a view of joined runs). */
+export function markTail(run: Run, tail: Tail, start: number): void {
+  PLACES.set(run, { tail, start });
+}
+
+/** The tail a statement may append to after `run` (the last run of a fragment): its tail if nothing was claimed after it. */
+function appendableTail(run: Run | undefined): Tail | null {
+  const place = run && PLACES.get(run);
+  return place && place.start + run.rowCount === place.tail.claimed ? place.tail : null;
+}
+
+/** One AMP's rows written into a tail: views of them, ready for makeRun and markTail. */
+export interface TailRows {
+  readonly columns: arrow.Data[];
+  readonly rowHash: Uint32Array;
+  readonly tail: Tail;
+  readonly start: number;
+}
+
+/**
+ * Writes each group's rows (group g: the rows with `groupOf[i] === g`, `counts[g]` of them, in
+ * input order) into a tail: the one `lastRuns[g]` ends at when they fit, else a new one. Returns
+ * each group's rows as views (null for a group without rows); the rows are claimed.
+ */
+export function scatterIntoTails(columns: readonly arrow.Data[], rowHash: Uint32Array, groupOf: Uint8Array | Uint16Array, counts: Uint32Array,
+  lastRuns: readonly (Run | undefined)[]): (TailRows | null)[] {
+  const groups = counts.length;
+  const stringBytes = columns.map((data) => (data.valueOffsets ? groupStringBytes(data, groupOf, groups) : null));
+  const tails = Array.from(counts, (n, g) => {
+    if (n === 0) return null;
+    const last = appendableTail(lastRuns[g]);
+    if (last && fits(last, columns, n, stringBytes, g)) return last;
+    return newTail(columns, n, stringBytes.map((b) => b?.[g] ?? 0), last ?? placeOf(lastRuns[g]));
+  });
+  const starts = Int32Array.from(tails, (t) => t?.claimed ?? 0);
+  columns.forEach((data, k) => {
+    const column = (g: number) => tails[g]?.columns[k];
+    const kind = tails.find((t) => t !== null)?.columns[k].kind;
+    if (kind === "fixed") scatterFixedInto(data, groupOf, tails.map((_t, g) => (column(g) as { words: IntegerArray } | undefined)?.words ?? null), starts);
+    else if (kind === "string") {
+      const strings = tails.map((_t, g) => column(g) as { offsets: Int32Array; bytes: Uint8Array } | undefined);
+      scatterStringsInto(data, groupOf, strings.map((c) => c?.offsets ?? null), strings.map((c) => c?.bytes ?? null), starts);
+    }
+  });
+  scatterFixedInto(arrow.makeData({ type: new arrow.Uint32(), length: rowHash.length, nullCount: 0, data: rowHash }), groupOf, tails.map((t) => t?.rowHash ?? null), starts);
+  // Bits per run: validity where the input has NULLs, and Bool values.
+  const validity = columns.map((data) => (hasNulls(data) ? scatterBitsOut([data.nullBitmap as Uint8Array], [data.offset], [groupOf], counts) : null));
+  const boolValues = columns.map((data) => (arrow.DataType.isBool(data.type) ? scatterBitsOut([data.values as Uint8Array], [data.offset], [groupOf], counts) : null));
+  return tails.map((tail, g) => {
+    if (tail === null) return null;
+    const start = starts[g]; const end = start + counts[g];
+    tail.claimed = end;
+    const views = columns.map((data, k) => {
+      const bits = validity[k]?.[g] ?? null;
+      const nullCount = bits ? counts[g] - bits.set : 0;
+      return viewOf(tail, k, data.type, start, end, nullCount > 0 ? bits!.bits : undefined, nullCount, boolValues[k]?.[g]?.bits);
+    });
+    return { columns: views, rowHash: tail.rowHash.subarray(start, end), tail, start };
+  });
+}
+
+function placeOf(run: Run | undefined): Tail | null {
+  return (run && PLACES.get(run)?.tail) ?? null;
+}
+
+function hasNulls(data: arrow.Data): boolean {
+  return data.nullCount > 0 && data.nullBitmap !== undefined && data.nullBitmap !== null && data.nullBitmap.length > 0;
+}
+
+function fits(tail: Tail, columns: readonly arrow.Data[], rows: number, stringBytes: readonly (Float64Array | null)[], g: number): boolean {
+  if (tail.claimed + rows > tail.capacity || tail.columns.length !== columns.length) return false;
+  return columns.every((data, k) => {
+    const column = tail.columns[k];
+    if (column.kind === "string") return data.valueOffsets !== undefined && stringBytes[k]![g] <= tail.freeBytes(k);
+    if (column.kind === "bits") return arrow.DataType.isBool(data.type);
+    return !data.valueOffsets && !arrow.DataType.isBool(data.type) && wordView(data).perRow === column.perRow && data.values.constructor === column.sample.values.constructor;
+  });
+}
+
+/** A tail for `rows` rows (with `bytes` string bytes per column) after `previous` (null: the table's first on the AMP). */
+function newTail(columns: readonly arrow.Data[], rows: number, bytes: readonly number[], previous: Tail | null): Tail {
+  const capacity = Math.max(rows, Math.min(TAIL_ROWS_MAX, previous ? previous.capacity * TAIL_GROWTH : FIRST_TAIL_ROWS));
+  const layout = columns.map((data, k): TailColumn => {
+    if (data.valueOffsets) {
+      // Bytes a row: of these rows, or of the previous tail's if more.
+      const before = previous?.columns[k];
+      const perRow = Math.max(bytes[k] / rows, before?.kind === "string" && previous!.claimed > 0 ? before.offsets[previous!.claimed] / previous!.claimed : 0);
+      const reserve = Math.min(0x7fff_0000, Math.max(bytes[k], Math.ceil(capacity * perRow * STRING_HEADROOM)));
+      const offsets = tailArray(Int32Array, capacity + 1);
+      offsets[0] = 0;
+      return { kind: "string", offsets, bytes: tailArray(Uint8Array, reserve + STRING_SLACK) };
+    }
+    if (arrow.DataType.isBool(data.type)) return { kind: "bits" };
+    const { words, perRow } = wordView(data);
+    return { kind: "fixed", words: tailArray(words.constructor as never, capacity * perRow) as IntegerArray, perRow, sample: data };
+  });
+  return new Tail(capacity, layout);
+}
+
+/** Rows start..end of column `k` of `tail` as Data of `type`, with the given bits (validity, Bool values). */
+function viewOf(tail: Tail, k: number, type: arrow.DataType, start: number, end: number, nullBitmap: Uint8Array | undefined, nullCount: number, values?: Uint8Array): arrow.Data {
+  const column = tail.columns[k];
+  const base = { type, length: end - start, nullCount, nullBitmap };
+  if (column.kind === "string") {
+    // Offsets index the tail's bytes, as in an Arrow slice: the first need not be 0.
+    return arrow.makeData({ ...base, valueOffsets: column.offsets.subarray(start, end + 1), data: column.bytes.subarray(0, column.offsets[end]) } as never) as arrow.Data;
+  }
+  if (column.kind === "bits") return arrow.makeData({ ...base, data: values } as never) as arrow.Data;
+  return arrow.makeData({ ...base, data: retype(column.sample, column.words.subarray(start * column.perRow, end * column.perRow) as IntegerArray) } as never) as arrow.Data;
+}
+
+/** True when `run` lies in a tail (a load table's run, or a join of such runs). */
+export function inTail(run: Run): boolean {
+  return PLACES.has(run);
+}
+
+/** True when `next` continues `run` in its tail (its rows start where `run`'s end). */
+export function continues(run: Run, next: Run): boolean {
+  const a = PLACES.get(run); const b = PLACES.get(next);
+  return a !== undefined && b !== undefined && a.tail === b.tail && a.start + run.rowCount === b.start;
+}
+
+/** `runs` split into maximal stretches of runs that lie end to end in one tail (a run in no tail alone). */
+export function adjacentGroups(runs: readonly Run[]): Run[][] {
+  const groups: Run[][] = [];
+  runs.forEach((run, k) => {
+    if (k > 0 && continues(runs[k - 1], run)) groups[groups.length - 1].push(run);
+    else groups.push([run]);
+  });
+  return groups;
+}
+
+/**
+ * The rows of `runs` (non-empty, each continuing the one before in one tail) as one view of the
+ * tail: columns (their bits joined) and row hashes, and where the view starts; null when the
+ * runs do not lie end to end.
+ */
+export function joinTailRuns(runs: readonly Run[]): TailRows | null {
+  if (runs.length < 2 || !runs.every((run, k) => k === 0 || continues(runs[k - 1], run))) return null;
+  const { tail, start } = PLACES.get(runs[0])!;
+  let end = start;
+  for (const run of runs) end += run.rowCount;
+  const first = runs[0].batch.data.children;
+  const columns = first.map((data, k) => {
+    const parts = runs.map((run) => run.batch.data.children[k]);
+    const nullCount = parts.reduce((n, p) => n + p.nullCount, 0);
+    const bitsOf = (bits: (p: arrow.Data) => Uint8Array | undefined) => concatBits(parts.map((p) => ({ bits: bits(p), offset: p.offset, length: p.length })), end - start);
+    const nullBitmap = nullCount > 0 ? bitsOf((p) => (p.nullCount > 0 ? p.nullBitmap : undefined)) : undefined;
+    const values = tail.columns[k].kind === "bits" ? bitsOf((p) => p.values as Uint8Array) : undefined;
+    return viewOf(tail, k, data.type, start, end, nullBitmap, nullCount, values);
+  });
+  return { columns, rowHash: tail.rowHash.subarray(start, end), tail, start };
+}

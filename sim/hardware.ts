@@ -41,6 +41,13 @@ export interface CpuProfile {
   readonly insertNsPerRow: number;
   /** Reading a stored row and checksumming or filtering it. */
   readonly scanNsPerRow: number;
+  /**
+   * Reading a row and storing it on the same AMP in an AMP-local insert-select (the same primary
+   * index: no row hash, no redistribution), like Teradata's fast-path INSERT … SELECT into an
+   * empty table, which moves whole blocks; a migration's insert-select of hashed staging tables.
+   * Absent: `scanNsPerRow + insertNsPerRow`.
+   */
+  readonly appendNsPerRow?: number;
 }
 
 export interface HardwareProfile {
@@ -149,6 +156,7 @@ export function checkProfile(profile: HardwareProfile): HardwareProfile {
   count(profile.ampsPerNode, "ampsPerNode");
   positive(profile.disk?.readMBps, "disk.readMBps"); positive(profile.disk?.writeMBps, "disk.writeMBps");
   for (const key of ["hashNsPerRow", "encodeNsPerRow", "decodeNsPerRow", "insertNsPerRow", "scanNsPerRow"] as const) positive(profile.cpu?.[key], `cpu.${key}`);
+  if (profile.cpu.appendNsPerRow !== undefined) positive(profile.cpu.appendNsPerRow, "cpu.appendNsPerRow");
   positive(profile.interconnect?.bandwidthMBpsPerNode, "interconnect.bandwidthMBpsPerNode");
   positive(profile.interconnect?.latencyUs, "interconnect.latencyUs");
   for (const kind of ["memory", "pipe", "storage", "network"] as const) {
@@ -187,6 +195,7 @@ export function workMs(profile: HardwareProfile, kind: ResourceKind, op: WorkOp,
     case "encode": return (rows * profile.cpu.encodeNsPerRow) / 1e6;
     case "decode": return (rows * profile.cpu.decodeNsPerRow) / 1e6;
     case "insert": return (rows * profile.cpu.insertNsPerRow) / 1e6;
+    case "append": return (rows * (profile.cpu.appendNsPerRow ?? profile.cpu.scanNsPerRow + profile.cpu.insertNsPerRow)) / 1e6;
     case "scan": return (rows * profile.cpu.scanNsPerRow) / 1e6;
     case "statement": return profile.statementLatencyMs;
     case "read": case "write": case "send": return byteOpMs(profile, kind, op, bytes, medium);
@@ -206,7 +215,7 @@ function byteOpMs(profile: HardwareProfile, kind: ResourceKind, op: "read" | "wr
 }
 
 function unknownOp(op: never): never {
-  throw new AmpsimError("BAD_ARGUMENT", `workMs: unknown work operation ${showValue(op)} (operations: hash, encode, decode, insert, scan, statement, read, write, send)`);
+  throw new AmpsimError("BAD_ARGUMENT", `workMs: unknown work operation ${showValue(op)} (operations: hash, encode, decode, insert, append, scan, statement, read, write, send)`);
 }
 
 function deepFreeze<T extends object>(value: T): T {
@@ -281,18 +290,17 @@ async function measure(rows: number, seed: number): Promise<Measured> {
   }));
   const source = new Engine({ name: "calibrate-source", amps: 4 });
   loadScenario(source, chosen);
-  source.sql(table.ddl.replace("lab.uniform", "lab.uniform_copy"));
-  const insertSelect = perRow(timed(() => source.insertSelect("lab.uniform_copy", table.name)));
   const frames: Frame[] = [];
   const archive = perRow(Math.min(await archiveMs(source, table.name, []), await archiveMs(source, table.name, frames)));
   const restore = perRow(Math.min(await restoreMs(table.ddl, table.name, frames), await restoreMs(table.ddl, table.name, frames)));
-  const phases = { verify: Infinity, transfer: Infinity };
+  const phases: Record<string, number> = { verify: Infinity, transfer: Infinity, "insert-select": Infinity };
   for (let run = 0; run < 2; run++) {
     const target = new Engine({ name: "calibrate-target", amps: 4 });
     const report = await migrate({ source, target, tables: [table.name], streams: 1, medium: "memory" });
-    for (const p of report.phases) if (p.phase === "verify" || p.phase === "transfer") phases[p.phase] = Math.min(phases[p.phase], p.elapsedMs);
+    for (const p of report.phases) if (p.phase in phases) phases[p.phase] = Math.min(phases[p.phase], p.elapsedMs);
   }
-  return { hash, insert, insertSelect, scan: perRow(phases.verify), archive, restore, transfer: perRow(phases.transfer) };
+  // The insert-select as a migration runs it: hashed staging tables into the target, AMP-local.
+  return { hash, insert, insertSelect: perRow(phases["insert-select"]), scan: perRow(phases.verify), archive, restore, transfer: perRow(phases.transfer) };
 }
 
 /** Wall time of an archive module reading every AMP into a sink that keeps the frames in `frames`. */
@@ -345,18 +353,19 @@ function bestOf(runs: number, timing: () => number): number {
 /**
  * Least-squares fit of the five CPU figures (hash h, encode e, decode d,
  * insert i, scan s) to what each measured operation does per row:
- *   hash = h, insert = h + i, insert-select = s + i, verify scan = s,
+ *   hash = h, insert = h + i, verify scan = s,
  *   archive = s + e, restore = d + h + i, memory-medium transfer = s + e + d + h + i,
  * each equation weighted by 1 / its measurement so that errors are relative.
  * A figure that would fall below 1 ns per row is fixed at 1 and the others refitted.
+ * Then append a = the migration's AMP-local insert-select (its only equation).
  */
 function fitCpu(m: Measured): CpuProfile {
   const equations: [number[], number][] = [
-    [[1, 0, 0, 0, 0], m.hash], [[1, 0, 0, 1, 0], m.insert], [[0, 0, 0, 1, 1], m.insertSelect],
+    [[1, 0, 0, 0, 0], m.hash], [[1, 0, 0, 1, 0], m.insert],
     [[0, 0, 0, 0, 1], m.scan], [[0, 1, 0, 0, 1], m.archive], [[1, 0, 1, 1, 0], m.restore], [[1, 1, 1, 1, 1], m.transfer],
   ];
   const [h, e, d, i, s] = fitAtLeast(equations.map(([row, value]) => [row.map((x) => x / Math.max(value, 1e-9)), 1]), 1);
-  return { hashNsPerRow: h, encodeNsPerRow: e, decodeNsPerRow: d, insertNsPerRow: i, scanNsPerRow: s };
+  return { hashNsPerRow: h, encodeNsPerRow: e, decodeNsPerRow: d, insertNsPerRow: i, scanNsPerRow: s, appendNsPerRow: Math.max(1, m.insertSelect) };
 }
 
 /** Least squares with every unknown >= floor: unknowns that fall below are fixed at the floor and the rest refitted. */

@@ -62,10 +62,10 @@ export interface Timeline {
 
 const KIND_OPS: Readonly<Record<ResourceKind, readonly WorkOp[]>> = {
   disk: ["read", "write"],
-  cpu: ["hash", "encode", "decode", "insert", "scan"],
-  host: ["read", "write", "hash", "encode", "decode", "insert", "scan"],
-  "archive-slot": ["hash", "encode", "decode", "insert", "scan"],
-  "restore-slot": ["hash", "encode", "decode", "insert", "scan"],
+  cpu: ["hash", "encode", "decode", "insert", "append", "scan"],
+  host: ["read", "write", "hash", "encode", "decode", "insert", "append", "scan"],
+  "archive-slot": ["hash", "encode", "decode", "insert", "append", "scan"],
+  "restore-slot": ["hash", "encode", "decode", "insert", "append", "scan"],
   interconnect: ["send"],
   medium: ["read", "write", "send"],
   coordinator: ["statement"],

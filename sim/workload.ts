@@ -24,7 +24,7 @@ import { HARDWARE } from "./hardware.js";
 
 /** "host": the pool of cores every AMP and module shares when the profile sets sharedCores (disk and CPU work alike). */
 export type ResourceKind = "disk" | "cpu" | "host" | "interconnect" | "medium" | "archive-slot" | "restore-slot" | "coordinator";
-export type WorkOp = "read" | "write" | "hash" | "encode" | "decode" | "insert" | "scan" | "send" | "statement";
+export type WorkOp = "read" | "write" | "hash" | "encode" | "decode" | "insert" | "append" | "scan" | "send" | "statement";
 export type SystemSide = "source" | "target";
 
 /** Something that does work: `capacity` tasks at once, the rest queue first come, first served. */
@@ -180,7 +180,9 @@ export function addSteps(ctx: StepContext, steps: readonly TraceStep[], after: n
   for (const step of steps) {
     const table = step.table;
     const redistributes = step.transfers.length > 0;
-    for (const w of step.amps) made.push(...ampTasks(builder, { ...base, table, amp: w.amp }, w, step.step === "insert", redistributes));
+    // An insert-select that moves no row between AMPs appends what each AMP read (CpuProfile.appendNsPerRow).
+    const appends = step.step === "insert-select" && !redistributes;
+    for (const w of step.amps) made.push(...ampTasks(builder, { ...base, table, amp: w.amp }, w, step.step === "insert", redistributes, appends));
     for (const [node, bytes] of crossNodeBytes(builder, step)) {
       made.push(builder.add({ ...base, table, id: `${phase}:${table}:node${node}:send`, resource: builder.link(system, node), work: { op: "send", bytes } }));
     }
@@ -189,15 +191,17 @@ export function addSteps(ctx: StepContext, steps: readonly TraceStep[], after: n
   return made.length === 0 ? after : builder.join(made, phase, system);
 }
 
-function ampTasks(builder: WorkloadBuilder, base: Omit<Task, "id" | "resource" | "work"> & { table: string; amp: number }, w: AmpWork, hashesWrites: boolean, hashesReads: boolean): number[] {
+function ampTasks(builder: WorkloadBuilder, base: Omit<Task, "id" | "resource" | "work"> & { table: string; amp: number }, w: AmpWork, hashesWrites: boolean, hashesReads: boolean, appends = false): number[] {
   const { system, phase, table, amp } = base;
   const id = `${phase}:${table}:amp${amp}`;
   const made: number[] = [];
   const disk = () => builder.amp(system, amp, "disk");
   const cpu = () => builder.amp(system, amp, "cpu");
   if (w.bytesRead > 0) made.push(builder.add({ ...base, id: `${id}:read`, resource: disk(), work: { op: "read", bytes: w.bytesRead } }));
-  if (w.rowsRead > 0) made.push(builder.add({ ...base, id: `${id}:scan`, resource: cpu(), work: { op: hashesReads ? ["scan", "hash"] : "scan", rows: w.rowsRead } }));
-  if (w.rowsWritten > 0) made.push(builder.add({ ...base, id: `${id}:insert`, resource: cpu(), work: { op: hashesWrites ? ["hash", "insert"] : "insert", rows: w.rowsWritten } }));
+  // An append reads and stores a row in one: only rows read and not kept (a WHERE) are scanned apart.
+  const scanned = appends ? Math.max(0, w.rowsRead - w.rowsWritten) : w.rowsRead;
+  if (scanned > 0) made.push(builder.add({ ...base, id: `${id}:scan`, resource: cpu(), work: { op: hashesReads ? ["scan", "hash"] : "scan", rows: scanned } }));
+  if (w.rowsWritten > 0) made.push(builder.add({ ...base, id: `${id}:insert`, resource: cpu(), work: { op: hashesWrites ? ["hash", "insert"] : appends ? "append" : "insert", rows: w.rowsWritten } }));
   if (w.bytesWritten > 0) made.push(builder.add({ ...base, id: `${id}:write`, resource: disk(), work: { op: "write", bytes: w.bytesWritten } }));
   return made;
 }

@@ -65,7 +65,9 @@ describe("analytic vs replay", () => {
       const report = await migrate({ source, target, streams: c.streams, medium: c.medium, staging: c.staging, batchRows: c.batchRows ?? 2_048 });
       const input = analyticInputFromReport(report);
       // The last profile puts every AMP and module on one shared core (what calibrate() measures for the inline executor).
-      for (const profile of [HARDWARE.early2000s, HARDWARE.modern, { ...HARDWARE.modern, name: "modern, one shared core", sharedCores: 1 }]) {
+      // The fast-path profile prices an AMP-local insert-select's rows apart (CpuProfile.appendNsPerRow), as calibrate() does.
+      const fastPath = { ...HARDWARE.modern, name: "modern, fast-path insert-select", cpu: { ...HARDWARE.modern.cpu, appendNsPerRow: 3 } };
+      for (const profile of [HARDWARE.early2000s, HARDWARE.modern, { ...HARDWARE.modern, name: "modern, one shared core", sharedCores: 1 }, fastPath]) {
         const replay = simulateReport(report, profile); const analytic = predict(input, profile);
         expect(replay.amps.length, `${profile.name}: AMP spans`).toBe(4 + c.targetAmps);
         expect(analytic.phases.map((p) => p.phase)).toEqual(replay.phases.map((p) => p.phase));
@@ -76,6 +78,12 @@ describe("analytic vs replay", () => {
         expect(Math.abs(analytic.totalMs / replay.totalMs - 1)).toBeLessThan(0.25);
         expect(analytic.streams.map((s) => s.stream)).toEqual(replay.streams.map((s) => s.stream));
       }
+      // Only hashed staging's insert-select (AMP-local) appends; NoPI staging's redistributes and inserts.
+      const insertSelectMs = (profile: typeof fastPath) => phaseMs(simulateReport(report, profile), "insert-select");
+      const slowPath = { ...fastPath, cpu: { ...fastPath.cpu, appendNsPerRow: 3_000 } };
+      if (c.staging === "hashed") expect(insertSelectMs(slowPath) / insertSelectMs(fastPath)).toBeGreaterThan(10);
+      else expect(insertSelectMs(slowPath)).toBeCloseTo(insertSelectMs(fastPath), 6);
+      expect(phaseMs(simulateReport(report, slowPath), "transfer")).toBeCloseTo(phaseMs(simulateReport(report, fastPath), "transfer"), 6);
     });
   }
 });
@@ -144,6 +152,9 @@ describe("calibrate", () => {
     for (const [name, value] of Object.entries(profile.cpu)) expect(Number.isFinite(value) && value >= 1, `${name} = ${value}`).toBe(true);
     for (const [name, value] of Object.entries(profile.measurements ?? {})) expect(Number.isFinite(value) && value > 0, `${name} = ${value}`).toBe(true);
     expect(profile.sharedCores).toBe(1);
+    // The migration's AMP-local insert-select (staging tables taken as views) is priced on its own.
+    expect(profile.cpu.appendNsPerRow).toBeCloseTo(Math.max(1, profile.measurements!.insertSelect), 9);
+    expect(profile.cpu.appendNsPerRow!).toBeLessThan(profile.cpu.scanNsPerRow + profile.cpu.insertNsPerRow);
     expect(profile.disk.readMBps).toBeGreaterThan(HARDWARE.modern.disk.readMBps);
     expect(profile.interconnect).toEqual(HARDWARE.modern.interconnect);
     const t = predict(BIG, profile);

@@ -111,6 +111,15 @@ describe("simulate: hand-made workloads", () => {
     expectError(() => workMs(p, "medium", "send", { bytes: 1 }, "x" as never), "BAD_ARGUMENT", `medium "x"`);
   });
 
+  it("an append (AMP-local insert-select) costs appendNsPerRow, or a scan and an insert without it; a bad figure is BAD_CONFIG", () => {
+    const p = HARDWARE.modern;
+    expect(p.cpu.appendNsPerRow).toBeUndefined();
+    expect(workMs(p, "cpu", "append", { rows: 1e6 })).toBeCloseTo(p.cpu.scanNsPerRow + p.cpu.insertNsPerRow, 9);
+    const fast = { ...p, cpu: { ...p.cpu, appendNsPerRow: 7 } };
+    expect(workMs(fast, "cpu", "append", { rows: 1e6 })).toBeCloseTo(7, 9);
+    for (const appendNsPerRow of [0, -1, Number.NaN]) expectError(() => simulate(workload([cpuTask("a", "r0", 1, [])], ["r0"]), { ...p, cpu: { ...p.cpu, appendNsPerRow } }), "BAD_CONFIG", "cpu.appendNsPerRow");
+  });
+
   it("handles 200,000 tasks in well under the few seconds a million take", () => {
     const tasks: Task[] = [];
     for (let i = 0; i < 200_000; i++) tasks.push(cpuTask(`t${i}`, `r${i % 64}`, 0.001 * (1 + (i % 7)), i >= 64 ? [i - 64] : []));

@@ -74,7 +74,8 @@ export interface EngineOptions {
    * migration's source and target. Rows that come back from workers already placed
    * (`insertPlaced`, `insertSelectAsync`'s results) keep the plain buffers they arrived in, an
    * insert whose rows all land on one AMP keeps the caller's buffers, and load tables (the
-   * migrator's staging tables, read once on this thread) stay plain.
+   * migrator's staging tables) keep only their tails in shared memory (engine/storage/tail.ts),
+   * which the insert-select that empties them takes into the target as they are.
    */
   readonly sharedStorage?: boolean;
 }

@@ -104,13 +104,11 @@ function readLocalPieces(ctx: StatementContext, plan: InsertSelectPlan, amp: num
   let total = 0;
   for (const { entry } of plan.sources) total += ctx.tx.fragment(amp, entry.id).bytes;
   const held = ctx.tx.fragment(amp, plan.target.id).runs.length;
-  if (!sharedStorageOn()) {
-    // Runs end to end in a load table's tail join into one piece without a copy (a view), when
-    // the target AMP's run budget allows a piece per such stretch. Not for a target with shared
-    // storage: its rows must be in shared memory, so they are copied there.
-    const chunks = plan.sources.map(({ entry }) => viewChunks(ctx.tx.fragment(amp, entry.id).runs));
-    if (held + chunks.reduce((n, c) => n + c.length, 0) <= RUNS_MAX) return plan.sources.flatMap((source, k) => chunks[k].map((runs) => chunkPiece(plan.target, source, runs)));
-  }
+  // Runs end to end in a load table's tail join into one piece without a copy (a view), when the
+  // target AMP's run budget allows a piece per such stretch. With shared storage only tails in
+  // shared memory do: the target's rows must be there, so others are copied there.
+  const chunks = plan.sources.map(({ entry }) => viewChunks(ctx.tx.fragment(amp, entry.id).runs, sharedStorageOn()));
+  if (held + chunks.reduce((n, c) => n + c.length, 0) <= RUNS_MAX) return plan.sources.flatMap((source, k) => chunks[k].map((runs) => chunkPiece(plan.target, source, runs)));
   // Consecutive pieces of a source hold more than `limit` together, so there are fewer than 2·total/limit + 1 per source.
   const spare = Math.max(1, RUNS_MAX - held - plan.sources.length);
   const limit = Math.max(LOCAL_CHUNK_BYTES, Math.ceil((2 * total) / spare));
@@ -126,13 +124,15 @@ const VIEW_MIN_BYTES = 1024 * 1024;
  * LOCAL_CHUNK_BYTES, is a chunk of its own (joined without a copy, used as it is); the runs
  * between them are concatenated in chunks of about LOCAL_CHUNK_BYTES.
  */
-function viewChunks(runs: readonly Run[]): Run[][] {
+function viewChunks(runs: readonly Run[], shared: boolean): Run[][] {
   const chunks: Run[][] = [];
   let copied: Run[] = []; let copiedBytes = 0;
   const flush = () => { if (copied.length > 0) chunks.push(copied); copied = []; copiedBytes = 0; };
   for (const group of adjacentGroups(runs)) {
     const bytes = group.reduce((sum, r) => sum + r.bytes, 0);
-    if (bytes >= LOCAL_CHUNK_BYTES || (bytes >= VIEW_MIN_BYTES && inTail(group[0]))) { flush(); chunks.push(group); continue; }
+    // A tail in plain memory, for a target in shared memory, is copied there.
+    const viewable = !inTail(group[0]) || inTail(group[0], shared);
+    if (viewable && (bytes >= LOCAL_CHUNK_BYTES || (bytes >= VIEW_MIN_BYTES && inTail(group[0])))) { flush(); chunks.push(group); continue; }
     if (copiedBytes > 0 && copiedBytes + bytes > LOCAL_CHUNK_BYTES) flush();
     copied.push(...group); copiedBytes += bytes;
   }

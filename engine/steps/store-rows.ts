@@ -82,13 +82,28 @@ function storeRowsOf(ctx: WriteContext, entry: TableEntry, columns: readonly arr
 }
 
 /**
- * Stores into `entry` with its buffers in shared memory when the engine's storage is shared,
- * except for load tables: written in small statements and read once, on this thread, by the
- * insert-select that empties them, they would pay fresh shared memory for nothing.
+ * Stores into `entry` with its buffers in shared memory when the engine's storage is shared.
+ * Load tables keep only their tails there (the insert-select that empties them takes those
+ * into the target as they are, where pool workers read them); anything else they store (a
+ * merge that copies, a delete's gathered rows) stays plain: read once, on this thread, it would
+ * pay fresh shared memory for nothing.
  */
 function storing<T>(entry: TableEntry, body: () => T): T {
-  return isLoadTable(entry) && sharedStorageOn() ? withSharedStorage(false, body) : body();
+  if (!isLoadTable(entry) || !sharedStorageOn()) return body();
+  const before = tailsShared;
+  tailsShared = true;
+  try {
+    return withSharedStorage(false, body);
+  } finally {
+    tailsShared = before;
+  }
 }
+
+/**
+ * Inside a load table's statement on an engine with shared storage: its tails are shared memory
+ * (the insert-select that empties the table takes them into a shared table as they are).
+ */
+let tailsShared = false;
 
 function isLoadTable(entry: TableEntry): boolean {
   return entry.reserved && entry.definition.database !== INDEX_DATABASE;
@@ -198,7 +213,7 @@ function scatterShares(ctx: WriteContext, entry: TableEntry, columns: readonly a
  */
 function tailShares(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], rowHash: Uint32Array, ampOfRow: Uint16Array, counts: Uint32Array): AmpShare[] {
   const lastRuns = Array.from(counts, (n, amp) => (n > 0 ? ctx.tx.fragment(amp, entry.id).runs.at(-1) : undefined));
-  const written = scatterIntoTails(columns, rowHash, ampOfRow, counts, lastRuns);
+  const written = scatterIntoTails(columns, rowHash, ampOfRow, counts, lastRuns, tailsShared);
   const shares: AmpShare[] = [];
   written.forEach((rows, amp) => {
     if (rows === null) return;

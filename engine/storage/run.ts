@@ -114,9 +114,9 @@ export function concatRuns(schema: arrow.Schema, runs: readonly Run[]): Run {
   if (nonEmpty.length === 1) return nonEmpty[0];
   if (nonEmpty.length === 0) return emptyRun(schema);
   const total = nonEmpty.reduce((sum, r) => sum + r.rowCount, 0);
-  // Runs end to end in a load table's tail: their concatenation is a view (no copy), unless
-  // new rows must be in shared memory (then the copy puts them there).
-  const joined = sharedStorageOn() ? null : joinTailRuns(nonEmpty);
+  // Runs end to end in a load table's tail: their concatenation is a view (no copy), when the
+  // tail is in shared memory or new rows need not be (else the copy puts them there).
+  const joined = joinTailRuns(nonEmpty, sharedStorageOn());
   if (joined !== null) {
     const base = nonEmpty[0].uniquenessBase;
     let next = base;

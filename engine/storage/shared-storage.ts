@@ -16,7 +16,8 @@
  * until that worker's next garbage collection, so a dropped table's memory may return later.
  * Kernel results (made on workers) stay plain ArrayBuffers, moved back, and rows stored from
  * them (placed batches, the pool insert-select's results) keep those buffers; so do rows an
- * insert stores by reference, and load tables (store-rows.ts) are written plain.
+ * insert stores by reference. Load tables (store-rows.ts) keep only their tails (tail.ts) in
+ * shared memory: the insert-select that empties them makes the target's runs of those views.
  */
 let shared = false;
 

@@ -14,7 +14,8 @@
  *
  * What a tail holds: fixed-width values and string offsets and bytes, and the row hashes.
  * Validity bitmaps and Bool values stay per run (bits do not split at whole bytes) and are
- * copied when runs join: an eighth of a byte a row.
+ * copied when runs join: an eighth of a byte a row. On an engine with shared storage, tails
+ * and those bits are shared memory, so that a table made of their views is too.
  *
  * A tail's unused capacity costs address space, not memory: large buffers are mapped pages
  * that the system backs only when first written.
@@ -23,12 +24,14 @@ import * as arrow from "apache-arrow";
 import type { Run } from "./run.js";
 import { concatBits, retype, wordView } from "./column-data.js";
 import { groupStringBytes, scatterBitsOut, scatterFixedInto, scatterStringsInto, STRING_SLACK, type IntegerArray } from "./scatter.js";
+import { withSharedStorage } from "./shared-storage.js";
 
 /**
  * An array for a tail, not zeroed: a tail's every row is written before a run views it, and
  * zeroing capacity that may never be used cost more than the copy it saves.
  */
-function tailArray<T>(Type: (new (buffer: ArrayBuffer, byteOffset: number, length: number) => T) & { readonly BYTES_PER_ELEMENT: number }, length: number): T {
+function tailArray<T>(Type: (new (buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, length: number) => T) & { readonly BYTES_PER_ELEMENT: number }, length: number, shared: boolean): T {
+  if (shared) return new Type(new SharedArrayBuffer(length * Type.BYTES_PER_ELEMENT), 0, length);
   const bytes = Buffer.allocUnsafeSlow(length * Type.BYTES_PER_ELEMENT);
   return new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset, length);
 }
@@ -52,13 +55,16 @@ export class Tail {
   readonly capacity: number;
   readonly columns: readonly TailColumn[];
   readonly rowHash: Uint32Array;
+  /** In shared memory (an engine with shared storage): views of it may be a shared table's runs. */
+  readonly shared: boolean;
   /** Rows written and claimed: runs view rows below this, statements write from here. */
   claimed = 0;
 
-  constructor(capacity: number, columns: readonly TailColumn[]) {
+  constructor(capacity: number, columns: readonly TailColumn[], shared: boolean) {
     this.capacity = capacity;
     this.columns = columns;
-    this.rowHash = tailArray(Uint32Array, capacity);
+    this.shared = shared;
+    this.rowHash = tailArray(Uint32Array, capacity, shared);
   }
 
   /** Bytes the string column `k` can still take (STRING_SLACK beyond them is kept free). */
@@ -99,14 +105,14 @@ export interface TailRows {
  * each group's rows as views (null for a group without rows); the rows are claimed.
  */
 export function scatterIntoTails(columns: readonly arrow.Data[], rowHash: Uint32Array, groupOf: Uint8Array | Uint16Array, counts: Uint32Array,
-  lastRuns: readonly (Run | undefined)[]): (TailRows | null)[] {
+  lastRuns: readonly (Run | undefined)[], shared: boolean): (TailRows | null)[] {
   const groups = counts.length;
   const stringBytes = columns.map((data) => (data.valueOffsets ? groupStringBytes(data, groupOf, groups) : null));
   const tails = Array.from(counts, (n, g) => {
     if (n === 0) return null;
     const last = appendableTail(lastRuns[g]);
-    if (last && fits(last, columns, n, stringBytes, g)) return last;
-    return newTail(columns, n, stringBytes.map((b) => b?.[g] ?? 0), last ?? placeOf(lastRuns[g]));
+    if (last && last.shared === shared && fits(last, columns, n, stringBytes, g)) return last;
+    return newTail(columns, n, stringBytes.map((b) => b?.[g] ?? 0), last ?? placeOf(lastRuns[g]), shared);
   });
   const starts = Int32Array.from(tails, (t) => t?.claimed ?? 0);
   columns.forEach((data, k) => {
@@ -119,9 +125,11 @@ export function scatterIntoTails(columns: readonly arrow.Data[], rowHash: Uint32
     }
   });
   scatterFixedInto(arrow.makeData({ type: new arrow.Uint32(), length: rowHash.length, nullCount: 0, data: rowHash }), groupOf, tails.map((t) => t?.rowHash ?? null), starts);
-  // Bits per run: validity where the input has NULLs, and Bool values.
-  const validity = columns.map((data) => (hasNulls(data) ? scatterBitsOut([data.nullBitmap as Uint8Array], [data.offset], [groupOf], counts) : null));
-  const boolValues = columns.map((data) => (arrow.DataType.isBool(data.type) ? scatterBitsOut([data.values as Uint8Array], [data.offset], [groupOf], counts) : null));
+  // Bits per run (in shared memory with shared tails): validity where the input has NULLs, and Bool values.
+  const { validity, boolValues } = withSharedStorage(shared, () => ({
+    validity: columns.map((data) => (hasNulls(data) ? scatterBitsOut([data.nullBitmap as Uint8Array], [data.offset], [groupOf], counts) : null)),
+    boolValues: columns.map((data) => (arrow.DataType.isBool(data.type) ? scatterBitsOut([data.values as Uint8Array], [data.offset], [groupOf], counts) : null)),
+  }));
   return tails.map((tail, g) => {
     if (tail === null) return null;
     const start = starts[g]; const end = start + counts[g];
@@ -154,7 +162,7 @@ function fits(tail: Tail, columns: readonly arrow.Data[], rows: number, stringBy
 }
 
 /** A tail for `rows` rows (with `bytes` string bytes per column) after `previous` (null: the table's first on the AMP). */
-function newTail(columns: readonly arrow.Data[], rows: number, bytes: readonly number[], previous: Tail | null): Tail {
+function newTail(columns: readonly arrow.Data[], rows: number, bytes: readonly number[], previous: Tail | null, shared: boolean): Tail {
   const capacity = Math.max(rows, Math.min(TAIL_ROWS_MAX, previous ? previous.capacity * TAIL_GROWTH : FIRST_TAIL_ROWS));
   const layout = columns.map((data, k): TailColumn => {
     if (data.valueOffsets) {
@@ -162,15 +170,15 @@ function newTail(columns: readonly arrow.Data[], rows: number, bytes: readonly n
       const before = previous?.columns[k];
       const perRow = Math.max(bytes[k] / rows, before?.kind === "string" && previous!.claimed > 0 ? before.offsets[previous!.claimed] / previous!.claimed : 0);
       const reserve = Math.min(0x7fff_0000, Math.max(bytes[k], Math.ceil(capacity * perRow * STRING_HEADROOM)));
-      const offsets = tailArray(Int32Array, capacity + 1);
+      const offsets = tailArray(Int32Array, capacity + 1, shared);
       offsets[0] = 0;
-      return { kind: "string", offsets, bytes: tailArray(Uint8Array, reserve + STRING_SLACK) };
+      return { kind: "string", offsets, bytes: tailArray(Uint8Array, reserve + STRING_SLACK, shared) };
     }
     if (arrow.DataType.isBool(data.type)) return { kind: "bits" };
     const { words, perRow } = wordView(data);
-    return { kind: "fixed", words: tailArray(words.constructor as never, capacity * perRow) as IntegerArray, perRow, sample: data };
+    return { kind: "fixed", words: tailArray(words.constructor as never, capacity * perRow, shared) as IntegerArray, perRow, sample: data };
   });
-  return new Tail(capacity, layout);
+  return new Tail(capacity, layout, shared);
 }
 
 /** Rows start..end of column `k` of `tail` as Data of `type`, with the given bits (validity, Bool values). */
@@ -185,9 +193,10 @@ function viewOf(tail: Tail, k: number, type: arrow.DataType, start: number, end:
   return arrow.makeData({ ...base, data: retype(column.sample, column.words.subarray(start * column.perRow, end * column.perRow) as IntegerArray) } as never) as arrow.Data;
 }
 
-/** True when `run` lies in a tail (a load table's run, or a join of such runs). */
-export function inTail(run: Run): boolean {
-  return PLACES.has(run);
+/** True when `run` lies in a tail (a load table's run, or a join of such runs), in shared memory if `shared`. */
+export function inTail(run: Run, shared = false): boolean {
+  const place = PLACES.get(run);
+  return place !== undefined && (!shared || place.tail.shared);
 }
 
 /** True when `next` continues `run` in its tail (its rows start where `run`'s end). */
@@ -211,8 +220,8 @@ export function adjacentGroups(runs: readonly Run[]): Run[][] {
  * tail: columns (their bits joined) and row hashes, and where the view starts; null when the
  * runs do not lie end to end.
  */
-export function joinTailRuns(runs: readonly Run[]): TailRows | null {
-  if (runs.length < 2 || !runs.every((run, k) => k === 0 || continues(runs[k - 1], run))) return null;
+export function joinTailRuns(runs: readonly Run[], shared: boolean): TailRows | null {
+  if (runs.length < 2 || !inTail(runs[0], shared) || !runs.every((run, k) => k === 0 || continues(runs[k - 1], run))) return null;
   const { tail, start } = PLACES.get(runs[0])!;
   let end = start;
   for (const run of runs) end += run.rowCount;

@@ -44,6 +44,11 @@ export interface AnalyticTable {
   readonly mediumBytesPerRow?: number;
   /** Rows per archived batch (default 65,536). */
   readonly batchRows?: number;
+  /**
+   * The table has no primary index (default false). With NoPI staging its rows then stay on the
+   * AMP they landed on: the insert-select is AMP-local, as with hashed staging, not a redistribution.
+   */
+  readonly noPrimaryIndex?: boolean;
 }
 
 export interface AnalyticInput {
@@ -95,6 +100,8 @@ interface TableShape {
   readonly target: Float64Array;
   /** Rows per target AMP in the staging tables: where restore writes them (even for NoPI staging). */
   readonly staged: Float64Array;
+  /** The insert-select redistributes the staging rows (NoPI staging of a table with a primary index). */
+  readonly redistributes: boolean;
   /** The hottest target AMP's and node's share of one restored batch: at least their share of the staging rows, at least 1 / fanOut. */
   readonly batchShareMax: number;
   readonly batchNodeShareMax: number;
@@ -128,7 +135,9 @@ function shapeOf(table: AnalyticTable, input: AnalyticInput, index: number, prof
   const staged = input.staging === "nopi" ? new Float64Array(input.targetAmps).fill(total / input.targetAmps) : target;
   const batchShareMax = Math.max(1 / fanOut, maxOf(staged) / Math.max(total, 1e-300));
   const batchNodeShareMax = Math.min(1, Math.max(batchShareMax, maxOf(perNode(profile, staged)) / Math.max(total, 1e-300)));
-  return { name: String(table.name), source, target, staged, batchShareMax, batchNodeShareMax, total, bytesPerRow, mediumBytesPerRow, batchRows };
+  if (table.noPrimaryIndex !== undefined && typeof table.noPrimaryIndex !== "boolean") throw bad(`${where}.noPrimaryIndex must be true or false, but found ${showValue(table.noPrimaryIndex)}`, `${where}.noPrimaryIndex`);
+  const redistributes = input.staging === "nopi" && table.noPrimaryIndex !== true;
+  return { name: String(table.name), source, target, staged, redistributes, batchShareMax, batchNodeShareMax, total, bytesPerRow, mediumBytesPerRow, batchRows };
 }
 
 function sourceRows(rows: AnalyticTable["rowsPerSourceAmp"], amps: number, where: string): Float64Array {
@@ -299,13 +308,13 @@ function perNode(profile: HardwareProfile, values: Float64Array): Float64Array {
 
 function insertSelect(c: Checked, t: TableShape, profile: HardwareProfile, startMs: number, ledger: Ledger): PhaseResult {
   const amps = c.input.targetAmps;
-  const nopi = c.input.staging === "nopi";
+  const nopi = t.redistributes;
   const even = t.total / amps;
   let slowest: PhaseResult = { ms: 0, bottleneck: "none" };
   for (let a = 0; a < amps; a++) {
     const readRows = nopi ? even : t.target[a];
     const diskMs = workMs(profile, "disk", "read", { bytes: readRows * t.bytesPerRow }) + workMs(profile, "disk", "write", { bytes: t.target[a] * t.bytesPerRow });
-    // Hashed staging: rows stay on their AMP, read and appended; NoPI staging: read, hashed, sent, inserted.
+    // Hashed staging (or a NoPI table): rows stay on their AMP, read and appended; NoPI staging: read, hashed, sent, inserted.
     const cpuMs = nopi ? workMs(profile, "cpu", "scan", { rows: readRows }) + workMs(profile, "cpu", "hash", { rows: readRows }) + workMs(profile, "cpu", "insert", { rows: t.target[a] })
       : workMs(profile, "cpu", "append", { rows: t.target[a] });
     const ms = Math.max(diskMs, cpuMs);
@@ -617,12 +626,19 @@ export function analyticInputFromReport(report: MigrationReport): AnalyticInput 
       name: t.table, rowsPerSourceAmp: [...t.sourceAmpRows], rowsPerTargetAmp: t.targetAmpRows.map((r, a) => Math.max(0, r - (t.rowsBefore > 0 ? (t.rowsBefore * r) / Math.max(1, t.rows + t.rowsBefore) : 0))),
       bytesPerRow, mediumBytesPerRow: rows > 0 ? own.reduce((s, r) => s + r.mediumBytes, 0) / rows : bytesPerRow,
       batchRows: report.batchRows > 0 ? report.batchRows : batches > 0 ? Math.max(1, Math.round(rows / batches)) : DEFAULT_BATCH_ROWS,
+      ...(report.staging === "nopi" && isNoPi(report, t.table) ? { noPrimaryIndex: true } : {}),
     };
   });
   return {
     sourceAmps, targetAmps: report.target.amps, streams: report.streams, clusters: first.length === report.streams ? first.map((s) => [...s.cluster]) : undefined,
     medium: report.medium as MediumKind, staging: report.staging, tables, ...targetSpread(report), phases: report.phases.map((p) => p.phase),
   };
+}
+
+/** A table whose insert-select from NoPI staging moved no row between AMPs: it has no primary index. */
+function isNoPi(report: MigrationReport, table: string): boolean {
+  const steps = report.trace.target.filter((s) => s.step === "insert-select" && s.labels.phase === "insert-select" && (s.labels.table ?? s.table) === table);
+  return steps.length > 0 && steps.every((s) => s.transfers.length === 0);
 }
 
 function sumWork(steps: MigrationReport["trace"]["target"]): { rows: number; bytes: number } {

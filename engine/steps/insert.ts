@@ -116,7 +116,7 @@ function readLocalPieces(ctx: StatementContext, plan: InsertSelectPlan, amp: num
 }
 
 /** Bytes of a stretch of runs end to end in a tail that becomes a piece of its own without a copy (other runs: LOCAL_CHUNK_BYTES); smaller ones are copied together. */
-const VIEW_MIN_BYTES = 1024 * 1024;
+const VIEW_MIN_BYTES = 64 * 1024;
 
 /**
  * A source AMP's runs in order, as the chunks of an AMP-local insert-select: each stretch of runs

@@ -36,14 +36,18 @@ function tailArray<T>(Type: (new (buffer: ArrayBuffer | SharedArrayBuffer, byteO
   return new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset, length);
 }
 
-/** Rows of a table's first tail on an AMP (at least: a statement's rows always fit the tail it starts). */
-export const FIRST_TAIL_ROWS = 65_536;
-/** Each new tail after a full one holds this many times its rows (few tails per AMP even for large tables). */
-export const TAIL_GROWTH = 4;
-/** Rows of a tail at most, unless one statement brings more. */
-export const TAIL_ROWS_MAX = 1 << 24;
-/** String bytes a tail reserves, as a multiple of what its rows so far hold per row. */
-const STRING_HEADROOM = 1.25;
+/**
+ * Sizes, in bytes of rows (values, offsets, string bytes, row hashes): a table's first tail on
+ * an AMP holds FIRST_TAIL_STATEMENTS times its first statement's rows, at most FIRST_TAIL_BYTES
+ * (a load table of a few rows reserves little); each next tail twice the one before, at most
+ * TAIL_BYTES_MAX. A statement's rows always fit the tail it starts. Reserved and unused space is
+ * thus at most about the size of the rows stored.
+ */
+export const FIRST_TAIL_STATEMENTS = 8;
+export const FIRST_TAIL_BYTES = 1 << 20;
+export const TAIL_BYTES_MAX = 64 << 20;
+/** String bytes a tail reserves per row, as a multiple of what the rows so far hold per row. */
+const STRING_HEADROOM = 1.1;
 
 type TailColumn =
   | { readonly kind: "fixed"; readonly words: IntegerArray; readonly perRow: number; readonly sample: arrow.Data }
@@ -53,6 +57,8 @@ type TailColumn =
 export class Tail {
   /** Rows the tail can hold. */
   readonly capacity: number;
+  /** Bytes of rows it was sized for (the next tail's size follows from it). */
+  readonly budget: number;
   readonly columns: readonly TailColumn[];
   readonly rowHash: Uint32Array;
   /** In shared memory (an engine with shared storage): views of it may be a shared table's runs. */
@@ -60,8 +66,9 @@ export class Tail {
   /** Rows written and claimed: runs view rows below this, statements write from here. */
   claimed = 0;
 
-  constructor(capacity: number, columns: readonly TailColumn[], shared: boolean) {
+  constructor(capacity: number, budget: number, columns: readonly TailColumn[], shared: boolean) {
     this.capacity = capacity;
+    this.budget = budget;
     this.columns = columns;
     this.shared = shared;
     this.rowHash = tailArray(Uint32Array, capacity, shared);
@@ -163,13 +170,23 @@ function fits(tail: Tail, columns: readonly arrow.Data[], rows: number, stringBy
 
 /** A tail for `rows` rows (with `bytes` string bytes per column) after `previous` (null: the table's first on the AMP). */
 function newTail(columns: readonly arrow.Data[], rows: number, bytes: readonly number[], previous: Tail | null, shared: boolean): Tail {
-  const capacity = Math.max(rows, Math.min(TAIL_ROWS_MAX, previous ? previous.capacity * TAIL_GROWTH : FIRST_TAIL_ROWS));
+  // String bytes a row: of these rows, or of the previous tail's if more.
+  const stringPerRow = columns.map((data, k) => {
+    if (!data.valueOffsets) return 0;
+    const before = previous?.columns[k];
+    return Math.max(bytes[k] / rows, before?.kind === "string" && previous!.claimed > 0 ? before.offsets[previous!.claimed] / previous!.claimed : 0);
+  });
+  let rowBytes = 4; // the row hash
+  columns.forEach((data, k) => {
+    if (data.valueOffsets) rowBytes += 4 + stringPerRow[k];
+    else if (!arrow.DataType.isBool(data.type)) rowBytes += (data.values as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT * data.stride;
+  });
+  const needed = rows * rowBytes;
+  const budget = Math.max(needed, previous ? Math.min(TAIL_BYTES_MAX, 2 * previous.budget) : Math.min(FIRST_TAIL_BYTES, FIRST_TAIL_STATEMENTS * needed));
+  const capacity = Math.max(rows, Math.floor(budget / rowBytes));
   const layout = columns.map((data, k): TailColumn => {
     if (data.valueOffsets) {
-      // Bytes a row: of these rows, or of the previous tail's if more.
-      const before = previous?.columns[k];
-      const perRow = Math.max(bytes[k] / rows, before?.kind === "string" && previous!.claimed > 0 ? before.offsets[previous!.claimed] / previous!.claimed : 0);
-      const reserve = Math.min(0x7fff_0000, Math.max(bytes[k], Math.ceil(capacity * perRow * STRING_HEADROOM)));
+      const reserve = Math.min(0x7fff_0000, Math.max(bytes[k], Math.ceil(capacity * stringPerRow[k] * STRING_HEADROOM)));
       const offsets = tailArray(Int32Array, capacity + 1, shared);
       offsets[0] = 0;
       return { kind: "string", offsets, bytes: tailArray(Uint8Array, reserve + STRING_SLACK, shared) };
@@ -178,7 +195,7 @@ function newTail(columns: readonly arrow.Data[], rows: number, bytes: readonly n
     const { words, perRow } = wordView(data);
     return { kind: "fixed", words: tailArray(words.constructor as never, capacity * perRow, shared) as IntegerArray, perRow, sample: data };
   });
-  return new Tail(capacity, layout, shared);
+  return new Tail(capacity, budget, layout, shared);
 }
 
 /** Rows start..end of column `k` of `tail` as Data of `type`, with the given bits (validity, Bool values). */

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Engine, rowsOf } from "../../engine/index.js";
-import { FIRST_TAIL_ROWS } from "../../engine/storage/tail.js";
+import { FIRST_TAIL_BYTES } from "../../engine/storage/tail.js";
 import { Prng, replayHint } from "../../sim/index.js";
 import { expectError } from "../helpers/errors.js";
 
@@ -73,14 +73,15 @@ describe("load tables store into tails", () => {
     const copy = system(); // the same statements into a user table: its runs are copied by the insert-select
     const all: Record<string, unknown>[] = [];
     for (let k = 0; k < 40; k++) {
-      const batch = rows(prng, all.length, prng.int(0, 2) === 0 ? 1 : prng.int(1, 900));
+      const batch = rows(prng, all.length, k === 0 ? 3000 : prng.int(0, 2) === 0 ? 1 : prng.int(1, 900));
       all.push(...batch);
       engine.insert(STAGING, batch);
       copy.insert("db.t", batch);
     }
     for (let amp = 0; amp < 3; amp++) {
       expect(partsOf(engine, STAGING, amp).length, hint).toBeGreaterThan(20);
-      for (const k of [0, 1, 3, 5, 7]) expect(`column ${k}: ${stretches(engine, STAGING, amp, k)}`, hint).toBe(`column ${k}: 1`); // 40 statements of at most 900 rows fit the first tail
+      // The first tail holds 8 × the first statement's rows: enough for the 39 statements of at most 900 rows after it.
+      for (const k of [0, 1, 3, 5, 7]) expect(`column ${k}: ${stretches(engine, STAGING, amp, k)}`, hint).toBe(`column ${k}: 1`);
       expect(stretches(copy, "db.t", amp), hint).toBeGreaterThan(1); // a user table: each statement copies into runs of its own
     }
     expect(byId(rowsOf(engine.scan(STAGING))), hint).toEqual(byId(all));
@@ -110,16 +111,31 @@ describe("load tables store into tails", () => {
     // Short strings first (the first tail reserves string bytes for them), then long ones: bytes run out before rows do.
     for (let k = 0; k < 8; k++) add(rows(prng, all.length, 1000).map((r) => ({ id: r.id, s: r.s })));
     for (let k = 0; k < 8; k++) add(rows(prng, all.length, 1000, true).map((r) => ({ id: r.id, s: r.s })));
-    // Then more rows than the first tail holds.
-    for (let k = 0; k < 5; k++) add(rows(prng, all.length, FIRST_TAIL_ROWS / 4).map((r) => ({ id: r.id, s: r.s })));
+    // Then more rows than the first tail holds (at most FIRST_TAIL_BYTES of rows: 8 + 4 + about 10 bytes a row with the row hash).
+    for (let k = 0; k < 5; k++) add(rows(prng, all.length, Math.ceil(FIRST_TAIL_BYTES / 22 / 2)).map((r) => ({ id: r.id, s: r.s })));
     const groups = stretches(engine, STAGING, 0, 1);
-    expect(groups, hint).toBeGreaterThan(1);
-    expect(groups, hint).toBeLessThan(6);
+    expect(groups, hint).toBeGreaterThan(2);
+    expect(groups, hint).toBeLessThan(9);
     expect(insertSelect(engine, "db.t", STAGING)).toBe(all.length);
     expect(partsOf(engine, "db.t", 0).length, hint).toBeLessThanOrEqual(groups);
     const scanned = rowsOf(engine.scan("db.t", { rowIds: true }));
     expect(scanned.map((r) => [r.id, r.s]), hint).toEqual(all.map((r) => [r.id, r.s]));
     expect(scanned.map((r) => r.$uniqueness), hint).toEqual(all.map((_r, i) => i));
+  });
+
+  it("reserves about what the rows need: a few rows of long strings, or a few rows on many AMPs, do not reserve much more", () => {
+    const engine = new Engine({ amps: 8 });
+    engine.sql("CREATE DATABASE db; CREATE MULTISET TABLE db.t (id INTEGER NOT NULL, s VARCHAR(64000)) PRIMARY INDEX (id);");
+    engine.sqlInternal(`CREATE MULTISET TABLE ${STAGING} (id INTEGER NOT NULL, s VARCHAR(64000)) PRIMARY INDEX (id);`);
+    const before = process.memoryUsage().arrayBuffers;
+    for (let k = 0; k < 3; k++) engine.insert(STAGING, Array.from({ length: 8 }, (_v, i) => ({ id: k * 8 + i, s: "x".repeat(60_000) })));
+    engine.insert(STAGING, [{ id: 100, s: "y" }]);
+    // 25 rows of about 60 kB: 1.5 MB. Tails as large as the first statement's rows × 8 at most, doubling after.
+    const grown = process.memoryUsage().arrayBuffers - before;
+    expect(grown).toBeLessThan(48 * 2 ** 20);
+    expect(insertSelect(engine, "db.t", STAGING)).toBe(25);
+    expect(rowsOf(engine.lookup("db.t", 100))).toEqual([{ id: 100, s: "y" }]);
+    expect(rowsOf(engine.lookup("db.t", 17))[0].s).toBe("x".repeat(60_000));
   });
 
   it("a statement that fails after writing its rows into a tail shows none of them, and the next statement's rows are right", () => {
@@ -128,7 +144,8 @@ describe("load tables store into tails", () => {
     const first = rows(prng, 0, 500);
     engine.insert(STAGING, first);
     const used = engine.ampBytes()[0];
-    expectError(() => engine.insert(STAGING, rows(prng, 500, 5000)), "NO_SPACE");
+    // 3,000 rows: they fit the first tail (8 × the first statement's rows), so they are written there before the statement fails.
+    expectError(() => engine.insert(STAGING, rows(prng, 500, 3000)), "NO_SPACE");
     expect(engine.ampBytes()[0]).toBe(used);
     const next = rows(prng, 10_000, 300);
     engine.insert(STAGING, next);

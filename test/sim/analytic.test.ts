@@ -88,6 +88,23 @@ describe("analytic vs replay", () => {
   }
 });
 
+describe("analytic vs replay for a NoPI table", () => {
+  it("with NoPI staging its insert-select is AMP-local in both, also when appends are priced apart", async () => {
+    const source = new Engine({ name: "old", amps: 4 });
+    source.sql("CREATE DATABASE lab; CREATE MULTISET TABLE lab.events (at BIGINT, note VARCHAR(20)) NO PRIMARY INDEX;");
+    source.insert("lab.events", Array.from({ length: 20_000 }, (_v, i) => ({ at: BigInt(i), note: `event ${i % 97}` })));
+    const report = await migrate({ source, target: new Engine({ name: "new", amps: 6 }), streams: 2, medium: "memory", staging: "nopi", batchRows: 2_048 });
+    const input = analyticInputFromReport(report);
+    expect(input.tables[0].noPrimaryIndex).toBe(true);
+    for (const appendNsPerRow of [undefined, 3, 3_000]) {
+      const profile = { ...HARDWARE.modern, name: `append ${appendNsPerRow}`, cpu: { ...HARDWARE.modern.cpu, appendNsPerRow } };
+      const ratio = phaseMs(predict(input, profile), "insert-select") / phaseMs(simulateReport(report, profile), "insert-select");
+      expect(Math.abs(ratio - 1), profile.name).toBeLessThan(0.05);
+    }
+    expectError(() => predict({ ...input, tables: [{ ...input.tables[0], noPrimaryIndex: "yes" as never }] }, HARDWARE.modern), "BAD_CONFIG", "noPrimaryIndex");
+  });
+});
+
 const BIG: AnalyticInput = {
   sourceAmps: 1_000, targetAmps: 1_500, streams: 16, medium: "pipe", staging: "hashed",
   tables: [

@@ -53,14 +53,15 @@ export function encodeSchemaMessage(schema: arrow.Schema): Uint8Array {
 
 /**
  * The Arrow IPC record-batch message of `batch`: metadata, then the body
- * buffers each padded to 8 bytes, in one new buffer (the body is copied once).
+ * buffers each padded to 8 bytes, in one new buffer (the body is copied once),
+ * or in the bytes `buffer(length)` gives (a BufferPool's recycled ones).
  * Dictionary-encoded columns are not supported (BAD_ARGUMENT).
  *
  * @example
  * const payload = encodeBatchMessage(batch);
  * const again = decodeBatch(encodeSchemaMessage(batch.schema), payload);
  */
-export function encodeBatchMessage(batch: arrow.RecordBatch): Uint8Array {
+export function encodeBatchMessage(batch: arrow.RecordBatch, buffer?: (bytes: number) => Uint8Array): Uint8Array {
   if (batch.dictionaries.size > 0) {
     throw new AmpsimError("BAD_ARGUMENT", "encodeBatchMessage: dictionary-encoded columns are not supported in archive streams");
   }
@@ -70,14 +71,20 @@ export function encodeBatchMessage(batch: arrow.RecordBatch): Uint8Array {
   );
   const metadata = arrow.Message.encode(arrow.Message.from(header, assembled.byteLength));
   const bodyOffset = prefixedLength(metadata.byteLength);
-  const message = new Uint8Array(bodyOffset + assembled.byteLength);
+  const message = buffer ? buffer(bodyOffset + assembled.byteLength) : new Uint8Array(bodyOffset + assembled.byteLength);
   writePrefix(message, metadata);
   const { buffers, bufferRegions } = assembled;
+  // A given buffer may hold old bytes: the padding is cleared too, so the message is the same bytes either way.
+  let written = 8 + metadata.byteLength;
+  const clearTo = (end: number) => { if (buffer && end > written) message.fill(0, written, end); };
   for (let i = 0; i < buffers.length; i++) {
     const source = buffers[i];
-    if (source.byteLength === 0) continue;
-    message.set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength), bodyOffset + bufferRegions[i].offset);
+    const at = bodyOffset + bufferRegions[i].offset;
+    clearTo(at);
+    if (source.byteLength > 0) message.set(new Uint8Array(source.buffer, source.byteOffset, source.byteLength), at);
+    written = Math.max(written, at + source.byteLength);
   }
+  clearTo(message.byteLength);
   return message;
 }
 

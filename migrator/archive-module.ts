@@ -12,6 +12,7 @@ import type * as arrow from "apache-arrow";
 import { ownedBytes, TaskWindow, workersAvailable, type ColumnType, type Engine, type KernelRef } from "../engine/index.js";
 import { encodeBatchMessage, encodeSchemaMessage } from "./archive-format.js";
 import { addCompactBucketSums, addRows, emptyChecksums, type BucketChecksums } from "./checksum.js";
+import type { BufferPool } from "./buffer-pool.js";
 import { KERNELS, runChecksumColumns, runCounted, sharedColumns, type ChecksumInput, type ChecksumOutput } from "./kernels.js";
 import { crc32 } from "./crc32.js";
 import type { FrameSink, StreamId } from "./media/transfer-medium.js";
@@ -32,6 +33,8 @@ export interface ArchiveOptions {
   readonly signal?: AbortSignal;
   /** Awaited before each batch is sent (flow control: a checkpointed stream keeps one batch in flight). */
   readonly beforeSend?: (seq: number) => Promise<void>;
+  /** Where batches are encoded (buffers the restore modules give back); default a new buffer each. */
+  readonly buffers?: BufferPool;
 }
 
 export interface ArchiveResult {
@@ -118,7 +121,8 @@ export class ArchiveModule {
     if (seq < (this.#options.resume?.batches ?? 0)) { addRows(checksums, columnTypes, chunk, piHash); return; }
     const faults = this.#options.faults;
     await faults?.at({ point: "archive.batch", table: tableName, stream, batch: seq });
-    let payload = encodeBatchMessage(chunk);
+    const pool = this.#options.buffers;
+    let payload = encodeBatchMessage(chunk, pool && ((bytes) => pool.take(bytes)));
     let crc: number;
     const executor = this.#source.executor;
     const onPool = workersAvailable(executor);

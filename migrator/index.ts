@@ -7,6 +7,7 @@ export { planMigration, defaultClusters } from "./plan.js";
 export type { MigrationReport, StreamReport, TableReport, PhaseReport, TargetAmpReport, SystemSummary } from "./migration-report.js";
 export { ArchiveModule } from "./archive-module.js";
 export { RestoreModule } from "./restore-module.js";
+export { BufferPool } from "./buffer-pool.js";
 export type { Frame, FrameSink, FrameSource, StreamChannel, StreamId, TransferMedium, MediumKind } from "./media/transfer-medium.js";
 export { STAGING_DATABASE } from "./staging.js";
 export { crc32 } from "./crc32.js";

@@ -22,6 +22,7 @@ import type { FrameSink, TransferMedium } from "./media/transfer-medium.js";
 import type { TableInfo } from "./media/storage-medium.js";
 import type { MigrationReport, PhaseReport, StreamReport, SystemSummary, TableReport, TargetAmpReport } from "./migration-report.js";
 import { bytesDoneOf, planMigration, type MigrateOptions, type MigrationPlan, type PhaseName, type ProgressEvent, type TablePlan } from "./plan.js";
+import { BufferPool } from "./buffer-pool.js";
 import { RestoreModule } from "./restore-module.js";
 import { Checkpoint, planFingerprint, type StreamCheckpoint } from "./checkpoint.js";
 import { InjectedCrash, type FaultHooks } from "./faults.js";
@@ -144,6 +145,8 @@ export class MigrationRun {
   #resentBatches = 0;
   readonly #stop = new AbortController();
   readonly #openSinks = new Set<FrameSink>();
+  /** Batch buffers the restore modules give back to the archive modules (buffer-pool.ts), for this run only. */
+  readonly #buffers = new BufferPool();
 
   constructor(source: SourceSide, target: Engine, plan: MigrationPlan, onProgress?: (event: ProgressEvent) => void, recovery: Recovery = { checkpoint: null, resuming: false }) {
     this.#source = source;
@@ -328,9 +331,9 @@ export class MigrationRun {
       kind: "stream", table: name, stream, rowsDone, rowsTotal: streamRows[stream], bytesDone: bytesDoneOf(rowsDone, streamRows[stream], streamBytes[stream]), bytesTotal: streamBytes[stream],
     });
     progress();
-    const restore = new RestoreModule(this.#target, id, table.staging[stream], (rows) => { rowsDone += rows; window?.committed(); progress(); }, this.#recovery.faults, this.#stop.signal);
+    const restore = new RestoreModule(this.#target, id, table.staging[stream], (rows) => { rowsDone += rows; window?.committed(); progress(); }, this.#recovery.faults, this.#stop.signal, this.#buffers);
     const archiving = source
-      ? new ArchiveModule(source, id, cluster, { ...archiveOptions, resume, signal: this.#stop.signal, beforeSend: checkpoint ? beforeSend : undefined }).run(channel.sink)
+      ? new ArchiveModule(source, id, cluster, { ...archiveOptions, resume, signal: this.#stop.signal, beforeSend: checkpoint ? beforeSend : undefined, buffers: this.#buffers }).run(channel.sink)
       : Promise.resolve(null);
     const restoring = restore.run(channel.source);
     archiving.catch(() => undefined); restoring.catch(() => undefined);

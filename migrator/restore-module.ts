@@ -15,6 +15,7 @@
 import { AmpsimError, ownedBytes, sharedBuckets, workersAvailable, type Engine, type KernelRef } from "../engine/index.js";
 import { KERNELS, poolLoad, runCounted, type PlaceInput, type PlacedBatch } from "./kernels.js";
 import { decodeBatch } from "./archive-format.js";
+import type { BufferPool } from "./buffer-pool.js";
 import { withLabels } from "./labels.js";
 import type { FaultHooks } from "./faults.js";
 import type { FrameSource, StreamId } from "./media/transfer-medium.js";
@@ -37,14 +38,22 @@ export class RestoreModule {
 
   readonly #signal: AbortSignal | undefined;
 
-  /** `signal`: stops the module before its next insert when the migration has failed elsewhere. */
-  constructor(target: Engine, id: StreamId, stagingTable: string, onBatch?: (rows: number, bytes: number) => void, faults?: FaultHooks, signal?: AbortSignal) {
+  readonly #buffers: BufferPool | undefined;
+
+  /**
+   * `signal`: stops the module before its next insert when the migration has failed elsewhere.
+   * `buffers`: where a batch's buffer goes back once its rows are stored here; only for a staging
+   * table (a load table: it copies every row it stores into its tails, so nothing reads the
+   * batch after the insert), never for a table that may keep the batch's buffers.
+   */
+  constructor(target: Engine, id: StreamId, stagingTable: string, onBatch?: (rows: number, bytes: number) => void, faults?: FaultHooks, signal?: AbortSignal, buffers?: BufferPool) {
     this.#target = target;
     this.#id = id;
     this.#stagingTable = stagingTable;
     this.#onBatch = onBatch;
     this.#faults = faults;
     this.#signal = signal;
+    this.#buffers = buffers;
   }
 
   /** What the placeBatch kernel needs besides the batch, when a pool places rows (staging tables with a primary index). */
@@ -83,6 +92,7 @@ export class RestoreModule {
         withLabels(this.#target, { phase: "restore", table: tableName, stream }, () => this.#target.insertPlaced(this.#stagingTable, placed));
       } else {
         withLabels(this.#target, { phase: "restore", table: tableName, stream }, () => this.#target.insert(this.#stagingTable, batch));
+        this.#buffers?.give(frame.payload);
       }
       rows += frame.rows; batches++; bytes += payloadBytes;
       this.#onBatch?.(frame.rows, payloadBytes);

@@ -19,6 +19,7 @@
  * from another stream, and a payload changed after its CRC was taken (caught
  * where the frame is written). See docs/ARCHIVE_FORMAT.md.
  */
+import type { BufferPool } from "./buffer-pool.js";
 import * as arrow from "apache-arrow";
 // Arrow's own body assembly, so one message is encoded with a single copy of
 // the body (the public writers copy again when joining their output chunks).
@@ -317,6 +318,8 @@ export interface FrameDecoderOptions {
    * CRC anyway, turn it off to save a pass over every byte.
    */
   readonly checkBatchCrc?: boolean;
+  /** Where payloads gathered from several reads are put (a migration's recycled buffers); default a new buffer each. */
+  readonly buffers?: BufferPool;
 }
 
 /**
@@ -345,10 +348,18 @@ export class FrameDecoder {
   /** Seq of the last batch decoded, for messages about what follows it. */
   #lastSeq = -1;
 
+  readonly #buffers: BufferPool | undefined;
+
   constructor(id: StreamId, where: string, options: FrameDecoderOptions = {}) {
     this.#id = id;
     this.#where = where;
     this.#checkBatchCrc = options.checkBatchCrc ?? true;
+    this.#buffers = options.buffers;
+  }
+
+  /** A buffer for a payload of `length` bytes, every one of which the stream fills. */
+  #newPayload(length: number): Uint8Array {
+    return this.#buffers ? this.#buffers.take(length) : new Uint8Array(length);
   }
 
   /** Takes the next chunk of bytes; returns the frames it completed. */
@@ -387,7 +398,7 @@ export class FrameDecoder {
       this.#headerFill = 0;
       // The payload's buffer first: if it cannot be allocated, the decoder is left as it was.
       const pending = this.#parseHeader();
-      const payload = new Uint8Array(pending.payloadLength);
+      const payload = this.#newPayload(pending.payloadLength);
       this.#pending = pending;
       this.#payload = payload;
       this.#payloadFill = 0;
@@ -466,7 +477,7 @@ export class FrameDecoder {
       frames.push(this.#complete(new Uint8Array(chunk.buffer, chunk.byteOffset + position, length)));
       return position + length;
     }
-    this.#payload = new Uint8Array(length);
+    this.#payload = this.#newPayload(length);
     this.#payloadFill = 0;
     return this.#readPayload(chunk, position, frames);
   }

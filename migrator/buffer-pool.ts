@@ -2,9 +2,12 @@
  * Recycled batch buffers of one migration. An archive module encodes each batch into a buffer
  * taken here; over the memory medium that same buffer reaches the restore module, which gives
  * it back once the batch's rows are stored (copied into the staging table), and the next batch
- * is encoded into it. A migration then takes a handful of buffers instead of a fresh one per
- * batch (measured here: a 10M-row migration over memory 1.2× faster, with less garbage
- * collection and fewer first-touch page faults).
+ * is encoded into it. Over a pipe or the network (TransferMedium.open's `buffers`) the writing
+ * end gives a payload back once the socket wrote it, and the reading end decodes payloads into
+ * buffers taken here, which the restore module gives back. A migration then takes a handful of
+ * buffers instead of a fresh one per batch (measured here at 10M rows, in alternating runs:
+ * 1.1–1.2× faster over memory, 1.14–1.25× over a pipe; less garbage collection and fewer
+ * first-touch page faults).
  *
  * Only buffers this pool made come back (a payload decoded from a pipe, a file or a socket is
  * someone else's and may share its buffer), each at most once until taken again, and only up

@@ -8,7 +8,7 @@ export type { MigrationReport, StreamReport, TableReport, PhaseReport, TargetAmp
 export { ArchiveModule } from "./archive-module.js";
 export { RestoreModule } from "./restore-module.js";
 export { BufferPool } from "./buffer-pool.js";
-export type { Frame, FrameSink, FrameSource, StreamChannel, StreamId, TransferMedium, MediumKind } from "./media/transfer-medium.js";
+export type { Frame, FrameSink, FrameSource, StreamChannel, StreamId, TransferMedium, MediumKind, OpenOptions } from "./media/transfer-medium.js";
 export { STAGING_DATABASE } from "./staging.js";
 export { crc32 } from "./crc32.js";
 export { decodeBatch } from "./archive-format.js";

@@ -322,7 +322,7 @@ export class MigrationRun {
       if (!marked && checkpoint) { marked = true; checkpoint.table(table.index, (t) => ({ ...t, streams: t.streams.map((x, i) => (i === stream ? { ...x, started: true } : x)) })); }
       await window?.before(seq);
     };
-    const channel = await medium.open(id);
+    const channel = await medium.open(id, { buffers: this.#buffers });
     this.#openSinks.add(channel.sink);
     let rowsDone = resume?.rows ?? 0;
     // Intermediate storage is store-and-forward (restore reads a finished file), so it cannot keep one batch in flight.

@@ -25,7 +25,7 @@ import { AmpsimError } from "../../engine/errors.js";
 import { streamLabel, verifyFrames } from "../archive-format.js";
 import { SocketFrameSink, checkCapacity, socketFrames } from "./pipe-medium.js";
 import type { FrameBytesHook } from "./pipe-medium.js";
-import type { StreamChannel, StreamId, TransferMedium } from "./transfer-medium.js";
+import type { StreamChannel, StreamId, TransferMedium, OpenOptions } from "./transfer-medium.js";
 
 export interface NetworkMediumOptions {
   /** Address the server listens on and clients connect to; default 127.0.0.1. */
@@ -84,7 +84,7 @@ export class NetworkMedium implements TransferMedium {
   }
 
   /** Connects stream `id` to the medium's server; resolves once the server has paired the connection. */
-  async open(id: StreamId): Promise<StreamChannel> {
+  async open(id: StreamId, options: OpenOptions = {}): Promise<StreamChannel> {
     if (this.#closed) throw new AmpsimError("BAD_ARGUMENT", `${streamLabel(id)}: open on a closed network medium`);
     const key = streamKey(id.table, id.stream);
     if (this.#pending.has(key)) throw new AmpsimError("BAD_ARGUMENT", `${streamLabel(id)} is already being opened on this network medium`);
@@ -101,11 +101,11 @@ export class NetworkMedium implements TransferMedium {
     }
     client.write(hello(id));
     const server = await accepted.catch((error: unknown) => { client.destroy(); throw error; });
-    const sink = new SocketFrameSink(id, client, where, { onFrameBytes: this.#onFrameBytes, resetOnAbort: true });
+    const sink = new SocketFrameSink(id, client, where, { onFrameBytes: this.#onFrameBytes, resetOnAbort: true, buffers: options.buffers });
     return {
       id,
       sink,
-      source: verifyFrames(id, socketFrames(id, server, where, this.capacityBytes), where),
+      source: verifyFrames(id, socketFrames(id, server, where, this.capacityBytes, undefined, options.buffers), where),
       bytesTransferred: () => sink.bytesWritten,
     };
   }

@@ -27,7 +27,8 @@ import type { DuplexOptions } from "node:stream";
 import { promisify } from "node:util";
 import { AmpsimError, isAmpsimError } from "../../engine/errors.js";
 import { FrameDecoder, checkWrittenFrame, encodeFrame, streamLabel, verifyFrames } from "../archive-format.js";
-import type { Frame, FrameSink, StreamChannel, StreamId, TransferMedium } from "./transfer-medium.js";
+import type { Frame, FrameSink, OpenOptions, StreamChannel, StreamId, TransferMedium } from "./transfer-medium.js";
+import type { BufferPool } from "../buffer-pool.js";
 
 /**
  * A fault point of the byte media: sees the encoded bytes of each frame before
@@ -74,13 +75,13 @@ export class PipeMedium implements TransferMedium {
   }
 
   /** Makes a FIFO for stream `id` and opens both of its ends. */
-  async open(id: StreamId): Promise<StreamChannel> {
+  async open(id: StreamId, options: OpenOptions = {}): Promise<StreamChannel> {
     if (this.#closed) throw new AmpsimError("BAD_ARGUMENT", `${streamLabel(id)}: open on a closed pipe medium`);
     const fifo = path.join(await this.#directory(), `t${id.table}-s${id.stream}.fifo`);
     if (this.#opening.has(fifo)) throw new AmpsimError("BAD_ARGUMENT", `${streamLabel(id)} is already being opened on this pipe medium`);
     this.#opening.add(fifo);
     const where = `pipe ${fifo}`;
-    const direct = new DirectReads(id, where);
+    const direct = new DirectReads(id, where, options.buffers);
     let ends: [net.Socket, net.Socket];
     try {
       await this.#fifoMaker.make(id, fifo);
@@ -97,7 +98,7 @@ export class PipeMedium implements TransferMedium {
       this.#sockets.add(socket);
       socket.once("close", () => this.#sockets.delete(socket));
     }
-    const sink = new SocketFrameSink(id, writer, where, { onFrameBytes: this.#options.onFrameBytes });
+    const sink = new SocketFrameSink(id, writer, where, { onFrameBytes: this.#options.onFrameBytes, buffers: options.buffers });
     return {
       id,
       sink,
@@ -199,6 +200,8 @@ export interface SocketFrameSinkOptions {
   readonly onFrameBytes?: FrameBytesHook | undefined;
   /** Abort with a TCP reset (the reader sees MEDIUM_FAILED) rather than a plain close. */
   readonly resetOnAbort?: boolean;
+  /** Where a batch's payload goes back once the socket wrote it (not with onFrameBytes, which may write it again). */
+  readonly buffers?: BufferPool;
 }
 
 /**
@@ -239,11 +242,14 @@ export class SocketFrameSink implements FrameSink {
     const encoded = encodeFrame(frame);
     const bytes = this.#options.onFrameBytes?.(encoded, frame, this.#id) ?? encoded;
     const socket = this.#socket;
+    const pool = this.#options.onFrameBytes ? undefined : this.#options.buffers;
+    const recycled = pool && frame.kind === "batch" ? frame.payload : null;
     let belowHighWaterMark = true;
     socket.cork();
     for (const chunk of bytes) {
       if (chunk.byteLength === 0) continue;
-      belowHighWaterMark = socket.write(chunk);
+      // A batch's payload goes back to the pool once written (the socket no longer holds it).
+      belowHighWaterMark = chunk === recycled ? socket.write(chunk, (error) => { if (!error) pool!.give(chunk); }) : socket.write(chunk);
       this.bytesWritten += chunk.byteLength;
     }
     socket.uncork();
@@ -324,8 +330,8 @@ export class DirectReads {
   /** The socket's `onread` option. */
   readonly onread: { readonly buffer: () => Uint8Array; readonly callback: (count: number) => boolean };
 
-  constructor(id: StreamId, where: string) {
-    const decoder = new FrameDecoder(id, where, { checkBatchCrc: false });
+  constructor(id: StreamId, where: string, buffers?: BufferPool) {
+    const decoder = new FrameDecoder(id, where, { checkBatchCrc: false, buffers });
     this.decoder = decoder;
     // Node calls `buffer` outside any try: it must never throw (a failure is already in the backlog, reading stopped).
     const spare = new Uint8Array(64);
@@ -382,8 +388,8 @@ class FrameBacklog {
  * @example
  * for await (const frame of verifyFrames(id, socketFrames(id, socket, where, 1 << 20), where)) …
  */
-export async function* socketFrames(id: StreamId, socket: net.Socket, where: string, queueBytesMax: number, direct?: DirectReads): AsyncGenerator<Frame, void, undefined> {
-  const decoder = direct?.decoder ?? new FrameDecoder(id, where, { checkBatchCrc: false });
+export async function* socketFrames(id: StreamId, socket: net.Socket, where: string, queueBytesMax: number, direct?: DirectReads, buffers?: BufferPool): AsyncGenerator<Frame, void, undefined> {
+  const decoder = direct?.decoder ?? new FrameDecoder(id, where, { checkBatchCrc: false, buffers });
   const backlog = new FrameBacklog(queueBytesMax);
   let ended = false;
   let failure: Error | null = null;

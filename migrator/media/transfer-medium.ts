@@ -14,6 +14,8 @@
  */
 
 /** Which stream of which table: the unit one archive/restore pair moves. */
+import type { BufferPool } from "../buffer-pool.js";
+
 export interface StreamId {
   /** Stream number within its table, 0 … streams-1. */
   readonly stream: number;
@@ -59,10 +61,21 @@ export interface StreamChannel {
 
 export type MediumKind = "memory" | "pipe" | "storage" | "network";
 
+/** How a stream is opened (all optional). */
+export interface OpenOptions {
+  /**
+   * A migration's batch buffers (buffer-pool.ts). A byte medium's writing end gives a batch's
+   * payload back once its bytes are written, and its reading end decodes payloads into buffers
+   * taken here (the restore module gives them back once their rows are stored). The memory
+   * medium passes payloads on as they are and needs none.
+   */
+  readonly buffers?: BufferPool;
+}
+
 export interface TransferMedium {
   readonly kind: MediumKind;
   /** Opens one stream: both ends, ready to use concurrently. */
-  open(id: StreamId): Promise<StreamChannel>;
+  open(id: StreamId, options?: OpenOptions): Promise<StreamChannel>;
   /** Releases what the medium holds (servers, socket files, temp dirs it made). */
   close(): Promise<void>;
 }

@@ -136,7 +136,7 @@ export class ArchiveModule {
       if (!started) await context.pending.drain(); // an earlier checksum failed: throws its error, sending nothing more
       crc = crc32(payload);
     } else {
-      payload = ownedBytes(payload);
+      payload = pool ? pool.movable(payload) : ownedBytes(payload);
       const hashes = piHash === null ? null : piHash.slice();
       const input: ChecksumInput = { schema: context.schema, payload, types: columnTypes, piHash: hashes, bits: checksums.bits, crc: true };
       const done = await runCounted(executor, () => executor.run<ChecksumInput, ChecksumOutput>(CHECKSUM_BATCH, input, hashes === null ? [payload.buffer as ArrayBuffer] : [payload.buffer as ArrayBuffer, hashes.buffer as ArrayBuffer]));

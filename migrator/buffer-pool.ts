@@ -1,3 +1,5 @@
+import { ownedBytes } from "../engine/index.js";
+
 /**
  * Recycled batch buffers of one migration. An archive module encodes each batch into a buffer
  * taken here; over the memory medium that same buffer reaches the restore module, which gives
@@ -46,6 +48,16 @@ export class BufferPool {
     const buffer = new ArrayBuffer(bytes + (bytes >>> 4));
     this.#mine.add(buffer);
     return new Uint8Array(buffer, 0, bytes);
+  }
+
+  /**
+   * `payload` ready to be moved to another thread: as it is when its buffer is one this pool made
+   * and handed out (it holds nothing else, so moving the whole buffer is safe; the pool then
+   * never sees it again), else a copy of its own (ownedBytes).
+   */
+  movable(payload: Uint8Array): Uint8Array {
+    const buffer = payload.buffer;
+    return buffer instanceof ArrayBuffer && this.#mine.has(buffer) && !this.#isFree.has(buffer) && buffer.byteLength > 0 ? payload : ownedBytes(payload);
   }
 
   /** Gives back the buffer of `payload`, whose bytes nobody reads any more (ignored unless this pool made it). */

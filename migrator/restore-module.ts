@@ -86,7 +86,7 @@ export class RestoreModule {
       const executor = this.#target.executor;
       if (placer && poolLoad(executor).busy < executor.threads) {
         // A free pool worker checks, hashes and groups the rows by AMP; the message moves there, the rows come back moved.
-        const input: PlaceInput = { ...placer, schema, payload: ownedBytes(frame.payload) };
+        const input: PlaceInput = { ...placer, schema, payload: this.#buffers ? this.#buffers.movable(frame.payload) : ownedBytes(frame.payload) };
         const placed = await runCounted(executor, () => executor.run<PlaceInput, PlacedBatch>(PLACE_BATCH, input, [input.payload.buffer as ArrayBuffer]));
         this.#signal?.throwIfAborted();
         withLabels(this.#target, { phase: "restore", table: tableName, stream }, () => this.#target.insertPlaced(this.#stagingTable, placed));

@@ -45,10 +45,11 @@ export interface AnalyticTable {
   /** Rows per archived batch (default 65,536). */
   readonly batchRows?: number;
   /**
-   * The table has no primary index (default false). With NoPI staging its rows then stay on the
-   * AMP they landed on: the insert-select is AMP-local, as with hashed staging, not a redistribution.
+   * With NoPI staging, the insert-select moves no row between AMPs (default false): a table
+   * without a primary index (its rows stay on the AMP they landed on), or a one-AMP target. It
+   * is then priced as with hashed staging (read and appended), not as a redistribution.
    */
-  readonly noPrimaryIndex?: boolean;
+  readonly localInsertSelect?: boolean;
 }
 
 export interface AnalyticInput {
@@ -100,7 +101,7 @@ interface TableShape {
   readonly target: Float64Array;
   /** Rows per target AMP in the staging tables: where restore writes them (even for NoPI staging). */
   readonly staged: Float64Array;
-  /** The insert-select redistributes the staging rows (NoPI staging of a table with a primary index). */
+  /** The insert-select redistributes the staging rows (NoPI staging, unless localInsertSelect). */
   readonly redistributes: boolean;
   /** The hottest target AMP's and node's share of one restored batch: at least their share of the staging rows, at least 1 / fanOut. */
   readonly batchShareMax: number;
@@ -135,8 +136,8 @@ function shapeOf(table: AnalyticTable, input: AnalyticInput, index: number, prof
   const staged = input.staging === "nopi" ? new Float64Array(input.targetAmps).fill(total / input.targetAmps) : target;
   const batchShareMax = Math.max(1 / fanOut, maxOf(staged) / Math.max(total, 1e-300));
   const batchNodeShareMax = Math.min(1, Math.max(batchShareMax, maxOf(perNode(profile, staged)) / Math.max(total, 1e-300)));
-  if (table.noPrimaryIndex !== undefined && typeof table.noPrimaryIndex !== "boolean") throw bad(`${where}.noPrimaryIndex must be true or false, but found ${showValue(table.noPrimaryIndex)}`, `${where}.noPrimaryIndex`);
-  const redistributes = input.staging === "nopi" && table.noPrimaryIndex !== true;
+  if (table.localInsertSelect !== undefined && typeof table.localInsertSelect !== "boolean") throw bad(`${where}.localInsertSelect must be true or false, but found ${showValue(table.localInsertSelect)}`, `${where}.localInsertSelect`);
+  const redistributes = input.staging === "nopi" && table.localInsertSelect !== true;
   return { name: String(table.name), source, target, staged, redistributes, batchShareMax, batchNodeShareMax, total, bytesPerRow, mediumBytesPerRow, batchRows };
 }
 
@@ -314,7 +315,7 @@ function insertSelect(c: Checked, t: TableShape, profile: HardwareProfile, start
   for (let a = 0; a < amps; a++) {
     const readRows = nopi ? even : t.target[a];
     const diskMs = workMs(profile, "disk", "read", { bytes: readRows * t.bytesPerRow }) + workMs(profile, "disk", "write", { bytes: t.target[a] * t.bytesPerRow });
-    // Hashed staging (or a NoPI table): rows stay on their AMP, read and appended; NoPI staging: read, hashed, sent, inserted.
+    // Hashed staging (or an insert-select that moves no row): rows stay on their AMP, read and appended; NoPI staging: read, hashed, sent, inserted.
     const cpuMs = nopi ? workMs(profile, "cpu", "scan", { rows: readRows }) + workMs(profile, "cpu", "hash", { rows: readRows }) + workMs(profile, "cpu", "insert", { rows: t.target[a] })
       : workMs(profile, "cpu", "append", { rows: t.target[a] });
     const ms = Math.max(diskMs, cpuMs);
@@ -626,7 +627,7 @@ export function analyticInputFromReport(report: MigrationReport): AnalyticInput 
       name: t.table, rowsPerSourceAmp: [...t.sourceAmpRows], rowsPerTargetAmp: t.targetAmpRows.map((r, a) => Math.max(0, r - (t.rowsBefore > 0 ? (t.rowsBefore * r) / Math.max(1, t.rows + t.rowsBefore) : 0))),
       bytesPerRow, mediumBytesPerRow: rows > 0 ? own.reduce((s, r) => s + r.mediumBytes, 0) / rows : bytesPerRow,
       batchRows: report.batchRows > 0 ? report.batchRows : batches > 0 ? Math.max(1, Math.round(rows / batches)) : DEFAULT_BATCH_ROWS,
-      ...(report.staging === "nopi" && isNoPi(report, t.table) ? { noPrimaryIndex: true } : {}),
+      ...(report.staging === "nopi" && movesNoRow(report, t.table) ? { localInsertSelect: true } : {}),
     };
   });
   return {
@@ -635,8 +636,8 @@ export function analyticInputFromReport(report: MigrationReport): AnalyticInput 
   };
 }
 
-/** A table whose insert-select from NoPI staging moved no row between AMPs: it has no primary index. */
-function isNoPi(report: MigrationReport, table: string): boolean {
+/** True when the table's insert-select moved no row between AMPs (as the replay sees it: no transfers). */
+function movesNoRow(report: MigrationReport, table: string): boolean {
   const steps = report.trace.target.filter((s) => s.step === "insert-select" && s.labels.phase === "insert-select" && (s.labels.table ?? s.table) === table);
   return steps.length > 0 && steps.every((s) => s.transfers.length === 0);
 }

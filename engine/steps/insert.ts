@@ -18,7 +18,7 @@ import { gatherData } from "../storage/column-data.js";
 import { concatRuns, type Run } from "../storage/run.js";
 import { RUNS_MAX } from "../storage/fragment.js";
 import { sharedStorageOn } from "../storage/shared-storage.js";
-import { adjacentGroups, inTail } from "../storage/tail.js";
+import { adjacentGroups, inTail, tailFill } from "../storage/tail.js";
 import type { StatementContext } from "./context.js";
 import { checkArrowColumn, convertible, inputColumns, type InsertInput } from "./input-columns.js";
 import type { Predicate } from "./predicate.js";
@@ -108,7 +108,7 @@ function readLocalPieces(ctx: StatementContext, plan: InsertSelectPlan, amp: num
   // target AMP's run budget allows a piece per such stretch. With shared storage only tails in
   // shared memory do: the target's rows must be there, so others are copied there.
   const chunks = plan.sources.map(({ entry }) => viewChunks(ctx.tx.fragment(amp, entry.id).runs, sharedStorageOn()));
-  if (held + chunks.reduce((n, c) => n + c.length, 0) <= RUNS_MAX) return plan.sources.flatMap((source, k) => chunks[k].map((runs) => chunkPiece(plan.target, source, runs)));
+  if (held + chunks.reduce((n, c) => n + c.length, 0) <= RUNS_MAX) return plan.sources.flatMap((source, k) => chunks[k].map((chunk) => chunkPiece(plan.target, source, chunk.runs, chunk.view)));
   // Consecutive pieces of a source hold more than `limit` together, so there are fewer than 2·total/limit + 1 per source.
   const spare = Math.max(1, RUNS_MAX - held - plan.sources.length);
   const limit = Math.max(LOCAL_CHUNK_BYTES, Math.ceil((2 * total) / spare));
@@ -117,22 +117,27 @@ function readLocalPieces(ctx: StatementContext, plan: InsertSelectPlan, amp: num
 
 /** Bytes of a stretch of runs end to end in a tail that becomes a piece of its own without a copy (other runs: LOCAL_CHUNK_BYTES); smaller ones are copied together. */
 const VIEW_MIN_BYTES = 64 * 1024;
+/** How full a tail must be for the target to take a view of it (it keeps the whole tail alive: at most 2× its rows' memory). */
+const VIEW_MIN_FILL = 0.5;
 
 /**
  * A source AMP's runs in order, as the chunks of an AMP-local insert-select: each stretch of runs
- * that lie end to end in a tail (tail.ts) of at least VIEW_MIN_BYTES, and each run of at least
- * LOCAL_CHUNK_BYTES, is a chunk of its own (joined without a copy, used as it is); the runs
- * between them are concatenated in chunks of about LOCAL_CHUNK_BYTES.
+ * that lie end to end in a tail (tail.ts) at least half full, of at least VIEW_MIN_BYTES, and
+ * each run of at least LOCAL_CHUNK_BYTES in no tail, is a chunk of its own (joined without a
+ * copy, used as it is: `view`); the runs between them are copied together in chunks of about
+ * LOCAL_CHUNK_BYTES.
  */
-function viewChunks(runs: readonly Run[], shared: boolean): Run[][] {
-  const chunks: Run[][] = [];
+function viewChunks(runs: readonly Run[], shared: boolean): { runs: Run[]; view: boolean }[] {
+  const chunks: { runs: Run[]; view: boolean }[] = [];
   let copied: Run[] = []; let copiedBytes = 0;
-  const flush = () => { if (copied.length > 0) chunks.push(copied); copied = []; copiedBytes = 0; };
+  const flush = () => { if (copied.length > 0) chunks.push({ runs: copied, view: false }); copied = []; copiedBytes = 0; };
   for (const group of adjacentGroups(runs)) {
     const bytes = group.reduce((sum, r) => sum + r.bytes, 0);
-    // A tail in plain memory, for a target in shared memory, is copied there.
-    const viewable = !inTail(group[0]) || inTail(group[0], shared);
-    if (viewable && (bytes >= LOCAL_CHUNK_BYTES || (bytes >= VIEW_MIN_BYTES && inTail(group[0])))) { flush(); chunks.push(group); continue; }
+    const tail = inTail(group[0]);
+    // A tail in plain memory, for a target in shared memory, is copied there; so is a tail less
+    // than half full, which the target would keep alive whole (VIEW_MIN_FILL).
+    const viewable = !tail || (inTail(group[0], shared) && tailFill(group[0]) >= VIEW_MIN_FILL);
+    if (viewable && (bytes >= LOCAL_CHUNK_BYTES || (tail && bytes >= VIEW_MIN_BYTES))) { flush(); chunks.push({ runs: group, view: true }); continue; }
     if (copiedBytes > 0 && copiedBytes + bytes > LOCAL_CHUNK_BYTES) flush();
     copied.push(...group); copiedBytes += bytes;
   }
@@ -244,9 +249,9 @@ function readChunks(ctx: StatementContext, target: TableEntry, { entry, where }:
   return chunks.map((runs) => chunkPiece(target, { entry, where }, runs));
 }
 
-/** Runs of one source AMP, in order, concatenated (a view when they lie end to end in a tail) into one piece, filtered by the WHERE. */
-function chunkPiece(target: TableEntry, { entry, where }: InsertSource, runs: readonly Run[]): Piece {
-  const run = concatRuns(entry.schema, runs);
+/** Runs of one source AMP, in order, concatenated (a view when they lie end to end in a tail and `views`) into one piece, filtered by the WHERE. */
+function chunkPiece(target: TableEntry, { entry, where }: InsertSource, runs: readonly Run[], views = true): Piece {
+  const run = concatRuns(entry.schema, runs, views);
   // The bytes read are those of the stored runs (their concatenation is a copy in memory, not a read).
   return filtered(target, entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount, runs.reduce((sum, r) => sum + r.bytes, 0));
 }

@@ -160,10 +160,10 @@ export function isValidAt(data: arrow.Data, row: number): boolean {
   return ((data.nullBitmap[bit >>> 3] >>> (bit & 7)) & 1) === 1;
 }
 
-/** One Data holding the rows of every item of `list` in order (same type). */
-export function concatData(list: readonly arrow.Data[]): arrow.Data {
+/** One Data holding the rows of every item of `list` in order (same type); one item is itself unless `copy`. */
+export function concatData(list: readonly arrow.Data[], copy = false): arrow.Data {
   assert(list.length > 0, "concatData of nothing");
-  if (list.length === 1) return list[0];
+  if (list.length === 1 && !copy) return list[0];
   const total = list.reduce((sum, d) => sum + d.length, 0);
   // Sliced parts need no normalizing: values and offsets are already sliced, bitmaps honour `offset`.
   return appendParts(list, total);

@@ -15,7 +15,7 @@ import { assert } from "../errors.js";
 import { concatData, dataBytes, gatherData } from "./column-data.js";
 import { sortPermutationByKey } from "./radix-sort.js";
 import { sharedStorageOn, storageArray } from "./shared-storage.js";
-import { joinTailRuns, markTail } from "./tail.js";
+import { inTail, joinTailRuns, markTail } from "./tail.js";
 
 export class Run {
   readonly kind = "run";
@@ -108,15 +108,18 @@ export function gatherRun(run: Run, rows: Uint32Array, start = 0, end = rows.len
 /**
  * One run holding every row of `runs` in order. Runs are in creation order with
  * increasing uniqueness, so the merged run's index is again a stable sort by row hash.
+ * Runs end to end in a tail become a view of it unless `views` is false: then every row is
+ * copied (a table that outlives the tail should not keep all of it alive).
  */
-export function concatRuns(schema: arrow.Schema, runs: readonly Run[]): Run {
+export function concatRuns(schema: arrow.Schema, runs: readonly Run[], views = true): Run {
   const nonEmpty = runs.filter((r) => r.rowCount > 0);
-  if (nonEmpty.length === 1) return nonEmpty[0];
+  // One run is itself, unless it is a view of a tail that must not stay alive (`views` false): then it is copied.
+  if (nonEmpty.length === 1 && (views || !inTail(nonEmpty[0]))) return nonEmpty[0];
   if (nonEmpty.length === 0) return emptyRun(schema);
   const total = nonEmpty.reduce((sum, r) => sum + r.rowCount, 0);
   // Runs end to end in a load table's tail: their concatenation is a view (no copy), when the
   // tail is in shared memory or new rows need not be (else the copy puts them there).
-  const joined = joinTailRuns(nonEmpty, sharedStorageOn());
+  const joined = views ? joinTailRuns(nonEmpty, sharedStorageOn()) : null;
   if (joined !== null) {
     const base = nonEmpty[0].uniquenessBase;
     let next = base;
@@ -125,7 +128,7 @@ export function concatRuns(schema: arrow.Schema, runs: readonly Run[]): Run {
     markTail(run, joined.tail, joined.start);
     return run;
   }
-  const columns = schema.fields.map((_f, c) => concatData(nonEmpty.map((r) => r.batch.data.children[c])));
+  const columns = schema.fields.map((_f, c) => concatData(nonEmpty.map((r) => r.batch.data.children[c]), !views));
   const rowHash = storageArray(Uint32Array, total);
   const uniqueness = new Uint32Array(total);
   let at = 0;

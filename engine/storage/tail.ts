@@ -216,6 +216,16 @@ export function inTail(run: Run, shared = false): boolean {
   return place !== undefined && (!shared || place.tail.shared);
 }
 
+/**
+ * How full the tail `run` lies in is (rows claimed / rows it holds; 1 for a run in no tail). A
+ * view keeps its whole tail alive: a table made of views of a tail filled to `fill` holds
+ * 1 / fill times the memory of its rows.
+ */
+export function tailFill(run: Run): number {
+  const place = PLACES.get(run);
+  return place === undefined ? 1 : place.tail.claimed / place.tail.capacity;
+}
+
 /** True when `next` continues `run` in its tail (its rows start where `run`'s end). */
 export function continues(run: Run, next: Run): boolean {
   const a = PLACES.get(run); const b = PLACES.get(next);

@@ -45,6 +45,18 @@ describe("BufferPool", () => {
     expect(pool.take(500).byteLength).toBe(500);
   });
 
+  it("a payload in a buffer the pool handed out moves to a worker as it is; any other is copied first", () => {
+    const pool = new BufferPool();
+    const mine = pool.take(1000);
+    expect(pool.movable(mine)).toBe(mine); // its whole buffer is the payload's, though a little larger
+    const foreign = new Uint8Array(new ArrayBuffer(2000), 0, 1000);
+    const moved = pool.movable(foreign);
+    expect(moved.buffer).not.toBe(foreign.buffer);
+    expect(moved.byteLength).toBe(1000);
+    pool.give(mine);
+    expect(pool.movable(mine).buffer).not.toBe(mine.buffer); // free in the pool: another take may get it
+  });
+
   it("a batch encoded into a used buffer is the same bytes as into a new one (padding cleared)", () => {
     const batch = new arrow.Table({
       id: arrow.vectorFromArray([1, 2, 3], new arrow.Int32()),

@@ -95,13 +95,18 @@ describe("analytic vs replay for a NoPI table", () => {
     source.insert("lab.events", Array.from({ length: 20_000 }, (_v, i) => ({ at: BigInt(i), note: `event ${i % 97}` })));
     const report = await migrate({ source, target: new Engine({ name: "new", amps: 6 }), streams: 2, medium: "memory", staging: "nopi", batchRows: 2_048 });
     const input = analyticInputFromReport(report);
-    expect(input.tables[0].noPrimaryIndex).toBe(true);
+    expect(input.tables[0].localInsertSelect).toBe(true);
     for (const appendNsPerRow of [undefined, 3, 3_000]) {
       const profile = { ...HARDWARE.modern, name: `append ${appendNsPerRow}`, cpu: { ...HARDWARE.modern.cpu, appendNsPerRow } };
       const ratio = phaseMs(predict(input, profile), "insert-select") / phaseMs(simulateReport(report, profile), "insert-select");
       expect(Math.abs(ratio - 1), profile.name).toBeLessThan(0.05);
     }
-    expectError(() => predict({ ...input, tables: [{ ...input.tables[0], noPrimaryIndex: "yes" as never }] }, HARDWARE.modern), "BAD_CONFIG", "noPrimaryIndex");
+    expectError(() => predict({ ...input, tables: [{ ...input.tables[0], localInsertSelect: "yes" as never }] }, HARDWARE.modern), "BAD_CONFIG", "localInsertSelect");
+    // A table with a primary index, migrated with NoPI staging to several AMPs, redistributes.
+    source.sql("CREATE MULTISET TABLE lab.keyed (id BIGINT, note VARCHAR(20)) PRIMARY INDEX (id);");
+    source.insert("lab.keyed", Array.from({ length: 5_000 }, (_v, i) => ({ id: BigInt(i), note: `k ${i}` })));
+    const keyed = await migrate({ source, target: new Engine({ name: "newer", amps: 6 }), tables: ["lab.keyed"], streams: 2, medium: "memory", staging: "nopi" });
+    expect(analyticInputFromReport(keyed).tables[0].localInsertSelect).toBeUndefined();
   });
 });
 

@@ -117,12 +117,16 @@ function readLocalPieces(ctx: StatementContext, plan: InsertSelectPlan, amp: num
 
 /** Bytes of a stretch of runs end to end in a tail that becomes a piece of its own without a copy (other runs: LOCAL_CHUNK_BYTES); smaller ones are copied together. */
 const VIEW_MIN_BYTES = 64 * 1024;
-/** How full a tail must be for the target to take a view of it (it keeps the whole tail alive: at most 2× its rows' memory). */
-const VIEW_MIN_FILL = 0.5;
+/**
+ * How full a tail must be for the target to take a view of it, which keeps the whole tail alive
+ * (at most 4× the memory of the rows viewed; a table's earlier tails are full, so in all much
+ * less). A quarter: a table's last tail, which doubling leaves 25–100% full, is then viewed.
+ */
+const VIEW_MIN_FILL = 0.25;
 
 /**
  * A source AMP's runs in order, as the chunks of an AMP-local insert-select: each stretch of runs
- * that lie end to end in a tail (tail.ts) at least half full, of at least VIEW_MIN_BYTES, and
+ * that lie end to end in a tail (tail.ts) at least a quarter full, of at least VIEW_MIN_BYTES, and
  * each run of at least LOCAL_CHUNK_BYTES in no tail, is a chunk of its own (joined without a
  * copy, used as it is: `view`); the runs between them are copied together in chunks of about
  * LOCAL_CHUNK_BYTES.
@@ -135,7 +139,7 @@ function viewChunks(runs: readonly Run[], shared: boolean): { runs: Run[]; view:
     const bytes = group.reduce((sum, r) => sum + r.bytes, 0);
     const tail = inTail(group[0]);
     // A tail in plain memory, for a target in shared memory, is copied there; so is a tail less
-    // than half full, which the target would keep alive whole (VIEW_MIN_FILL).
+    // than a quarter full, which the target would keep alive whole (VIEW_MIN_FILL).
     const viewable = !tail || (inTail(group[0], shared) && tailFill(group[0]) >= VIEW_MIN_FILL);
     if (viewable && (bytes >= LOCAL_CHUNK_BYTES || (tail && bytes >= VIEW_MIN_BYTES))) { flush(); chunks.push({ runs: group, view: true }); continue; }
     if (copiedBytes > 0 && copiedBytes + bytes > LOCAL_CHUNK_BYTES) flush();

@@ -138,7 +138,7 @@ describe("load tables store into tails", () => {
     expect(rowsOf(engine.lookup("db.t", 17))[0].s).toBe("x".repeat(60_000));
   });
 
-  it("the target takes a view only of a tail at least half full: one statement's rows in a tail 8× their size are copied", () => {
+  it("the target takes a view only of a tail at least a quarter full: one statement's rows in a tail 8× their size are copied", () => {
     const prng = new Prng(`tail-fill/${seed}`);
     const bufferOf = (engine: Engine, table: string) => (partsOf(engine, table, 0)[0].batch.data.children[0].values as Uint8Array).buffer;
     const once = system({ amps: 1 });

@@ -22,7 +22,7 @@
  */
 import * as arrow from "apache-arrow";
 import type { Run } from "./run.js";
-import { concatBits, retype, wordView } from "./column-data.js";
+import { concatBits, wordView } from "./column-data.js";
 import { groupStringBytes, scatterBitsOut, scatterFixedInto, scatterStringsInto, STRING_SLACK, type IntegerArray } from "./scatter.js";
 import { withSharedStorage } from "./shared-storage.js";
 
@@ -49,8 +49,11 @@ export const TAIL_BYTES_MAX = 64 << 20;
 /** String bytes a tail reserves per row, as a multiple of what the rows so far hold per row. */
 const STRING_HEADROOM = 1.1;
 
+type ValuesArray = (new (buffer: ArrayBufferLike, byteOffset: number, length: number) => ArrayBufferView) & { readonly BYTES_PER_ELEMENT: number };
+
 type TailColumn =
-  | { readonly kind: "fixed"; readonly words: IntegerArray; readonly perRow: number; readonly sample: arrow.Data }
+  // Values: the typed array Arrow expects for the column (kept rather than a sample Data, which would keep a batch alive).
+  | { readonly kind: "fixed"; readonly words: IntegerArray; readonly perRow: number; readonly Values: ValuesArray }
   | { readonly kind: "string"; readonly offsets: Int32Array; readonly bytes: Uint8Array }
   | { readonly kind: "bits" };
 
@@ -164,7 +167,7 @@ function fits(tail: Tail, columns: readonly arrow.Data[], rows: number, stringBy
     const column = tail.columns[k];
     if (column.kind === "string") return data.valueOffsets !== undefined && stringBytes[k]![g] <= tail.freeBytes(k);
     if (column.kind === "bits") return arrow.DataType.isBool(data.type);
-    return !data.valueOffsets && !arrow.DataType.isBool(data.type) && wordView(data).perRow === column.perRow && data.values.constructor === column.sample.values.constructor;
+    return !data.valueOffsets && !arrow.DataType.isBool(data.type) && wordView(data).perRow === column.perRow && data.values.constructor === column.Values;
   });
 }
 
@@ -193,7 +196,7 @@ function newTail(columns: readonly arrow.Data[], rows: number, bytes: readonly n
     }
     if (arrow.DataType.isBool(data.type)) return { kind: "bits" };
     const { words, perRow } = wordView(data);
-    return { kind: "fixed", words: tailArray(words.constructor as never, capacity * perRow, shared) as IntegerArray, perRow, sample: data };
+    return { kind: "fixed", words: tailArray(words.constructor as never, capacity * perRow, shared) as IntegerArray, perRow, Values: data.values.constructor as ValuesArray };
   });
   return new Tail(capacity, budget, layout, shared);
 }
@@ -207,7 +210,8 @@ function viewOf(tail: Tail, k: number, type: arrow.DataType, start: number, end:
     return arrow.makeData({ ...base, valueOffsets: column.offsets.subarray(start, end + 1), data: column.bytes.subarray(0, column.offsets[end]) } as never) as arrow.Data;
   }
   if (column.kind === "bits") return arrow.makeData({ ...base, data: values } as never) as arrow.Data;
-  return arrow.makeData({ ...base, data: retype(column.sample, column.words.subarray(start * column.perRow, end * column.perRow) as IntegerArray) } as never) as arrow.Data;
+  const words = column.words.subarray(start * column.perRow, end * column.perRow);
+  return arrow.makeData({ ...base, data: new column.Values(words.buffer, words.byteOffset, words.byteLength / column.Values.BYTES_PER_ELEMENT) } as never) as arrow.Data;
 }
 
 /** True when `run` lies in a tail (a load table's run, or a join of such runs), in shared memory if `shared`. */

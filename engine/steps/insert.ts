@@ -250,7 +250,8 @@ function readChunks(ctx: StatementContext, target: TableEntry, { entry, where }:
     chunks[chunks.length - 1].push(run);
     bytes += run.bytes;
   }
-  return chunks.map((runs) => chunkPiece(target, { entry, where }, runs));
+  // Over the run budget: tails are copied as before they existed (a view could keep a barely used one alive).
+  return chunks.map((runs) => chunkPiece(target, { entry, where }, runs, false));
 }
 
 /** Runs of one source AMP, in order, concatenated (a view when they lie end to end in a tail and `views`) into one piece, filtered by the WHERE. */

@@ -130,10 +130,9 @@ export function concatRuns(schema: arrow.Schema, runs: readonly Run[], views = t
   }
   const columns = schema.fields.map((_f, c) => concatData(nonEmpty.map((r) => r.batch.data.children[c]), !views));
   const rowHash = storageArray(Uint32Array, total);
-  const uniqueness = new Uint32Array(total);
   let at = 0;
-  for (const r of nonEmpty) { rowHash.set(r.rowHash, at); uniqueness.set(r.uniqueness, at); at += r.rowCount; }
-  return makeRun(batchOf(schema, columns, total), rowHash, uniqueness);
+  for (const r of nonEmpty) { rowHash.set(r.rowHash, at); at += r.rowCount; }
+  return makeRun(batchOf(schema, columns, total), rowHash, concatUniqueness(nonEmpty, total));
 }
 
 function concatUniqueness(runs: readonly Run[], total: number): Uint32Array {

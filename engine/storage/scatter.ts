@@ -83,21 +83,26 @@ function scatterFixedOut(datas: readonly arrow.Data[], groupOfs: readonly (Uint8
   const outs = Array.from(counts, (n) => (n > 0 ? newLike(words, n * perRow) : null));
   const cursor = new Int32Array(counts.length);
   views.forEach((view, k) => {
-    if (perRow === 1) scatterWords1(view.words, groupOfs[k], outs as IntegerArray[], cursor);
-    else if (perRow === 2) scatterWords2(view.words as Int32Array, groupOfs[k], outs as Int32Array[], cursor);
-    else scatterWordsN(view.words as Int32Array, perRow, groupOfs[k], outs as Int32Array[], cursor);
+    scatterWords(view.words, perRow, groupOfs[k], outs, cursor);
   });
   return outs.map((out) => (out ? { data: retype(datas[0], out) } : null));
 }
 
-export function scatterWords1(src: IntegerArray, groupOf: Uint8Array | Uint16Array, outs: IntegerArray[], cursor: Int32Array): void {
+/** Words of rows (`perRow` a row) to each group's next free place (`cursor`, in rows), by the loop for that width. */
+function scatterWords(words: IntegerArray, perRow: number, groupOf: Uint8Array | Uint16Array, outs: readonly (IntegerArray | null)[], cursor: Int32Array): void {
+  if (perRow === 1) scatterWords1(words, groupOf, outs as IntegerArray[], cursor);
+  else if (perRow === 2) scatterWords2(words as Int32Array, groupOf, outs as Int32Array[], cursor);
+  else scatterWordsN(words as Int32Array, perRow, groupOf, outs as Int32Array[], cursor);
+}
+
+function scatterWords1(src: IntegerArray, groupOf: Uint8Array | Uint16Array, outs: IntegerArray[], cursor: Int32Array): void {
   for (let i = 0; i < groupOf.length; i++) {
     const g = groupOf[i];
     outs[g][cursor[g]++] = src[i];
   }
 }
 
-export function scatterWords2(src: Int32Array, groupOf: Uint8Array | Uint16Array, outs: Int32Array[], cursor: Int32Array): void {
+function scatterWords2(src: Int32Array, groupOf: Uint8Array | Uint16Array, outs: Int32Array[], cursor: Int32Array): void {
   for (let i = 0; i < groupOf.length; i++) {
     const g = groupOf[i];
     const at = cursor[g]++ << 1;
@@ -107,7 +112,7 @@ export function scatterWords2(src: Int32Array, groupOf: Uint8Array | Uint16Array
   }
 }
 
-export function scatterWordsN(src: Int32Array, perRow: number, groupOf: Uint8Array | Uint16Array, outs: Int32Array[], cursor: Int32Array): void {
+function scatterWordsN(src: Int32Array, perRow: number, groupOf: Uint8Array | Uint16Array, outs: Int32Array[], cursor: Int32Array): void {
   for (let i = 0; i < groupOf.length; i++) {
     const g = groupOf[i];
     const at = cursor[g]++ * perRow;
@@ -200,9 +205,7 @@ function copyWords(src: DataView, srcBytes: Uint8Array, start: number, len: numb
 export function scatterFixedInto(data: arrow.Data, groupOf: Uint8Array | Uint16Array, outs: readonly (IntegerArray | null)[], starts: Int32Array): void {
   const { words, perRow } = wordView(data);
   const cursor = starts.slice();
-  if (perRow === 1) scatterWords1(words, groupOf, outs as IntegerArray[], cursor);
-  else if (perRow === 2) scatterWords2(words as Int32Array, groupOf, outs as Int32Array[], cursor);
-  else scatterWordsN(words as Int32Array, perRow, groupOf, outs as Int32Array[], cursor);
+  scatterWords(words, perRow, groupOf, outs, cursor);
 }
 
 /**

@@ -231,7 +231,7 @@ export function tailFill(run: Run): number {
 }
 
 /** True when `next` continues `run` in its tail (its rows start where `run`'s end). */
-export function continues(run: Run, next: Run): boolean {
+function continues(run: Run, next: Run): boolean {
   const a = PLACES.get(run); const b = PLACES.get(next);
   return a !== undefined && b !== undefined && a.tail === b.tail && a.start + run.rowCount === b.start;
 }

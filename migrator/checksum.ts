@@ -55,12 +55,7 @@ export function addRows(into: BucketChecksums, columnTypes: readonly ColumnType[
  * kernel) and PI row hashes (null for NoPI tables) to `into`.
  */
 export function addHashes(into: BucketChecksums, full: Uint32Array, piHash: Uint32Array | null, rows = full.length): void {
-  const { counts, sum1, sum2 } = into;
-  if (into.bits === 0) {
-    for (let i = 0; i < rows; i++) { counts[0]++; sum1[0] = (sum1[0] + full[i]) >>> 0; sum2[0] = (sum2[0] + mix(full[i])) >>> 0; }
-    return;
-  }
-  const n = counts.length;
+  const n = into.counts.length;
   if (interleaved.length < 3 * n) interleaved = new Uint32Array(3 * n); // zeroed, and kept zeroed by drainBucketSums
   bucketSums(interleaved, full, piHash, into.bits, rows);
   drainBucketSums(into, interleaved);
@@ -84,15 +79,28 @@ function drainBucketSums(into: BucketChecksums, sums: Uint32Array): void {
  * Σ mix(h) at 3·bucket): one cache line a row, not three. What a worker returns for a batch.
  */
 export function bucketSums(sums: Uint32Array, full: Uint32Array, piHash: Uint32Array | null, bits: number, rows = full.length): Uint32Array {
+  if (bits === 0) return wholeSums(sums, full, rows);
   const placement = piHash ?? full;
   const shift = 32 - bits;
   for (let i = 0; i < rows; i++) {
-    const at = bits === 0 ? 0 : (placement[i] >>> shift) * 3;
+    const at = (placement[i] >>> shift) * 3;
     const h = full[i];
     sums[at]++;
     sums[at + 1] = (sums[at + 1] + h) >>> 0;
     sums[at + 2] = (sums[at + 2] + mix(h)) >>> 0;
   }
+  return sums;
+}
+
+/** bucketSums at 0 bits (one bucket: a table's totals), summed in registers. */
+function wholeSums(sums: Uint32Array, full: Uint32Array, rows: number): Uint32Array {
+  let s1 = sums[1]; let s2 = sums[2];
+  for (let i = 0; i < rows; i++) {
+    const h = full[i];
+    s1 = (s1 + h) >>> 0;
+    s2 = (s2 + mix(h)) >>> 0;
+  }
+  sums[0] += rows; sums[1] = s1; sums[2] = s2;
   return sums;
 }
 

@@ -51,7 +51,10 @@ export interface TableReport {
   readonly verified: boolean;
   /** Every target row sits on the AMP its row hash assigns (always true for NoPI tables). */
   readonly placementVerified: boolean;
-  /** Verification buckets whose checksums differ, at `bucketBits` bits. */
+  /**
+   * Verification buckets whose checksums differ, at `bucketBits` bits. (A migration compares
+   * the table's totals first and reads the target bucket by bucket only when they differ.)
+   */
   readonly mismatchedBuckets: readonly number[];
   readonly bucketBits: number;
   readonly sourceAmpRows: readonly number[];

@@ -96,9 +96,15 @@ export function placedOn(engine: Engine, rowHash: Uint32Array, amp: number): boo
 export function verifyCopy(source: Engine, target: Engine, tables: readonly string[]): TableReport[] {
   const bits = Math.min(source.hashBits, target.hashBits, VERIFY_BITS_MAX);
   return tables.map((table) => {
-    const expected = readChecksums(source, table, bits);
-    const actual = target.hasTable(table) ? readChecksums(target, table, bits) : { checksums: emptyChecksums(bits), rows: 0, placed: false };
-    const { buckets } = mismatchedBuckets(expected.checksums, actual.checksums);
+    // The totals first; both tables are read bucket by bucket only when they differ.
+    const read = (at: number) => [readChecksums(source, table, at),
+      target.hasTable(table) ? readChecksums(target, table, at) : { checksums: emptyChecksums(at), rows: 0, placed: false }] as const;
+    let [expected, actual] = read(0);
+    let { buckets } = mismatchedBuckets(expected.checksums, actual.checksums);
+    if (buckets.length > 0) {
+      [expected, actual] = read(bits);
+      ({ buckets } = mismatchedBuckets(expected.checksums, actual.checksums));
+    }
     const sourceAmpRows = source.ampRowCounts(table);
     const targetAmpRows = target.hasTable(table) ? target.ampRowCounts(table) : new Array<number>(target.amps).fill(0);
     return {

@@ -16,9 +16,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AmpsimError, Engine, HashMap, movedBuckets } from "../../engine/index.js";
+import { AmpsimError, Engine, HashMap, movedBuckets, rowHash, types } from "../../engine/index.js";
 import type { ColumnType, TraceStep } from "../../engine/index.js";
-import { migrate, restore, STAGING_DATABASE } from "../../migrator/index.js";
+import { migrate, restore, STAGING_DATABASE, verifyCopy } from "../../migrator/index.js";
 import type { MediumSpec, MigrateOptions, MigrationReport, ProgressEvent, StagingLayout } from "../../migrator/index.js";
 import { Prng, replayHint, seedFromEnv } from "../../sim/index.js";
 import {
@@ -539,6 +539,22 @@ describe("ifExists", () => {
     expect(error.cause).toBeInstanceOf(AmpsimError);
     expect([target.rowCount("d.a"), target.rowCount("d.b")]).toEqual([100, 1]);
     expect(target.allTables().filter((t) => t.includes(STAGING_DATABASE))).toEqual([]);
+  });
+});
+
+describe("verification", () => {
+  it("verifyCopy compares the totals first and, when they differ, names the bucket of the one changed row", async () => {
+    const source = new Engine({ amps: 4 }); const target = new Engine({ amps: 6, hashBits: 20 });
+    source.sql("CREATE DATABASE d; CREATE MULTISET TABLE d.t (id INTEGER NOT NULL, v VARCHAR(20)) UNIQUE PRIMARY INDEX (id);");
+    source.insert("d.t", Array.from({ length: 300 }, (_, k) => ({ id: k, v: `v${k}` })));
+    await migrateChecked({ source, target, streams: 2 });
+    expect(verifyCopy(source, target, ["d.t"])[0]).toMatchObject({ verified: true, placementVerified: true, mismatchedBuckets: [], bucketBits: 16 });
+    target.sql("DELETE FROM d.t WHERE id = 17;");
+    target.insert("d.t", [{ id: 17, v: "changed" }]);
+    const [report] = verifyCopy(source, target, ["d.t"]);
+    expect(report).toMatchObject({ verified: false, placementVerified: true, bucketBits: 16, rows: 300 });
+    expect(report.mismatchedBuckets).toEqual([rowHash([17], [types.int32]) >>> 16]);
+    expect(report.targetChecksum).not.toBe(report.sourceChecksum);
   });
 });
 

@@ -3,5 +3,10 @@
 import { register } from "tsx/esm/api";
 
 register();
+// Output piped into a reader that stops early (`ampsim compare | head -1`): end quietly, as Unix tools do.
+process.stdout.on("error", (error) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(process.exitCode ?? 0);
+});
 const { main } = await import("../cli/main.ts");
 process.exitCode = await main(process.argv.slice(2));

@@ -48,7 +48,8 @@ export function clustersOption(value: string | boolean | undefined): number[][] 
 export function checkReportPath(file: string | boolean | undefined, flag = "--report"): void {
   if (typeof file !== "string") return;
   const dir = path.dirname(path.resolve(file));
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${flag} ${file}: the directory ${dir} does not exist`);
+  if (!fs.existsSync(dir)) throw new UsageError(`${flag} ${file}: the directory ${dir} does not exist`);
+  if (!fs.statSync(dir).isDirectory()) throw new UsageError(`${flag} ${file}: ${dir} is a file, not a directory`);
   try { fs.accessSync(dir, fs.constants.W_OK); } catch { throw new UsageError(`${flag} ${file}: the directory ${dir} is not writable`); }
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`${flag} ${file}: is a directory, not a file`);
 }

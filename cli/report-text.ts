@@ -13,8 +13,14 @@ export function renderMigrationReport(report: MigrationReport): string {
 function headline(r: MigrationReport): string {
   const source = r.source ? `${r.source.name} (${r.source.amps} AMPs, ${r.source.hashBits}-bit buckets)` : "an archive";
   const target = `${r.target.name} (${r.target.amps} AMPs, ${r.target.hashBits}-bit buckets)`;
-  return `Migrated ${r.tables.length} table(s), ${formatCount(r.rows)} rows, from ${source} to ${target}\n` +
-    `over ${r.medium} with ${r.streams} stream(s) per table, ${r.staging} staging, in ${formatMs(r.elapsedMs)} (${formatRate(r.rows / Math.max(r.elapsedMs / 1000, 1e-9))}).`;
+  // A resumed run carried only the rows after each stream's restore point: its rate is of those.
+  const carried = r.resumed ? r.streamReports.reduce((sum, s) => sum + s.rows, 0) : r.rows;
+  const rate = formatRate(carried / Math.max(r.elapsedMs / 1000, 1e-9));
+  const line = `Migrated ${r.tables.length} table(s), ${formatCount(r.rows)} rows, from ${source} to ${target}\n` +
+    `over ${r.medium} with ${r.streams} stream(s) per table, ${r.staging} staging, in ${formatMs(r.elapsedMs)} (${rate}${r.resumed ? " of the rows this run carried" : ""}).`;
+  if (!r.resumed) return line;
+  return `${line}\nResumed from a checkpoint: this run carried ${formatCount(carried)} rows; the other ${formatCount(Math.max(0, r.rows - carried))} were on the target already, ` +
+    `staged or committed by the interrupted run${r.resentBatches ? `; ${formatCount(r.resentBatches)} batch(es) may have crossed the medium twice` : ""}.`;
 }
 
 function phases(r: MigrationReport): string {
@@ -40,6 +46,8 @@ function streams(r: MigrationReport): string {
 }
 
 function tables(r: MigrationReport): string {
+  const appended = r.tables.filter((t) => t.rowsBefore > 0).map((t) =>
+    `${t.table}: the target held ${formatCount(t.rowsBefore)} row(s) before this run (if-exists append); its checksum covers them too, and verification compared it with the source's checksum plus theirs.`);
   return renderTable(r.tables.map((t) => ({
     table: t.table, rows: formatCount(t.rows), source: t.sourceChecksum, target: t.targetChecksum,
     skew: `${t.sourceSkewFactor.toFixed(1)}% → ${t.targetSkewFactor.toFixed(1)}%`, verified: t.verified ? "yes" : "NO",
@@ -49,7 +57,7 @@ function tables(r: MigrationReport): string {
       { key: "table", title: "table", align: "left" }, { key: "rows", title: "rows" }, { key: "source", title: "source checksum", align: "left" },
       { key: "target", title: "target checksum", align: "left" }, { key: "skew", title: "skew factor" }, { key: "verified", title: "verified" },
     ],
-  });
+  }) + appended.map((note) => `\n${note}`).join("");
 }
 
 function amps(r: MigrationReport): string {

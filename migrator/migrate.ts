@@ -63,7 +63,7 @@ function openCheckpoint(plan: MigrationPlan, source: SourceSide, target: Engine,
     // The run resumes on the target it wrote to: tables it created (or committed into) must be there.
     const missing = checkpoint.state.tables.filter((t) => (t.created || t.committed) && !target.hasTable(t.name)).map((t) => t.name);
     if (missing.length > 0) {
-      throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume from ${checkpoint.file} on target system ${target.name}: it has no table ${missing.join(", ")}, which the interrupted run had created there (resume needs the target the run wrote to; abandonMigration() gives the run up)`, { file: checkpoint.file, table: missing[0] });
+      throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume from ${checkpoint.file} on the target (system "${target.name}"): it has no table ${missing.join(", ")}, which the interrupted run had created there (resume needs the target the run wrote to; abandonMigration() gives the run up)`, { file: checkpoint.file, table: missing[0] });
     }
     return checkpoint;
   }

@@ -226,7 +226,7 @@ export function planTables(source: Engine, names: readonly string[], clusters: r
 export function checkTarget(target: Engine, table: TablePlan, ifExists: IfExists): TablePlan {
   const exists = target.hasTable(table.name);
   if (exists && ifExists === "fail") {
-    throw new AmpsimError("TABLE_EXISTS", `table ${table.name} already exists on target system ${target.name}; pass ifExists: "replace" or "append" (the CLI's --if-exists)`, { table: table.name });
+    throw new AmpsimError("TABLE_EXISTS", `table ${table.name} already exists on the target (system "${target.name}"); pass ifExists: "replace" or "append" (the CLI's --if-exists)`, { table: table.name });
   }
   if (exists && ifExists === "append") checkAppendable(definitionFromDdl(table.ddl), target.describe(table.name), target.name);
   return Object.freeze({ ...table, exists });

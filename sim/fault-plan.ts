@@ -66,8 +66,10 @@ export class FaultPlan implements FaultHooks {
       if (options[name] !== undefined && !Array.isArray(options[name])) throw new AmpsimError("BAD_CONFIG", `${name} must be a list, but found ${showValue(options[name])}`, { option: name });
     }
     const rate = options.rate ?? { numerator: 1, denominator: 20 };
-    if (!Number.isInteger(rate.numerator) || !Number.isInteger(rate.denominator) || rate.numerator < 0 || rate.denominator < 1 || rate.numerator > rate.denominator) {
-      throw new AmpsimError("BAD_CONFIG", `a fault rate is a ratio of integers 0 ≤ numerator ≤ denominator, but found ${rate.numerator}/${rate.denominator}`, { option: "rate" });
+    const isRatio = typeof rate === "object" && rate !== null && "numerator" in rate && "denominator" in rate;
+    if (!isRatio || !Number.isInteger(rate.numerator) || !Number.isInteger(rate.denominator) || rate.numerator < 0 || rate.denominator < 1 || rate.numerator > rate.denominator) {
+      const found = isRatio ? `${showValue(rate.numerator)}/${showValue(rate.denominator)}` : showValue(rate);
+      throw new AmpsimError("BAD_CONFIG", `a fault rate is a ratio of integers { numerator, denominator } with 0 ≤ numerator ≤ denominator (e.g. { numerator: 1, denominator: 20 }), but found ${found}`, { option: "rate" });
     }
     const unknown = (options.points ?? []).filter((p) => !FAULT_POINTS.includes(p));
     if (unknown.length > 0) throw new AmpsimError("BAD_CONFIG", `unknown fault point(s) ${unknown.join(", ")}; points: ${FAULT_POINTS.join(", ")}`, { option: "points" });

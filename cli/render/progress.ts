@@ -221,7 +221,7 @@ export class ProgressBars {
   private draw(logLines: readonly string[]): void {
     this.clearTimer();
     const nowMs = this.now();
-    const bars = barLines([...this.tasks.values()], nowMs, this.stream.columns ?? 80);
+    const bars = barLines([...this.tasks.values()], nowMs, this.stream.columns || 80); // a terminal of unknown size reports 0 columns
     const lines = [...logLines, ...bars];
     const up = this.linesDrawn > 0 ? CURSOR_UP(this.linesDrawn) : "";
     this.stream.write(up + lines.map((line) => `${CLEAR_LINE}${line}\n`).join(""));

@@ -1,9 +1,14 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../cli/main.js";
+import { renderMigrationReport } from "../../cli/index.js";
+import { formatCount } from "../../cli/render/index.js";
+import { Engine } from "../../engine/index.js";
+import { InjectedCrash, migrate } from "../../migrator/index.js";
+import { FaultPlan, loadScenario, scenario } from "../../sim/index.js";
 
 function capture(): { write(text: string): boolean; text(): string } {
   let text = "";
@@ -97,6 +102,32 @@ describe("ampsim CLI", () => {
     const asDir = await run(["demo", "--rows", "100", "--no-progress", "--report", os.tmpdir()]);
     expect([asDir.code, asDir.out]).toEqual([2, ""]);
     expect(asDir.err).toContain("is a directory");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-"));
+    try {
+      const file = path.join(dir, "a-file");
+      fs.writeFileSync(file, "x");
+      const underFile = await run(["migrate", "--rows", "100", "--no-progress", "--report", path.join(file, "r.html")]);
+      expect([underFile.code, underFile.out]).toEqual([2, ""]);
+      expect(underFile.err).toContain(`${file} is a file, not a directory`);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--if-exists append: the text report says the target's checksum covers the rows it held before", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-"));
+    try {
+      const args = ["migrate", "--scenario", "uniform", "--rows", "500", "--no-progress", "--target-dir", path.join(dir, "t")];
+      const first = await run(args);
+      expect(first.code, first.err).toBe(0);
+      expect(first.out).not.toContain("before this run");
+      const again = await run([...args, "--if-exists", "append"]);
+      expect(again.code, again.err).toBe(0);
+      expect(again.out).toMatch(/: the target held 500 row\(s\) before this run \(if-exists append\); its checksum covers them too/);
+      expect(again.out).toContain("Verification: all 1 table(s) match");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("exits 1 with the error code when the migration refuses the options", async () => {
@@ -197,8 +228,39 @@ describe("ampsim CLI", () => {
     }
   });
 
+  it("the text report of a resumed run says so, and gives the rate of the rows that run carried", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-"));
+    try {
+      const source = new Engine({ name: "source", amps: 4 });
+      loadScenario(source, scenario("uniform", { rows: 3_000, seed: 9 }));
+      const target = new Engine({ name: "target", amps: 6 });
+      const options = { source, target, streams: 2, batchRows: 200, checkpointDir: dir };
+      const crash = new FaultPlan(1, { at: [{ point: "restore.batch", visit: 6, kind: "crash" }], rate: { numerator: 0, denominator: 1 } });
+      await expect(migrate({ ...options, faults: crash })).rejects.toBeInstanceOf(InjectedCrash);
+      const report = await migrate({ ...options, resume: true });
+      const carried = report.streamReports.reduce((sum, stream) => sum + stream.rows, 0);
+      expect(carried).toBeGreaterThan(0);
+      expect(carried).toBeLessThan(3_000);
+      const text = renderMigrationReport(report);
+      expect(text).toContain(`Resumed from a checkpoint: this run carried ${formatCount(carried)} rows; the other ${formatCount(3_000 - carried)} were on the target already`);
+      expect(text).toContain("of the rows this run carried).");
+      expect(renderMigrationReport({ ...report, resumed: false })).not.toContain("Resumed");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("the bin entry runs through node", () => {
     const out = execFileSync(process.execPath, [path.resolve("bin/ampsim.js"), "--help"], { encoding: "utf8" });
     expect(out).toContain("Usage: ampsim <command> [options]");
+  });
+
+  it("the bin entry ends quietly with code 0 when its reader stops early (a closed pipe)", async () => {
+    const child = spawn(process.execPath, [path.resolve("bin/ampsim.js"), "migrate", "--rows", "20000", "--streams", "2"], { stdio: ["ignore", "pipe", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (chunk: Buffer) => { err += chunk.toString(); });
+    child.stdout.once("data", () => child.stdout.destroy()); // like `| head -1`
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect([code, err]).toEqual([0, ""]);
   });
 });

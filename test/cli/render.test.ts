@@ -287,6 +287,12 @@ describe("ProgressBars on a TTY", () => {
     expect(lines.slice(1).map((line) => line.split(" │")[0].trim())).toEqual(["stream 1 of shop.orders", "stream 2 of shop.customers"]);
   });
 
+  it("draws on a terminal that reports 0 columns (unknown size) as on one of 80", () => {
+    const unknown = runScripted(0);
+    expect(unknown).toEqual(runScripted(80));
+    expect(unknown.join("")).toMatch(/│█+│/);
+  });
+
   it("keeps every bar line within the terminal width so nothing wraps", () => {
     for (const columns of [40, 80, 100, 160]) {
       for (const write of runScripted(columns)) {

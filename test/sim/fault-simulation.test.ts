@@ -47,6 +47,9 @@ describe("FaultPlan", () => {
     bad(() => new FaultPlan(1, { at: [{ point: "nowhere" as never, visit: 1, kind: "crash" }] }), "at[0]", '"nowhere"');
     bad(() => new FaultPlan(1, { at: [{ point: "archive.batch", visit: 0, kind: "crash" }] }), "at[0]", "visit 0");
     bad(() => new FaultPlan(1, { at: [{ point: "archive.batch", visit: 1, kind: "explode" as never }] }), "at[0]", '"explode"');
+    bad(() => new FaultPlan(1, { rate: 0.5 as never }), "{ numerator, denominator }", "found 0.5");
+    bad(() => new FaultPlan(1, { rate: { numerator: 3, denominator: 2 } }), "found 3/2");
+    bad(() => new FaultPlan(1, { rate: { numerator: 0.5, denominator: 2 } }), "found 0.5/2");
   });
 
   it("decides each site by the seed and the site alone: the order in which streams reach their sites does not matter", () => {

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [-- --only insert,read]`: the benchmark suites (hash, insert,
- * read, archive, migration, fidelity, peers).
+ * read, archive, migration, executor, profile, fidelity, peers).
  * Writes bench/results.json and bench/RESULTS.md. Every ratio is measured side by
  * side in the same run (this machine's speed drifts by up to 2× over minutes).
  */
@@ -29,12 +29,24 @@ export interface SuiteContext {
   readonly log: (line: string) => void;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" } }, strict: true });
-  const quick = values.quick === true;
-  const only = values.only ? values.only.split(",") : Object.keys(SUITES);
+/** A mistake in the command line: one line on stderr, exit code 2 (as the ampsim CLI). */
+class UsageError extends Error {}
+
+function options(): { quick: boolean; only: string[] } {
+  let values: { quick?: boolean; only?: string };
+  try {
+    ({ values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" } }, strict: true }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message} (usage: npm run bench -- [--quick] [--only ${Object.keys(SUITES).join(",")}])`);
+  }
+  const only = values.only ? values.only.split(",").map((name) => name.trim()).filter((name) => name !== "") : Object.keys(SUITES);
   const unknown = only.filter((name) => !(name in SUITES));
-  if (unknown.length > 0) throw new Error(`unknown suite(s) ${unknown.join(", ")}; suites: ${Object.keys(SUITES).join(", ")}`);
+  if (unknown.length > 0 || only.length === 0) throw new UsageError(`--only: unknown suite(s) ${JSON.stringify(unknown.join(",") || values.only)}; the suites are ${Object.keys(SUITES).join(", ")}`);
+  return { quick: values.quick === true, only };
+}
+
+async function main(): Promise<void> {
+  const { quick, only } = options();
   const context: SuiteContext = { quick, log: (line) => console.log(line) };
   const results: Measurement[] = [];
   const started = Date.now();
@@ -50,4 +62,10 @@ async function main(): Promise<void> {
   console.log(`\nwrote bench/results.json and bench/RESULTS.md (${report.elapsedSeconds.toFixed(0)} s)`);
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`npm run bench: ${error.message}`);
+  process.exitCode = 2;
+}

@@ -7,6 +7,7 @@
 import type { MigrationReport } from "../migrator/index.js";
 import { escapeXml, HARDWARE, simulateReport, svgGantt, svgHistogram, type GanttLane, type HardwareProfile, type Timeline } from "../sim/index.js";
 import { formatBytes, formatCount, formatMs, formatRate } from "./render/index.js";
+import { appendNotes, rateText, resumeNote } from "./report-text.js";
 
 function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
   const head = headers.map((h) => `<th>${escapeXml(h)}</th>`).join("");
@@ -40,7 +41,8 @@ export function renderHtmlReport(report: MigrationReport, profile: HardwareProfi
   const verified = report.tables.every((t) => t.verified);
   const sections = [
     `<h1>ampsim migration report</h1>`,
-    `<p>${formatCount(report.rows)} rows in ${report.tables.length} table(s) from <b>${escapeXml(report.source?.name ?? "an archive")}</b> (${report.source?.amps ?? "?"} AMPs, ${report.source?.hashBits ?? "?"}-bit buckets) to <b>${escapeXml(report.target.name)}</b> (${report.target.amps} AMPs, ${report.target.hashBits}-bit buckets), strategy ${escapeXml(report.strategy)}, ${report.streams} stream(s) over ${escapeXml(report.medium)}, ${report.staging} staging, in ${formatMs(report.elapsedMs)} (${formatRate(report.rows / Math.max(report.elapsedMs / 1000, 1e-9))}).</p>`,
+    `<p>${formatCount(report.rows)} rows in ${report.tables.length} table(s) from <b>${escapeXml(report.source?.name ?? "an archive")}</b> (${report.source?.amps ?? "?"} AMPs, ${report.source?.hashBits ?? "?"}-bit buckets) to <b>${escapeXml(report.target.name)}</b> (${report.target.amps} AMPs, ${report.target.hashBits}-bit buckets), strategy ${escapeXml(report.strategy)}, ${report.streams} stream(s) over ${escapeXml(report.medium)}, ${report.staging} staging, in ${formatMs(report.elapsedMs)} (${rateText(report)}).</p>`,
+    ...[resumeNote(report), ...appendNotes(report)].filter((note) => note !== null).map((note) => `<p>${escapeXml(note)}</p>`),
     `<p class="${verified ? "ok" : "bad"}">${verified ? "Verified: row counts, order-independent row checksums and every row's placement match." : "Verification FAILED."}</p>`,
     `<h2>Rows per AMP</h2><div class="row">${svgHistogram(before, { title: `Before: ${report.source?.name ?? "source"}`, max })}${svgHistogram(after, { title: `After: ${report.target.name}`, max })}</div>`,
     `<h2>Measured timeline</h2>${svgGantt(measuredLanes(report), { title: "Phases and streams as they ran on this machine" })}`,

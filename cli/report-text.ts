@@ -13,14 +13,34 @@ export function renderMigrationReport(report: MigrationReport): string {
 function headline(r: MigrationReport): string {
   const source = r.source ? `${r.source.name} (${r.source.amps} AMPs, ${r.source.hashBits}-bit buckets)` : "an archive";
   const target = `${r.target.name} (${r.target.amps} AMPs, ${r.target.hashBits}-bit buckets)`;
-  // A resumed run carried only the rows after each stream's restore point: its rate is of those.
-  const carried = r.resumed ? r.streamReports.reduce((sum, s) => sum + s.rows, 0) : r.rows;
-  const rate = formatRate(carried / Math.max(r.elapsedMs / 1000, 1e-9));
   const line = `Migrated ${r.tables.length} table(s), ${formatCount(r.rows)} rows, from ${source} to ${target}\n` +
-    `over ${r.medium} with ${r.streams} stream(s) per table, ${r.staging} staging, in ${formatMs(r.elapsedMs)} (${rate}${r.resumed ? " of the rows this run carried" : ""}).`;
-  if (!r.resumed) return line;
-  return `${line}\nResumed from a checkpoint: this run carried ${formatCount(carried)} rows; the other ${formatCount(Math.max(0, r.rows - carried))} were on the target already, ` +
+    `over ${r.medium} with ${r.streams} stream(s) per table, ${r.staging} staging, in ${formatMs(r.elapsedMs)} (${rateText(r)}).`;
+  const resumed = resumeNote(r);
+  return resumed === null ? line : `${line}\n${resumed}`;
+}
+
+/** The run's rate: of all rows, or for a resumed run of the rows it carried (those after each stream's restore point). */
+export function rateText(r: MigrationReport): string {
+  const carried = r.resumed ? carriedRows(r) : r.rows;
+  return `${formatRate(carried / Math.max(r.elapsedMs / 1000, 1e-9))}${r.resumed ? " of the rows this run carried" : ""}`;
+}
+
+function carriedRows(r: MigrationReport): number {
+  return r.streamReports.reduce((sum, s) => sum + s.rows, 0);
+}
+
+/** What a resumed run carried and what the interrupted one had already stored; null for a fresh run. */
+export function resumeNote(r: MigrationReport): string | null {
+  if (!r.resumed) return null;
+  const carried = carriedRows(r);
+  return `Resumed from a checkpoint: this run carried ${formatCount(carried)} rows; the other ${formatCount(Math.max(0, r.rows - carried))} were on the target already, ` +
     `staged or committed by the interrupted run${r.resentBatches ? `; ${formatCount(r.resentBatches)} batch(es) may have crossed the medium twice` : ""}.`;
+}
+
+/** One note per table the run appended to rows the target held before: why its target checksum is not the source's. */
+export function appendNotes(r: MigrationReport): string[] {
+  return r.tables.filter((t) => t.rowsBefore > 0).map((t) =>
+    `${t.table}: the target held ${formatCount(t.rowsBefore)} row(s) before this run (if-exists append); its checksum covers them too, and verification compared it with the source's checksum plus theirs.`);
 }
 
 function phases(r: MigrationReport): string {
@@ -46,8 +66,7 @@ function streams(r: MigrationReport): string {
 }
 
 function tables(r: MigrationReport): string {
-  const appended = r.tables.filter((t) => t.rowsBefore > 0).map((t) =>
-    `${t.table}: the target held ${formatCount(t.rowsBefore)} row(s) before this run (if-exists append); its checksum covers them too, and verification compared it with the source's checksum plus theirs.`);
+  const appended = appendNotes(r);
   return renderTable(r.tables.map((t) => ({
     table: t.table, rows: formatCount(t.rows), source: t.sourceChecksum, target: t.targetChecksum,
     skew: `${t.sourceSkewFactor.toFixed(1)}% → ${t.targetSkewFactor.toFixed(1)}%`, verified: t.verified ? "yes" : "NO",

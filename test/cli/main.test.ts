@@ -5,6 +5,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { main } from "../../cli/main.js";
 import { renderMigrationReport } from "../../cli/index.js";
+import { renderHtmlReport } from "../../cli/html-report.js";
 import { formatCount } from "../../cli/render/index.js";
 import { Engine } from "../../engine/index.js";
 import { InjectedCrash, migrate } from "../../migrator/index.js";
@@ -245,6 +246,8 @@ describe("ampsim CLI", () => {
       expect(text).toContain(`Resumed from a checkpoint: this run carried ${formatCount(carried)} rows; the other ${formatCount(3_000 - carried)} were on the target already`);
       expect(text).toContain("of the rows this run carried).");
       expect(renderMigrationReport({ ...report, resumed: false })).not.toContain("Resumed");
+      expect(renderHtmlReport(report)).toContain(`<p>Resumed from a checkpoint: this run carried ${formatCount(carried)} rows;`);
+      expect(renderHtmlReport({ ...report, tables: report.tables.map((t) => ({ ...t, rowsBefore: 7 })) })).toContain("the target held 7 row(s) before this run");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

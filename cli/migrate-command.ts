@@ -163,6 +163,11 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
     ifExists: choiceOption(values["if-exists"], "if-exists", ["fail", "replace", "append"] as const, "fail"),
     keepStaging: values["keep-staging"] === true, parallelTables: values["parallel-tables"] === true,
   };
+  // As simulate and compare: before anything is built (an existing --source-dir has its own AMPs, which migrate() checks).
+  const sourceExists = sourceDir !== undefined && fs.existsSync(path.join(sourceDir, "CURRENT"));
+  if (!sourceExists && (options.streams ?? 1) > sourceAmps) {
+    throw new UsageError(`--streams (${options.streams}) cannot exceed --source-amps (${sourceAmps}): each archive module reads at least one AMP`);
+  }
   const source = openOrCreate(sourceDir, { name: "source", amps: sourceAmps, hashBits: sourceBits, executor });
   const hashMap = mapKind === "rebalance" ? HashMap.rebalance(source.hashMap, targetAmps) : undefined;
   const target = openOrCreate(stringOption(values["target-dir"]), { name: "target", amps: targetAmps, hashBits: targetBits, hashMap, executor });

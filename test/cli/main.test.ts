@@ -131,11 +131,27 @@ describe("ampsim CLI", () => {
     }
   });
 
-  it("exits 1 with the error code when the migration refuses the options", async () => {
-    const { code, err } = await run(["migrate", "--source-amps", "2", "--streams", "3", "--rows", "100", "--no-progress"]);
-    expect(code).toBe(1);
-    expect(err).toContain("error BAD_CONFIG");
-    expect(err).toContain("streams (3) exceeds the source's 2 AMP(s)");
+  it("more streams than source AMPs: a usage error (exit 2) before anything is built, as in simulate and compare", async () => {
+    for (const command of ["migrate", "simulate", "compare"]) {
+      const { code, out, err } = await run([command, "--source-amps", "2", "--streams", "3", "--rows", "100", "--no-progress"].filter((a) => command === "migrate" || a !== "--no-progress"));
+      expect([command, code, out]).toEqual([command, 2, ""]);
+      expect(err).toContain("--streams (3) cannot exceed --source-amps (2)");
+    }
+  });
+
+  it("exits 1 with the error code when the migration refuses the options (an existing source of fewer AMPs than streams)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-"));
+    try {
+      const sourceDir = path.join(dir, "s");
+      const built = await run(["migrate", "--source-amps", "2", "--streams", "2", "--rows", "100", "--no-progress", "--source-dir", sourceDir]);
+      expect(built.code, built.err).toBe(0);
+      const { code, err } = await run(["migrate", "--streams", "3", "--no-progress", "--source-dir", sourceDir]);
+      expect(code).toBe(1);
+      expect(err).toContain("error BAD_CONFIG");
+      expect(err).toContain("streams (3) exceeds the source's 2 AMP(s)");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("migrate --json prints a verified report as JSON", async () => {

@@ -10,7 +10,7 @@ import { Catalog, type TableEntry } from "./catalog/catalog.js";
 import { renderTableDdl } from "./catalog/ddl-writer.js";
 import { parsePredicate, parseSql, type ParsedTableDefinition, type Statement } from "./catalog/sql-parser.js";
 import type { TableDefinition } from "./catalog/table-definition.js";
-import { AmpsimError, assertNever, showValue } from "./errors.js";
+import { AmpsimError, assertNever, checkOptionNames, showValue } from "./errors.js";
 import { HashMap } from "./hash/hash-map.js";
 import { DurableStore, type StorageFaults } from "./storage/durable-store.js";
 import type { StoredSystem } from "./storage/durable-reader.js";
@@ -132,8 +132,11 @@ function badConfig(message: string, details: Record<string, unknown> = {}): Amps
   return new AmpsimError("BAD_CONFIG", message, details);
 }
 
+const ENGINE_OPTION_NAMES: readonly (keyof EngineOptions)[] = ["amps", "hashBits", "hashMap", "name", "permBytesPerAmp", "dir", "faults", "executor", "sharedStorage"];
+
 function resolveConfig(options: EngineOptions): { amps: number; hashBits: number; hashMap: HashMap; name: string; permBytesPerAmp: number; dir: string | null } {
   if (options === null || typeof options !== "object") throw badConfig(`Engine options must be an object, but found ${showValue(options)}`);
+  checkOptionNames(options, ENGINE_OPTION_NAMES, "Engine options");
   const { hashMap } = options;
   if (hashMap !== undefined && !(hashMap instanceof HashMap)) throw badConfig(`hashMap must be a HashMap (HashMap.uniform, HashMap.rebalance …), but found ${showValue(hashMap)}`);
   const amps = options.amps ?? hashMap?.amps ?? 4;
@@ -246,6 +249,8 @@ export class Engine {
    * again.rowCount("t"); // 1
    */
   static open(dir: string, options: OpenOptions = {}): Engine {
+    if (options === null || typeof options !== "object") throw badConfig(`Engine.open options must be an object, but found ${showValue(options)}`);
+    checkOptionNames(options, ["faults", "executor", "sharedStorage"], "Engine.open options");
     const { faults, executor, sharedStorage } = options;
     resolveDir({ dir, faults });
     if (sharedStorage !== undefined && typeof sharedStorage !== "boolean") throw badConfig(`sharedStorage must be true or false, but found ${showValue(sharedStorage)}`);

@@ -105,3 +105,18 @@ export function showValue(value: unknown): string {
   } else text = String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
+
+/**
+ * `code` (BAD_CONFIG for constructors and options objects) for an option name that `where` does
+ * not know: a misspelled `amp: 6` must not quietly build a 4-AMP system. Suggests the nearest name.
+ *
+ * @example
+ * checkOptionNames({ amp: 6 }, ["amps", "hashBits"], "Engine options") // throws: … no option amp (did you mean amps?) …
+ */
+export function checkOptionNames(options: object, known: readonly string[], where: string, code: ErrorCode = "BAD_CONFIG"): void {
+  for (const name of Object.keys(options)) {
+    if (known.includes(name)) continue;
+    const near = known.find((k) => k.toLowerCase() === name.toLowerCase() || k.startsWith(name) || name.startsWith(k));
+    throw new AmpsimError(code, `${where} has no option ${name}${near ? ` (did you mean ${near}?)` : ""}; its options: ${known.join(", ")}`, { option: name });
+  }
+}

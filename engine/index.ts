@@ -7,7 +7,7 @@ export type { StorageFaults, StorageFaultPoint } from "./storage/durable-store.j
 export { HashMap, movedBuckets, minimalMoves } from "./hash/hash-map.js";
 export { rowHash, rowHashColumns, canonicalKeyBytes, bucketOf } from "./hash/row-hash.js";
 export { murmur3, murmur3Finalize, murmur3MixBlock, murmur3ScrambleBlock } from "./hash/murmur3.js";
-export { AmpsimError, errorText, isAmpsimError, ERROR_CODES, showValue } from "./errors.js";
+export { AmpsimError, checkOptionNames, errorText, isAmpsimError, ERROR_CODES, showValue } from "./errors.js";
 export type { ErrorCode, ErrorDetails } from "./errors.js";
 export { types, typeToSql, typeToString, arrowTypeOf } from "./catalog/column-type.js";
 export type { ColumnType } from "./catalog/column-type.js";

@@ -3,7 +3,9 @@
  * touched, so a bad option fails with BAD_CONFIG (or NO_SUCH_TABLE, TABLE_EXISTS)
  * and leaves both systems as they were.
  */
-import { AmpsimError, Engine, qualifiedName, showValue, typeToString, type TableDefinition } from "../engine/index.js";
+import { AmpsimError, checkOptionNames, Engine, qualifiedName, showValue, typeToString, type TableDefinition } from "../engine/index.js";
+
+export { checkOptionNames };
 import { definitionFromDdl } from "./staging.js";
 import type { FaultHooks } from "./faults.js";
 import type { MediumKind } from "./media/transfer-medium.js";
@@ -157,14 +159,6 @@ const MIGRATE_OPTION_NAMES: readonly (keyof MigrateOptions)[] = [
   "keepStaging", "parallelTables", "checkpointDir", "resume", "faults", "onProgress",
 ];
 
-/** BAD_CONFIG for an option name the function does not know (a misspelled `stream: 3` must not run with 1 stream). */
-export function checkOptionNames(options: object, known: readonly string[], where: string): void {
-  for (const name of Object.keys(options)) {
-    if (known.includes(name)) continue;
-    const near = known.find((k) => k.toLowerCase() === name.toLowerCase() || k.startsWith(name) || name.startsWith(k));
-    throw bad(`${where} has no option ${name}${near ? ` (did you mean ${near}?)` : ""}; its options: ${known.join(", ")}`, { option: name });
-  }
-}
 
 /**
  * Checks every option and both systems; returns the frozen plan. `createdByRun` names target
@@ -180,7 +174,8 @@ export function planMigration(options: MigrateOptions, createdByRun: ReadonlySet
   if (!(source instanceof Engine)) throw bad(`source must be an Engine, but found ${showValue(source)}`, { option: "source" });
   if (!(target instanceof Engine)) throw bad(`target must be an Engine, but found ${showValue(target)}`, { option: "target" });
   if (source === target) throw bad("source and target are the same Engine; migrate between two systems", { option: "target" });
-  const streams = options.clusters !== undefined && options.streams === undefined ? options.clusters.length : positiveInteger(options.streams ?? 1, "streams", 1024);
+  if (options.clusters !== undefined && !Array.isArray(options.clusters)) throw bad(`clusters must be a list of lists of source AMP numbers, but found ${showValue(options.clusters)}`, { option: "clusters" });
+  const streams = options.clusters !== undefined && options.streams === undefined ? options.clusters.length : positiveInteger(options.streams === undefined ? 1 : options.streams, "streams", 1024);
   if (streams > source.amps) throw bad(`streams (${streams}) exceeds the source's ${source.amps} AMP(s): each archive module reads at least one AMP`, { option: "streams" });
   const clusters = options.clusters === undefined ? defaultClusters(source.amps, streams) : validateClusters(options.clusters, source.amps);
   if (clusters.length !== streams) throw bad(`streams is ${streams} but ${clusters.length} clusters were given: one cluster per stream`, { option: "clusters" });

@@ -4,7 +4,7 @@
  * (row counts, order- and placement-independent checksums per bucket, every
  * target row on the AMP its row hash assigns).
  */
-import { quoteIdentifierIfNeeded, skewFactorOf, TaskWindow, workersAvailable, type Engine } from "../engine/index.js";
+import { AmpsimError, Engine, quoteIdentifierIfNeeded, showValue, skewFactorOf, TaskWindow, workersAvailable } from "../engine/index.js";
 
 export { skewFactorOf };
 import { addCompactBucketSums, addRows, emptyChecksums, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
@@ -22,6 +22,7 @@ export interface TableReading {
 
 /** Reads every AMP's rows of `table` (labelled `phase`) into bucket checksums at `bits`. */
 export function readChecksums(engine: Engine, table: string, bits: number, phase = "verify"): TableReading {
+  checkBits(bits, `readChecksums of ${table}`);
   const definition = engine.describe(table);
   const types = definition.columns.map((c) => c.type);
   const checksums = emptyChecksums(bits);
@@ -78,6 +79,13 @@ export async function readChecksumsOn(engine: Engine, table: string, bits: numbe
   return { checksums, rows, placed };
 }
 
+/** BAD_ARGUMENT unless `bits` is a whole number of verification bits, 0..VERIFY_BITS_MAX. */
+function checkBits(bits: number, where: string): void {
+  if (!Number.isInteger(bits) || bits < 0 || bits > VERIFY_BITS_MAX) {
+    throw new AmpsimError("BAD_ARGUMENT", `${where}: bits must be an integer in 0..${VERIFY_BITS_MAX} (verification buckets are the top bits of the row hash), but found ${showValue(bits)}`);
+  }
+}
+
 /** True when every row hash maps to `amp` under the system's hash map. */
 export function placedOn(engine: Engine, rowHash: Uint32Array, amp: number): boolean {
   const { buckets, hashBits } = engine.hashMap;
@@ -94,6 +102,8 @@ export function placedOn(engine: Engine, rowHash: Uint32Array, amp: number): boo
  * verifyCopy(source, target, ["shop.orders"])[0].verified // true
  */
 export function verifyCopy(source: Engine, target: Engine, tables: readonly string[]): TableReport[] {
+  if (!(source instanceof Engine) || !(target instanceof Engine)) throw new AmpsimError("BAD_ARGUMENT", `verifyCopy(source, target, tables): source and target must be Engines, but found ${showValue(source)} and ${showValue(target)}`);
+  if (!Array.isArray(tables) || !tables.every((t) => typeof t === "string")) throw new AmpsimError("BAD_ARGUMENT", `verifyCopy: tables must be a list of table names, but found ${showValue(tables)}`);
   const bits = Math.min(source.hashBits, target.hashBits, VERIFY_BITS_MAX);
   return tables.map((table) => {
     // The totals first; both tables are read bucket by bucket only when they differ.

@@ -24,7 +24,7 @@
  * Milliseconds throughout; `workMs` (hardware.ts) prices every operation, as
  * in the timeline.
  */
-import { AmpsimError, showValue } from "../engine/index.js";
+import { AmpsimError, checkOptionNames, showValue } from "../engine/index.js";
 import { defaultClusters } from "../migrator/index.js";
 import { validateClusters } from "../migrator/plan.js";
 import type { MediumKind, MigrationReport, StagingLayout } from "../migrator/index.js";
@@ -168,6 +168,7 @@ interface Checked {
 
 function checkInput(input: AnalyticInput, profile: HardwareProfile): Checked {
   if (input === null || typeof input !== "object") throw bad(`expected an AnalyticInput, but found ${showValue(input)}`, "input");
+  checkOptionNames(input, ["sourceAmps", "targetAmps", "streams", "clusters", "medium", "staging", "tables", "parallelTables", "fanOut", "concurrentTargetAmps", "phases"], "predict() input");
   count(input.sourceAmps, "sourceAmps"); count(input.targetAmps, "targetAmps"); count(input.streams, "streams");
   if (!["memory", "pipe", "storage", "network"].includes(input.medium)) throw bad(`medium must be "memory", "pipe", "storage" or "network", but found ${showValue(input.medium)}`, "medium");
   if (input.staging !== "hashed" && input.staging !== "nopi") throw bad(`staging must be "hashed" or "nopi", but found ${showValue(input.staging)}`, "staging");

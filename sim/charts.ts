@@ -84,6 +84,12 @@ export interface GanttLane {
  * svgGantt([{ label: "stream 0", segments: [{ startMs: 0, endMs: 120, kind: "archive" }] }], { title: "Streams" })
  */
 export function svgGantt(lanes: readonly GanttLane[], options: { title?: string; width?: number } = {}): string {
+  if (!Array.isArray(lanes as unknown)) throw new AmpsimError("BAD_ARGUMENT", `svgGantt: lanes must be a list of { label, segments: [{ startMs, endMs, kind }] }, but found ${showValue(lanes)}`);
+  lanes.forEach((lane, k) => {
+    if (lane === null || typeof lane !== "object" || typeof lane.label !== "string" || !Array.isArray(lane.segments)) {
+      throw new AmpsimError("BAD_ARGUMENT", `svgGantt: lane ${k} must be { label: string, segments: [{ startMs, endMs, kind }] }, but found ${showValue(lane)}`);
+    }
+  });
   const width = options.width ?? 900;
   const laneHeight = 22;
   const labelWidth = Math.min(260, 12 + 7 * largest(lanes.map((l) => l.label.length), 8));

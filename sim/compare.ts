@@ -7,7 +7,7 @@
  * wall time, bytes over the interconnect and the medium, and peak staging bytes.
  */
 import path from "node:path";
-import { AmpsimError, Engine, HashMap, showValue } from "../engine/index.js";
+import { AmpsimError, checkOptionNames, Engine, HashMap, showValue } from "../engine/index.js";
 import { readChecksums, STAGING_DATABASE, type MediumSpec, type MigrationReport } from "../migrator/index.js";
 import { validateMedium } from "../migrator/plan.js";
 import { hardwareProfile, type HardwareProfile } from "./hardware.js";
@@ -105,6 +105,7 @@ const isCount = (value: unknown, min = 1): value is number => Number.isInteger(v
 /** Every option, before any run: a bad one is BAD_CONFIG here, not a "failed" strategy in the table. */
 function checkOptions(options: CompareOptions): void {
   if (options === null || typeof options !== "object") throw bad(`expects an options object, but found ${showValue(options)}`, "options");
+  checkOptionNames(options, ["strategies", "scenarios", "seeds", "rows", "sourceAmps", "targetAmps", "hashBits", "targetMap", "streams", "medium", "hardware", "onRun"], "compare()");
   if (!Array.isArray(options.strategies) || options.strategies.length === 0) throw bad(`strategies must be a non-empty list of names or strategy objects, but found ${showValue(options.strategies)}`, "strategies");
   options.strategies.forEach((s, i) => {
     if (typeof s === "string") return void strategyByName(s);
@@ -113,7 +114,9 @@ function checkOptions(options: CompareOptions): void {
     }
   });
   if (!Array.isArray(options.scenarios) || options.scenarios.length === 0) throw bad(`scenarios must be a non-empty list of scenario names or scenarios, but found ${showValue(options.scenarios)}`, "scenarios");
-  if (Array.isArray(options.seeds) && !options.seeds.every((s) => Number.isInteger(s))) throw bad(`seeds must be integers, but found ${showValue(options.seeds)}`, "seeds");
+  if (options.seeds !== undefined && typeof options.seeds !== "number" && (!Array.isArray(options.seeds) || options.seeds.length === 0 || !options.seeds.every((s) => Number.isInteger(s)))) {
+    throw bad(`seeds must be a positive count or a non-empty list of integer seeds, but found ${showValue(options.seeds)}`, "seeds");
+  }
   for (const name of ["rows", "sourceAmps", "targetAmps", "streams"] as const) {
     if (options[name] !== undefined && !isCount(options[name], name === "rows" ? 0 : 1)) throw bad(`${name} must be a positive integer, but found ${showValue(options[name])}`, name);
   }

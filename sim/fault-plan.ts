@@ -9,7 +9,7 @@
  * over a pipe or a socket too. Only `maxFaults` counts in the order faults fire,
  * and `at` names the n-th visit of a point across all streams.
  */
-import { AmpsimError, showValue } from "../engine/index.js";
+import { AmpsimError, checkOptionNames, showValue } from "../engine/index.js";
 import { InjectedCrash, type FaultHooks, type FaultPointName, type FaultSite } from "../migrator/index.js";
 import type { Ratio } from "./data-generator.js";
 import { Prng } from "./prng.js";
@@ -23,7 +23,7 @@ export const FAULT_POINTS: readonly FaultPointName[] = Object.freeze([
 ]);
 
 export interface FaultPlanOptions {
-  /** Chance that a visit of a fault point fires a fault (default 1/20). */
+  /** Chance that a visit of a fault point fires a fault (default 1/20; 0 when `at` chooses the faults). */
   readonly rate?: Ratio;
   /** Kinds to choose from at random (default crash, medium, corrupt, delay; medium and corrupt only fire at medium points). */
   readonly kinds?: readonly FaultKind[];
@@ -65,7 +65,10 @@ export class FaultPlan implements FaultHooks {
     for (const name of ["kinds", "points", "at"] as const) {
       if (options[name] !== undefined && !Array.isArray(options[name])) throw new AmpsimError("BAD_CONFIG", `${name} must be a list, but found ${showValue(options[name])}`, { option: name });
     }
-    const rate = options.rate ?? { numerator: 1, denominator: 20 };
+    if (options === null || typeof options !== "object") throw new AmpsimError("BAD_CONFIG", `FaultPlan options must be an object, but found ${showValue(options)}`);
+    checkOptionNames(options, ["rate", "kinds", "points", "maxFaults", "at"], "FaultPlan options");
+    // Chosen faults alone unless a rate is given too; without chosen ones, 1 in 20 visits.
+    const rate = options.rate ?? (options.at !== undefined ? { numerator: 0, denominator: 1 } : { numerator: 1, denominator: 20 });
     const isRatio = typeof rate === "object" && rate !== null && "numerator" in rate && "denominator" in rate;
     if (!isRatio || !Number.isInteger(rate.numerator) || !Number.isInteger(rate.denominator) || rate.numerator < 0 || rate.denominator < 1 || rate.numerator > rate.denominator) {
       const found = isRatio ? `${showValue(rate.numerator)}/${showValue(rate.denominator)}` : showValue(rate);

@@ -13,7 +13,7 @@
  * Owns: the presets (`HARDWARE`), `hardwareProfile(name)` and `calibrate()`,
  * which measures this machine's engine and fits the CPU figures.
  */
-import { AmpsimError, Engine, rowHashColumns, showValue, types } from "../engine/index.js";
+import { AmpsimError, checkOptionNames, Engine, rowHashColumns, showValue, types } from "../engine/index.js";
 import type { ColumnType } from "../engine/index.js";
 import { ArchiveModule, migrate, RestoreModule } from "../migrator/index.js";
 import type { Frame, FrameSink, MediumKind } from "../migrator/index.js";
@@ -260,6 +260,8 @@ interface Measured {
  * simulateReport(report, here).phases;
  */
 export async function calibrate(options: CalibrateOptions = {}): Promise<HardwareProfile> {
+  if (options === null || typeof options !== "object") throw new AmpsimError("BAD_CONFIG", `calibrate: options must be an object, but found ${showValue(options)}`);
+  checkOptionNames(options, ["rows", "seed"], "calibrate()");
   const rows = options.rows ?? 400_000;
   const seed = options.seed ?? 1;
   if (!Number.isSafeInteger(rows) || rows < 1_000) throw new AmpsimError("BAD_CONFIG", `calibrate: rows must be an integer >= 1000, but found ${showValue(rows)}`, { option: "rows" });

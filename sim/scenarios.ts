@@ -18,8 +18,7 @@
  * share `${seed}/lab`, so only their PI column differs), so a table holds the
  * same rows whichever scenario it appears in.
  */
-import type { Engine } from "../engine/index.js";
-import { AmpsimError, showValue, types } from "../engine/index.js";
+import { AmpsimError, checkOptionNames, Engine, showValue, types } from "../engine/index.js";
 import { DataGenerator, type ColumnSpec } from "./data-generator.js";
 import { Prng } from "./prng.js";
 
@@ -159,6 +158,8 @@ function checkOptions(name: unknown, options: ScenarioOptions): { rows: number; 
   if (!SCENARIO_NAMES.includes(name as ScenarioName)) {
     throw new AmpsimError("BAD_ARGUMENT", `unknown scenario ${showValue(name)} (expected one of ${SCENARIO_NAMES.join(", ")})`);
   }
+  if (options === null || typeof options !== "object") throw new AmpsimError("BAD_ARGUMENT", `scenario ${name}: options must be an object, but found ${showValue(options)}`);
+  checkOptionNames(options, ["rows", "seed"], `scenario ${name}`, "BAD_ARGUMENT");
   const rows = options.rows ?? DEFAULT_ROWS[name as ScenarioName];
   const seed = options.seed ?? DEFAULT_SEED;
   if (!Number.isSafeInteger(rows) || rows < 0) throw new AmpsimError("BAD_ARGUMENT", `scenario ${name}: rows must be an integer >= 0, but found ${showValue(rows)}`);
@@ -203,6 +204,8 @@ export function scenario(name: ScenarioName, options: ScenarioOptions = {}): Sce
  * engine.rowCount("shop.orders"); // 2000
  */
 export function loadScenario(engine: Engine, chosen: Scenario, options: { batchRows?: number } = {}): void {
+  if (!(engine instanceof Engine)) throw new AmpsimError("BAD_ARGUMENT", `loadScenario(engine, scenario): engine must be an Engine, but found ${showValue(engine)}`);
+  if (chosen === null || typeof chosen !== "object" || !Array.isArray(chosen.tables)) throw new AmpsimError("BAD_ARGUMENT", `loadScenario(engine, scenario): scenario must be what scenario(name, …) returns, but found ${showValue(chosen)}`);
   const batchRows = options.batchRows ?? 65_536;
   if (!Number.isSafeInteger(batchRows) || batchRows < 1) throw new AmpsimError("BAD_ARGUMENT", `loadScenario: batchRows must be an integer >= 1, but found ${showValue(batchRows)}`);
   for (const table of chosen.tables) {

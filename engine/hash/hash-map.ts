@@ -101,6 +101,7 @@ export class HashMap {
    * movedBuckets(HashMap.uniform(4), grown) // 21844, a third of 65536 (within rounding)
    */
   static rebalance(previous: HashMap, amps: number): HashMap {
+    if (!(previous instanceof HashMap)) throw new AmpsimError("BAD_CONFIG", `HashMap.rebalance(previous, amps): previous must be a HashMap (e.g. HashMap.uniform(4) or an engine's hashMap), but found ${showValue(previous)}`);
     checkAmps(amps, previous.hashBits);
     const counts = previous.bucketCounts();
     const quotas = quotasFor(counts, amps, previous.buckets.length);

@@ -153,8 +153,15 @@ describe("configuration", () => {
     ["permBytesPerAmp as a string", { permBytesPerAmp: "100" as unknown as number }, /permBytesPerAmp/],
     ["hashMap not a HashMap", { hashMap: { amps: 4 } as unknown as HashMap }, /hashMap/],
     ["empty name", { name: "" }, /name/],
+    ["a misspelled option (amp)", { amp: 6 } as never, /no option amp \(did you mean amps\?\)/],
+    ["an unknown option", { verify: true } as never, /no option verify; its options: amps, hashBits/],
   ])("refuses %s with BAD_CONFIG naming the option", (_label, options, mention) => {
     expectError(() => new Engine(options), "BAD_CONFIG", mention);
+  });
+
+  it("Engine.open refuses a misspelled option, and HashMap.rebalance a previous map that is not one", () => {
+    expectError(() => Engine.open("/nonexistent-ampsim-dir", { executr: "pool" } as never), "BAD_CONFIG", "no option executr", "executor");
+    expectError(() => HashMap.rebalance(null as never, 4), "BAD_CONFIG", "previous must be a HashMap", "NULL");
   });
 
   it("refuses a hash map whose AMP count or hash bits disagree with the options", () => {

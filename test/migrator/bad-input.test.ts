@@ -10,9 +10,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Engine } from "../../engine/index.js";
 import type { ErrorCode } from "../../engine/index.js";
-import { archive, migrate, restore } from "../../migrator/index.js";
+import { archive, migrate, readChecksums, restore, verifyCopy } from "../../migrator/index.js";
 import type { ArchiveManifest, MigrateOptions, StagingLayout } from "../../migrator/index.js";
 import { allTypesDdl, allTypesRows, engineWith, expectAmpsimError, removeTempDirs, tempDir, within } from "../helpers/fixtures.js";
+import { expectError } from "../helpers/errors.js";
 import {
   expectMigrated, expectSystemUnchanged, rowMultiset, snapshotSystem, stagingTables, type SystemSnapshot,
 } from "../helpers/invariant.js";
@@ -56,6 +57,8 @@ describe("migrate(): bad options (BAD_CONFIG and friends), nothing touched", () 
     { name: "an empty cluster", options: () => ({ streams: 2, clusters: [[0, 1, 2, 3], []] }), code: "BAD_CONFIG", mentions: ["cluster 1"] },
     { name: "clusters that don't match streams", options: () => ({ streams: 3, clusters: [[0, 1], [2, 3]] }), code: "BAD_CONFIG", mentions: ["streams", "3", "2"] },
     { name: "clusters not an array", options: () => ({ clusters: "0,1" as unknown as number[][] }), code: "BAD_CONFIG", mentions: ["clusters"] },
+    { name: "clusters null", options: () => ({ clusters: null as never }), code: "BAD_CONFIG", mentions: ["clusters must be a list", "NULL"] },
+    { name: "streams null", options: () => ({ streams: null as never }), code: "BAD_CONFIG", mentions: ["streams", "NULL"] },
     { name: "streams 0", options: () => ({ streams: 0 }), code: "BAD_CONFIG", mentions: ["streams", "0"] },
     { name: "streams > source AMPs", options: () => ({ streams: 5 }), code: "BAD_CONFIG", mentions: ["streams", "5", "4 AMP"] },
     { name: "streams not an integer", options: () => ({ streams: 1.5 }), code: "BAD_CONFIG", mentions: ["streams", "1.5"] },
@@ -200,6 +203,20 @@ async function expectRestoreRefused(fixture: ArchiveFixture, dir: string, code: 
   expectSystemUnchanged(fixture.source, fixture.sourceBefore, "source");
   return target;
 }
+
+describe("readChecksums and verifyCopy: bad arguments", () => {
+  it("bits outside 0..16, or not a whole number: BAD_ARGUMENT naming the table (not silently wrong sums)", () => {
+    const { source } = systems();
+    for (const bits of [Number.NaN, 40, -1, 2.5]) expectError(() => readChecksums(source, "d.t", bits), "BAD_ARGUMENT", "readChecksums of d.t", "bits must be an integer in 0..16");
+    expect(readChecksums(source, "d.t", 0).rows).toBe(60);
+  });
+
+  it("tables not a list, or a system that is not an Engine: BAD_ARGUMENT", () => {
+    const { source, target } = systems();
+    expectError(() => verifyCopy(source, target, "d.t" as never), "BAD_ARGUMENT", "tables must be a list of table names", '"d.t"');
+    expectError(() => verifyCopy(source, {} as never, ["d.t"]), "BAD_ARGUMENT", "must be Engines");
+  });
+});
 
 describe("archive() and restore(): intact archives", () => {
   let fixture: ArchiveFixture;

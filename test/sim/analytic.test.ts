@@ -148,8 +148,10 @@ describe("analytic at scale", () => {
     expect(transfer(1_000, 20)).toBeLessThanOrEqual(transfer(16, 20));
   });
 
-  it("rejects impossible inputs with BAD_CONFIG", () => {
+  it("rejects impossible inputs with BAD_CONFIG", async () => {
     expectError(() => predict({ ...BIG, streams: 2_000 }, HARDWARE.modern), "BAD_CONFIG", "streams");
+    expectError(() => predict({ ...BIG, stream: 3 } as never, HARDWARE.modern), "BAD_CONFIG", "predict() input has no option stream (did you mean streams?)");
+    await expect(calibrate({ row: 1 } as never)).rejects.toThrow(/BAD_CONFIG: calibrate\(\) has no option row \(did you mean rows\?\)/);
     expectError(() => predict({ ...BIG, medium: "tape" as never }, HARDWARE.modern), "BAD_CONFIG", "medium");
     expectError(() => predict({ ...BIG, tables: [{ name: "t", rowsPerSourceAmp: [1, 2], bytesPerRow: 1 }] }, HARDWARE.modern), "BAD_CONFIG", "1000 numbers");
     expectError(() => predict({ ...BIG, tables: [{ name: "t", rowsPerSourceAmp: { total: 10, skew: 100 }, bytesPerRow: 1 }] }, HARDWARE.modern), "BAD_CONFIG", "skew");

@@ -386,3 +386,20 @@ describe("scenarios", () => {
     expectAmpsimError(() => loadScenario(new Engine(), scenario("orders", { rows: 5 }), { batchRows: 0 }), "BAD_ARGUMENT", "batchRows");
   });
 });
+
+describe("bad arguments of the generators", () => {
+  it("a column type that is not a column type, a scenario option misspelled, loadScenario of a non-engine: BAD_ARGUMENT naming them", () => {
+    const fail = (make: () => unknown, ...mentions: string[]) => {
+      let error: unknown;
+      try { make(); } catch (e) { error = e; }
+      expect(error).toBeInstanceOf(AmpsimError);
+      expect((error as AmpsimError).code).toBe("BAD_ARGUMENT");
+      for (const m of mentions) expect(String(error)).toContain(m);
+    };
+    fail(() => new DataGenerator([{ name: "x", type: "int" as never }], 1), "column x: type must be a column type", '"int"');
+    fail(() => new DataGenerator([{ name: "x", type: { kind: "int128" } as never }], 1), "column x", "int128");
+    fail(() => scenario("orders", { row: 5 } as never), "scenario orders has no option row (did you mean rows?)");
+    fail(() => loadScenario({} as never, scenario("orders", { rows: 10 })), "loadScenario(engine, scenario): engine must be an Engine");
+    fail(() => loadScenario(new Engine(), {} as never), "scenario must be what scenario(name, …) returns");
+  });
+});

@@ -30,6 +30,21 @@ it(`${seeds.length} seeded runs with crashes, broken media and resumes keep the 
 }, 300_000);
 
 describe("FaultPlan", () => {
+  it("with `at` alone fires only the chosen faults; with `at` and a rate, random ones too", () => {
+    const site = (batch: number) => ({ point: "archive.batch" as const, table: "t", stream: 0, batch });
+    const fired = (plan: FaultPlan) => {
+      const at: number[] = [];
+      for (let batch = 0; batch < 400; batch++) {
+        try { void plan.at(site(batch)); } catch { at.push(batch); }
+      }
+      return at;
+    };
+    expect(fired(new FaultPlan(5, { at: [{ point: "archive.batch", visit: 300, kind: "crash" }] }))).toEqual([299]);
+    const withRate = fired(new FaultPlan(5, { at: [{ point: "archive.batch", visit: 300, kind: "crash" }], rate: { numerator: 1, denominator: 2 }, kinds: ["crash"], maxFaults: 400 }));
+    expect(withRate.length).toBeGreaterThan(50);
+    expect(withRate).toContain(299);
+  });
+
   it("refuses bad options with BAD_CONFIG naming them", () => {
     const bad = (make: () => unknown, ...mentions: string[]) => {
       let error: unknown;
@@ -48,6 +63,7 @@ describe("FaultPlan", () => {
     bad(() => new FaultPlan(1, { at: [{ point: "archive.batch", visit: 0, kind: "crash" }] }), "at[0]", "visit 0");
     bad(() => new FaultPlan(1, { at: [{ point: "archive.batch", visit: 1, kind: "explode" as never }] }), "at[0]", '"explode"');
     bad(() => new FaultPlan(1, { rate: 0.5 as never }), "{ numerator, denominator }", "found 0.5");
+    bad(() => new FaultPlan(1, { rates: { numerator: 1, denominator: 2 } } as never), "FaultPlan options has no option rates (did you mean rate?)");
     bad(() => new FaultPlan(1, { rate: { numerator: 3, denominator: 2 } }), "found 3/2");
     bad(() => new FaultPlan(1, { rate: { numerator: 0.5, denominator: 2 } }), "found 0.5/2");
   });

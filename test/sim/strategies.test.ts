@@ -111,6 +111,9 @@ describe("the strategy harness", () => {
     await bad({ strategies: "staged" }, "strategies must be a non-empty list");
     await bad({ strategies: [{ name: "no-run" }] }, "strategies[0]");
     await bad({ scenarios: [] }, "scenarios");
+    await bad({ seed: 3 }, "compare() has no option seed (did you mean seeds?)");
+    await bad({ seeds: [] }, "seeds must be a positive count or a non-empty list");
+    await bad({ seeds: "x" }, "seeds must be a positive count or a non-empty list", '"x"');
     await expect(compare(null as never)).rejects.toThrow(/BAD_CONFIG: compare\(\): expects an options object/);
     expect(runs).toEqual([]);
   });
@@ -154,5 +157,7 @@ describe("charts", () => {
     expect(svgGantt([{ label: "s", segments: Array.from({ length: 200_000 }, (_, i) => ({ kind: "archive", startMs: i, endMs: i + 1 })) }]).startsWith("<svg")).toBe(true);
     expect(() => svgHistogram([1, Number.NaN, 3])).toThrow(/BAD_ARGUMENT: svgHistogram: value 1 is NaN/);
     expect(() => svgGantt([{ label: "s", segments: [{ kind: "archive", startMs: 0, endMs: Number.POSITIVE_INFINITY }] }])).toThrow(/BAD_ARGUMENT/);
+    expect(() => svgGantt([{ label: "x" } as never])).toThrow(/BAD_ARGUMENT: svgGantt: lane 0 must be \{ label: string, segments/);
+    expect(() => svgGantt("lanes" as never)).toThrow(/BAD_ARGUMENT: svgGantt: lanes must be a list/);
   });
 });

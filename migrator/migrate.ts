@@ -358,10 +358,12 @@ export class MigrationRun {
     }
   }
 
-  /** A stream a previous attempt finished: its checksums come from the checkpoint. */
+  /** A stream a previous attempt finished: its checksums come from the checkpoint; its progress is reported done. */
   #finishedBefore(table: TableState, stream: number, cluster: readonly number[]): void {
     const checksums = this.#recovery.checkpoint!.streamChecksums(table.index, stream);
     if (checksums) merge(table.checksums, fold(checksums, this.#verifyBits));
+    const { name, streamRows, streamBytes } = table.plan;
+    this.#onProgress?.({ kind: "stream", table: name, stream, rowsDone: streamRows[stream], rowsTotal: streamRows[stream], bytesDone: streamBytes[stream], bytesTotal: streamBytes[stream] });
     this.#streams.push({
       table: table.plan.name, stream, cluster: [...cluster], rows: 0, batches: 0, bytes: 0, mediumBytes: 0, staging: table.staging[stream],
       startMs: performance.now() - this.#started, archiveMs: 0, restoreMs: 0, elapsedMs: 0, rowsPerSecond: 0, bytesPerSecond: 0, resumedFromBatch: -1,

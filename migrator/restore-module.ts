@@ -12,7 +12,7 @@
  * the medium's verification: the staging table may hold the batches before the
  * bad one; the target table is never touched here).
  */
-import { AmpsimError, ownedBytes, sharedBuckets, workersAvailable, type Engine, type KernelRef } from "../engine/index.js";
+import { AmpsimError, errorText, isAmpsimError, ownedBytes, sharedBuckets, workersAvailable, type Engine, type KernelRef } from "../engine/index.js";
 import { KERNELS, poolLoad, runCounted, type PlaceInput, type PlacedBatch } from "./kernels.js";
 import { decodeBatch } from "./archive-format.js";
 import type { BufferPool } from "./buffer-pool.js";
@@ -65,6 +65,21 @@ export class RestoreModule {
     return { table: this.#stagingTable, columns: definition.columns, pi, hashBits: this.#target.hashBits, buckets: sharedBuckets(this.#target.hashMap), amps: this.#target.amps };
   }
 
+  /**
+   * One batch's insert into the staging table. A full target AMP (NO_SPACE) is reported with the
+   * table and stream it was migrating: the staging table's name alone means nothing to a user.
+   */
+  #store(seq: number, insert: () => number): void {
+    const { stream, tableName } = this.#id;
+    try {
+      withLabels(this.#target, { phase: "restore", table: tableName, stream }, insert);
+    } catch (error) {
+      if (!isAmpsimError(error, "NO_SPACE")) throw error;
+      throw new AmpsimError("NO_SPACE", `stream ${stream} of ${tableName}, batch ${seq}, into its staging table: ${errorText(error)}`,
+        { ...error.details, table: tableName, stagingTable: this.#stagingTable, stream, batch: seq }, { cause: error });
+    }
+  }
+
   async run(source: FrameSource): Promise<RestoreResult> {
     const started = performance.now();
     const { stream, tableName } = this.#id;
@@ -89,9 +104,9 @@ export class RestoreModule {
         const input: PlaceInput = { ...placer, schema, payload: this.#buffers ? this.#buffers.movable(frame.payload) : ownedBytes(frame.payload) };
         const placed = await runCounted(executor, () => executor.run<PlaceInput, PlacedBatch>(PLACE_BATCH, input, [input.payload.buffer as ArrayBuffer]));
         this.#signal?.throwIfAborted();
-        withLabels(this.#target, { phase: "restore", table: tableName, stream }, () => this.#target.insertPlaced(this.#stagingTable, placed));
+        this.#store(frame.seq, () => this.#target.insertPlaced(this.#stagingTable, placed));
       } else {
-        withLabels(this.#target, { phase: "restore", table: tableName, stream }, () => this.#target.insert(this.#stagingTable, batch));
+        this.#store(frame.seq, () => this.#target.insert(this.#stagingTable, batch));
         this.#buffers?.give(frame.payload);
       }
       rows += frame.rows; batches++; bytes += payloadBytes;

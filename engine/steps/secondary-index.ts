@@ -62,8 +62,14 @@ function writeOneIndex(ctx: StatementContext, base: TableEntry, indexTable: Inde
         { placement: indexTable.index.unique ? undefined : new Uint16Array(length).fill(share.amp), rowWord: "row" });
     } catch (error) {
       if (!isAmpsimError(error, "DUPLICATE_KEY")) throw error;
-      throw new AmpsimError("DUPLICATE_KEY", `${indexLabel(indexTable.index)} of ${base.qualifiedName}: value (${String(error.details.value)}) appears twice`,
-        { table: base.qualifiedName, column: indexTable.index.columns.join(", "), value: error.details.value, index: indexTable.index.name });
+      // The subtable's row numbers count this share's rows: its `rows` map them back to the input's.
+      const inner = error.details.row;
+      const row = typeof inner === "number" && inner < length ? share.rows[inner] : undefined;
+      const stored = error.message.includes("is already stored");
+      const where = row === undefined ? "appears twice"
+        : stored ? `of input row ${row} is already in the table (or in an earlier row of this input)` : `of input row ${row} appears twice in the input`;
+      throw new AmpsimError("DUPLICATE_KEY", `${indexLabel(indexTable.index)} of ${base.qualifiedName}: value (${String(error.details.value)}) ${where}`,
+        { table: base.qualifiedName, column: indexTable.index.columns.join(", "), value: error.details.value, index: indexTable.index.name, row });
     }
   }
 }

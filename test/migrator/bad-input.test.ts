@@ -585,7 +585,7 @@ describe("a target AMP runs out of space mid-migration → NO_SPACE naming the A
   const rows = allTypesRows("space", 200);
   const oldRows = allTypesRows("space-old", 12).map((r) => ({ ...r, id: (r.id as number) + 10_000 }));
 
-  async function expectNoSpace(permBytesPerAmp: number, staging: StagingLayout, ifExists: "fail" | "replace" | "append", medium: "memory" | "pipe" = "memory"): Promise<void> {
+  async function expectNoSpace(permBytesPerAmp: number, staging: StagingLayout, ifExists: "fail" | "replace" | "append", medium: "memory" | "pipe" = "memory", ...mentions: (string | RegExp)[]): Promise<void> {
     const source = engineWith({ amps: 4, name: "src" }, ddl, rows);
     const target = new Engine({ amps: 3, name: "tgt", permBytesPerAmp });
     if (ifExists !== "fail") {
@@ -593,15 +593,15 @@ describe("a target AMP runs out of space mid-migration → NO_SPACE naming the A
     }
     target.sql("CREATE DATABASE keep; CREATE MULTISET TABLE keep.mine (k INTEGER) PRIMARY INDEX (k);");
     target.insert("keep.mine", [{ k: 1 }]);
-    await expectRefused(source, target, () => migrate({ source, target, streams: 2, staging, ifExists, medium, batchRows: 25 }), "NO_SPACE", /AMP \d/, String(permBytesPerAmp));
+    await expectRefused(source, target, () => migrate({ source, target, streams: 2, staging, ifExists, medium, batchRows: 25 }), "NO_SPACE", /AMP \d/, String(permBytesPerAmp), ...mentions);
     if (ifExists === "fail") expect(target.hasTable("d.t")).toBe(false);
     else expect(rowMultiset(target, "d.t").length).toBe(12);
   }
 
   // Unlimited, this migration puts about 8 KB on each target AMP, and as much again in staging.
   for (const staging of ["hashed", "nopi"] as const) {
-    it(`while restoring into staging (${staging}; new table → absent afterwards)`, async () => {
-      await expectNoSpace(4_000, staging, "fail");
+    it(`while restoring into staging (${staging}; new table → absent afterwards; the error names the table and stream, not only the staging table)`, async () => {
+      await expectNoSpace(4_000, staging, "fail", "memory", /stream \d of d\.t, batch \d+, into its staging table: AMP \d/);
     });
     it(`in the final insert-select (${staging}; new table → absent afterwards)`, async () => {
       await expectNoSpace(12_000, staging, "fail", "pipe");

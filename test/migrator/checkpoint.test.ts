@@ -99,6 +99,25 @@ describe("resume after an interruption", () => {
     expect(checkInvariant(source, target, tables, before)).toBeNull();
   });
 
+  it("a resumed run reports every stream's progress to the end, those the interrupted run finished included", async () => {
+    const { source, target, tables } = systems();
+    const checkpointDir = tempDir();
+    const crash = new FaultPlan(7, { at: [{ point: "insert-select.table", visit: 1, kind: "crash" }] });
+    await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir, faults: crash })).rejects.toBeInstanceOf(InjectedCrash);
+    const last = new Map<string, { rowsDone: number; rowsTotal: number }>();
+    const report = await migrate({ source, target, tables, ...OPTIONS, checkpointDir, resume: true, onProgress: (event) => {
+      if (event.kind === "stream") last.set(`${event.table}#${event.stream}`, { rowsDone: event.rowsDone ?? -1, rowsTotal: event.rowsTotal ?? -2 });
+    } });
+    const finishedBefore = report.streamReports.filter((s) => s.resumedFromBatch === -1);
+    expect(finishedBefore.length).toBeGreaterThan(0);
+    expect(last.size).toBe(report.streamReports.length);
+    for (const s of report.streamReports) {
+      const seen = last.get(`${s.table}#${s.stream}`);
+      expect(seen, `${s.table} stream ${s.stream}`).toBeDefined();
+      expect(seen!.rowsDone, `${s.table} stream ${s.stream}`).toBe(seen!.rowsTotal);
+    }
+  });
+
   it("a broken medium is resumable too, and several resumes in a row work", async () => {
     const { source, target, tables, before } = systems();
     const checkpointDir = tempDir();

@@ -39,8 +39,8 @@ function options(): { quick: boolean; only: string[] } {
   } catch (error) {
     throw new UsageError(`${(error as Error).message} (usage: npm run bench -- [--quick] [--only ${Object.keys(SUITES).join(",")}])`);
   }
-  const only = values.only ? values.only.split(",").map((name) => name.trim()).filter((name) => name !== "") : Object.keys(SUITES);
-  const unknown = only.filter((name) => !(name in SUITES));
+  const only = values.only !== undefined ? values.only.split(",").map((name) => name.trim()).filter((name) => name !== "") : Object.keys(SUITES);
+  const unknown = only.filter((name) => !Object.hasOwn(SUITES, name));
   if (unknown.length > 0 || only.length === 0) throw new UsageError(`--only: unknown suite(s) ${JSON.stringify(unknown.join(",") || values.only)}; the suites are ${Object.keys(SUITES).join(", ")}`);
   return { quick: values.quick === true, only };
 }

@@ -43,7 +43,7 @@ export function renderHtmlReport(report: MigrationReport, profile: HardwareProfi
     `<h1>ampsim migration report</h1>`,
     `<p>${formatCount(report.rows)} rows in ${report.tables.length} table(s) from <b>${escapeXml(report.source?.name ?? "an archive")}</b> (${report.source?.amps ?? "?"} AMPs, ${report.source?.hashBits ?? "?"}-bit buckets) to <b>${escapeXml(report.target.name)}</b> (${report.target.amps} AMPs, ${report.target.hashBits}-bit buckets), strategy ${escapeXml(report.strategy)}, ${report.streams} stream(s) over ${escapeXml(report.medium)}, ${report.staging} staging, in ${formatMs(report.elapsedMs)} (${rateText(report)}).</p>`,
     ...[resumeNote(report), ...appendNotes(report)].filter((note) => note !== null).map((note) => `<p>${escapeXml(note)}</p>`),
-    `<p class="${verified ? "ok" : "bad"}">${verified ? "Verified: row counts, order-independent row checksums and every row's placement match." : "Verification FAILED."}</p>`,
+    `<p class="${verified ? "ok" : "bad"}">${verified ? "Verified: row counts, checksums of every hash bucket and every row's placement match." : "Verification FAILED."}</p>`,
     `<h2>Rows per AMP</h2><div class="row">${svgHistogram(before, { title: `Before: ${report.source?.name ?? "source"}`, max })}${svgHistogram(after, { title: `After: ${report.target.name}`, max })}</div>`,
     `<h2>Measured timeline</h2>${svgGantt(measuredLanes(report), { title: "Phases and streams as they ran on this machine" })}`,
     `<h2>Simulated timeline on ${escapeXml(profile.name)} hardware</h2><p>${escapeXml(profile.description ?? "")} Simulated total: ${formatMs(timeline.totalMs)}.</p>${svgGantt(simulatedLanes(timeline), { title: `Simulated on ${profile.name}` })}`,

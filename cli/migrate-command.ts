@@ -6,9 +6,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { AmpsimError, createExecutor, Engine, HashMap, type EngineOptions, type Executor } from "../engine/index.js";
 import { renderHtmlReport } from "./html-report.js";
-import { migrate, type MediumSpec, type MigrateOptions, type MigrationReport } from "../migrator/index.js";
+import { migrate, type MediumSpec, type MigrateOptions, type MigrationReport, type ProgressEvent } from "../migrator/index.js";
 import { loadScenario, scenario, type Scenario } from "../sim/index.js";
-import { ProgressBars } from "./render/index.js";
+import { formatCount, ProgressBars } from "./render/index.js";
 import { checkReportPath, choiceOption, clustersOption, integerOption, parseOptions, UsageError, type OptionSpec } from "./options.js";
 import { renderMigrationReport } from "./report-text.js";
 
@@ -166,7 +166,8 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
   // As simulate and compare: before anything is built (an existing --source-dir has its own AMPs, which migrate() checks).
   const sourceExists = sourceDir !== undefined && fs.existsSync(path.join(sourceDir, "CURRENT"));
   if (!sourceExists && (options.streams ?? 1) > sourceAmps) {
-    throw new UsageError(`--streams (${options.streams}) cannot exceed --source-amps (${sourceAmps}): each archive module reads at least one AMP`);
+    const flag = clusters ? `--clusters (${clusters.length} clusters)` : `--streams (${options.streams})`;
+    throw new UsageError(`${flag} cannot exceed --source-amps (${sourceAmps}): each archive module reads at least one AMP`);
   }
   const source = openOrCreate(sourceDir, { name: "source", amps: sourceAmps, hashBits: sourceBits, executor });
   const hashMap = mapKind === "rebalance" ? HashMap.rebalance(source.hashMap, targetAmps) : undefined;
@@ -179,10 +180,29 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
   };
 }
 
+/**
+ * A migration's progress events as bars: one per stream, finished at its last row; a stream the
+ * interrupted run finished (a resume) gets a line, not a bar with a rate it never had.
+ */
+export function progressHandler(bars: ProgressBars): (event: ProgressEvent) => void {
+  const known = new Set<string>();
+  return (event) => {
+    if (event.kind === "phase" && event.state === "start") bars.log(`phase ${event.phase} …`);
+    if (event.kind !== "stream") return;
+    const key = `${event.table}#${event.stream}`;
+    if (event.finishedBefore) {
+      bars.log(`${event.table} stream ${event.stream}: done before the resume (${formatCount(event.rowsTotal ?? 0)} rows)`);
+      return;
+    }
+    if (!known.has(key)) { known.add(key); bars.add(key, `${event.table} stream ${event.stream}`, event.rowsTotal ?? 0); }
+    bars.update(key, event.rowsDone ?? 0, { bytesDone: event.bytesDone });
+    if (event.rowsDone === event.rowsTotal) bars.finish(key);
+  };
+}
+
 /** Loads the data, migrates with progress bars, and returns the report. */
 export async function runSetup(setup: MigrateSetup, out: Output): Promise<MigrationReport> {
   const bars = setup.progress ? new ProgressBars(out as never) : null;
-  const known = new Set<string>();
   try {
     if (setup.loadSource) {
       // Each chunk of the source commits on its own: the marker says the whole load is not done yet.
@@ -192,15 +212,7 @@ export async function runSetup(setup: MigrateSetup, out: Output): Promise<Migrat
     }
     return await migrate({
       source: setup.source, target: setup.target, ...setup.options,
-      onProgress: (event) => {
-        if (!bars) return;
-        if (event.kind === "phase" && event.state === "start") bars.log(`phase ${event.phase} …`);
-        if (event.kind !== "stream") return;
-        const key = `${event.table}#${event.stream}`;
-        if (!known.has(key)) { known.add(key); bars.add(key, `${event.table} stream ${event.stream}`, event.rowsTotal ?? 0); }
-        bars.update(key, event.rowsDone ?? 0, { bytesDone: event.bytesDone });
-        if (event.rowsDone === event.rowsTotal) bars.finish(key);
-      },
+      onProgress: bars ? progressHandler(bars) : undefined,
     });
   } finally {
     bars?.stop();

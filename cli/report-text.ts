@@ -122,7 +122,7 @@ function traceSummary(r: MigrationReport): string {
 function verification(r: MigrationReport): string {
   const failed = r.tables.filter((t) => !t.verified);
   if (failed.length === 0) {
-    return `Verification: all ${r.tables.length} table(s) match — row counts, order-independent row checksums, and every row on the AMP its row hash assigns.`;
+    return `Verification: all ${r.tables.length} table(s) match — row counts, checksums of every hash bucket, and every row on the AMP its row hash assigns.`;
   }
   return `Verification FAILED for ${failed.map((t) => t.table).join(", ")}`;
 }

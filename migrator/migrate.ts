@@ -363,7 +363,7 @@ export class MigrationRun {
     const checksums = this.#recovery.checkpoint!.streamChecksums(table.index, stream);
     if (checksums) merge(table.checksums, fold(checksums, this.#verifyBits));
     const { name, streamRows, streamBytes } = table.plan;
-    this.#onProgress?.({ kind: "stream", table: name, stream, rowsDone: streamRows[stream], rowsTotal: streamRows[stream], bytesDone: streamBytes[stream], bytesTotal: streamBytes[stream] });
+    this.#onProgress?.({ kind: "stream", table: name, stream, rowsDone: streamRows[stream], rowsTotal: streamRows[stream], bytesDone: streamBytes[stream], bytesTotal: streamBytes[stream], finishedBefore: true });
     this.#streams.push({
       table: table.plan.name, stream, cluster: [...cluster], rows: 0, batches: 0, bytes: 0, mediumBytes: 0, staging: table.staging[stream],
       startMs: performance.now() - this.#started, archiveMs: 0, restoreMs: 0, elapsedMs: 0, rowsPerSecond: 0, bytesPerSecond: 0, resumedFromBatch: -1,
@@ -450,15 +450,10 @@ export class MigrationRun {
     const expected = emptyChecksums(this.#verifyBits);
     merge(expected, table.checksums);
     if (table.base) merge(expected, table.base);
-    // The table's totals first (no per-bucket sums to scatter); only when they differ is the
-    // target read again bucket by bucket, to name the buckets that differ.
-    let { checksums: actual, placed: placementVerified } = await readChecksumsOn(this.#target, name, 0);
-    let buckets = mismatchedBuckets(expected, actual).buckets;
-    if (buckets.length > 0) {
-      ({ checksums: actual, placed: placementVerified } = await readChecksumsOn(this.#target, name, this.#verifyBits));
-      buckets = mismatchedBuckets(expected, actual).buckets;
-    }
-    const bits = this.#verifyBits;
+    // Bucket by bucket, not the totals alone: a bucket comes from a row's stored row hash, so
+    // equal buckets also show that the target stored each row under the hash its values give.
+    const { checksums: actual, placed: placementVerified } = await readChecksumsOn(this.#target, name, this.#verifyBits);
+    const { bits, buckets } = mismatchedBuckets(expected, actual);
     const sourceAmpRows = this.#source.ampRows(table.plan);
     return {
       table: name, rows: table.plan.rows, rowsBefore: table.rowsBefore, sourceChecksum: tableChecksum(table.checksums).digest,

@@ -51,10 +51,7 @@ export interface TableReport {
   readonly verified: boolean;
   /** Every target row sits on the AMP its row hash assigns (always true for NoPI tables). */
   readonly placementVerified: boolean;
-  /**
-   * Verification buckets whose checksums differ, at `bucketBits` bits. (A migration compares
-   * the table's totals first and reads the target bucket by bucket only when they differ.)
-   */
+  /** Verification buckets whose checksums differ, at `bucketBits` bits. */
   readonly mismatchedBuckets: readonly number[];
   readonly bucketBits: number;
   readonly sourceAmpRows: readonly number[];

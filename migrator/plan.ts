@@ -33,6 +33,8 @@ export interface ProgressEvent {
   /** Bytes of the source table moved so far (its stored bytes in proportion to the rows done), out of bytesTotal. */
   readonly bytesDone?: number;
   readonly bytesTotal?: number;
+  /** Stream events of a resumed run: the interrupted run finished this stream, so nothing moves now (one event, rowsDone = rowsTotal). */
+  readonly finishedBefore?: boolean;
 }
 
 /** Bytes of a stream's source rows done: its stored bytes in proportion to the rows done (exact at the end). */

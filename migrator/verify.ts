@@ -106,15 +106,9 @@ export function verifyCopy(source: Engine, target: Engine, tables: readonly stri
   if (!Array.isArray(tables) || !tables.every((t) => typeof t === "string")) throw new AmpsimError("BAD_ARGUMENT", `verifyCopy: tables must be a list of table names, but found ${showValue(tables)}`);
   const bits = Math.min(source.hashBits, target.hashBits, VERIFY_BITS_MAX);
   return tables.map((table) => {
-    // The totals first; both tables are read bucket by bucket only when they differ.
-    const read = (at: number) => [readChecksums(source, table, at),
-      target.hasTable(table) ? readChecksums(target, table, at) : { checksums: emptyChecksums(at), rows: 0, placed: false }] as const;
-    let [expected, actual] = read(0);
-    let { buckets } = mismatchedBuckets(expected.checksums, actual.checksums);
-    if (buckets.length > 0) {
-      [expected, actual] = read(bits);
-      ({ buckets } = mismatchedBuckets(expected.checksums, actual.checksums));
-    }
+    const expected = readChecksums(source, table, bits);
+    const actual = target.hasTable(table) ? readChecksums(target, table, bits) : { checksums: emptyChecksums(bits), rows: 0, placed: false };
+    const { buckets } = mismatchedBuckets(expected.checksums, actual.checksums);
     const sourceAmpRows = source.ampRowCounts(table);
     const targetAmpRows = target.hasTable(table) ? target.ampRowCounts(table) : new Array<number>(target.amps).fill(0);
     return {

@@ -23,7 +23,7 @@ export const FAULT_POINTS: readonly FaultPointName[] = Object.freeze([
 ]);
 
 export interface FaultPlanOptions {
-  /** Chance that a visit of a fault point fires a fault (default 1/20; 0 when `at` chooses the faults). */
+  /** Chance that a visit of a fault point fires a fault (default 1/20; 0 when `at` alone chooses the faults, without kinds, points or maxFaults). */
   readonly rate?: Ratio;
   /** Kinds to choose from at random (default crash, medium, corrupt, delay; medium and corrupt only fire at medium points). */
   readonly kinds?: readonly FaultKind[];
@@ -65,10 +65,10 @@ export class FaultPlan implements FaultHooks {
     for (const name of ["kinds", "points", "at"] as const) {
       if (options[name] !== undefined && !Array.isArray(options[name])) throw new AmpsimError("BAD_CONFIG", `${name} must be a list, but found ${showValue(options[name])}`, { option: name });
     }
-    if (options === null || typeof options !== "object") throw new AmpsimError("BAD_CONFIG", `FaultPlan options must be an object, but found ${showValue(options)}`);
     checkOptionNames(options, ["rate", "kinds", "points", "maxFaults", "at"], "FaultPlan options");
-    // Chosen faults alone unless a rate is given too; without chosen ones, 1 in 20 visits.
-    const rate = options.rate ?? (options.at !== undefined ? { numerator: 0, denominator: 1 } : { numerator: 1, denominator: 20 });
+    // Chosen faults alone (`at` and nothing that shapes random ones), else 1 in 20 visits unless a rate is given.
+    const chosenOnly = Array.isArray(options.at) && options.at.length > 0 && options.kinds === undefined && options.points === undefined && options.maxFaults === undefined;
+    const rate = options.rate ?? (chosenOnly ? { numerator: 0, denominator: 1 } : { numerator: 1, denominator: 20 });
     const isRatio = typeof rate === "object" && rate !== null && "numerator" in rate && "denominator" in rate;
     if (!isRatio || !Number.isInteger(rate.numerator) || !Number.isInteger(rate.denominator) || rate.numerator < 0 || rate.denominator < 1 || rate.numerator > rate.denominator) {
       const found = isRatio ? `${showValue(rate.numerator)}/${showValue(rate.denominator)}` : showValue(rate);

@@ -8,6 +8,7 @@ import {
   ProgressBars, formatBytes, formatCount, formatMs, formatPercent, formatRate, renderBar, renderHistogram,
   renderSideBySide, renderTable, stripAnsi, visibleWidth,
 } from "../../cli/render/index.js";
+import { progressHandler } from "../../cli/migrate-command.js";
 
 const ANSI = /\x1b/;
 const FULL_BLOCK = "█";
@@ -300,5 +301,21 @@ describe("ProgressBars on a TTY", () => {
         for (const line of lines) expect(visibleWidth(line)).toBeLessThan(columns);
       }
     }
+  });
+});
+
+describe("the migrate command's progress handler", () => {
+  it("draws a bar per stream and a plain line for a stream the interrupted run finished (no made-up rate)", () => {
+    const { writes, stream } = fakeOutput(false);
+    const bars = new ProgressBars(stream, { now: () => 0 });
+    const handle = progressHandler(bars);
+    handle({ kind: "stream", table: "shop.orders", stream: 0, rowsDone: 748, rowsTotal: 748, bytesDone: 10, bytesTotal: 10, finishedBefore: true });
+    handle({ kind: "stream", table: "shop.orders", stream: 1, rowsDone: 0, rowsTotal: 500 });
+    handle({ kind: "stream", table: "shop.orders", stream: 1, rowsDone: 500, rowsTotal: 500 });
+    bars.stop();
+    const text = writes.join("");
+    expect(text).toContain("shop.orders stream 0: done before the resume (748 rows)");
+    expect(text).not.toMatch(/stream 0 .*rows\/s/);
+    expect(text).toMatch(/shop\.orders stream 1.*500/);
   });
 });

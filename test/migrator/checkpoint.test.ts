@@ -105,11 +105,14 @@ describe("resume after an interruption", () => {
     const crash = new FaultPlan(7, { at: [{ point: "insert-select.table", visit: 1, kind: "crash" }] });
     await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir, faults: crash })).rejects.toBeInstanceOf(InjectedCrash);
     const last = new Map<string, { rowsDone: number; rowsTotal: number }>();
+    const flagged = new Set<string>();
     const report = await migrate({ source, target, tables, ...OPTIONS, checkpointDir, resume: true, onProgress: (event) => {
       if (event.kind === "stream") last.set(`${event.table}#${event.stream}`, { rowsDone: event.rowsDone ?? -1, rowsTotal: event.rowsTotal ?? -2 });
+      if (event.finishedBefore) flagged.add(`${event.table}#${event.stream}`);
     } });
     const finishedBefore = report.streamReports.filter((s) => s.resumedFromBatch === -1);
     expect(finishedBefore.length).toBeGreaterThan(0);
+    expect([...flagged].sort()).toEqual(finishedBefore.map((s) => `${s.table}#${s.stream}`).sort());
     expect(last.size).toBe(report.streamReports.length);
     for (const s of report.streamReports) {
       const seen = last.get(`${s.table}#${s.stream}`);

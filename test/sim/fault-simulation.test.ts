@@ -43,6 +43,10 @@ describe("FaultPlan", () => {
     const withRate = fired(new FaultPlan(5, { at: [{ point: "archive.batch", visit: 300, kind: "crash" }], rate: { numerator: 1, denominator: 2 }, kinds: ["crash"], maxFaults: 400 }));
     expect(withRate.length).toBeGreaterThan(50);
     expect(withRate).toContain(299);
+    // Options that shape random faults keep the default rate of 1 in 20.
+    const shaped = fired(new FaultPlan(5, { at: [{ point: "archive.batch", visit: 300, kind: "crash" }], kinds: ["crash"], maxFaults: 400 }));
+    expect(shaped.length).toBeGreaterThan(5);
+    expect(shaped.length).toBeLessThan(60);
   });
 
   it("refuses bad options with BAD_CONFIG naming them", () => {

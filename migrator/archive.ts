@@ -10,14 +10,14 @@
  * (ARCHIVE_CORRUPT naming the file; the target is left as it was), a manifest
  * that names files outside the directory, a table not in the archive.
  */
-import { AmpsimError, Engine, parseSql, qualifiedName, showValue } from "../engine/index.js";
+import { AmpsimError, checkOptionNames, Engine, parseSql, qualifiedName, showValue } from "../engine/index.js";
 import { ArchiveModule } from "./archive-module.js";
 import { checksumsFromJson, emptyChecksums, merge, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
 import { StorageMedium, type ArchiveTable } from "./media/index.js";
 import { archiveTableInfo, liveSource, MigrationRun, type SourceSide } from "./migrate.js";
 import type { MigrationReport, SystemSummary } from "./migration-report.js";
 import {
-  bad, bytesDoneOf, checkOptionNames, checkTarget, defaultClusters, oneOf, planTables, positiveInteger, validateClusters,
+  bad, bytesDoneOf, checkTarget, defaultClusters, oneOf, planTables, positiveInteger, validateClusters,
   type IfExists, type MigrationPlan, type ProgressEvent, type StagingLayout, type TablePlan,
 } from "./plan.js";
 

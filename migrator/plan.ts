@@ -4,8 +4,6 @@
  * and leaves both systems as they were.
  */
 import { AmpsimError, checkOptionNames, Engine, qualifiedName, showValue, typeToString, type TableDefinition } from "../engine/index.js";
-
-export { checkOptionNames };
 import { definitionFromDdl } from "./staging.js";
 import type { FaultHooks } from "./faults.js";
 import type { MediumKind } from "./media/transfer-medium.js";

@@ -65,7 +65,7 @@ function writeOneIndex(ctx: StatementContext, base: TableEntry, indexTable: Inde
       // The subtable's row numbers count this share's rows: its `rows` map them back to the input's.
       const inner = error.details.row;
       const row = typeof inner === "number" && inner < length ? share.rows[inner] : undefined;
-      const stored = error.message.includes("is already stored");
+      const stored = error.details.stored === true;
       const where = row === undefined ? "appears twice"
         : stored ? `of input row ${row} is already in the table (or in an earlier row of this input)` : `of input row ${row} appears twice in the input`;
       throw new AmpsimError("DUPLICATE_KEY", `${indexLabel(indexTable.index)} of ${base.qualifiedName}: value (${String(error.details.value)}) ${where}`,

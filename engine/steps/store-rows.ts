@@ -348,7 +348,7 @@ function checkUniqueness(ctx: WriteContext, entry: TableEntry, shares: readonly 
     if (uniquePI) {
       const names = compare.map((c) => def.columns[c].name).join(", ");
       throw new AmpsimError("DUPLICATE_KEY", `unique primary index (${names}) of ${entry.qualifiedName}: value (${shown}) of ${rowWord} ${input} ${where}`,
-        { table: entry.qualifiedName, column: names, value: shown, row: input, amp });
+        { table: entry.qualifiedName, column: names, value: shown, row: input, amp, stored: pair.other.stored });
     }
     throw new AmpsimError("DUPLICATE_ROW", `SET table ${entry.qualifiedName}: ${rowWord} ${input} (${shown}) ${where}`,
       { table: entry.qualifiedName, value: shown, row: input, amp });

@@ -6,7 +6,7 @@
  * passes its commit point before the statement changes anything in memory.
  */
 import type * as arrow from "apache-arrow";
-import { Catalog, type TableEntry } from "./catalog/catalog.js";
+import { Catalog, INDEX_DATABASE, type TableEntry } from "./catalog/catalog.js";
 import { renderTableDdl } from "./catalog/ddl-writer.js";
 import { parsePredicate, parseSql, type ParsedTableDefinition, type Statement } from "./catalog/sql-parser.js";
 import type { TableDefinition } from "./catalog/table-definition.js";
@@ -130,6 +130,18 @@ export interface SkewReport {
 
 function badConfig(message: string, details: Record<string, unknown> = {}): AmpsimError {
   return new AmpsimError("BAD_CONFIG", message, details);
+}
+
+/**
+ * `entry`, unless it is an index subtable: insert and delete reach the reserved namespace (the
+ * migrator writes its staging tables through them), but a secondary index's rows are the
+ * engine's own, kept in step with its base table (written directly, a USI would stop being unique).
+ */
+function writable(entry: TableEntry): TableEntry {
+  if (entry.definition.database === INDEX_DATABASE) {
+    throw new AmpsimError("BAD_ARGUMENT", `${entry.qualifiedName} is a secondary index's subtable: the engine writes it with its base table, so insert and delete refuse it`, { table: entry.qualifiedName });
+  }
+  return entry;
 }
 
 const ENGINE_OPTION_NAMES: readonly (keyof EngineOptions)[] = ["amps", "hashBits", "hashMap", "name", "permBytesPerAmp", "dir", "faults", "executor", "sharedStorage"];
@@ -333,7 +345,8 @@ export class Engine {
       case "insert values": {
         const target = this.#entry(ctx, s.target);
         const names = s.columns ?? target.definition.columns.map((c) => c.name);
-        const twice = names.find((n, i) => names.findIndex((m) => m.toLowerCase() === n.toLowerCase()) !== i);
+        // Exact names: a quoted "A" and a are two columns.
+        const twice = names.find((n, i) => names.indexOf(n) !== i);
         if (twice !== undefined) throw new AmpsimError("BAD_ARGUMENT", `INSERT INTO ${target.qualifiedName}: column ${twice} is listed twice`, { table: target.qualifiedName, column: twice });
         s.rows.forEach((values, r) => {
           if (values.length !== names.length) {
@@ -406,7 +419,7 @@ export class Engine {
    * engine.insert("main.orders", [{ id: 3, cust: null }]); // → 1
    */
   insert(name: string, data: InsertInput): number {
-    return this.#statement((ctx) => insertRows(ctx, ctx.resolve(name), data), true);
+    return this.#statement((ctx) => insertRows(ctx, writable(ctx.resolve(name)), data), true);
   }
 
   /**
@@ -417,7 +430,7 @@ export class Engine {
    * or a row hash belongs to another AMP; NULL_VIOLATION as `insert`.
    */
   insertPlaced(name: string, placed: PlacedRows): number {
-    return this.#statement((ctx) => insertPlacedRows(ctx, ctx.resolve(name), placed), true);
+    return this.#statement((ctx) => insertPlacedRows(ctx, writable(ctx.resolve(name)), placed), true);
   }
 
   /** Stops the executor's worker threads, if any; the engine itself stays usable (its statements never need them). */
@@ -530,7 +543,7 @@ export class Engine {
       }
     }
     return this.#statement((ctx) => {
-      const entry = ctx.resolve(name);
+      const entry = writable(ctx.resolve(name));
       if (options?.key !== undefined) return deleteByKey(ctx, entry, options.key);
       return deleteWhere(ctx, entry, this.#where(options?.where, entry));
     }, true);
@@ -619,7 +632,8 @@ function checkNames(where: string, names: unknown): void {
   if (!Array.isArray(names) || !names.every((n) => typeof n === "string")) throw new AmpsimError("BAD_ARGUMENT", `${where} must be a list of column names, but found ${showValue(names)}`);
   const seen = new Set<string>();
   for (const n of names as string[]) {
-    if (seen.has(n.toLowerCase())) throw new AmpsimError("BAD_ARGUMENT", `${where} names ${n} twice`);
-    seen.add(n.toLowerCase());
+    // Exact names: a quoted "A" and a are two columns.
+    if (seen.has(n)) throw new AmpsimError("BAD_ARGUMENT", `${where} names ${n} twice`);
+    seen.add(n);
   }
 }

@@ -17,7 +17,7 @@ import { StorageMedium, type ArchiveTable } from "./media/index.js";
 import { archiveTableInfo, liveSource, MigrationRun, type SourceSide } from "./migrate.js";
 import type { MigrationReport, SystemSummary } from "./migration-report.js";
 import {
-  bad, bytesDoneOf, checkTarget, defaultClusters, oneOf, planTables, positiveInteger, validateClusters,
+  bad, bytesDoneOf, checkTableNames, checkTarget, defaultClusters, oneOf, planTables, positiveInteger, validateClusters,
   type IfExists, type MigrationPlan, type ProgressEvent, type StagingLayout, type TablePlan,
 } from "./plan.js";
 
@@ -75,6 +75,7 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveReport> {
   const side = liveSource(source);
   const bits = Math.min(source.hashBits, VERIFY_BITS_MAX);
   const reports: ArchiveReport["tables"][number][] = [];
+  let complete = false;
   try {
     for (const table of tables) {
       const checksums = emptyChecksums(bits);
@@ -96,8 +97,10 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveReport> {
       medium.setTableInfo(table.ordinal, archiveTableInfo(side, table, clusters, checksums));
       reports.push({ table: table.name, rows: table.rows, checksum: tableChecksum(checksums).digest, streams: streamReports });
     }
+    complete = true;
   } finally {
-    await medium.close();
+    // A failed archive gets no manifest: a directory with one must be a finished archive.
+    await medium.close({ complete });
   }
   return {
     kind: "archive-report", dir: medium.dir, source: side.summary, streams, elapsedMs: performance.now() - started,
@@ -189,6 +192,7 @@ function checkArchivedDdl(table: ArchiveTable, corrupt: (what: string, cause?: u
 function planRestore(options: RestoreOptions, medium: StorageMedium): { plan: MigrationPlan; side: SourceSide } {
   const manifest = medium.manifest;
   const wanted = options.tables ?? manifest.tables.map((t) => t.name);
+  checkTableNames(wanted);
   const infos = wanted.map((name) => {
     const table = manifest.tables.find((t) => t.name === name || t.name === name.toLowerCase());
     if (!table) throw new AmpsimError("NO_SUCH_TABLE", `table ${name} is not in the archive ${medium.dir} (it holds ${manifest.tables.map((t) => t.name).join(", ") || "no tables"})`, { table: name, file: medium.dir });

@@ -47,7 +47,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
   try {
     checkpoint = plan.checkpointDir === null ? null : openCheckpoint(plan, source, options.target, resuming);
   } catch (error) {
-    await medium.close();
+    await closeMedium(medium, false);
     throw error;
   }
   const run = new MigrationRun(source, options.target, plan, options.onProgress, { checkpoint, resuming, faults: options.faults });
@@ -177,7 +177,7 @@ export class MigrationRun {
       throw crashed ? error : this.#namingCommitted(error);
     } finally {
       await this.#phase("cleanup", async () => {
-        await medium.close();
+        await closeMedium(medium, tables !== null);
         // A crash does nothing more (the process is gone); with a checkpoint a failure keeps
         // everything for the resume; otherwise a failure is cleaned up.
         if (crashed || (tables === null && this.#recovery.checkpoint)) return;
@@ -546,4 +546,9 @@ class SendWindow {
     this.#waiting = this.#waiting.filter((w) => w.seq > this.#committed);
     for (const w of ready) w.resolve();
   }
+}
+
+/** Closes a run's medium; intermediate storage gets its manifest (a finished archive) only when the migration succeeded. */
+function closeMedium(medium: TransferMedium, complete: boolean): Promise<void> {
+  return medium instanceof StorageMedium ? medium.close({ complete }) : medium.close();
 }

@@ -188,7 +188,6 @@ export function planMigration(options: MigrateOptions, createdByRun: ReadonlySet
   const staging = oneOf(options.staging, "staging", ["hashed", "nopi"] as const, "hashed");
   if (options.onProgress !== undefined && typeof options.onProgress !== "function") throw bad(`onProgress must be a function, but found ${showValue(options.onProgress)}`, { option: "onProgress" });
   const names = options.tables ?? source.tables();
-  if (!Array.isArray(names)) throw bad(`tables must be an array of table names, but found ${showValue(names)}`, { option: "tables" });
   const tables = planTables(source, names, clusters).map((t) => (createdByRun.has(t.name) ? t : checkTarget(target, t, ifExists)));
   if (options.resume && typeof options.checkpointDir !== "string") throw bad("resume: true needs checkpointDir, the directory of the checkpoint to resume", { option: "resume" });
   if (options.checkpointDir !== undefined && (typeof options.checkpointDir !== "string" || options.checkpointDir.length === 0 || options.checkpointDir.includes("\u0000"))) {
@@ -201,7 +200,15 @@ export function planMigration(options: MigrateOptions, createdByRun: ReadonlySet
 }
 
 /** The source side of each table: its DDL text, rows and bytes per stream. */
+/** BAD_CONFIG unless `names` (the `tables` option) is a list; a name that is not a string is BAD_ARGUMENT, as everywhere a table is named. */
+export function checkTableNames(names: unknown): asserts names is readonly string[] {
+  if (!Array.isArray(names)) throw bad(`tables must be an array of table names, but found ${showValue(names)}`, { option: "tables" });
+  const notName = names.find((name) => typeof name !== "string");
+  if (notName !== undefined) throw new AmpsimError("BAD_ARGUMENT", `tables: a table name must be a string, but found ${showValue(notName)} (${typeof notName})`, { option: "tables" });
+}
+
 export function planTables(source: Engine, names: readonly string[], clusters: readonly (readonly number[])[]): TablePlan[] {
+  checkTableNames(names);
   const seen = new Set<string>();
   return names.map((given, ordinal) => {
     const qualified = qualifiedName(source.describe(given));

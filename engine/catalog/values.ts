@@ -181,8 +181,13 @@ function timeOf(type: ColumnType, value: unknown, site: ValueSite): number {
   else if (typeof value === "number" && type.kind === "timestamp") ms = value;
   else throw mismatch(type, value, site, type.kind === "date" ? "a Date or 'YYYY-MM-DD'" : "a Date, an ISO string or milliseconds");
   if (!Number.isFinite(ms)) throw mismatch(type, value, site, "a valid date");
+  if (typeof value === "number" && !Number.isInteger(ms)) throw mismatch(type, value, site, "whole milliseconds");
+  if (Math.abs(ms) > MS_MAX) throw outOfRange(type, value, site, `is outside the times a Date holds (±${MS_MAX} ms from 1970)`);
   return ms;
 }
+
+/** The largest distance from 1970 that a JavaScript Date holds, in milliseconds (±100,000,000 days). */
+const MS_MAX = 8.64e15;
 
 /** The stored value as plain JS for output: bigint int64 stays bigint; decimal → string; date/timestamp → Date. */
 export function toPlain(type: ColumnType, stored: StoredValue): unknown {

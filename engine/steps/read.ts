@@ -30,12 +30,21 @@ export interface ScanOptions {
 /** Column positions for a projection; NO_SUCH_COLUMN names the table and column. */
 export function projection(entry: TableEntry, names: readonly string[] | undefined): number[] {
   if (names === undefined) return entry.definition.columns.map((_c, i) => i);
+  const named = new Map<number, string>();
   return names.map((name) => {
-    const i = entry.definition.columns.findIndex((c) => c.name === name || c.name === name.toLowerCase());
+    // The exact name first (a quoted "A" is not a), then the unquoted spelling's lowercase.
+    let i = entry.definition.columns.findIndex((c) => c.name === name);
+    if (i < 0) i = entry.definition.columns.findIndex((c) => c.name === name.toLowerCase());
     if (i < 0) {
       throw new AmpsimError("NO_SUCH_COLUMN", `${entry.qualifiedName} has no column ${name} (its columns: ${entry.definition.columns.map((c) => c.name).join(", ")})`,
         { table: entry.qualifiedName, column: name });
     }
+    const earlier = named.get(i);
+    if (earlier !== undefined) {
+      throw new AmpsimError("BAD_ARGUMENT", `the projection of ${entry.qualifiedName} names ${name} twice (${earlier} and ${name} are both its column ${entry.definition.columns[i].name})`,
+        { table: entry.qualifiedName, column: entry.definition.columns[i].name });
+    }
+    named.set(i, name);
     return i;
   });
 }

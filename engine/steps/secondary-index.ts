@@ -67,7 +67,7 @@ function writeOneIndex(ctx: StatementContext, base: TableEntry, indexTable: Inde
       const row = typeof inner === "number" && inner < length ? share.rows[inner] : undefined;
       const stored = error.details.stored === true;
       const where = row === undefined ? "appears twice"
-        : stored ? `of input row ${row} is already in the table (or in an earlier row of this input)` : `of input row ${row} appears twice in the input`;
+        : stored ? `of input row ${row} is already in the table (or in another row of this input)` : `of input row ${row} appears twice in the input`;
       throw new AmpsimError("DUPLICATE_KEY", `${indexLabel(indexTable.index)} of ${base.qualifiedName}: value (${String(error.details.value)}) ${where}`,
         { table: base.qualifiedName, column: indexTable.index.columns.join(", "), value: error.details.value, index: indexTable.index.name, row });
     }

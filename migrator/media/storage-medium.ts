@@ -226,8 +226,13 @@ export class StorageMedium implements TransferMedium {
     await writeFileAtomically(path.join(this.dir, MANIFEST_FILE), new TextEncoder().encode(text));
   }
 
-  /** Write mode: aborts sinks still open, waits for the others, writes the manifest. */
-  async close(): Promise<void> {
+  /**
+   * Write mode: aborts sinks still open, waits for the others, and writes the manifest (of the
+   * streams that closed), unless `complete: false`: archive() and migrate() pass that when they
+   * failed, since a directory with a manifest must hold every table they were asked for (restore
+   * refuses one without: "its writing never finished").
+   */
+  async close(options: { readonly complete?: boolean } = {}): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     if (this.mode === "read") return;
@@ -235,6 +240,7 @@ export class StorageMedium implements TransferMedium {
       if (writer.state === "open") writer.abort(new AmpsimError("MEDIUM_FAILED", "the storage medium was closed before the stream was"));
     }
     await Promise.all([...this.#writers.values()].map((w) => w.settled));
+    if (options.complete === false) return;
     await this.writeManifest();
   }
 
@@ -388,6 +394,8 @@ class StreamFileWriter implements FrameSink {
   readonly #batches: ArchiveBatch[] = [];
   #rows = 0;
   #failure: AmpsimError | null = null;
+  /** The failed writer's cleanup (its file handle closed, its temp file removed). */
+  #cleanup: Promise<void> | null = null;
   #tail: Promise<void> = Promise.resolve();
   #resolve!: (entry: ArchiveStream) => void;
   #reject!: (error: Error) => void;
@@ -404,7 +412,9 @@ class StreamFileWriter implements FrameSink {
     this.#rules = new StreamVerifier(id, this.#where, { file: filePath });
     this.done = new Promise<ArchiveStream>((resolve, reject) => { this.#resolve = resolve; this.#reject = reject; });
     this.done.catch(() => {}); // the source awaits it; no one else has to
-    this.settled = this.done.then(() => {}, () => {});
+    // A failed writer is settled once its temp file is gone: a medium closed and opened again on
+    // the same directory (a resumed migration) must not have the old removal hit its new file.
+    this.settled = this.done.then(() => {}, () => this.#cleanup ?? undefined);
   }
 
   static async create(id: StreamId, filePath: string): Promise<StreamFileWriter> {
@@ -510,9 +520,12 @@ class StreamFileWriter implements FrameSink {
     if (this.#failure !== null) return;
     this.#failure = failure;
     this.state = "aborted";
+    this.#cleanup = (async () => {
+      await this.#handle.close().catch(() => {});
+      await fsp.rm(tempPathOf(this.path), { force: true }).catch(() => {});
+    })();
     this.#reject(failure);
-    await this.#handle.close().catch(() => {});
-    await fsp.rm(tempPathOf(this.path), { force: true }).catch(() => {});
+    await this.#cleanup;
   }
 }
 

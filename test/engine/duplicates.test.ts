@@ -159,7 +159,7 @@ describe("duplicate errors show values as they were inserted", () => {
     engine.sql("CREATE TABLE udt (k INTEGER, d DATE) UNIQUE PRIMARY INDEX (k) UNIQUE INDEX (d)");
     expectError(() => engine.insert("udt", [{ k: 1, d: "2024-01-01" }, { k: 2, d: "2024-01-01" }]), "DUPLICATE_KEY", "value (2024-01-01) of input row 1 appears twice in the input");
     engine.insert("udt", [{ k: 3, d: "2024-02-02" }]);
-    expectError(() => engine.insert("udt", [{ k: 4, d: "2024-03-03" }, { k: 5, d: "2024-02-02" }]), "DUPLICATE_KEY", "value (2024-02-02) of input row 1 is already in the table");
+    expectError(() => engine.insert("udt", [{ k: 4, d: "2024-03-03" }, { k: 5, d: "2024-02-02" }]), "DUPLICATE_KEY", "value (2024-02-02) of input row 1 is already in the table (or in another row of this input)");
     engine.sql("CREATE SET TABLE sd (d DECIMAL(5,2), k INTEGER, s VARCHAR(3)) PRIMARY INDEX (k)");
     expectError(() => engine.insert("sd", [{ d: "1.50", k: 0, s: "x" }, { d: "1.5", k: 0, s: "x" }]), "DUPLICATE_ROW", `input row 1 (1.50, 0, "x")`);
   });

@@ -286,6 +286,22 @@ describe("catalog", () => {
 
 // ---------------------------------------------------------------------------
 
+describe("timestamp input", () => {
+  it("milliseconds must be whole and within what a Date holds (not wrapped into 1970)", () => {
+    const engine = new Engine({ amps: 2 });
+    engine.sql("CREATE MULTISET TABLE ts (k INTEGER, t TIMESTAMP) PRIMARY INDEX (t)");
+    expectError(() => engine.insert("ts", [{ k: 1, t: 1e300 }]), "VALUE_OUT_OF_RANGE", "column t of main.ts (row 0)", "outside the times a Date holds");
+    expectError(() => engine.insert("ts", [{ k: 1, t: 8.64e15 + 1 }]), "VALUE_OUT_OF_RANGE", "8640000000000001");
+    expectError(() => engine.insert("ts", [{ k: 1, t: 1.5 }]), "TYPE_MISMATCH", "expected whole milliseconds but found 1.5");
+    expectError(() => engine.lookup("ts", 1.5), "TYPE_MISMATCH", "whole milliseconds");
+    expectError(() => engine.ampOf("ts", 1.5), "TYPE_MISMATCH", "whole milliseconds");
+    expect(engine.rowCount("ts")).toBe(0);
+    engine.insert("ts", [{ k: 1, t: -8.64e15 }, { k: 2, t: 1_700_000_000_000 }]);
+    expect(rowsOf(engine.lookup("ts", 1_700_000_000_000))[0].t).toEqual(new Date(1_700_000_000_000));
+    expect(rowsOf(engine.lookup("ts", -8.64e15))[0].t).toEqual(new Date(-8.64e15));
+  });
+});
+
 describe("decimal input", () => {
   it("rounds a number half away from zero on the digits it is written with; a string must fit the scale exactly", () => {
     const engine = new Engine({ amps: 2 });

@@ -380,3 +380,17 @@ describe("other base tables", () => {
     checkIndexes(engine, "acct");
   });
 });
+
+describe("index subtables are the engine's own", () => {
+  it("insert and delete refuse them (BAD_ARGUMENT), so a unique secondary index stays unique", () => {
+    const e = new Engine({ amps: 4 });
+    e.sql("CREATE MULTISET TABLE t (id INTEGER, v INTEGER) PRIMARY INDEX (id) UNIQUE INDEX (v)");
+    e.insert("t", [{ id: 1, v: 1 }]);
+    const subtable = e.allTables().find((name) => name.startsWith('"$index"'))!;
+    expect(subtable).toBeDefined();
+    expectError(() => e.delete(subtable), "BAD_ARGUMENT", subtable, "secondary index's subtable");
+    expectError(() => e.insert(subtable, [{ v: 2 }]), "BAD_ARGUMENT", subtable);
+    expectError(() => e.insert("t", [{ id: 2, v: 1 }]), "DUPLICATE_KEY", "unique secondary index (v)");
+    expect(e.rowCount("t")).toBe(1);
+  });
+});

@@ -6,7 +6,7 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { AmpsimError } from "../../engine/errors.js";
-import { Engine } from "../../engine/index.js";
+import { Engine, rowsOf } from "../../engine/index.js";
 import type { ErrorCode } from "../../engine/errors.js";
 import { types } from "../../engine/catalog/column-type.js";
 import type { ColumnType } from "../../engine/catalog/column-type.js";
@@ -172,6 +172,16 @@ describe("renderTableDdl", () => {
         else expect(lastLine).toBe(`ON COMMIT ${onCommit.toUpperCase()};`);
       }
     }
+  });
+
+  it("quoted names that differ only in case are two columns: INSERT VALUES, scan and lookup keep them apart", () => {
+    const engine = new Engine({ amps: 2 });
+    engine.sql('CREATE MULTISET TABLE p ("a" INTEGER, "A" INTEGER) PRIMARY INDEX ("a")');
+    engine.sql("INSERT INTO p VALUES (1, 2)");
+    expect(rowsOf(engine.scan("p", { columns: ["a", "A"] }))).toEqual([{ a: 1, A: 2 }]);
+    expect(rowsOf(engine.scan("p", { columns: ["A"] }))).toEqual([{ A: 2 }]);
+    expect(rowsOf(engine.lookup("p", 1))).toEqual([{ a: 1, A: 2 }]);
+    expect(() => engine.sql('INSERT INTO p ("a", "a") VALUES (1, 2)')).toThrow(/BAD_ARGUMENT: INSERT INTO main\.p: column a is listed twice/);
   });
 
   it("quotes names with spaces, quotes, capitals, reserved words and other characters", () => {

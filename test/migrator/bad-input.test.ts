@@ -292,6 +292,39 @@ describe("archive() and restore(): intact archives", () => {
     expectSystemUnchanged(fixture.source, fixture.sourceBefore, "source");
   });
 
+  it("an archive() that fails partway leaves no manifest (not a partial archive that restores), even with overwrite over a good one", async () => {
+    for (const overwrite of [false, true]) {
+      const dir = overwrite ? copyArchive(fixture.dir) : tempDir("ampsim-archive-failed");
+      const failing = archive({ source: fixture.source, dir, overwrite, streams: 2, batchRows: 10, onProgress: (event) => { if (event.table === "d.u") throw new Error("stop at d.u"); } });
+      await expect(within(TIMEOUT_MS, failing)).rejects.toThrow("stop at d.u");
+      expect(fs.existsSync(path.join(dir, "manifest.json")), `overwrite ${overwrite}`).toBe(false);
+      const target = new Engine({ amps: 3 });
+      await expectAmpsimError(() => within(TIMEOUT_MS, restore({ target, dir })), "ARCHIVE_CORRUPT", "manifest.json does not exist", "never finished");
+      expect(target.tables()).toEqual([]);
+    }
+  });
+
+  it("a migration over intermediate storage that fails leaves no manifest in its directory; one that succeeds leaves a finished archive", async () => {
+    const dir = tempDir("ampsim-storage-failed");
+    const source = engineWith({ amps: 4, name: "src" }, allTypesDdl("d.t"), allTypesRows("storage-fail", 200));
+    await expectAmpsimError(() => within(TIMEOUT_MS, migrate({ source, target: new Engine({ amps: 3, permBytesPerAmp: 12_000 }), streams: 2, medium: { kind: "storage", dir } })), "NO_SPACE");
+    expect(fs.existsSync(path.join(dir, "manifest.json"))).toBe(false);
+    await within(TIMEOUT_MS, migrate({ source, target: new Engine({ amps: 3 }), streams: 2, medium: { kind: "storage", dir, overwrite: true } }));
+    expect(fs.existsSync(path.join(dir, "manifest.json"))).toBe(true);
+  });
+
+  it("tables that are not a list of names: BAD_CONFIG / BAD_ARGUMENT from archive(), restore() and migrate(), not a TypeError", async () => {
+    const dir = tempDir("ampsim-archive-bad-tables");
+    const target = new Engine({ amps: 3 });
+    await expectAmpsimError(() => archive({ source: fixture.source, dir, tables: "d.t" as never }), "BAD_CONFIG", "tables must be an array", '"d.t"');
+    await expectAmpsimError(() => archive({ source: fixture.source, dir, tables: [5] as never }), "BAD_ARGUMENT", "a table name must be a string", "5 (number)");
+    await expectAmpsimError(() => restore({ target, dir: fixture.dir, tables: "d.t" as never }), "BAD_CONFIG", "tables must be an array");
+    await expectAmpsimError(() => restore({ target, dir: fixture.dir, tables: [5] as never }), "BAD_ARGUMENT", "a table name must be a string");
+    await expectAmpsimError(() => migrate({ source: fixture.source, target, tables: [5] as never }), "BAD_ARGUMENT", "a table name must be a string");
+    expect(target.tables()).toEqual([]);
+    expect(fs.existsSync(path.join(dir, "manifest.json"))).toBe(false);
+  });
+
   it("archive() with clusters that don't match streams: BAD_CONFIG", async () => {
     const dir = tempDir("ampsim-archive-bad-clusters");
     await expectAmpsimError(() => archive({ source: fixture.source, dir, streams: 3, clusters: [[0, 1], [2, 3]] }), "BAD_CONFIG", "streams");

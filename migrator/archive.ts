@@ -170,6 +170,13 @@ function archivedInfo(table: ArchiveTable, dir: string): ArchivedInfo {
     const missing = clusters.map((_c, s) => s).filter((s) => !listed.has(s));
     throw corrupt(`lists ${clusters.length} clusters (one per stream) but ${table.streams.length} streams${missing.length > 0 ? `: stream ${missing.join(", stream ")} missing` : ""}`);
   }
+  // The counts the report shows must be the ones the checksums and the stream files hold.
+  const counted = tableChecksum(checksums).rows;
+  const ampTotal = (table.ampRows as unknown[]).reduce((sum: number, n) => sum + (Number.isSafeInteger(n) && (n as number) >= 0 ? (n as number) : Number.NaN), 0);
+  const streamTotal = table.streams.reduce((sum, stream) => sum + stream.rows, 0);
+  if (table.rows !== counted || ampTotal !== counted || streamTotal !== counted) {
+    throw corrupt(`says ${showValue(table.rows)} rows, ${Number.isNaN(ampTotal) ? "unreadable" : ampTotal} rows per AMP in all and ${streamTotal} in its streams, but its checksums count ${counted}`);
+  }
   return { table, ampRows: table.ampRows as number[], clusters, source, checksums };
 }
 

@@ -497,6 +497,20 @@ describe("restore(): damaged archives → ARCHIVE_CORRUPT, target unchanged", ()
     // The rows were committed before verification ran (verify checks the committed table), so they stay.
   });
 
+  for (const [what, edit] of [
+    ["rows", (t: Record<string, unknown>) => { t.rows = 999; }],
+    ["rows per AMP", (t: Record<string, unknown>) => { t.ampRows = (t.ampRows as number[]).map((n, i) => (i === 0 ? n + 1 : n)); }],
+    ["a bucket's row count", (t: Record<string, unknown>) => { const buckets = (t.checksums as { buckets: number[][] }).buckets; buckets[0][1] += 1; }],
+  ] as const) {
+    it(`a manifest whose ${what} disagree with the rest → ARCHIVE_CORRUPT before anything is created (not a report with wrong counts)`, async () => {
+      const dir = copyArchive(fixture.dir);
+      const manifest = readManifest(dir) as unknown as { tables: Record<string, unknown>[] };
+      edit(manifest.tables[0]);
+      writeManifest(dir, manifest);
+      await expectRestoreRefused(fixture, dir, "ARCHIVE_CORRUPT", ["manifest", "d.t", "its checksums count"]);
+    });
+  }
+
   it("a manifest whose DDL names another table → ARCHIVE_CORRUPT before anything is created", async () => {
     const dir = copyArchive(fixture.dir);
     const manifest = readManifest(dir) as unknown as { tables: { ddl: string }[] };

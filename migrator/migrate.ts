@@ -495,7 +495,7 @@ export class MigrationRun {
     const sourceEngine = this.#source.engine;
     const medium = typeof this.#plan.medium === "string" ? this.#plan.medium : this.#plan.medium.kind;
     return {
-      kind: "migration-report", strategy: "staged", ok: true, source: this.#source.summary, target: summary(this.#target), medium, staging: this.#plan.staging,
+      kind: "migration-report", strategy: "staged", ok: true, source: this.#source.summary, target: summary(this.#target), medium, staging: this.#plan.staging, parallelTables: this.#plan.parallelTables,
       streams: this.#plan.streams, batchRows: this.#plan.batchRows, batchBytes: this.#plan.batchBytes, elapsedMs: performance.now() - this.#started,
       rows: tables.reduce((s, t) => s + t.rows, 0), resumed: this.#recovery.resuming, resentBatches: this.#resentBatches, phases: [...this.#phases], streamReports: [...this.#streams].sort((a, b) => a.table.localeCompare(b.table) || a.stream - b.stream),
       tables, sourceAmps: Array.from({ length: this.#source.summary.amps }, (_, amp) => ({ amp, rows: tables.reduce((s, t) => s + (t.sourceAmpRows[amp] ?? 0), 0) })),

@@ -81,6 +81,8 @@ export interface MigrationReport {
   readonly medium: string;
   readonly staging: StagingLayout;
   readonly streams: number;
+  /** The tables moved at once rather than one after another (MigrateOptions.parallelTables); absent: one after another. */
+  readonly parallelTables?: boolean;
   /** Rows per archived batch; ignored when `batchBytes` is set. */
   readonly batchRows: number;
   /** About this many bytes per archived batch, when the batch size was given in bytes; else null. */

@@ -595,7 +595,12 @@ function ampSpans(ledger: Ledger): AmpSpan[] {
 
 function uses(ledger: Ledger, totalMs: number): ResourceUse[] {
   const out: ResourceUse[] = [];
-  for (const [resource, { kind, capacity, busyMs }] of ledger.resources) out.push({ resource, kind, capacity, busyMs, utilization: totalMs > 0 ? busyMs / (capacity * totalMs) : 0 });
+  for (const [resource, { kind, capacity, busyMs: charged }] of ledger.resources) {
+    // An AMP's disk or CPU is charged as a resource only in the transfer; its per-AMP total has every phase.
+    const amp = /^(source|target):amp(\d+):(disk|cpu)$/.exec(resource);
+    const busyMs = amp ? Math.max(charged, ledger[amp[3] as "disk" | "cpu"][amp[1] as "source" | "target"][Number(amp[2])]) : charged;
+    out.push({ resource, kind, capacity, busyMs, utilization: totalMs > 0 ? busyMs / (capacity * totalMs) : 0 });
+  }
   for (const system of ["source", "target"] as const) {
     ledger.disk[system].forEach((busyMs, amp) => { if (busyMs > 0 && !ledger.resources.has(`${system}:amp${amp}:disk`)) out.push({ resource: `${system}:amp${amp}:disk`, kind: "disk", capacity: 1, busyMs, utilization: totalMs > 0 ? busyMs / totalMs : 0 }); });
     ledger.cpu[system].forEach((busyMs, amp) => { if (busyMs > 0 && !ledger.resources.has(`${system}:amp${amp}:cpu`)) out.push({ resource: `${system}:amp${amp}:cpu`, kind: "cpu", capacity: 1, busyMs, utilization: totalMs > 0 ? busyMs / totalMs : 0 }); });
@@ -634,6 +639,7 @@ export function analyticInputFromReport(report: MigrationReport): AnalyticInput 
   return {
     sourceAmps, targetAmps: report.target.amps, streams: report.streams, clusters: first.length === report.streams ? first.map((s) => [...s.cluster]) : undefined,
     medium: report.medium as MediumKind, staging: report.staging, tables, ...targetSpread(report), phases: report.phases.map((p) => p.phase),
+    ...(report.parallelTables === true ? { parallelTables: true } : {}),
   };
 }
 

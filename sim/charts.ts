@@ -137,7 +137,8 @@ export function svgBarChart(groups: readonly { group: string; bars: readonly { l
   const series = [...new Set(labels)];
   const left = 12 + 7 * largest([...labels.map((l) => l.length), ...groups.map((g) => g.group.length)], 10);
   checkFinite(groups.flatMap((g) => g.bars.map((b) => b.value)), "svgBarChart: bar");
-  const max = largest(groups.flatMap((g) => g.bars.map((b) => b.value)), 1);
+  // Bars scale to the largest value, however small (times under a second on fast hardware); all zero draws empty bars.
+  const max = largest(groups.flatMap((g) => g.bars.map((b) => b.value)), 0) || 1;
   const body = [text(8, 20, options.title ?? "", "font-weight='600'")];
   let y = 36;
   for (const g of groups) {
@@ -155,6 +156,8 @@ export function svgBarChart(groups: readonly { group: string; bars: readonly { l
   return svg(width, y + 8, body, options.title ?? "chart");
 }
 
+/** A bar's number with three significant digits below 100 (0.021, not 0.0), whole above. */
 function formatValue(v: number): string {
-  return v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1);
+  if (Math.abs(v) >= 100) return Math.round(v).toLocaleString("en-US");
+  return v === 0 ? "0" : String(Number(v.toPrecision(3)));
 }

@@ -88,6 +88,25 @@ describe("analytic vs replay", () => {
   }
 });
 
+describe("analytic vs replay with parallel tables", () => {
+  it("the report records parallelTables and the analytic input carries it, so both price the tables at once", async () => {
+    const source = new Engine({ name: "old", amps: 4 });
+    loadScenario(source, scenario("demo", { rows: 30_000, seed: SEED }));
+    const report = await migrate({ source, target: new Engine({ name: "new", amps: 6 }), streams: 2, parallelTables: true, batchRows: 2_048 });
+    expect(report.parallelTables).toBe(true);
+    const input = analyticInputFromReport(report);
+    expect(input.parallelTables).toBe(true);
+    for (const profile of [HARDWARE.early2000s, HARDWARE.modern]) {
+      const ratio = phaseMs(predict(input, profile), "transfer") / phaseMs(simulateReport(report, profile), "transfer");
+      expect(ratio, `${profile.name} transfer: analytic / replay`).toBeGreaterThan(0.75);
+      expect(ratio, `${profile.name} transfer: analytic / replay`).toBeLessThan(1.25);
+    }
+    const sequential = await migrate({ source, target: new Engine({ name: "new", amps: 6 }), streams: 2, batchRows: 2_048 });
+    expect(sequential.parallelTables).toBe(false);
+    expect(analyticInputFromReport(sequential).parallelTables).toBeUndefined();
+  });
+});
+
 describe("analytic vs replay for a NoPI table", () => {
   it("with NoPI staging its insert-select is AMP-local in both, also when appends are priced apart", async () => {
     const source = new Engine({ name: "old", amps: 4 });
@@ -146,6 +165,17 @@ describe("analytic at scale", () => {
     const transfer = (streams: number, skew: number) => phaseMs(predict({ ...BIG, streams, tables: [{ name: "t", rowsPerSourceAmp: { total: 1e10, skew }, bytesPerRow: 120 }] }, HARDWARE.modern), "transfer");
     for (const streams of [100, 500, 1_000]) expect(transfer(streams, 20) / transfer(streams, 0), `${streams} streams`).toBeLessThan(1.2);
     expect(transfer(1_000, 20)).toBeLessThanOrEqual(transfer(16, 20));
+  });
+
+  it("an AMP's disk and CPU in the utilization carry its work of every phase, as its amps[] entry does", () => {
+    const timeline = predict(BIG, HARDWARE.early2000s);
+    for (const kind of ["disk", "cpu"] as const) {
+      for (const amp of [0, 1, 7]) {
+        const span = timeline.amps.find((a) => a.system === "target" && a.amp === amp)!;
+        const use = timeline.utilization.find((u) => u.resource === `target:amp${amp}:${kind}`)!;
+        expect(use.busyMs, `target AMP ${amp} ${kind}`).toBeCloseTo(kind === "disk" ? span.diskBusyMs : span.cpuBusyMs, 6);
+      }
+    }
   });
 
   it("rejects impossible inputs with BAD_CONFIG", async () => {

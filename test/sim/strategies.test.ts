@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { Engine, HashMap } from "../../engine/index.js";
 import { copyDefinition, withLabels } from "../../migrator/index.js";
 import {
-  BUILTIN_STRATEGIES, compare, Prng, renderComparisonMarkdown, renderComparisonSvg, ReportBuilder, SCENARIO_NAMES, strategyByName, svgGantt, svgHistogram,
+  BUILTIN_STRATEGIES, compare, Prng, renderComparisonMarkdown, renderComparisonSvg, ReportBuilder, SCENARIO_NAMES, strategyByName, svgBarChart, svgGantt, svgHistogram,
   type MigrationStrategy,
 } from "../../sim/index.js";
 import { oneStatementStrategy } from "../../examples/custom-strategy.js";
@@ -159,5 +159,14 @@ describe("charts", () => {
     expect(() => svgGantt([{ label: "s", segments: [{ kind: "archive", startMs: 0, endMs: Number.POSITIVE_INFINITY }] }])).toThrow(/BAD_ARGUMENT/);
     expect(() => svgGantt([{ label: "x" } as never])).toThrow(/BAD_ARGUMENT: svgGantt: lane 0 must be \{ label: string, segments/);
     expect(() => svgGantt("lanes" as never)).toThrow(/BAD_ARGUMENT: svgGantt: lanes must be a list/);
+  });
+
+  it("bar charts of values under 1 scale to the largest and label three significant digits", () => {
+    const chart = svgBarChart([{ group: "events", bars: [{ label: "staged", value: 0.102 }, { label: "direct", value: 0.021 }] }], { unit: "s", width: 760 });
+    const widths = [...chart.matchAll(/<rect x='\d+' y='\d+' width='([\d.]+)'/g)].map((m) => Number(m[1]));
+    expect(widths).toHaveLength(2);
+    expect(widths[0] / widths[1]).toBeCloseTo(0.102 / 0.021, 1);
+    expect(chart).toContain("0.102 s");
+    expect(chart).toContain("0.021 s");
   });
 });

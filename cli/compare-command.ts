@@ -22,7 +22,8 @@ the interconnect and the medium, peak staging bytes.
   --target-amps N       (default 6; the target's hash map is the source's rebalanced)
   --streams N           streams for strategies that use them (default 2)
   --hardware LIST       profiles to simulate on (default ${HARDWARE_NAMES.join(",")})
-  --svg FILE            also write an SVG bar chart of simulated time
+  --svg FILE            also write an SVG bar chart of simulated time on the first
+                        --hardware profile (put the one you want first)
   --json                print the comparison as JSON
   --help                this text
 

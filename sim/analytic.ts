@@ -132,6 +132,7 @@ function shapeOf(table: AnalyticTable, input: AnalyticInput, index: number, prof
     target[0] = Math.min(total, total / input.targetAmps + excess);
   }
   const batchRows = table.batchRows === undefined ? DEFAULT_BATCH_ROWS : amount(table.batchRows, `${where}.batchRows`, 1);
+  if (!Number.isInteger(batchRows)) throw bad(`${where}.batchRows must be a whole number of rows, but found ${showValue(table.batchRows)}`, "tables");
   const mediumBytesPerRow = table.mediumBytesPerRow === undefined ? bytesPerRow : amount(table.mediumBytesPerRow, `${where}.mediumBytesPerRow`);
   const staged = input.staging === "nopi" ? new Float64Array(input.targetAmps).fill(total / input.targetAmps) : target;
   const batchShareMax = Math.max(1 / fanOut, maxOf(staged) / Math.max(total, 1e-300));
@@ -174,12 +175,17 @@ function checkInput(input: AnalyticInput, profile: HardwareProfile): Checked {
   if (input.staging !== "hashed" && input.staging !== "nopi") throw bad(`staging must be "hashed" or "nopi", but found ${showValue(input.staging)}`, "staging");
   if (!Array.isArray(input.tables)) throw bad(`tables must be an array, but found ${showValue(input.tables)}`, "tables");
   if (input.streams > input.sourceAmps) throw bad(`streams (${input.streams}) exceeds the source's ${input.sourceAmps} AMPs`, "streams");
+  if (input.parallelTables !== undefined && typeof input.parallelTables !== "boolean") throw bad(`parallelTables must be true or false, but found ${showValue(input.parallelTables)}`, "parallelTables");
+  const twice = input.tables.map((t) => t?.name).find((name, i, names) => name !== undefined && names.indexOf(name) !== i);
+  if (twice !== undefined) throw bad(`table ${showValue(twice)} is listed twice in tables`, "tables");
   const clusters = input.clusters ?? defaultClusters(input.sourceAmps, input.streams);
   if (clusters.length !== input.streams) throw bad(`streams is ${input.streams} but ${clusters.length} clusters were given`, "clusters");
   if (input.clusters !== undefined) validateClusters(input.clusters, input.sourceAmps); // every source AMP exactly once, as migrate() wants
   const phases = input.phases ?? STAGED_PHASES;
   const unknownPhase = Array.isArray(phases) ? phases.find((p) => !STAGED_PHASES.includes(p)) : phases;
   if (unknownPhase !== undefined) throw bad(`phases must list phases of ${STAGED_PHASES.join(", ")}, but found ${showValue(unknownPhase)}`, "phases");
+  const repeated = phases.find((p, i) => phases.indexOf(p) !== i);
+  if (repeated !== undefined) throw bad(`phases lists ${repeated} twice`, "phases");
   const fanOut = input.fanOut === undefined ? input.targetAmps : Math.min(input.targetAmps, amount(input.fanOut, "fanOut", 1));
   const concurrentTargetAmps = input.concurrentTargetAmps === undefined ? input.targetAmps : Math.min(input.targetAmps, amount(input.concurrentTargetAmps, "concurrentTargetAmps", 1));
   return { input, clusters, tables: input.tables.map((t, i) => shapeOf(t, input, i, profile, fanOut)), phases, fanOut, concurrentTargetAmps };

@@ -181,6 +181,10 @@ describe("analytic at scale", () => {
   it("rejects impossible inputs with BAD_CONFIG", async () => {
     expectError(() => predict({ ...BIG, streams: 2_000 }, HARDWARE.modern), "BAD_CONFIG", "streams");
     expectError(() => predict({ ...BIG, stream: 3 } as never, HARDWARE.modern), "BAD_CONFIG", "predict() input has no option stream (did you mean streams?)");
+    expectError(() => predict({ ...BIG, parallelTables: "yes" as never }, HARDWARE.modern), "BAD_CONFIG", "parallelTables must be true or false", '"yes"');
+    expectError(() => predict({ ...BIG, tables: [BIG.tables[0], BIG.tables[0]] }, HARDWARE.modern), "BAD_CONFIG", "listed twice");
+    expectError(() => predict({ ...BIG, phases: ["transfer", "transfer"] }, HARDWARE.modern), "BAD_CONFIG", "phases lists transfer twice");
+    expectError(() => predict({ ...BIG, tables: [{ ...BIG.tables[0], batchRows: 1.5 }] }, HARDWARE.modern), "BAD_CONFIG", "batchRows must be a whole number");
     await expect(calibrate({ row: 1 } as never)).rejects.toThrow(/BAD_CONFIG: calibrate\(\) has no option row \(did you mean rows\?\)/);
     expectError(() => predict({ ...BIG, medium: "tape" as never }, HARDWARE.modern), "BAD_CONFIG", "medium");
     expectError(() => predict({ ...BIG, tables: [{ name: "t", rowsPerSourceAmp: [1, 2], bytesPerRow: 1 }] }, HARDWARE.modern), "BAD_CONFIG", "1000 numbers");

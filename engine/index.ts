@@ -9,7 +9,7 @@ export { rowHash, rowHashColumns, canonicalKeyBytes, bucketOf } from "./hash/row
 export { murmur3, murmur3Finalize, murmur3MixBlock, murmur3ScrambleBlock } from "./hash/murmur3.js";
 export { AmpsimError, checkOptionNames, errorText, isAmpsimError, ERROR_CODES, showValue } from "./errors.js";
 export type { ErrorCode, ErrorDetails } from "./errors.js";
-export { types, typeToSql, typeToString, arrowTypeOf } from "./catalog/column-type.js";
+export { types, typeToSql, typeToString, arrowTypeOf, COLUMN_TYPE_KINDS } from "./catalog/column-type.js";
 export type { ColumnType } from "./catalog/column-type.js";
 export type { TableDefinition, ColumnDefinition, PrimaryIndex, SecondaryIndex, TableKind, Setness } from "./catalog/table-definition.js";
 export { qualifiedName, quoteIdentifierIfNeeded } from "./catalog/table-definition.js";

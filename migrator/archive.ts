@@ -17,7 +17,7 @@ import { StorageMedium, type ArchiveTable } from "./media/index.js";
 import { archiveTableInfo, liveSource, MigrationRun, type SourceSide } from "./migrate.js";
 import type { MigrationReport, SystemSummary } from "./migration-report.js";
 import {
-  bad, bytesDoneOf, checkTableNames, checkTarget, defaultClusters, oneOf, planTables, positiveInteger, validateClusters,
+  bad, bytesDoneOf, checkTableNames, checkTarget, oneOf, planStreams, planTables, validateClusters,
   type IfExists, type MigrationPlan, type ProgressEvent, type StagingLayout, type TablePlan,
 } from "./plan.js";
 
@@ -61,15 +61,7 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveReport> {
   if (!(options?.source instanceof Engine)) throw bad(`source must be an Engine, but found ${showValue(options?.source)}`, { option: "source" });
   checkOptionNames(options, ["source", "dir", "overwrite", "tables", "streams", "clusters", "batchRows", "batchBytes", "onProgress"], "archive()");
   const { source } = options;
-  const streams = options.clusters !== undefined && options.streams === undefined ? options.clusters.length : positiveInteger(options.streams ?? 1, "streams", 1024);
-  if (streams > source.amps) throw bad(`streams (${streams}) exceeds the source's ${source.amps} AMP(s): each archive module reads at least one AMP`, { option: "streams" });
-  const clusters = options.clusters === undefined ? defaultClusters(source.amps, streams) : validateClusters(options.clusters, source.amps);
-  if (clusters.length !== streams) throw bad(`streams is ${streams} but ${clusters.length} clusters were given: one cluster per stream`, { option: "clusters" });
-  if (options.batchRows !== undefined && options.batchBytes !== undefined) {
-    throw bad(`pass batchRows (${showValue(options.batchRows)}) or batchBytes (${showValue(options.batchBytes)}), not both: each sets the batch size`, { option: "batchBytes" });
-  }
-  const batchRows = positiveInteger(options.batchRows ?? 65_536, "batchRows", 2 ** 31 - 1);
-  const batchBytes = options.batchBytes === undefined ? null : positiveInteger(options.batchBytes, "batchBytes");
+  const { streams, clusters, batchRows, batchBytes } = planStreams(options, source);
   const tables = planTables(source, options.tables ?? source.tables(), clusters);
   const medium = new StorageMedium({ dir: options.dir, overwrite: options.overwrite === true });
   const side = liveSource(source);

@@ -159,7 +159,6 @@ const MIGRATE_OPTION_NAMES: readonly (keyof MigrateOptions)[] = [
   "keepStaging", "parallelTables", "checkpointDir", "resume", "faults", "onProgress",
 ];
 
-
 /**
  * Checks every option and both systems; returns the frozen plan. `createdByRun` names target
  * tables that a resumed run's checkpoint says it created itself (not "existing" for ifExists).
@@ -174,16 +173,7 @@ export function planMigration(options: MigrateOptions, createdByRun: ReadonlySet
   if (!(source instanceof Engine)) throw bad(`source must be an Engine, but found ${showValue(source)}`, { option: "source" });
   if (!(target instanceof Engine)) throw bad(`target must be an Engine, but found ${showValue(target)}`, { option: "target" });
   if (source === target) throw bad("source and target are the same Engine; migrate between two systems", { option: "target" });
-  if (options.clusters !== undefined && !Array.isArray(options.clusters)) throw bad(`clusters must be a list of lists of source AMP numbers, but found ${showValue(options.clusters)}`, { option: "clusters" });
-  const streams = options.clusters !== undefined && options.streams === undefined ? options.clusters.length : positiveInteger(options.streams === undefined ? 1 : options.streams, "streams", 1024);
-  if (streams > source.amps) throw bad(`streams (${streams}) exceeds the source's ${source.amps} AMP(s): each archive module reads at least one AMP`, { option: "streams" });
-  const clusters = options.clusters === undefined ? defaultClusters(source.amps, streams) : validateClusters(options.clusters, source.amps);
-  if (clusters.length !== streams) throw bad(`streams is ${streams} but ${clusters.length} clusters were given: one cluster per stream`, { option: "clusters" });
-  if (options.batchRows !== undefined && options.batchBytes !== undefined) {
-    throw bad(`pass batchRows (${showValue(options.batchRows)}) or batchBytes (${showValue(options.batchBytes)}), not both: each sets the batch size`, { option: "batchBytes" });
-  }
-  const batchRows = positiveInteger(options.batchRows ?? DEFAULT_BATCH_ROWS, "batchRows", 2 ** 31 - 1);
-  const batchBytes = options.batchBytes === undefined ? null : positiveInteger(options.batchBytes, "batchBytes");
+  const { streams, clusters, batchRows, batchBytes } = planStreams(options, source);
   const ifExists = oneOf(options.ifExists, "ifExists", ["fail", "replace", "append"] as const, "fail");
   const staging = oneOf(options.staging, "staging", ["hashed", "nopi"] as const, "hashed");
   if (options.onProgress !== undefined && typeof options.onProgress !== "function") throw bad(`onProgress must be a function, but found ${showValue(options.onProgress)}`, { option: "onProgress" });
@@ -199,7 +189,22 @@ export function planMigration(options: MigrateOptions, createdByRun: ReadonlySet
   });
 }
 
-/** The source side of each table: its DDL text, rows and bytes per stream. */
+/** The streams, their clusters of source AMPs and the batch size of migrate() and archive(), checked (BAD_CONFIG). */
+export function planStreams(options: Pick<MigrateOptions, "streams" | "clusters" | "batchRows" | "batchBytes">, source: Engine):
+  { streams: number; clusters: number[][]; batchRows: number; batchBytes: number | null } {
+  if (options.clusters !== undefined && !Array.isArray(options.clusters)) throw bad(`clusters must be a list of lists of source AMP numbers, but found ${showValue(options.clusters)}`, { option: "clusters" });
+  const streams = options.clusters !== undefined && options.streams === undefined ? options.clusters.length : positiveInteger(options.streams === undefined ? 1 : options.streams, "streams", 1024);
+  if (streams > source.amps) throw bad(`streams (${streams}) exceeds the source's ${source.amps} AMP(s): each archive module reads at least one AMP`, { option: "streams" });
+  const clusters = options.clusters === undefined ? defaultClusters(source.amps, streams) : validateClusters(options.clusters, source.amps);
+  if (clusters.length !== streams) throw bad(`streams is ${streams} but ${clusters.length} clusters were given: one cluster per stream`, { option: "clusters" });
+  if (options.batchRows !== undefined && options.batchBytes !== undefined) {
+    throw bad(`pass batchRows (${showValue(options.batchRows)}) or batchBytes (${showValue(options.batchBytes)}), not both: each sets the batch size`, { option: "batchBytes" });
+  }
+  const batchRows = positiveInteger(options.batchRows ?? DEFAULT_BATCH_ROWS, "batchRows", 2 ** 31 - 1);
+  const batchBytes = options.batchBytes === undefined ? null : positiveInteger(options.batchBytes, "batchBytes");
+  return { streams, clusters, batchRows, batchBytes };
+}
+
 /** BAD_CONFIG unless `names` (the `tables` option) is a list; a name that is not a string is BAD_ARGUMENT, as everywhere a table is named. */
 export function checkTableNames(names: unknown): asserts names is readonly string[] {
   if (!Array.isArray(names)) throw bad(`tables must be an array of table names, but found ${showValue(names)}`, { option: "tables" });
@@ -207,6 +212,7 @@ export function checkTableNames(names: unknown): asserts names is readonly strin
   if (notName !== undefined) throw new AmpsimError("BAD_ARGUMENT", `tables: a table name must be a string, but found ${showValue(notName)} (${typeof notName})`, { option: "tables" });
 }
 
+/** The source side of each table: its DDL text, rows and bytes per stream. */
 export function planTables(source: Engine, names: readonly string[], clusters: readonly (readonly number[])[]): TablePlan[] {
   checkTableNames(names);
   const seen = new Set<string>();

@@ -26,7 +26,7 @@
  * batch that would overflow is asked for).
  */
 import * as arrow from "apache-arrow";
-import { AmpsimError, arrowTypeOf, showValue, typeToString } from "../engine/index.js";
+import { AmpsimError, arrowTypeOf, COLUMN_TYPE_KINDS, showValue, typeToString } from "../engine/index.js";
 import type { ColumnType } from "../engine/index.js";
 import { Prng, checkRatio, type Seed } from "./prng.js";
 
@@ -591,13 +591,11 @@ function compileStringShape(spec: ColumnSpec): StringShape | null {
   return { min, max };
 }
 
-const COLUMN_KINDS: ReadonlySet<ColumnType["kind"]> = new Set(["int8", "int16", "int32", "int64", "float32", "float64", "decimal", "bool", "utf8", "varchar", "char", "date", "timestamp"]);
-
 function compileColumn(spec: ColumnSpec, root: Prng): CompiledColumn {
   if (spec === null || typeof spec !== "object" || typeof spec.name !== "string" || spec.name.length === 0) {
     throw new AmpsimError("BAD_ARGUMENT", `a column spec needs a non-empty name, but found ${showValue(spec)}`);
   }
-  if (spec.type === null || typeof spec.type !== "object" || !COLUMN_KINDS.has((spec.type as { kind?: unknown }).kind as ColumnType["kind"])) {
+  if (spec.type === null || typeof spec.type !== "object" || !COLUMN_TYPE_KINDS.has((spec.type as { kind?: unknown }).kind as ColumnType["kind"])) {
     throw new AmpsimError("BAD_ARGUMENT", `column ${spec.name}: type must be a column type such as types.int32 or types.varchar(20), but found ${showValue(spec.type)}`, { column: spec.name });
   }
   const arrowType = arrowTypeOf(spec.type);

@@ -42,6 +42,8 @@ export const DECIMAL_PRECISION_MAX = 38;
 /** Largest VARCHAR / CHAR length in characters; LONG VARCHAR (utf8) is unbounded here. */
 export const STRING_LENGTH_MAX = 64000;
 
+/** Every column type kind: what tells a ColumnType from anything else given as one. */
+export const COLUMN_TYPE_KINDS: ReadonlySet<ColumnTypeKind> = new Set(["int8", "int16", "int32", "int64", "float32", "float64", "decimal", "bool", "utf8", "varchar", "char", "date", "timestamp"]);
 export const INTEGER_KINDS: ReadonlySet<ColumnTypeKind> = new Set(["int8", "int16", "int32", "int64"]);
 export const STRING_KINDS: ReadonlySet<ColumnTypeKind> = new Set(["utf8", "varchar", "char"]);
 

@@ -24,7 +24,7 @@ import { checkArrowColumn, convertible, inputColumns, type InsertInput } from ".
 import type { Predicate } from "./predicate.js";
 import { selectRows } from "./predicate-eval.js";
 import { writeIndexRows } from "./secondary-index.js";
-import { consecutive, hashRows, piColumnIndexes, storeInputs, storePieces, storePlaced, storeRows, type AmpShare } from "./store-rows.js";
+import { consecutive, hashRows, piColumnIndexes, StatementStore, storeInputs, storePieces, storePlaced, storeRows, type AmpShare, type PlacedShare } from "./store-rows.js";
 import type { StepRecorder } from "../trace.js";
 
 export function insertRows(ctx: StatementContext, entry: TableEntry, input: InsertInput): number {
@@ -202,6 +202,7 @@ function scatterSelect(ctx: StatementContext, plan: InsertSelectPlan, recorder: 
   const { target } = plan;
   const inputsOn = (amp: number) => readAmpInputs(ctx, plan, amp);
   const early = plan.readFirst ? Array.from({ length: ctx.system.amps }, (_, amp) => inputsOn(amp)) : null;
+  const statement = checkedStore(ctx, target);
   let length = 0;
   for (let amp = 0; amp < ctx.system.amps; amp++) {
     const inputs = early ? early[amp] : inputsOn(amp);
@@ -210,12 +211,33 @@ function scatterSelect(ctx: StatementContext, plan: InsertSelectPlan, recorder: 
     for (const input of inputs) {
       const pieces = input.filter((p) => kept.has(p));
       if (pieces.length === 0) continue;
-      storeShares(ctx, recorder, target, amp, storeInputs(ctx, target, pieces).shares);
+      if (statement) statement.scatter(amp, pieces);
+      else storeShares(ctx, recorder, target, amp, storeInputs(ctx, target, pieces).shares);
       for (const p of pieces) length += p.length;
     }
   }
+  statement?.commit(recorder);
   ctx.record(recorder.finish(length));
   return length;
+}
+
+/**
+ * For a target with a UPI or SET rows, the statement's inputs stored together (StatementStore):
+ * scattered input by input, checked once per AMP, then stored and indexed in the same order.
+ */
+export function checkedStore(ctx: StatementContext, target: TableEntry): { scatter(from: number, pieces: readonly Piece[]): void; placed(from: number, parts: readonly PlacedShare[], rowsOf: (part: number, count: number) => Uint32Array): void; commit(recorder: StepRecorder): void } | null {
+  const def = target.definition;
+  if (def.setness !== "set" && def.primaryIndex?.unique !== true) return null;
+  const store = new StatementStore(ctx, target);
+  const groups: [number, AmpShare[]][] = [];
+  return {
+    scatter: (from, pieces) => { groups.push([from, store.scatter(pieces)]); },
+    placed: (from, parts, rowsOf) => { groups.push([from, store.placed(parts, rowsOf)]); },
+    commit: (recorder) => {
+      store.commit();
+      for (const [from, shares] of groups) storeShares(ctx, recorder, target, from, shares);
+    },
+  };
 }
 
 /**

@@ -127,6 +127,34 @@ describe("insertSelectAsync on a pool", () => {
     expect(d.rowCount("db.t")).toBe(1);
   });
 
+  it("numbers input rows across the statement: a UPI value on two source AMPs names both rows, inline and on the pool", async () => {
+    const failure = async (run: () => unknown) => { try { await run(); return "no error"; } catch (e) { return `${String(e)} ${text((e as { details?: unknown }).details)}`; } };
+    const ddl = "CREATE DATABASE db; CREATE MULTISET TABLE db.src (g INTEGER, k INTEGER) PRIMARY INDEX (g); CREATE TABLE db.t (g INTEGER, k INTEGER) UNIQUE PRIMARY INDEX (k);";
+    const engines = (["inline", pool] as const).map((executor) => { const e = new Engine({ amps: 6, executor }); e.sql(ddl); return e; });
+    // Every source AMP holds rows (an input each); key 500 once on the first AMP with rows and once on the last.
+    const rows = Array.from({ length: 120 }, (_v, i) => ({ g: i % 40, k: i }));
+    for (const e of engines) e.insert("db.src", rows);
+    const [inline] = engines;
+    const sourceAmps = Array.from({ length: 6 }, (_v, amp) => amp).filter((amp) => inline.ampRowCounts("db.src")[amp] > 0);
+    expect(sourceAmps.length).toBeGreaterThan(2);
+    const gOn = (amp: number) => rows.find((r) => inline.ampOf("db.src", [r.g]) === amp)!.g;
+    for (const e of engines) e.insert("db.src", [{ g: gOn(sourceAmps[0]), k: 500 }, { g: gOn(sourceAmps.at(-1)!), k: 500 }]);
+    // The statement reads the source AMP by AMP, each AMP's rows in stored order: where the two rows are in that order.
+    const order = sourceAmps.flatMap((amp) => inline.readAmp("db.src", amp).parts.flatMap((part) => rowsOf(part.batch).map((r) => r.k)));
+    const [first, second] = [order.indexOf(500), order.lastIndexOf(500)];
+    expect(second).toBeGreaterThan(first);
+    const message = await failure(() => inline.insertSelect("db.t", "db.src"));
+    expect(message).toContain("DUPLICATE_KEY");
+    expect(message).toContain(`value (500) of input row ${second} repeats input row ${first}`);
+    expect(await failure(() => engines[1].insertSelectAsync("db.t", "db.src"))).toBe(message);
+    for (const e of engines) expect(e.rowCount("db.t")).toBe(0);
+    // Without the repeat, both store every row, the same rows with the same row IDs.
+    for (const e of engines) e.sql("DELETE FROM db.src WHERE k = 500");
+    expect(inline.insertSelect("db.t", "db.src")).toBe(120);
+    expect(await engines[1].insertSelectAsync("db.t", "db.src")).toBe(120);
+    expect(stored(engines[1], "db.t")).toBe(stored(inline, "db.t"));
+  });
+
   it("still works after close(), inline (statements never need the workers)", async () => {
     const own = createExecutor({ kind: "pool", threads: 1 });
     const onPool = system(own, TARGETS["MULTISET, non-unique PI"]);

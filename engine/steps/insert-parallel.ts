@@ -19,7 +19,7 @@ import type { HashMap } from "../hash/hash-map.js";
 import { isSharedData } from "../storage/shared-storage.js";
 import { rowsOfGroup } from "../storage/scatter.js";
 import type { StatementContext } from "./context.js";
-import { checkedStore, insertSelectRecorder, readPieces, storeShares, type InsertSelectPlan, type Piece } from "./insert.js";
+import { insertSelectRecorder, readPieces, statementStore, type InsertSelectPlan, type Piece } from "./insert.js";
 import { PLACE_KERNELS, sharedBuckets, type PackedPiece, type PlacedBatch, type Placer, type PlaceRowsInput } from "./place-kernel.js";
 import { ampsOfRows, concatAmps, piColumnIndexes, storePlaced } from "./store-rows.js";
 
@@ -57,7 +57,7 @@ export function commitPlaced(ctx: StatementContext, plan: InsertSelectPlan, inpu
   const { target } = plan;
   const recorder = insertSelectRecorder(ctx, plan);
   const types = target.definition.columns.map((c) => arrowTypeOf(c.type));
-  const statement = checkedStore(ctx, target);
+  const statement = statementStore(ctx, target);
   let length = 0;
   for (let amp = 0; amp < ctx.system.amps; amp++) {
     const kept = new Set(readPieces(recorder, target, amp, inputs[amp].flat()));
@@ -71,12 +71,11 @@ export function commitPlaced(ctx: StatementContext, plan: InsertSelectPlan, inpu
       let ampOfRow: Uint16Array | null = null;
       const ampsOfInput = () => concatAmps(pieces.map((p) => ampsOfRows(ctx.system.hashMap, target, p.columns, p.length)));
       const rowsOf = (p: number, count: number) => rowsOfGroup(ampOfRow ??= ampsOfInput(), parts[p].amp, count);
-      if (statement) statement.placed(amp, parts, rowsOf);
-      else storeShares(ctx, recorder, target, amp, storePlaced(ctx, target, parts, rowsOf));
+      statement.placed(amp, parts, rowsOf);
       length += batch.rows;
     }
   }
-  statement?.commit(recorder);
+  statement.commit(recorder);
   ctx.record(recorder.finish(length));
   return length;
 }

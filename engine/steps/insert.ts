@@ -24,7 +24,7 @@ import { checkArrowColumn, convertible, inputColumns, type InsertInput } from ".
 import type { Predicate } from "./predicate.js";
 import { selectRows } from "./predicate-eval.js";
 import { writeIndexRows } from "./secondary-index.js";
-import { consecutive, hashRows, piColumnIndexes, StatementStore, storeInputs, storePieces, storePlaced, storeRows, type AmpShare, type PlacedShare } from "./store-rows.js";
+import { consecutive, hashRows, piColumnIndexes, StatementStore, storePieces, storePlaced, storeRows, type AmpShare, type PlacedShare } from "./store-rows.js";
 import type { StepRecorder } from "../trace.js";
 
 export function insertRows(ctx: StatementContext, entry: TableEntry, input: InsertInput): number {
@@ -178,17 +178,20 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, sources:
   const recorder = insertSelectRecorder(ctx, plan);
   let length = 0;
   if (!plan.local) return scatterSelect(ctx, plan, recorder);
+  const all: AmpShare[] = [];
   for (let amp = 0; amp < ctx.system.amps; amp++) {
     const pieces = readPieces(recorder, target, amp, readLocalPieces(ctx, plan, amp));
     if (pieces.length === 0) continue;
     // Rows stay on their AMP: each piece (a source's runs, concatenated in chunks) becomes a run as it is, one uniqueness check for all.
     const nopi = target.definition.primaryIndex === null ? ctx.system.nopiHash[amp] : null;
     const placed = pieces.map((p) => ({ columns: p.columns, length: p.length, rowHash: nopi === null ? p.rowHash : new Uint32Array(p.length).fill(nopi) }));
-    const result = storePieces(ctx, target, amp, placed);
+    const result = storePieces(ctx, target, amp, placed, { firstRow: length });
     for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
-    writeIndexRows(ctx, target, result.shares);
+    all.push(...result.shares);
     length += result.ampOfRow.length;
   }
+  // Index rows once for the statement: a USI's uniqueness is then one check, not one per AMP against a subtable that grows.
+  writeIndexRows(ctx, target, all);
   ctx.record(recorder.finish(length));
   return length;
 }
@@ -202,7 +205,7 @@ function scatterSelect(ctx: StatementContext, plan: InsertSelectPlan, recorder: 
   const { target } = plan;
   const inputsOn = (amp: number) => readAmpInputs(ctx, plan, amp);
   const early = plan.readFirst ? Array.from({ length: ctx.system.amps }, (_, amp) => inputsOn(amp)) : null;
-  const statement = checkedStore(ctx, target);
+  const statement = statementStore(ctx, target);
   let length = 0;
   for (let amp = 0; amp < ctx.system.amps; amp++) {
     const inputs = early ? early[amp] : inputsOn(amp);
@@ -211,23 +214,22 @@ function scatterSelect(ctx: StatementContext, plan: InsertSelectPlan, recorder: 
     for (const input of inputs) {
       const pieces = input.filter((p) => kept.has(p));
       if (pieces.length === 0) continue;
-      if (statement) statement.scatter(amp, pieces);
-      else storeShares(ctx, recorder, target, amp, storeInputs(ctx, target, pieces).shares);
+      statement.scatter(amp, pieces);
       for (const p of pieces) length += p.length;
     }
   }
-  statement?.commit(recorder);
+  statement.commit(recorder);
   ctx.record(recorder.finish(length));
   return length;
 }
 
 /**
- * For a target with a UPI or SET rows, the statement's inputs stored together (StatementStore):
- * scattered input by input, checked once per AMP, then stored and indexed in the same order.
+ * A redistributing insert-select's inputs (one per source AMP and source, or per stored run)
+ * stored together (StatementStore): scattered input by input, input rows numbered across the
+ * statement, checked once per AMP, then stored, recorded (writes, transfers from each source
+ * AMP) and indexed once.
  */
-export function checkedStore(ctx: StatementContext, target: TableEntry): { scatter(from: number, pieces: readonly Piece[]): void; placed(from: number, parts: readonly PlacedShare[], rowsOf: (part: number, count: number) => Uint32Array): void; commit(recorder: StepRecorder): void } | null {
-  const def = target.definition;
-  if (def.setness !== "set" && def.primaryIndex?.unique !== true) return null;
+export function statementStore(ctx: StatementContext, target: TableEntry): { scatter(from: number, pieces: readonly Piece[]): void; placed(from: number, parts: readonly PlacedShare[], rowsOf: (part: number, count: number) => Uint32Array): void; commit(recorder: StepRecorder): void } {
   const store = new StatementStore(ctx, target);
   const groups: [number, AmpShare[]][] = [];
   return {
@@ -235,7 +237,8 @@ export function checkedStore(ctx: StatementContext, target: TableEntry): { scatt
     placed: (from, parts, rowsOf) => { groups.push([from, store.placed(parts, rowsOf)]); },
     commit: (recorder) => {
       store.commit();
-      for (const [from, shares] of groups) storeShares(ctx, recorder, target, from, shares);
+      for (const [from, shares] of groups) recordShares(recorder, target, from, shares);
+      writeIndexRows(ctx, target, groups.flatMap(([, shares]) => shares));
     },
   };
 }
@@ -284,10 +287,10 @@ function chunkPiece(target: TableEntry, { entry, where }: InsertSource, runs: re
 }
 
 /** Records the writes and interconnect transfers of rows one source AMP (`amp`) scattered, and writes their index rows. */
-export function storeShares(ctx: StatementContext, recorder: StepRecorder, target: TableEntry, amp: number, shares: readonly AmpShare[]): void {
+/** The writes of `shares` and their transfers from source AMP `from`. */
+function recordShares(recorder: StepRecorder, target: TableEntry, from: number, shares: readonly AmpShare[]): void {
   for (const share of shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
-  recordShareTransfers(recorder, amp, shares, target);
-  writeIndexRows(ctx, target, shares);
+  recordShareTransfers(recorder, from, shares, target);
 }
 
 function checkCompatible(target: TableEntry, source: TableEntry): void {

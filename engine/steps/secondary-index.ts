@@ -18,7 +18,7 @@ import { AmpsimError, isAmpsimError } from "../errors.js";
 import { fragmentOf } from "../storage/fragment.js";
 import { gatherRun } from "../storage/run.js";
 import type { StatementContext } from "./context.js";
-import { storeRows, type AmpShare } from "./store-rows.js";
+import { storeInputs, storeRows, type AmpShare } from "./store-rows.js";
 
 const ROW_ID_COLUMNS = ["$base_amp", "$base_rowhash", "$base_uniqueness"] as const;
 
@@ -49,28 +49,38 @@ export function writeIndexRows(ctx: StatementContext, base: TableEntry, shares: 
   for (const indexTable of base.indexTables) writeOneIndex(ctx, base, indexTable, shares);
 }
 
-/** Index rows share by share: a NUSI share stays on its AMP (no copy of the values), a USI share is placed by value. */
+/**
+ * A NUSI's index rows share by share, each staying on its AMP (no copy of the values); a USI's
+ * for all shares at once, placed by value with one uniqueness check per AMP (share by share, each
+ * checked against a subtable that grew with every share, it cost the square of the shares).
+ */
 function writeOneIndex(ctx: StatementContext, base: TableEntry, indexTable: IndexTable, shares: readonly AmpShare[]): void {
   const sub = ctx.catalog.byId(indexTable.tableId);
   const positions = indexTable.index.columns.map((name) => base.definition.columns.findIndex((c) => c.name === name));
-  for (const share of shares) {
-    const length = share.run.rowCount;
-    if (length === 0) continue;
-    const valueColumns = positions.map((p) => share.run.batch.data.children[p]);
-    try {
-      storeRows(ctx, sub, [...valueColumns, ...rowIdColumns(share)], length,
-        { placement: indexTable.index.unique ? undefined : new Uint16Array(length).fill(share.amp), rowWord: "row" });
-    } catch (error) {
-      if (!isAmpsimError(error, "DUPLICATE_KEY")) throw error;
-      // The subtable's row numbers count this share's rows: its `rows` map them back to the input's.
-      const inner = error.details.row;
-      const row = typeof inner === "number" && inner < length ? share.rows[inner] : undefined;
-      const stored = error.details.stored === true;
-      const where = row === undefined ? "appears twice"
-        : stored ? `of input row ${row} is already in the table (or in another row of this input)` : `of input row ${row} appears twice in the input`;
-      throw new AmpsimError("DUPLICATE_KEY", `${indexLabel(indexTable.index)} of ${base.qualifiedName}: value (${String(error.details.value)}) ${where}`,
-        { table: base.qualifiedName, column: indexTable.index.columns.join(", "), value: error.details.value, index: indexTable.index.name, row });
+  const live = shares.filter((share) => share.run.rowCount > 0);
+  const columnsOf = (share: AmpShare) => [...positions.map((p) => share.run.batch.data.children[p]), ...rowIdColumns(share)];
+  if (!indexTable.index.unique) {
+    for (const share of live) storeRows(ctx, sub, columnsOf(share), share.run.rowCount, { placement: new Uint16Array(share.run.rowCount).fill(share.amp), rowWord: "row" });
+    return;
+  }
+  if (live.length === 0) return;
+  try {
+    storeInputs(ctx, sub, live.map((share) => ({ columns: columnsOf(share), length: share.run.rowCount })));
+  } catch (error) {
+    if (!isAmpsimError(error, "DUPLICATE_KEY")) throw error;
+    // The subtable's row numbers count the shares' rows one share after another: their `rows` map them back to the input's.
+    const inner = error.details.row;
+    let row: number | undefined;
+    if (typeof inner === "number") {
+      for (let k = 0, start = 0; k < live.length && row === undefined; start += live[k].run.rowCount, k++) {
+        if (inner < start + live[k].run.rowCount) row = live[k].rows[inner - start];
+      }
     }
+    const stored = error.details.stored === true;
+    const where = row === undefined ? "appears twice"
+      : stored ? `of input row ${row} is already in the table` : `of input row ${row} appears twice in the input`;
+    throw new AmpsimError("DUPLICATE_KEY", `${indexLabel(indexTable.index)} of ${base.qualifiedName}: value (${String(error.details.value)}) ${where}`,
+      { table: base.qualifiedName, column: indexTable.index.columns.join(", "), value: error.details.value, index: indexTable.index.name, row });
   }
 }
 

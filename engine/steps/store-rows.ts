@@ -384,16 +384,17 @@ export interface Piece {
  * Stores pieces that all belong on `amp` (an AMP-local insert-select) as runs of their own,
  * without copying a row: the runs share the pieces' buffers (runs are immutable). One
  * uniqueness check covers all pieces and what the AMP holds. Input rows are numbered across
- * the pieces in order.
+ * the pieces in order, from `firstRow` (the rows a statement stored on AMPs before).
  */
-export function storePieces(ctx: WriteContext, entry: TableEntry, amp: number, pieces: readonly Piece[], options: { rowWord?: string } = {}): StoreResult {
+export function storePieces(ctx: WriteContext, entry: TableEntry, amp: number, pieces: readonly Piece[], options: { rowWord?: string; firstRow?: number } = {}): StoreResult {
   const fragment = ctx.tx.fragment(amp, entry.id);
   let next = fragment.nextUniqueness; let base = 0;
+  const firstRow = options.firstRow ?? 0;
   const shares: AmpShare[] = [];
   for (const piece of pieces) {
     if (piece.length === 0) continue;
     const first = base;
-    shares.push(lazyShare(amp, makeRun(batchOf(entry.schema, piece.columns, piece.length), piece.rowHash, next), () => consecutive(first, piece.length)));
+    shares.push(lazyShare(amp, makeRun(batchOf(entry.schema, piece.columns, piece.length), piece.rowHash, next), () => consecutive(firstRow + first, piece.length)));
     next += piece.length; base += piece.length;
   }
   checkUniqueness(ctx, entry, shares, options.rowWord ?? "input row");

@@ -159,7 +159,12 @@ describe("duplicate errors show values as they were inserted", () => {
     engine.sql("CREATE TABLE udt (k INTEGER, d DATE) UNIQUE PRIMARY INDEX (k) UNIQUE INDEX (d)");
     expectError(() => engine.insert("udt", [{ k: 1, d: "2024-01-01" }, { k: 2, d: "2024-01-01" }]), "DUPLICATE_KEY", "value (2024-01-01) of input row 1 appears twice in the input");
     engine.insert("udt", [{ k: 3, d: "2024-02-02" }]);
-    expectError(() => engine.insert("udt", [{ k: 4, d: "2024-03-03" }, { k: 5, d: "2024-02-02" }]), "DUPLICATE_KEY", "value (2024-02-02) of input row 1 is already in the table (or in another row of this input)");
+    expectError(() => engine.insert("udt", [{ k: 4, d: "2024-03-03" }, { k: 5, d: "2024-02-02" }]), "DUPLICATE_KEY", "value (2024-02-02) of input row 1 is already in the table");
+    // Two rows of one statement whose base rows go to different AMPs: the USI is checked once for the statement, so it is not "already in the table".
+    const [k1, k2] = [10, ...Array.from({ length: 40 }, (_v, i) => 11 + i)].filter((k, i, all) => i === 0 || engine.ampOf("udt", [k]) !== engine.ampOf("udt", [all[0]]));
+    expect(engine.ampOf("udt", [k1])).not.toBe(engine.ampOf("udt", [k2]));
+    expectError(() => engine.insert("udt", [{ k: k1, d: "2024-04-04" }, { k: k2, d: "2024-04-04" }]), "DUPLICATE_KEY", "value (2024-04-04) of input row ", "appears twice in the input");
+    expect(engine.rowCount("udt")).toBe(1);
     engine.sql("CREATE SET TABLE sd (d DECIMAL(5,2), k INTEGER, s VARCHAR(3)) PRIMARY INDEX (k)");
     expectError(() => engine.insert("sd", [{ d: "1.50", k: 0, s: "x" }, { d: "1.5", k: 0, s: "x" }]), "DUPLICATE_ROW", `input row 1 (1.50, 0, "x")`);
   });

@@ -31,6 +31,24 @@ export function newLike(words: IntegerArray, length: number): IntegerArray {
   return storageArray(words.constructor as unknown as Parameters<typeof storageArray<IntegerArray>>[0], length);
 }
 
+/**
+ * Bytes of `data`'s rows as the engine counts them (a run's bytes, an AMP's space, the trace):
+ * a value's width for every row (a BOOLEAN a byte; a string its 4-byte offset and its bytes);
+ * NULL flags ride in a row's hidden bytes. Unlike the buffers' sizes (dataBytes: an offset and
+ * partly used bitmap bytes more per run), it is the same for the rows however they are split
+ * into runs — which may differ with the executor (a pool worker's placed rows are runs of
+ * their own), while what a system stores and its trace must not.
+ */
+export function rowBytes(data: arrow.Data): number {
+  if (data.valueOffsets) {
+    const offsets = data.valueOffsets as Int32Array;
+    return 4 * data.length + (offsets[data.length] - offsets[0]);
+  }
+  if (arrow.DataType.isBool(data.type)) return data.length;
+  const values = data.values as ArrayBufferView & { BYTES_PER_ELEMENT: number };
+  return values.BYTES_PER_ELEMENT * data.stride * data.length;
+}
+
 /** Bytes of the Arrow buffers behind `data` for its rows (values, offsets, bitmaps). */
 export function dataBytes(data: arrow.Data): number {
   let bytes = data.nullCount > 0 ? (data.length + 7) >>> 3 : 0;

@@ -155,7 +155,7 @@ function readSegment(directory: string, ref: SegmentRef, entry: TableEntry): Run
   const actual = crc32(bytes);
   if (actual !== ref.crc32) throw storageCorrupt(file, `expected CRC-32 ${ref.crc32}, but computed ${actual}`);
   const run = decodeSegment(bytes, entry, ref.rows, file);
-  if (run.bytes !== ref.bytes) throw storageCorrupt(file, `expected a run of ${ref.bytes} bytes, but its columns hold ${run.bytes}`);
+  if (run.bufferBytes !== ref.bytes) throw storageCorrupt(file, `expected a run of ${ref.bytes} bytes, but its columns hold ${run.bufferBytes}`);
   return run;
 }
 

@@ -208,7 +208,7 @@ export class DurableStore {
 
   #writeSegment(at: { amp: number; tableId: number; directory: string; run: Run; file: string }, written: string[]): SegmentRef {
     const bytes = encodeSegment(at.run);
-    const ref: SegmentRef = { file: at.file, rows: at.run.rowCount, bytes: at.run.bytes, fileBytes: bytes.byteLength, crc32: crc32(bytes) };
+    const ref: SegmentRef = { file: at.file, rows: at.run.rowCount, bytes: at.run.bufferBytes, fileBytes: bytes.byteLength, crc32: crc32(bytes) };
     const file = join(at.directory, at.file);
     this.#faults?.before("segment write", { amp: at.amp, tableId: at.tableId, file, rows: at.run.rowCount, bytes });
     written.push(file);

@@ -12,7 +12,7 @@
  */
 import * as arrow from "apache-arrow";
 import { assert } from "../errors.js";
-import { concatData, dataBytes, gatherData } from "./column-data.js";
+import { concatData, dataBytes, gatherData, rowBytes } from "./column-data.js";
 import { sortPermutationByKey } from "./radix-sort.js";
 import { sharedStorageOn, storageArray } from "./shared-storage.js";
 import { inTail, joinTailRuns, markTail } from "./tail.js";
@@ -22,7 +22,7 @@ export class Run {
   readonly batch: arrow.RecordBatch;
   readonly rowHash: Uint32Array;
   readonly rowCount: number;
-  /** Bytes of the user columns plus 8 bytes a row of hidden columns. */
+  /** Bytes of the rows (rowBytes of the user columns) plus 8 bytes a row of hidden columns. */
   readonly bytes: number;
   #order: Uint32Array | null = null;
   #sortedHash: Uint32Array | null = null;
@@ -39,8 +39,15 @@ export class Run {
     this.uniquenessBase = typeof uniqueness === "number" ? uniqueness : null;
     this.rowCount = batch.numRows;
     let bytes = 8 * batch.numRows;
-    for (const child of batch.data.children) bytes += dataBytes(child);
+    for (const child of batch.data.children) bytes += rowBytes(child);
     this.bytes = bytes;
+  }
+
+  /** Bytes of the user columns' Arrow buffers (dataBytes) plus 8 bytes a row: what a segment file's reference records. */
+  get bufferBytes(): number {
+    let bytes = 8 * this.rowCount;
+    for (const child of this.batch.data.children) bytes += dataBytes(child);
+    return bytes;
   }
 
   /** The uniqueness of every row (with the row hash, its row ID). */

@@ -1522,6 +1522,19 @@ describe("skew and row counts", () => {
     expect(total).toEqual(total.map((_, amp) => perTable[0][amp] + perTable[1][amp]));
     expect(perTable[0].every((bytes, amp) => bytes > 0 === engine.ampRowCounts("a")[amp] > 0)).toBe(true);
   });
+
+  it("bytes count rows, not runs: the same rows stored in one statement or in seven count the same, and as the row sizes say", () => {
+    const ddl = "CREATE MULTISET TABLE t (k INTEGER NOT NULL, s VARCHAR(20), b BOOLEAN, d DECIMAL(20,2), f FLOAT) PRIMARY INDEX (k)";
+    const rows = Array.from({ length: 200 }, (_, i) => ({ k: i, s: i % 7 === 0 ? null : "x".repeat(i % 13), b: i % 5 === 0 ? null : i % 2 === 0, d: i % 3 === 0 ? null : `${i}.25`, f: i / 4 }));
+    const once = new Engine({ amps: 3 }); once.sql(ddl); once.insert("t", rows);
+    const inPieces = new Engine({ amps: 3 }); inPieces.sql(ddl);
+    for (let first = 0; first < rows.length; first += 29) inPieces.insert("t", rows.slice(first, first + 29));
+    expect(inPieces.ampBytes("t")).toEqual(once.ampBytes("t"));
+    // 8 hidden bytes, INTEGER 4, a string's offset 4 and its bytes, BOOLEAN 1, DECIMAL(20,2) 16, FLOAT 8; NULLs take their width.
+    const expected = [0, 0, 0];
+    for (const row of rows) expected[once.ampOf("t", [row.k])] += 8 + 4 + 4 + (row.s?.length ?? 0) + 1 + 16 + 8;
+    expect(once.ampBytes("t")).toEqual(expected);
+  });
 });
 
 // ---------------------------------------------------------------------------

@@ -146,9 +146,10 @@ export class Checkpoint {
     return json ? checksumsFromJson(json) : null;
   }
 
-  /** The migration finished: the checkpoint goes. */
+  /** The migration finished: the checkpoint goes (with a temporary copy a killed write left). */
   remove(): void {
     fs.rmSync(this.file, { force: true });
+    fs.rmSync(`${this.file}.tmp`, { force: true });
   }
 
   #write(): void {
@@ -233,5 +234,6 @@ export function abandonMigration(options: { readonly target: Engine; readonly ch
     }
   }
   fs.rmSync(file, { force: true });
+  fs.rmSync(`${file}.tmp`, { force: true });
   return { dropped };
 }

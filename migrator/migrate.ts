@@ -65,22 +65,31 @@ function openCheckpoint(plan: MigrationPlan, source: SourceSide, target: Engine,
     if (missing.length > 0) {
       throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume from ${checkpoint.file} on the target (system "${target.name}"): it has no table ${missing.join(", ")}, which the interrupted run had created there (resume needs the target the run wrote to; abandonMigration() gives the run up)`, { file: checkpoint.file, table: missing[0] });
     }
+    reserveRunId(target, checkpoint.state.runId);
     return checkpoint;
   }
   const stream: StreamCheckpoint = { done: false, started: false, checksums: null };
   Checkpoint.prepare(plan.checkpointDir!);
-  // Reserve the run id on the target, so that another checkpointed run never picks the same staging names.
+  // The checkpoint names the run id before the target reserves it (so that another checkpointed run
+  // never picks the same staging names): a crash between the two leaves a checkpoint whose resume
+  // or abandonment finds everything, never a reservation that nothing names.
   const runId = nextRunId(target);
-  target.sqlInternal(`CREATE MULTISET TABLE ${reservationOf(runId)} (run INTEGER) NO PRIMARY INDEX;`);
+  const checkpoint = Checkpoint.create(plan.checkpointDir!, {
+    format: "ampsim-checkpoint", version: 1, fingerprint, runId, verified: false,
+    tables: plan.tables.map((t) => ({ name: t.name, creating: false, created: false, createdDatabase: null, streams: plan.clusters.map(() => stream), committed: false, base: null, rowsBefore: 0 })),
+  });
   try {
-    return Checkpoint.create(plan.checkpointDir!, {
-      format: "ampsim-checkpoint", version: 1, fingerprint, runId, verified: false,
-      tables: plan.tables.map((t) => ({ name: t.name, creating: false, created: false, createdDatabase: null, streams: plan.clusters.map(() => stream), committed: false, base: null, rowsBefore: 0 })),
-    });
+    reserveRunId(target, runId);
   } catch (error) {
-    target.sqlInternal(`DROP TABLE ${reservationOf(runId)};`); // no checkpoint names it: nothing else would ever drop it
+    checkpoint.remove(); // nothing on the target names this run: a fresh start is right
     throw error;
   }
+  return checkpoint;
+}
+
+/** Reserves `runId`'s staging names on the target (again, when resuming a run stopped before it did). */
+function reserveRunId(target: Engine, runId: number): void {
+  if (!target.hasTable(reservationOf(runId))) target.sqlInternal(`CREATE MULTISET TABLE ${reservationOf(runId)} (run INTEGER) NO PRIMARY INDEX;`);
 }
 
 /** The table that reserves a checkpointed run's id (and so its staging names) on the target. */

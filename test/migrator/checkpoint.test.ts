@@ -3,6 +3,7 @@
  * it stopped — no row lost or duplicated, at most one batch per stream sent
  * again — and a changed plan or source is refused.
  */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -254,6 +255,51 @@ describe("what the review found", () => {
     target.sql(source.showTable("shop.orders").replace(/UNIQUE PRIMARY INDEX \(order_id\)\s*INDEX \(customer\)/, "PRIMARY INDEX (customer)"));
     await expect(migrate({ source, target, tables: ["shop.orders"], ifExists: "append" })).rejects.toThrow(/TYPE_MISMATCH: .*primary index \(customer\) differs from the source's \(order_id\)/);
     expect(target.rowCount("shop.orders")).toBe(0);
+  });
+
+  it("killed while writing its first checkpoint, a run has reserved nothing on a durable target: the next run starts clean", async () => {
+    const dir = tempDir();
+    const [sourceDir, targetDir, checkpointDir] = ["source", "target", "checkpoint"].map((d) => path.join(dir, d));
+    const prepared = new Engine({ name: "source", amps: 4, dir: sourceDir });
+    loadScenario(prepared, scenario("demo", { rows: 500, seed: 5 }));
+    // A child process that SIGKILLs itself at the rename that would publish the first checkpoint.
+    const script = path.join(dir, "killed.mts");
+    const root = path.resolve(".");
+    fs.writeFileSync(script, `import fs from "node:fs";
+import { Engine } from ${JSON.stringify(path.join(root, "engine/index.ts"))};
+import { migrate } from ${JSON.stringify(path.join(root, "migrator/index.ts"))};
+const rename = fs.renameSync;
+fs.renameSync = (from, to) => { if (String(to).endsWith(${JSON.stringify(CHECKPOINT_FILE)})) process.kill(process.pid, "SIGKILL"); return rename(from, to); };
+await migrate({ source: Engine.open(${JSON.stringify(sourceDir)}), target: new Engine({ name: "target", amps: 6, dir: ${JSON.stringify(targetDir)} }), checkpointDir: ${JSON.stringify(checkpointDir)} });
+`);
+    const child = spawnSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8" });
+    expect(child.signal, child.stderr).toBe("SIGKILL");
+    expect(fs.existsSync(path.join(checkpointDir, CHECKPOINT_FILE))).toBe(false);
+    const target = Engine.open(targetDir);
+    expect(target.allTables().filter((t) => t.startsWith('"$staging"'))).toEqual([]);
+    // A fresh run (there is nothing to resume) finishes and leaves nothing behind, the killed write's temporary file included.
+    const source = Engine.open(sourceDir);
+    const report = await migrate({ source, target, checkpointDir });
+    expect(report.tables.every((t) => t.verified)).toBe(true);
+    expect(target.allTables().filter((t) => t.startsWith('"$staging"'))).toEqual([]);
+    expect(fs.readdirSync(checkpointDir)).toEqual([]);
+  });
+
+  it("a checkpoint whose run never reserved its id on the target resumes, and the resume leaves no reservation or temporary file", async () => {
+    const { source, target, tables, before } = systems(1_000);
+    const checkpointDir = tempDir();
+    const options = { source, target, tables, ...OPTIONS, checkpointDir };
+    await expect(migrate({ ...options, faults: crashAt("staging.create") })).rejects.toBeInstanceOf(InjectedCrash);
+    // As if killed between writing the checkpoint and reserving the id, and during a later checkpoint write.
+    const reservation = target.allTables().find((t) => /_sreserved$/.test(t))!;
+    expect(reservation).toBeDefined();
+    target.dropTable(reservation, { internal: true });
+    fs.writeFileSync(path.join(checkpointDir, `${CHECKPOINT_FILE}.tmp`), "{");
+    const report = await migrate({ ...options, resume: true });
+    expect(report.tables.every((t) => t.verified)).toBe(true);
+    expect(checkInvariant(source, target, tables, before)).toBeNull();
+    expect(target.allTables().filter((t) => t.startsWith('"$staging"'))).toEqual([]);
+    expect(fs.readdirSync(checkpointDir)).toEqual([]);
   });
 
   it("abandonMigration drops the database the run created", async () => {

@@ -174,7 +174,7 @@ export class MigrationRun {
   /** Runs every phase over `medium` (closed at the end) and returns the report. */
   async execute(medium: TransferMedium): Promise<MigrationReport> {
     let tables: TableReport[] | null = null;
-    let crashed = false;
+    let failure: unknown = null;
     try {
       await this.#phase("dictionary", () => this.#copyDefinitions());
       await this.#phase("staging", () => this.#createStaging());
@@ -182,20 +182,63 @@ export class MigrationRun {
       await this.#phase("insert-select", () => this.#insertSelect());
       tables = await this.#phase("verify", () => this.#verify());
     } catch (error) {
-      crashed = error instanceof InjectedCrash;
-      throw crashed ? error : this.#namingCommitted(error);
-    } finally {
+      failure = error instanceof InjectedCrash ? error : this.#namingCommitted(error);
+    }
+    const crashed = failure instanceof InjectedCrash;
+    try {
       await this.#phase("cleanup", async () => {
         await closeMedium(medium, tables !== null);
         // A crash does nothing more (the process is gone); with a checkpoint a failure keeps
         // everything for the resume; otherwise a failure is cleaned up.
         if (crashed || (tables === null && this.#recovery.checkpoint)) return;
-        await this.#recovery.faults?.at({ point: "cleanup" });
-        this.#cleanup(tables === null);
+        try {
+          await this.#recovery.faults?.at({ point: "cleanup" });
+          this.#cleanup(tables === null);
+        } catch (error) {
+          if (error instanceof InjectedCrash) throw error;
+          throw this.#cleanupFailed(error, failure);
+        }
         if (tables !== null) this.#recovery.checkpoint?.remove();
       });
+    } catch (error) {
+      // A crash or a cleanup that failed after a failure: the first failure is the one to report, the cleanup's included.
+      if (failure === null || error instanceof InjectedCrash) throw error;
+      failure = failure instanceof AmpsimError && !crashed ? this.#withCleanupNote(failure, error) : failure;
     }
-    return this.#report(tables);
+    if (failure !== null) throw failure;
+    return this.#report(tables!);
+  }
+
+  /** The tables this run leaves on the target: its staging tables and markers, and target tables it created but did not commit. */
+  #leftBehind(): string[] {
+    const prefixes = [`"${STAGING_DATABASE}".m${this.#runId}_`, `"${STAGING_DATABASE}"."m${this.#runId}_`];
+    const kept = new Set(this.#plan.keepStaging ? this.#tables.flatMap((t) => t.staging) : []);
+    const mine = this.#target.allTables().filter((t) => prefixes.some((p) => t.startsWith(p)) && !kept.has(t));
+    const created = this.#tables.filter((t) => !t.committed && this.#created.has(t.plan.name) && this.#target.hasTable(t.plan.name)).map((t) => t.plan.name);
+    return [...mine, ...created];
+  }
+
+  /**
+   * The cleanup failed (dropping staging tables, say, on a target out of space): what is left,
+   * how to finish, and which tables committed. With a checkpoint, it stays: resuming the run
+   * finishes the cleanup.
+   */
+  #cleanupFailed(error: unknown, failure: unknown): AmpsimError {
+    const left = this.#leftBehind();
+    const how = this.#recovery.checkpoint ? `resume the run (its checkpoint ${this.#recovery.checkpoint.file} stays) to finish it` : "drop them with target.dropTable(name, { internal: true })";
+    const done = failure === null ? "the migration committed and verified every table, but its cleanup failed" : "its cleanup failed too";
+    const code = error instanceof AmpsimError ? error.code : "STORAGE_FAILED";
+    const cause = error instanceof AmpsimError ? errorText(error) : error instanceof Error ? error.message : String(error);
+    const cleanup = new AmpsimError(code, `${done}: ${cause}; left on the target: ${left.length > 0 ? left.join(", ") : "nothing"}${left.length > 0 ? ` (${how})` : ""}`,
+      { ...(error instanceof AmpsimError ? error.details : {}), leftBehind: left }, { cause: error });
+    return failure === null ? this.#namingCommitted(cleanup) as AmpsimError : cleanup;
+  }
+
+  /** `failure` with the note of a cleanup that failed after it. */
+  #withCleanupNote(failure: AmpsimError, cleanup: unknown): AmpsimError {
+    const left = cleanup instanceof AmpsimError ? cleanup.details.leftBehind : undefined;
+    return new AmpsimError(failure.code, `${errorText(failure)} [then ${cleanup instanceof AmpsimError ? errorText(cleanup) : String(cleanup)}]`,
+      { ...failure.details, ...(left === undefined ? {} : { leftBehind: left }) }, { cause: failure });
   }
 
   /**
@@ -477,20 +520,24 @@ export class MigrationRun {
     withLabels(this.#target, { phase: "cleanup" }, () => this.#dropLeftovers(failed));
   }
 
+  /** Each drop tried on its own (one that fails leaves the others to go); the first failure is thrown at the end. */
   #dropLeftovers(failed: boolean): void {
+    let first: { error: unknown } | null = null;
+    const attempt = (act: () => void) => { try { act(); } catch (error) { first ??= { error }; } };
+    const drop = (name: string, internal: boolean) => attempt(() => { if (this.#target.hasTable(name)) this.#target.dropTable(name, { internal }); });
     for (const table of this.#tables) {
-      if (!this.#plan.keepStaging) {
-        for (const staging of table.staging) if (this.#target.hasTable(staging)) this.#target.dropTable(staging, { internal: true });
+      if (!this.#plan.keepStaging) for (const staging of table.staging) drop(staging, true);
+      drop(this.#marker(table), true);
+      if (failed && !table.committed && this.#created.has(table.plan.name)) drop(table.plan.name, false);
+    }
+    if (this.#recovery.checkpoint) drop(reservationOf(this.#runId), true);
+    if (failed) {
+      for (const database of this.#createdDatabases) {
+        const prefix = `${quoteIdentifierIfNeeded(database)}.`;
+        attempt(() => { if (!this.#target.allTables().some((t) => t.startsWith(prefix))) this.#target.sql(`DROP DATABASE ${quoteIdentifierIfNeeded(database)};`); });
       }
-      if (this.#target.hasTable(this.#marker(table))) this.#target.dropTable(this.#marker(table), { internal: true });
-      if (failed && !table.committed && this.#created.has(table.plan.name) && this.#target.hasTable(table.plan.name)) this.#target.dropTable(table.plan.name);
     }
-    if (this.#recovery.checkpoint && this.#target.hasTable(reservationOf(this.#runId))) this.#target.dropTable(reservationOf(this.#runId), { internal: true });
-    if (!failed) return;
-    for (const database of this.#createdDatabases) {
-      const prefix = `${quoteIdentifierIfNeeded(database)}.`;
-      if (!this.#target.allTables().some((t) => t.startsWith(prefix))) this.#target.sql(`DROP DATABASE ${quoteIdentifierIfNeeded(database)};`);
-    }
+    if (first !== null) throw (first as { error: unknown }).error;
   }
 
   #report(tables: TableReport[]): MigrationReport {

@@ -302,6 +302,59 @@ await migrate({ source: Engine.open(${JSON.stringify(sourceDir)}), target: new E
     expect(fs.readdirSync(checkpointDir)).toEqual([]);
   });
 
+  describe("a cleanup that fails after every table committed", () => {
+    const failAtCleanup = () => new FaultPlan(9, { at: [{ point: "cleanup", visit: 1, kind: "medium" }] });
+    const staging = (target: Engine) => target.allTables().filter((t) => t.startsWith('"$staging"'));
+
+    it("without a checkpoint: the error names the committed tables and what is left, which can then be dropped", async () => {
+      const { source, target, tables, before } = systems(1_000);
+      const error = await migrate({ source, target, tables, ...OPTIONS, faults: failAtCleanup() }).catch((e: unknown) => e);
+      expect(isAmpsimError(error, "MEDIUM_FAILED"), String(error)).toBe(true);
+      const { details, message } = error as { details: { committedTables: string[]; leftBehind: string[] }; message: string };
+      expect(message).toContain("committed and verified every table, but its cleanup failed");
+      expect(details.committedTables).toEqual(tables);
+      expect(details.leftBehind.length).toBeGreaterThan(0);
+      expect(details.leftBehind).toEqual(staging(target));
+      expect(message).toContain(details.leftBehind[0]);
+      expect(message).toContain("target.dropTable(name, { internal: true })");
+      for (const name of details.leftBehind) target.dropTable(name, { internal: true });
+      expect(staging(target)).toEqual([]);
+      expect(checkInvariant(source, target, tables, before)).toBeNull();
+    });
+
+    it("with a checkpoint: it stays, and resuming finishes the cleanup", async () => {
+      const { source, target, tables, before } = systems(1_000);
+      const checkpointDir = tempDir();
+      const options = { source, target, tables, ...OPTIONS, checkpointDir };
+      const error = await migrate({ ...options, faults: failAtCleanup() }).catch((e: unknown) => e);
+      expect(String(error)).toContain(`resume the run (its checkpoint ${path.join(checkpointDir, CHECKPOINT_FILE)} stays)`);
+      expect(fs.existsSync(path.join(checkpointDir, CHECKPOINT_FILE))).toBe(true);
+      const report = await migrate({ ...options, resume: true });
+      expect(report.tables.every((t) => t.verified)).toBe(true);
+      expect(staging(target)).toEqual([]);
+      expect(fs.readdirSync(checkpointDir)).toEqual([]);
+      expect(checkInvariant(source, target, tables, before)).toBeNull();
+    });
+
+    it("on a durable target that fails one drop: every other staging table still goes, and the one left is named", async () => {
+      const { source, tables, before } = systems(1_000);
+      let cleaning = false; let failed = 0;
+      const faults = { before(point: string) { if (cleaning && point === "commit" && failed++ === 0) throw new Error("ENOSPC: no space left on device"); } };
+      const target = new Engine({ name: "target", amps: 6, dir: path.join(tempDir(), "target"), faults });
+      const onProgress = (event: { kind: string; phase?: string }) => { if (event.kind === "phase" && event.phase === "cleanup") cleaning = true; };
+      const error = await migrate({ source, target, tables, ...OPTIONS, onProgress }).catch((e: unknown) => e);
+      expect(isAmpsimError(error), String(error)).toBe(true);
+      const { leftBehind, committedTables } = (error as { details: { leftBehind: string[]; committedTables: string[] } }).details;
+      expect(committedTables).toEqual(tables);
+      expect(leftBehind).toHaveLength(1);
+      expect(staging(target)).toEqual(leftBehind);
+      expect(String(error)).toContain("ENOSPC");
+      cleaning = false;
+      target.dropTable(leftBehind[0], { internal: true });
+      expect(checkInvariant(source, target, tables, before)).toBeNull();
+    });
+  });
+
   it("abandonMigration drops the database the run created", async () => {
     const { source, target, tables } = systems(500);
     const checkpointDir = tempDir();

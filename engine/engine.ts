@@ -598,6 +598,22 @@ export class Engine {
     return this.#storage.map((module) => module.fragment(entry.id).bytes);
   }
 
+  /**
+   * A table's secondary indexes with the rows and bytes of their subtables (a USI's rows spread
+   * by their values' hash, a NUSI's sit with their base rows).
+   *
+   * @example
+   * engine.indexSizes("shop.orders") // [{ name: null, unique: false, columns: ["customer"], rows: 1000, bytes: 36000 }]
+   */
+  indexSizes(name: string): { readonly name: string | null; readonly unique: boolean; readonly columns: readonly string[]; readonly rows: number; readonly bytes: number }[] {
+    const entry = this.#read((ctx) => ctx.resolve(name));
+    return entry.indexTables.map(({ index, tableId }) => {
+      let rows = 0; let bytes = 0;
+      for (const module of this.#storage) { const fragment = module.fragment(tableId); rows += fragment.rowCount; bytes += fragment.bytes; }
+      return { name: index.name, unique: index.unique, columns: [...index.columns], rows, bytes };
+    });
+  }
+
   /** How evenly a table's rows spread over the AMPs. */
   skew(name: string): SkewReport {
     const rows = this.ampRowCounts(name);

@@ -101,6 +101,11 @@ export class StepRecorder {
     this.#amps = Array.from({ length: ampCount }, (_, amp) => ({ amp, rowsRead: 0, bytesRead: 0, rowsWritten: 0, bytesWritten: 0, rowsSent: 0, bytesSent: 0, messagesSent: 0 }));
   }
 
+  /** The AMPs of the system the step runs on. */
+  get ampCount(): number {
+    return this.#ampCount;
+  }
+
   read(amp: number, rows: number, bytes: number): void {
     this.#amps[amp].rowsRead += rows; this.#amps[amp].bytesRead += bytes;
   }

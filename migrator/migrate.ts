@@ -512,6 +512,7 @@ export class MigrationRun {
       targetChecksum: tableChecksum(actual).digest, verified: buckets.length === 0 && placementVerified, placementVerified,
       mismatchedBuckets: buckets, bucketBits: bits, sourceAmpRows, targetAmpRows: this.#target.ampRowCounts(name),
       sourceSkewFactor: skewFactorOf(sourceAmpRows), targetSkewFactor: this.#target.skewFactor(name),
+      secondaryIndexes: this.#target.indexSizes(name).map((i) => ({ unique: i.unique, bytesPerRow: i.rows > 0 ? i.bytes / i.rows : 0 })),
     };
   }
 

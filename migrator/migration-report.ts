@@ -58,6 +58,11 @@ export interface TableReport {
   readonly targetAmpRows: readonly number[];
   readonly sourceSkewFactor: number;
   readonly targetSkewFactor: number;
+  /**
+   * The target table's secondary indexes, whose rows the insert-select also wrote (bytes of an
+   * index row, hidden bytes included); what `predict` prices for them. Absent: none priced.
+   */
+  readonly secondaryIndexes?: readonly { readonly unique: boolean; readonly bytesPerRow: number }[];
 }
 
 export interface TargetAmpReport {

@@ -50,6 +50,13 @@ export interface AnalyticTable {
    * is then priced as with hashed staging (read and appended), not as a redistribution.
    */
   readonly localInsertSelect?: boolean;
+  /**
+   * The target table's secondary indexes (default none), whose rows the insert-select writes
+   * too, one per row and index: a NUSI's on the base row's AMP, a USI's on the AMP its value
+   * hashes to (evenly spread), sent there from the base row's AMP. `bytesPerRow`: an index
+   * row's stored bytes.
+   */
+  readonly secondaryIndexes?: readonly { readonly unique: boolean; readonly bytesPerRow: number }[];
 }
 
 export interface AnalyticInput {
@@ -110,6 +117,7 @@ interface TableShape {
   readonly bytesPerRow: number;
   readonly mediumBytesPerRow: number;
   readonly batchRows: number;
+  readonly indexes: readonly { readonly unique: boolean; readonly bytesPerRow: number }[];
 }
 
 function shapeOf(table: AnalyticTable, input: AnalyticInput, index: number, profile: HardwareProfile, fanOut: number): TableShape {
@@ -139,7 +147,17 @@ function shapeOf(table: AnalyticTable, input: AnalyticInput, index: number, prof
   const batchNodeShareMax = Math.min(1, Math.max(batchShareMax, maxOf(perNode(profile, staged)) / Math.max(total, 1e-300)));
   if (table.localInsertSelect !== undefined && typeof table.localInsertSelect !== "boolean") throw bad(`${where}.localInsertSelect must be true or false, but found ${showValue(table.localInsertSelect)}`, `${where}.localInsertSelect`);
   const redistributes = input.staging === "nopi" && table.localInsertSelect !== true;
-  return { name: String(table.name), source, target, staged, redistributes, batchShareMax, batchNodeShareMax, total, bytesPerRow, mediumBytesPerRow, batchRows };
+  return { name: String(table.name), source, target, staged, redistributes, batchShareMax, batchNodeShareMax, total, bytesPerRow, mediumBytesPerRow, batchRows, indexes: indexesOf(table.secondaryIndexes, where) };
+}
+
+function indexesOf(indexes: AnalyticTable["secondaryIndexes"], where: string): TableShape["indexes"] {
+  if (indexes === undefined) return [];
+  if (!Array.isArray(indexes)) throw bad(`${where}.secondaryIndexes must be a list of { unique, bytesPerRow }, but found ${showValue(indexes)}`, `${where}.secondaryIndexes`);
+  return indexes.map((index, k) => {
+    const at = `${where}.secondaryIndexes[${k}]`;
+    if (index === null || typeof index !== "object" || typeof index.unique !== "boolean") throw bad(`${at} must be { unique: true or false, bytesPerRow }, but found ${showValue(index)}`, at);
+    return { unique: index.unique, bytesPerRow: amount(index.bytesPerRow, `${at}.bytesPerRow`) };
+  });
 }
 
 function sourceRows(rows: AnalyticTable["rowsPerSourceAmp"], amps: number, where: string): Float64Array {
@@ -318,23 +336,30 @@ function insertSelect(c: Checked, t: TableShape, profile: HardwareProfile, start
   const amps = c.input.targetAmps;
   const nopi = t.redistributes;
   const even = t.total / amps;
+  const usiBytes = t.indexes.reduce((sum, i) => sum + (i.unique ? i.bytesPerRow : 0), 0);
+  const nusiBytes = t.indexes.reduce((sum, i) => sum + (i.unique ? 0 : i.bytesPerRow), 0);
+  const usis = t.indexes.filter((i) => i.unique).length;
   let slowest: PhaseResult = { ms: 0, bottleneck: "none" };
   for (let a = 0; a < amps; a++) {
     const readRows = nopi ? even : t.target[a];
-    const diskMs = workMs(profile, "disk", "read", { bytes: readRows * t.bytesPerRow }) + workMs(profile, "disk", "write", { bytes: t.target[a] * t.bytesPerRow });
+    // Index rows: a NUSI's with the base row, a USI's wherever its value hashes (evenly).
+    const indexRows = (t.indexes.length - usis) * t.target[a] + usis * even;
+    const indexBytes = nusiBytes * t.target[a] + usiBytes * even;
+    const diskMs = workMs(profile, "disk", "read", { bytes: readRows * t.bytesPerRow }) + workMs(profile, "disk", "write", { bytes: t.target[a] * t.bytesPerRow + indexBytes });
     // Hashed staging (or an insert-select that moves no row): rows stay on their AMP, read and appended; NoPI staging: read, hashed, sent, inserted.
-    const cpuMs = nopi ? workMs(profile, "cpu", "scan", { rows: readRows }) + workMs(profile, "cpu", "hash", { rows: readRows }) + workMs(profile, "cpu", "insert", { rows: t.target[a] })
-      : workMs(profile, "cpu", "append", { rows: t.target[a] });
+    const cpuMs = (nopi ? workMs(profile, "cpu", "scan", { rows: readRows }) + workMs(profile, "cpu", "hash", { rows: readRows }) + workMs(profile, "cpu", "insert", { rows: t.target[a] })
+      : workMs(profile, "cpu", "append", { rows: t.target[a] })) + (indexRows > 0 ? workMs(profile, "cpu", "insert", { rows: indexRows }) : 0);
     const ms = Math.max(diskMs, cpuMs);
     ledger.amp("target", a, diskMs, cpuMs, startMs, startMs + ms);
     if (ms > slowest.ms) slowest = { ms, bottleneck: `target:amp${a}:${diskMs >= cpuMs ? "disk" : "cpu"}` };
   }
-  if (!nopi) return slowest;
-  // NoPI staging: every AMP holds an even share and sends what belongs to other nodes' AMPs.
+  if (!nopi && usiBytes === 0) return slowest;
+  // NoPI staging: every AMP holds an even share and sends what belongs to other nodes' AMPs. A USI's
+  // rows leave their base rows' node for AMPs spread evenly over all nodes.
   const nodeShare = perNode(profile, t.target).map((rows) => rows / Math.max(t.total, 1e-300));
   const nodeAmps = perNode(profile, new Float64Array(amps).fill(1));
   const links = Array.from(nodeShare, (share, k) => {
-    const bytes = nodeAmps[k] * even * t.bytesPerRow * (1 - share);
+    const bytes = (nopi ? nodeAmps[k] * even * t.bytesPerRow * (1 - share) : 0) + share * t.total * usiBytes * (1 - nodeAmps[k] / amps);
     const ms = bytes > 0 ? workMs(profile, "interconnect", "send", { bytes }) + (c.input.streams - 1) * profile.interconnect.latencyUs / 1_000 : 0;
     ledger.add(`target:node${k}:link`, "interconnect", 1, ms);
     return { ms, bottleneck: `target:node${k}:link` };
@@ -640,6 +665,7 @@ export function analyticInputFromReport(report: MigrationReport): AnalyticInput 
       bytesPerRow, mediumBytesPerRow: rows > 0 ? own.reduce((s, r) => s + r.mediumBytes, 0) / rows : bytesPerRow,
       batchRows: report.batchRows > 0 ? report.batchRows : batches > 0 ? Math.max(1, Math.round(rows / batches)) : DEFAULT_BATCH_ROWS,
       ...(report.staging === "nopi" && movesNoRow(report, t.table) ? { localInsertSelect: true } : {}),
+      ...(t.secondaryIndexes !== undefined && t.secondaryIndexes.length > 0 ? { secondaryIndexes: t.secondaryIndexes.map((i) => ({ unique: i.unique, bytesPerRow: i.bytesPerRow })) } : {}),
     };
   });
   return {

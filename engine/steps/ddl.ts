@@ -83,7 +83,7 @@ function addIndex(ctx: StatementContext, entry: TableEntry, index: SecondaryInde
     recorder.read(amp, run.rowCount, run.bytes);
     shares.push({ amp, rows: new Uint32Array(0), run });
   }
-  writeIndexRows(ctx, only, shares);
+  writeIndexRows(ctx, only, shares, recorder);
   ctx.record(recorder.finish(shares.reduce((s, x) => s + x.run.rowCount, 0)));
   return updated;
 }

@@ -33,7 +33,7 @@ export function insertRows(ctx: StatementContext, entry: TableEntry, input: Inse
   if (length > 0) {
     const result = storeRows(ctx, entry, columns, length);
     for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
-    writeIndexRows(ctx, entry, result.shares);
+    writeIndexRows(ctx, entry, result.shares, recorder);
   }
   ctx.record(recorder.finish(length));
   return length;
@@ -191,7 +191,7 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, sources:
     length += result.ampOfRow.length;
   }
   // Index rows once for the statement: a USI's uniqueness is then one check, not one per AMP against a subtable that grows.
-  writeIndexRows(ctx, target, all);
+  writeIndexRows(ctx, target, all, recorder);
   ctx.record(recorder.finish(length));
   return length;
 }
@@ -238,7 +238,7 @@ export function statementStore(ctx: StatementContext, target: TableEntry): { sca
     commit: (recorder) => {
       store.commit();
       for (const [from, shares] of groups) recordShares(recorder, target, from, shares);
-      writeIndexRows(ctx, target, groups.flatMap(([, shares]) => shares));
+      writeIndexRows(ctx, target, groups.flatMap(([, shares]) => shares), recorder);
     },
   };
 }
@@ -404,7 +404,7 @@ export function insertPlacedRows(ctx: StatementContext, entry: TableEntry, place
   // Input rows are numbered across the parts in order, as in the column checks above.
   const shares = storePlaced(ctx, entry, parts, (p, count) => consecutive(parts[p].first, count));
   for (const share of shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
-  writeIndexRows(ctx, entry, shares);
+  writeIndexRows(ctx, entry, shares, recorder);
   ctx.record(recorder.finish(total));
   return total;
 }

@@ -19,6 +19,8 @@ import { fragmentOf } from "../storage/fragment.js";
 import { gatherRun } from "../storage/run.js";
 import type { StatementContext } from "./context.js";
 import { storeInputs, storeRows, type AmpShare } from "./store-rows.js";
+import { fixedWidthOf } from "../catalog/column-type.js";
+import type { StepRecorder } from "../trace.js";
 
 const ROW_ID_COLUMNS = ["$base_amp", "$base_rowhash", "$base_uniqueness"] as const;
 
@@ -44,9 +46,13 @@ export function indexTableDefinition(base: TableEntry, index: SecondaryIndex, se
   });
 }
 
-/** Index rows for the base rows stored in `shares`, written to every index subtable of `base`. */
-export function writeIndexRows(ctx: StatementContext, base: TableEntry, shares: readonly AmpShare[]): void {
-  for (const indexTable of base.indexTables) writeOneIndex(ctx, base, indexTable, shares);
+/**
+ * Index rows for the base rows stored in `shares`, written to every index subtable of `base`,
+ * and recorded in the statement's step: each index row written on its AMP, and a USI row sent
+ * from its base row's AMP to its own (the hash-distributed subtable's) when they differ.
+ */
+export function writeIndexRows(ctx: StatementContext, base: TableEntry, shares: readonly AmpShare[], recorder: StepRecorder): void {
+  for (const indexTable of base.indexTables) writeOneIndex(ctx, base, indexTable, shares, recorder);
 }
 
 /**
@@ -54,18 +60,21 @@ export function writeIndexRows(ctx: StatementContext, base: TableEntry, shares: 
  * for all shares at once, placed by value with one uniqueness check per AMP (share by share, each
  * checked against a subtable that grew with every share, it cost the square of the shares).
  */
-function writeOneIndex(ctx: StatementContext, base: TableEntry, indexTable: IndexTable, shares: readonly AmpShare[]): void {
+function writeOneIndex(ctx: StatementContext, base: TableEntry, indexTable: IndexTable, shares: readonly AmpShare[], recorder: StepRecorder): void {
   const sub = ctx.catalog.byId(indexTable.tableId);
   const positions = indexTable.index.columns.map((name) => base.definition.columns.findIndex((c) => c.name === name));
   const live = shares.filter((share) => share.run.rowCount > 0);
   const columnsOf = (share: AmpShare) => [...positions.map((p) => share.run.batch.data.children[p]), ...rowIdColumns(share)];
+  const recordWrites = (written: readonly AmpShare[]) => { for (const w of written) recorder.write(w.amp, w.run.rowCount, w.run.bytes); };
   if (!indexTable.index.unique) {
-    for (const share of live) storeRows(ctx, sub, columnsOf(share), share.run.rowCount, { placement: new Uint16Array(share.run.rowCount).fill(share.amp), rowWord: "row" });
+    for (const share of live) recordWrites(storeRows(ctx, sub, columnsOf(share), share.run.rowCount, { placement: new Uint16Array(share.run.rowCount).fill(share.amp), rowWord: "row" }).shares);
     return;
   }
   if (live.length === 0) return;
   try {
-    storeInputs(ctx, sub, live.map((share) => ({ columns: columnsOf(share), length: share.run.rowCount })));
+    const stored = storeInputs(ctx, sub, live.map((share) => ({ columns: columnsOf(share), length: share.run.rowCount })));
+    recordWrites(stored.shares);
+    recordIndexTransfers(recorder, sub, positions, live, stored.ampOfRow);
   } catch (error) {
     if (!isAmpsimError(error, "DUPLICATE_KEY")) throw error;
     // The subtable's row numbers count the shares' rows one share after another: their `rows` map them back to the input's.
@@ -81,6 +90,31 @@ function writeOneIndex(ctx: StatementContext, base: TableEntry, indexTable: Inde
       : stored ? `of input row ${row} is already in the table` : `of input row ${row} appears twice in the input`;
     throw new AmpsimError("DUPLICATE_KEY", `${indexLabel(indexTable.index)} of ${base.qualifiedName}: value (${String(error.details.value)}) ${where}`,
       { table: base.qualifiedName, column: indexTable.index.columns.join(", "), value: error.details.value, index: indexTable.index.name, row });
+  }
+}
+
+/**
+ * USI rows sent from their base rows' AMPs (the shares', one after another in `ampOfRow`) to
+ * the AMPs their values hash to: the bytes an insert-select's transfers count for a row (fixed
+ * widths and string bytes) of the subtable's columns.
+ */
+function recordIndexTransfers(recorder: StepRecorder, sub: TableEntry, positions: readonly number[], shares: readonly AmpShare[], ampOfRow: Uint16Array): void {
+  let fixed = 0;
+  for (const c of sub.definition.columns) fixed += fixedWidthOf(c.type);
+  const amps = recorder.ampCount;
+  const rows = new Float64Array(amps); const bytes = new Float64Array(amps);
+  let at = 0;
+  for (const share of shares) {
+    rows.fill(0); bytes.fill(0);
+    const strings = positions.map((p) => share.run.batch.data.children[p]).filter((data) => data.valueOffsets !== undefined);
+    for (let i = 0; i < share.run.rowCount; i++, at++) {
+      const to = ampOfRow[at];
+      if (to === share.amp) continue;
+      let size = fixed;
+      for (const data of strings) { const offsets = data.valueOffsets as Int32Array; size += offsets[i + 1] - offsets[i]; }
+      rows[to]++; bytes[to] += size;
+    }
+    for (let to = 0; to < amps; to++) if (rows[to] > 0) recorder.send(share.amp, to, rows[to], bytes[to]);
   }
 }
 

@@ -246,7 +246,10 @@ describe("USI uniqueness", () => {
     engine.insert("same_pi", employees(700, 740));
     engine.insert("other_pi", employees(740, 790));
     expect(engine.insertSelect("emp", "same_pi")).toBe(40);
-    expect(lastTransfers(engine)).toEqual([]);
+    // The base rows stay on their AMPs: only the USI's rows travel, to the AMPs of their values.
+    const usi = subtables(engine).find((name) => engine.describe(name).primaryIndex!.unique)!;
+    const travelling = employees(700, 740).filter((e) => engine.ampOf("emp", [e.id]) !== engine.ampOf(usi, [e.email])).length;
+    expect((lastTransfers(engine) as { rows: number }[]).reduce((n, t) => n + t.rows, 0)).toBe(travelling);
     expect(engine.insertSelect("emp", "other_pi")).toBe(50);
     expect(engine.rowCount("emp")).toBe(220);
     checkIndexes(engine, "emp");
@@ -392,5 +395,45 @@ describe("index subtables are the engine's own", () => {
     expectError(() => e.insert(subtable, [{ v: 2 }]), "BAD_ARGUMENT", subtable);
     expectError(() => e.insert("t", [{ id: 2, v: 1 }]), "DUPLICATE_KEY", "unique secondary index (v)");
     expect(e.rowCount("t")).toBe(1);
+  });
+});
+
+describe("index maintenance in the trace", () => {
+  it("an insert's and an insert-select's step count every index row written, and USI rows sent from their base rows' AMPs", () => {
+    const engine = new Engine({ amps: 5 });
+    engine.sql(`CREATE MULTISET TABLE plain (k INTEGER NOT NULL, sku VARCHAR(12), g INTEGER) PRIMARY INDEX (k);
+      CREATE MULTISET TABLE indexed (k INTEGER NOT NULL, sku VARCHAR(12), g INTEGER) PRIMARY INDEX (k) UNIQUE INDEX (sku) INDEX (g);
+      CREATE MULTISET TABLE src (k INTEGER NOT NULL, sku VARCHAR(12), g INTEGER) PRIMARY INDEX (g);`);
+    const rows = Array.from({ length: 300 }, (_, i) => ({ k: i, sku: `sku-${i * 7}`, g: i % 11 }));
+    const [usi, nusi] = engine.allTables().filter((name) => name.startsWith('"$index".')).sort((a, b) => (engine.describe(a).primaryIndex!.unique ? -1 : 1) - (engine.describe(b).primaryIndex!.unique ? -1 : 1));
+    expect(engine.describe(usi).primaryIndex!.unique).toBe(true);
+    const stepOf = (run: () => unknown) => { const mark = engine.trace.mark(); run(); return engine.trace.since(mark).at(-1)!; };
+    // Rows an AMP must send: those whose sku hashes to another AMP than their base row, with their subtable row's bytes (the string's offset and bytes, then the base row's AMP, row hash and uniqueness: 4 + 8 + 8).
+    const sent = new Map<string, { rows: number; bytes: number }>();
+    for (const row of rows) {
+      const from = engine.ampOf("indexed", [row.k]); const to = engine.ampOf(usi, [row.sku]);
+      if (from === to) continue;
+      const t = sent.get(`${from}>${to}`) ?? { rows: 0, bytes: 0 };
+      t.rows++; t.bytes += (4 + row.sku.length) + 4 + 8 + 8;
+      sent.set(`${from}>${to}`, t);
+    }
+    expect(sent.size).toBeGreaterThan(0);
+    const check = (withIndexes: ReturnType<typeof stepOf>, without: ReturnType<typeof stepOf>) => {
+      const indexBytes = [usi, nusi].map((name) => engine.ampBytes(name));
+      const indexRows = [usi, nusi].map((name) => engine.ampRowCounts(name));
+      for (let amp = 0; amp < 5; amp++) {
+        expect(withIndexes.amps[amp].bytesWritten - without.amps[amp].bytesWritten).toBe(indexBytes[0][amp] + indexBytes[1][amp]);
+        expect(withIndexes.amps[amp].rowsWritten - without.amps[amp].rowsWritten).toBe(indexRows[0][amp] + indexRows[1][amp]);
+      }
+      const usiTransfers = withIndexes.transfers.map((t) => {
+        const base = without.transfers.find((u) => u.from === t.from && u.to === t.to);
+        return [`${t.from}>${t.to}`, { rows: t.rows - (base?.rows ?? 0), bytes: t.bytes - (base?.bytes ?? 0) }] as const;
+      }).filter(([, t]) => t.rows > 0);
+      expect(new Map(usiTransfers)).toEqual(sent);
+    };
+    check(stepOf(() => engine.insert("indexed", rows)), stepOf(() => engine.insert("plain", rows)));
+    engine.insert("src", rows);
+    engine.sql("DELETE FROM indexed; DELETE FROM plain;");
+    check(stepOf(() => engine.insertSelect("indexed", "src")), stepOf(() => engine.insertSelect("plain", "src")));
   });
 });

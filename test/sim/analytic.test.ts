@@ -178,6 +178,24 @@ describe("analytic at scale", () => {
     }
   });
 
+  it("prices secondary indexes: a NUSI's rows written with their base rows, a USI's also sent between nodes", () => {
+    const table = { name: "t", rowsPerSourceAmp: { total: 1e9 }, bytesPerRow: 100 };
+    const insertSelect = (secondaryIndexes?: { unique: boolean; bytesPerRow: number }[]) => {
+      const t = predict({ ...BIG, tables: [{ ...table, secondaryIndexes }] }, HARDWARE.early2000s);
+      return { ms: phaseMs(t, "insert-select"), links: t.utilization.filter((u) => /^target:node\d+:link$/.test(u.resource)).reduce((sum, u) => sum + u.busyMs, 0) };
+    };
+    const none = insertSelect(); const nusi = insertSelect([{ unique: false, bytesPerRow: 40 }]); const usi = insertSelect([{ unique: true, bytesPerRow: 40 }]);
+    expect(insertSelect([]).ms).toBe(none.ms);
+    expect(nusi.ms).toBeGreaterThan(none.ms);
+    // The links' work of the other phases is the same in all three.
+    expect(nusi.links).toBeCloseTo(none.links, 6);
+    expect(usi.links).toBeGreaterThan(none.links);
+    expect(usi.ms).toBeGreaterThanOrEqual(nusi.ms);
+    expectError(() => predict({ ...BIG, tables: [{ ...table, secondaryIndexes: "usi" as never }] }, HARDWARE.modern), "BAD_CONFIG", "tables[0].secondaryIndexes must be a list");
+    expectError(() => predict({ ...BIG, tables: [{ ...table, secondaryIndexes: [{ unique: "yes", bytesPerRow: 4 } as never] }] }, HARDWARE.modern), "BAD_CONFIG", "tables[0].secondaryIndexes[0]");
+    expectError(() => predict({ ...BIG, tables: [{ ...table, secondaryIndexes: [{ unique: true, bytesPerRow: -4 }] }] }, HARDWARE.modern), "BAD_CONFIG", "secondaryIndexes[0].bytesPerRow");
+  });
+
   it("rejects impossible inputs with BAD_CONFIG", async () => {
     expectError(() => predict({ ...BIG, streams: 2_000 }, HARDWARE.modern), "BAD_CONFIG", "streams");
     expectError(() => predict({ ...BIG, stream: 3 } as never, HARDWARE.modern), "BAD_CONFIG", "predict() input has no option stream (did you mean streams?)");

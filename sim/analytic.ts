@@ -34,13 +34,16 @@ import type { ResourceKind } from "./workload.js";
 
 export interface AnalyticTable {
   readonly name: string;
-  /** Rows on each source AMP, or a total with Teradata's skew factor in percent (100 × (1 − mean / max); the hot AMP is AMP 0). */
+  /**
+   * Rows on each source AMP, or a total with Teradata's skew factor in percent (100 × (1 − mean / max); the hot AMP is AMP 0).
+   * A row count (total or one AMP's) is at most 2^53 − 1, so that rows × bytes per row cannot overflow.
+   */
   readonly rowsPerSourceAmp: readonly number[] | { readonly total: number; readonly skew?: number };
   /** Rows on each target AMP afterwards (default: the target mean plus the source's hot-AMP excess on AMP 0). */
   readonly rowsPerTargetAmp?: readonly number[];
-  /** Stored bytes per row (disk, interconnect). */
+  /** Stored bytes per row (disk, interconnect); at most 2^30. */
   readonly bytesPerRow: number;
-  /** Bytes per row on the medium (default bytesPerRow). */
+  /** Bytes per row on the medium (default bytesPerRow); at most 2^30. */
   readonly mediumBytesPerRow?: number;
   /** Rows per archived batch (default 65,536). */
   readonly batchRows?: number;
@@ -60,7 +63,9 @@ export interface AnalyticTable {
 }
 
 export interface AnalyticInput {
+  /** 1 to 65,535, as an Engine allows. */
   readonly sourceAmps: number;
+  /** 1 to 65,535, as an Engine allows. */
   readonly targetAmps: number;
   readonly streams: number;
   /** Source AMPs per stream (default: contiguous groups, as migrate() makes them). */
@@ -86,18 +91,26 @@ export interface AnalyticInput {
 
 const STAGED_PHASES = ["dictionary", "staging", "transfer", "insert-select", "verify", "cleanup"];
 const DEFAULT_BATCH_ROWS = 65_536;
+/** An Engine's AMP count limit; the model allocates per AMP. */
+const AMPS_MAX = 65_535;
+/** Row counts stay exact integers, and rows × bytes per row stays far from overflowing. */
+const ROWS_MAX = Number.MAX_SAFE_INTEGER;
+/** 1 GiB, far above Teradata's 1 MB row limit. */
+const BYTES_PER_ROW_MAX = 2 ** 30;
 
 function bad(message: string, option: string): AmpsimError {
   return new AmpsimError("BAD_CONFIG", `predict: ${message}`, { option });
 }
 
-function count(value: unknown, name: string): number {
+function count(value: unknown, name: string, max = Number.POSITIVE_INFINITY): number {
   if (typeof value !== "number" || !Number.isInteger(value) || value < 1) throw bad(`${name} must be an integer >= 1, but found ${showValue(value)}`, name);
+  if (value > max) throw bad(`${name} must be at most ${max}, but found ${showValue(value)}`, name);
   return value;
 }
 
-function amount(value: unknown, name: string, min = 0): number {
+function amount(value: unknown, name: string, min = 0, max = Number.POSITIVE_INFINITY): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < min) throw bad(`${name} must be a finite number >= ${min}, but found ${showValue(value)}`, name);
+  if (value > max) throw bad(`${name} must be at most ${max}, but found ${showValue(value)}`, name);
   return value;
 }
 
@@ -124,13 +137,13 @@ function shapeOf(table: AnalyticTable, input: AnalyticInput, index: number, prof
   const where = `tables[${index}]`;
   if (table === null || typeof table !== "object") throw bad(`${where} must be a table { name, rowsPerSourceAmp, bytesPerRow }, but found ${showValue(table)}`, where);
   if (typeof table.name !== "string" || table.name.length === 0) throw bad(`${where}.name must be a non-empty string, but found ${showValue(table.name)}`, `${where}.name`);
-  const bytesPerRow = amount(table.bytesPerRow, `${where}.bytesPerRow`);
+  const bytesPerRow = amount(table.bytesPerRow, `${where}.bytesPerRow`, 0, BYTES_PER_ROW_MAX);
   const source = sourceRows(table.rowsPerSourceAmp, input.sourceAmps, where);
   const total = source.reduce((a, b) => a + b, 0);
   let target: Float64Array;
   if (table.rowsPerTargetAmp !== undefined) {
     if (!Array.isArray(table.rowsPerTargetAmp) || table.rowsPerTargetAmp.length !== input.targetAmps) throw bad(`${where}.rowsPerTargetAmp must hold ${input.targetAmps} numbers, one per target AMP`, `${where}.rowsPerTargetAmp`);
-    target = Float64Array.from(table.rowsPerTargetAmp, (v, a) => amount(v, `${where}.rowsPerTargetAmp[${a}]`));
+    target = Float64Array.from(table.rowsPerTargetAmp, (v, a) => amount(v, `${where}.rowsPerTargetAmp[${a}]`, 0, ROWS_MAX));
     const moved = target.reduce((a, b) => a + b, 0);
     if (Math.abs(moved - total) > 1e-9 * Math.max(1, total)) throw bad(`${where}.rowsPerTargetAmp sums to ${moved} rows, but the source holds ${total}: a migration keeps every row`, `${where}.rowsPerTargetAmp`);
   } else {
@@ -141,7 +154,7 @@ function shapeOf(table: AnalyticTable, input: AnalyticInput, index: number, prof
   }
   const batchRows = table.batchRows === undefined ? DEFAULT_BATCH_ROWS : amount(table.batchRows, `${where}.batchRows`, 1);
   if (!Number.isInteger(batchRows)) throw bad(`${where}.batchRows must be a whole number of rows, but found ${showValue(table.batchRows)}`, "tables");
-  const mediumBytesPerRow = table.mediumBytesPerRow === undefined ? bytesPerRow : amount(table.mediumBytesPerRow, `${where}.mediumBytesPerRow`);
+  const mediumBytesPerRow = table.mediumBytesPerRow === undefined ? bytesPerRow : amount(table.mediumBytesPerRow, `${where}.mediumBytesPerRow`, 0, BYTES_PER_ROW_MAX);
   const staged = input.staging === "nopi" ? new Float64Array(input.targetAmps).fill(total / input.targetAmps) : target;
   const batchShareMax = Math.max(1 / fanOut, maxOf(staged) / Math.max(total, 1e-300));
   const batchNodeShareMax = Math.min(1, Math.max(batchShareMax, maxOf(perNode(profile, staged)) / Math.max(total, 1e-300)));
@@ -163,11 +176,11 @@ function indexesOf(indexes: AnalyticTable["secondaryIndexes"], where: string): T
 function sourceRows(rows: AnalyticTable["rowsPerSourceAmp"], amps: number, where: string): Float64Array {
   if (Array.isArray(rows)) {
     if (rows.length !== amps) throw bad(`${where}.rowsPerSourceAmp must hold ${amps} numbers, one per source AMP, but holds ${rows.length}`, `${where}.rowsPerSourceAmp`);
-    return Float64Array.from(rows, (v, a) => amount(v, `${where}.rowsPerSourceAmp[${a}]`));
+    return Float64Array.from(rows, (v, a) => amount(v, `${where}.rowsPerSourceAmp[${a}]`, 0, ROWS_MAX));
   }
   if (rows === null || typeof rows !== "object") throw bad(`${where}.rowsPerSourceAmp must be an array or { total, skew? }, but found ${showValue(rows)}`, `${where}.rowsPerSourceAmp`);
   const { total, skew = 0 } = rows as { total: number; skew?: number };
-  amount(total, `${where}.rowsPerSourceAmp.total`);
+  amount(total, `${where}.rowsPerSourceAmp.total`, 0, ROWS_MAX);
   if (typeof skew !== "number" || !(skew >= 0 && skew < 100)) throw bad(`${where}.rowsPerSourceAmp.skew must be a skew factor in percent, 0 <= skew < 100, but found ${showValue(skew)}`, `${where}.rowsPerSourceAmp.skew`);
   const mean = total / amps;
   const max = Math.min(total, mean / (1 - skew / 100));
@@ -188,7 +201,7 @@ interface Checked {
 function checkInput(input: AnalyticInput, profile: HardwareProfile): Checked {
   if (input === null || typeof input !== "object") throw bad(`expected an AnalyticInput, but found ${showValue(input)}`, "input");
   checkOptionNames(input, ["sourceAmps", "targetAmps", "streams", "clusters", "medium", "staging", "tables", "parallelTables", "fanOut", "concurrentTargetAmps", "phases"], "predict() input");
-  count(input.sourceAmps, "sourceAmps"); count(input.targetAmps, "targetAmps"); count(input.streams, "streams");
+  count(input.sourceAmps, "sourceAmps", AMPS_MAX); count(input.targetAmps, "targetAmps", AMPS_MAX); count(input.streams, "streams");
   if (!["memory", "pipe", "storage", "network"].includes(input.medium)) throw bad(`medium must be "memory", "pipe", "storage" or "network", but found ${showValue(input.medium)}`, "medium");
   if (input.staging !== "hashed" && input.staging !== "nopi") throw bad(`staging must be "hashed" or "nopi", but found ${showValue(input.staging)}`, "staging");
   if (!Array.isArray(input.tables)) throw bad(`tables must be an array, but found ${showValue(input.tables)}`, "tables");

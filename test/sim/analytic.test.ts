@@ -217,6 +217,15 @@ describe("analytic at scale", () => {
     expectError(() => predict({ ...small, tables: [{ rowsPerSourceAmp: { total: 10 }, bytesPerRow: 1 } as never] }, HARDWARE.modern), "BAD_CONFIG", "tables[0].name");
     expectError(() => predict({ ...small, tables: [{ ...small.tables[0], rowsPerTargetAmp: [1, 1, 1, 1, 1, 1] }] }, HARDWARE.modern), "BAD_CONFIG", "sums to 6 rows");
     for (const sharedCores of [0, 1.5, -1]) expectError(() => predict(small, { ...HARDWARE.modern, sharedCores }), "BAD_CONFIG", "sharedCores");
+    // Figures whose products overflow are refused up front, naming the field (not a BAD_ARGUMENT from deep inside the model).
+    const sized = (table: object) => ({ ...small, tables: [{ ...small.tables[0], ...table }] });
+    expectError(() => predict(sized({ rowsPerSourceAmp: { total: 1e308 }, bytesPerRow: 1e308 }), HARDWARE.modern), "BAD_CONFIG", "tables[0].bytesPerRow must be at most 1073741824", "1e+308");
+    expectError(() => predict(sized({ rowsPerSourceAmp: { total: 1e308 } }), HARDWARE.modern), "BAD_CONFIG", "tables[0].rowsPerSourceAmp.total must be at most 9007199254740991");
+    expectError(() => predict(sized({ rowsPerSourceAmp: [1, 1e300, 1, 1] }), HARDWARE.modern), "BAD_CONFIG", "tables[0].rowsPerSourceAmp[1] must be at most");
+    expectError(() => predict(sized({ rowsPerSourceAmp: { total: 10 }, mediumBytesPerRow: 1e308 }), HARDWARE.modern), "BAD_CONFIG", "tables[0].mediumBytesPerRow must be at most");
+    expectError(() => predict(sized({ rowsPerTargetAmp: [1e300, 0, 0, 0, 0, 0] }), HARDWARE.modern), "BAD_CONFIG", "tables[0].rowsPerTargetAmp[0] must be at most");
+    expectError(() => predict({ ...small, targetAmps: 1e10 }, HARDWARE.modern), "BAD_CONFIG", "targetAmps must be at most 65535");
+    expect(predict(sized({ rowsPerSourceAmp: { total: Number.MAX_SAFE_INTEGER }, bytesPerRow: 2 ** 30 }), HARDWARE.modern).totalMs).toBeLessThan(Number.POSITIVE_INFINITY);
     expect(predict({ ...small, clusters: [[0, 3], [1, 2]] }, HARDWARE.modern).totalMs).toBeGreaterThan(0);
   });
 });

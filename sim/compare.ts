@@ -18,7 +18,7 @@ import type { MigrationStrategy, StrategyContext } from "./strategy.js";
 import { simulateReport } from "./timeline.js";
 
 export interface CompareOptions {
-  /** Built-in names ("staged", "single-stream", "direct", "bucket-move") or strategy objects. */
+  /** Built-in names ("staged", "single-stream", "direct", "bucket-move") or strategy objects; each name once. */
   readonly strategies: readonly (string | MigrationStrategy)[];
   readonly scenarios: readonly (ScenarioName | Scenario)[];
   /** How many seeds (1, 2, …) or the seeds themselves. */
@@ -106,14 +106,9 @@ const isCount = (value: unknown, min = 1): value is number => Number.isInteger(v
 function checkOptions(options: CompareOptions): void {
   if (options === null || typeof options !== "object") throw bad(`expects an options object, but found ${showValue(options)}`, "options");
   checkOptionNames(options, ["strategies", "scenarios", "seeds", "rows", "sourceAmps", "targetAmps", "hashBits", "targetMap", "streams", "medium", "hardware", "onRun"], "compare()");
-  if (!Array.isArray(options.strategies) || options.strategies.length === 0) throw bad(`strategies must be a non-empty list of names or strategy objects, but found ${showValue(options.strategies)}`, "strategies");
-  options.strategies.forEach((s, i) => {
-    if (typeof s === "string") return void strategyByName(s);
-    if (s === null || typeof s !== "object" || typeof s.name !== "string" || typeof s.run !== "function") {
-      throw bad(`strategies[${i}] must be a built-in name or an object { name, run(context) }, but found ${showValue(s)}`, "strategies");
-    }
-  });
+  checkStrategies(options.strategies);
   if (!Array.isArray(options.scenarios) || options.scenarios.length === 0) throw bad(`scenarios must be a non-empty list of scenario names or scenarios, but found ${showValue(options.scenarios)}`, "scenarios");
+  checkNamesOnce(options.scenarios.map((s) => (typeof s === "string" ? s : s?.name)), "scenarios", "scenario");
   if (options.seeds !== undefined && typeof options.seeds !== "number" && (!Array.isArray(options.seeds) || options.seeds.length === 0 || !options.seeds.every((s) => Number.isInteger(s)))) {
     throw bad(`seeds must be a positive count or a non-empty list of integer seeds, but found ${showValue(options.seeds)}`, "seeds");
   }
@@ -124,6 +119,23 @@ function checkOptions(options: CompareOptions): void {
   if (streams > sourceAmps) throw bad(`streams (${streams}) exceeds the source's ${sourceAmps} AMP(s): each archive module reads at least one AMP`, "streams");
   if (options.targetMap !== undefined && options.targetMap !== "rebalance" && options.targetMap !== "uniform") throw bad(`targetMap must be "rebalance" or "uniform", but found ${showValue(options.targetMap)}`, "targetMap");
   if (options.medium !== undefined) validateMedium(options.medium);
+}
+
+function checkStrategies(strategies: CompareOptions["strategies"]): void {
+  if (!Array.isArray(strategies) || strategies.length === 0) throw bad(`strategies must be a non-empty list of names or strategy objects, but found ${showValue(strategies)}`, "strategies");
+  strategies.forEach((s, i) => {
+    if (typeof s === "string") return void strategyByName(s);
+    if (s === null || typeof s !== "object" || typeof s.name !== "string" || typeof s.run !== "function") {
+      throw bad(`strategies[${i}] must be a built-in name or an object { name, run(context) }, but found ${showValue(s)}`, "strategies");
+    }
+  });
+  checkNamesOnce(strategies.map((s) => (typeof s === "string" ? s : s.name)), "strategies", "strategy");
+}
+
+/** Rows, summaries and the Markdown tell strategies, scenarios and profiles apart by name only: two of one name would merge. */
+function checkNamesOnce(names: readonly unknown[], option: string, what: string): void {
+  const twice = names.findIndex((name, i) => name !== undefined && names.indexOf(name) !== i);
+  if (twice !== -1) throw bad(`${option}[${names.indexOf(names[twice])}] and ${option}[${twice}] are both the ${what} ${showValue(names[twice])}: their runs would merge under one name`, option);
 }
 
 /** A storage medium gets a directory of its own per run (scenario, seed, strategy) under the one given. */

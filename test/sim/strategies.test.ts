@@ -114,6 +114,12 @@ describe("the strategy harness", () => {
     await bad({ seed: 3 }, "compare() has no option seed (did you mean seeds?)");
     await bad({ seeds: [] }, "seeds must be a positive count or a non-empty list");
     await bad({ seeds: "x" }, "seeds must be a positive count or a non-empty list", '"x"');
+    // Rows, summaries and the Markdown tell runs apart by name: two of one name would merge.
+    await bad({ strategies: ["staged", "direct", "staged"] }, 'strategies[0] and strategies[2] are both the strategy "staged"');
+    const dup = (description: string): MigrationStrategy => ({ name: "dup", description, run: (context) => strategyByName("staged").run(context) });
+    await bad({ strategies: [dup("one"), dup("two")] }, 'strategies[0] and strategies[1] are both the strategy "dup"');
+    await bad({ strategies: ["staged", { ...dup("custom"), name: "staged" }] }, 'both the strategy "staged"');
+    await bad({ scenarios: ["dimension", "orders", "dimension"] }, 'scenarios[0] and scenarios[2] are both the scenario "dimension"');
     await expect(compare(null as never)).rejects.toThrow(/BAD_CONFIG: compare\(\): expects an options object/);
     expect(runs).toEqual([]);
   });

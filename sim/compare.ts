@@ -7,10 +7,10 @@
  * wall time, bytes over the interconnect and the medium, and peak staging bytes.
  */
 import path from "node:path";
-import { AmpsimError, checkOptionNames, Engine, HashMap, showValue } from "../engine/index.js";
+import { AmpsimError, checkOptionNames, Engine, errorText, HashMap, showValue } from "../engine/index.js";
 import { readChecksums, STAGING_DATABASE, type MediumSpec, type MigrationReport } from "../migrator/index.js";
 import { validateMedium } from "../migrator/plan.js";
-import { hardwareProfile, type HardwareProfile } from "./hardware.js";
+import { checkProfile, hardwareProfile, type HardwareProfile } from "./hardware.js";
 import { Prng } from "./prng.js";
 import { loadScenario, scenario, type Scenario, type ScenarioName } from "./scenarios.js";
 import { strategyByName } from "./strategies/index.js";
@@ -32,7 +32,7 @@ export interface CompareOptions {
   readonly targetMap?: "rebalance" | "uniform";
   readonly streams?: number;
   readonly medium?: MediumSpec;
-  /** Hardware profiles to simulate on (default early2000s and modern). */
+  /** Hardware profiles to simulate on (default early2000s and modern): preset names or profiles, each name once; checked up front. */
   readonly hardware?: readonly (string | HardwareProfile)[];
   readonly onRun?: (row: ComparisonRow) => void;
 }
@@ -119,6 +119,23 @@ function checkOptions(options: CompareOptions): void {
   if (streams > sourceAmps) throw bad(`streams (${streams}) exceeds the source's ${sourceAmps} AMP(s): each archive module reads at least one AMP`, "streams");
   if (options.targetMap !== undefined && options.targetMap !== "rebalance" && options.targetMap !== "uniform") throw bad(`targetMap must be "rebalance" or "uniform", but found ${showValue(options.targetMap)}`, "targetMap");
   if (options.medium !== undefined) validateMedium(options.medium);
+  if (options.hardware !== undefined) checkHardware(options.hardware);
+}
+
+function checkHardware(hardware: NonNullable<CompareOptions["hardware"]>): void {
+  if (!Array.isArray(hardware) || hardware.length === 0) throw bad(`hardware must be a non-empty list of preset names or hardware profiles, but found ${showValue(hardware)}`, "hardware");
+  hardware.forEach((h, i) => {
+    if (typeof h === "string") return void hardwareProfile(h);
+    if (h === null || typeof h !== "object" || typeof h.name !== "string" || h.name.length === 0) {
+      throw bad(`hardware[${i}] must be a preset name or a hardware profile with a non-empty name, but found ${showValue(h)}`, "hardware");
+    }
+    try {
+      checkProfile(h);
+    } catch (error) {
+      throw error instanceof AmpsimError ? bad(`hardware[${i}]: ${errorText(error)}`, "hardware") : error;
+    }
+  });
+  checkNamesOnce(hardware.map((h) => (typeof h === "string" ? h : h.name)), "hardware", "hardware profile");
 }
 
 function checkStrategies(strategies: CompareOptions["strategies"]): void {

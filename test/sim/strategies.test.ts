@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { Engine, HashMap } from "../../engine/index.js";
 import { copyDefinition, withLabels } from "../../migrator/index.js";
 import {
-  BUILTIN_STRATEGIES, compare, Prng, renderComparisonMarkdown, renderComparisonSvg, ReportBuilder, SCENARIO_NAMES, strategyByName, svgBarChart, svgGantt, svgHistogram,
+  BUILTIN_STRATEGIES, compare, HARDWARE, Prng, renderComparisonMarkdown, renderComparisonSvg, ReportBuilder, SCENARIO_NAMES, strategyByName, svgBarChart, svgGantt, svgHistogram,
   type MigrationStrategy,
 } from "../../sim/index.js";
 import { oneStatementStrategy } from "../../examples/custom-strategy.js";
@@ -120,6 +120,14 @@ describe("the strategy harness", () => {
     await bad({ strategies: [dup("one"), dup("two")] }, 'strategies[0] and strategies[1] are both the strategy "dup"');
     await bad({ strategies: ["staged", { ...dup("custom"), name: "staged" }] }, 'both the strategy "staged"');
     await bad({ scenarios: ["dimension", "orders", "dimension"] }, 'scenarios[0] and scenarios[2] are both the scenario "dimension"');
+    // A hardware profile is checked up front too, not by every run failing on it.
+    await bad({ hardware: [{ name: "x" }] }, 'hardware[0]: hardware profile "x": ampsPerNode must be a finite number > 0, but found undefined');
+    await bad({ hardware: ["modern", { ...HARDWARE.modern, name: "slow", cpu: { ...HARDWARE.modern.cpu, scanNsPerRow: Number.POSITIVE_INFINITY } }] }, "hardware[1]", '"slow"', "cpu.scanNsPerRow");
+    await bad({ hardware: [{ ...HARDWARE.modern, name: 7 }] }, "hardware[0] must be a preset name or a hardware profile with a non-empty name");
+    await bad({ hardware: ["modern", HARDWARE.modern] }, 'hardware[0] and hardware[1] are both the hardware profile "modern"');
+    await bad({ hardware: "modern" }, "hardware must be a non-empty list");
+    await bad({ hardware: [] }, "hardware must be a non-empty list");
+    await bad({ hardware: ["abacus"] }, 'unknown hardware profile "abacus"');
     await expect(compare(null as never)).rejects.toThrow(/BAD_CONFIG: compare\(\): expects an options object/);
     expect(runs).toEqual([]);
   });

@@ -184,7 +184,7 @@ async function runOnce(strategy: MigrationStrategy, data: Scenario, seed: number
   try {
     report = await strategy.run(context);
   } catch (error) {
-    return { ...base, ...empty, wallMs: performance.now() - started, correct: false, skipped: false, failure: error instanceof Error ? error.message : String(error) };
+    return { ...base, ...empty, wallMs: performance.now() - started, correct: false, skipped: false, failure: describeThrown(error) };
   }
   const wallMs = performance.now() - started;
   let simulatedMs: Record<string, number>;
@@ -192,7 +192,7 @@ async function runOnce(strategy: MigrationStrategy, data: Scenario, seed: number
     // A malformed report fails this strategy's run, not the comparison.
     simulatedMs = Object.fromEntries(profiles.map((p) => [p.name, simulateReport(report, p).totalMs]));
   } catch (error) {
-    return { ...base, ...empty, wallMs, correct: false, skipped: false, failure: `strategy ${strategy.name} returned a report the simulator cannot replay: ${error instanceof Error ? error.message : String(error)}` };
+    return { ...base, ...empty, wallMs, correct: false, skipped: false, failure: `strategy ${strategy.name} returned a report the simulator cannot replay: ${describeThrown(error)}` };
   }
   const failure = checkInvariant(source, target, tables, before);
   return {
@@ -201,6 +201,21 @@ async function runOnce(strategy: MigrationStrategy, data: Scenario, seed: number
     mediumBytes: report.streamReports.reduce((s, x) => s + x.mediumBytes, 0),
     peakStagingBytes: report.targetAmps.reduce((s, a) => s + a.peakStagingBytes, 0),
   };
+}
+
+const THROWN_TEXT_MAX = 200;
+
+/** What a strategy threw, for its row: an Error's message; anything else as text (objects as JSON), at most THROWN_TEXT_MAX characters. */
+function describeThrown(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  let text: string;
+  try {
+    // String() of an object is "[object Object]", which says nothing of what was thrown.
+    text = error !== null && typeof error === "object" ? JSON.stringify(error, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value)) ?? String(error) : String(error);
+  } catch {
+    text = Object.prototype.toString.call(error); // a cycle, or a toJSON or toString that throws
+  }
+  return text.length > THROWN_TEXT_MAX ? `${text.slice(0, THROWN_TEXT_MAX - 3)}...` : text;
 }
 
 /** The harness's own check, the same for every strategy; null when it holds. */

@@ -150,6 +150,18 @@ describe("the strategy harness", () => {
     expect(markdown.split("\n").filter((l) => l.startsWith("|")).every((l) => l.split(/(?<!\\)\|/).length === markdown.split("\n")[2].split("|").length)).toBe(true);
   });
 
+  it("a strategy that throws something other than an Error has it shown in its row: text as is, objects as JSON, cut at 200 characters", async () => {
+    const cyclic: { self?: unknown } = {}; cyclic.self = cyclic;
+    const thrown: readonly [unknown, string][] = [
+      [{ code: 1 }, '{"code":1}'], ["disk on fire", "disk on fire"], [42, "42"], [undefined, "undefined"], [null, "null"],
+      [[1, 2n], '[1,"2"]'], [cyclic, "[object Object]"], [{ note: "x".repeat(500) }, `{"note":"${"x".repeat(188)}...`],
+    ];
+    const strategies = thrown.map(([value], i): MigrationStrategy => ({ name: `throws-${i}`, description: "throws a value that is not an Error", run: async () => { throw value; } }));
+    const result = await compare({ strategies, scenarios: ["dimension"], rows: 100, hardware: ["modern"] });
+    expect(result.runs.map((r) => [r.correct, r.failure])).toEqual(thrown.map(([, text]) => [false, text]));
+    expect(result.runs.every((r) => r.failure!.length <= 200)).toBe(true);
+  });
+
   it("over intermediate storage, every run gets a directory of its own", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-compare-"));
     try {

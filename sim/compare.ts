@@ -169,6 +169,7 @@ function systems(options: CompareOptions): { source: Engine; target: Engine } {
   return { source, target: new Engine({ name: "target", amps: targetAmps, hashBits, hashMap }) };
 }
 
+/** One strategy on fresh systems; whatever the strategy throws or breaks fails this run only, named in its row. */
 async function runOnce(strategy: MigrationStrategy, data: Scenario, seed: number, options: CompareOptions, profiles: readonly HardwareProfile[]): Promise<ComparisonRow> {
   const { source, target } = systems(options);
   loadScenario(source, data);
@@ -176,7 +177,13 @@ async function runOnce(strategy: MigrationStrategy, data: Scenario, seed: number
   const context: StrategyContext = { source, target, tables, streams: options.streams ?? 2, medium: runMedium(options.medium ?? "memory", data.name, seed, strategy.name), prng: new Prng(`${seed}/${strategy.name}`) };
   const base = { strategy: strategy.name, scenario: data.name, seed, rows: tables.reduce((s, t) => s + source.rowCount(t), 0) };
   const empty = { simulatedMs: {}, wallMs: 0, interconnectBytes: 0, mediumBytes: 0, peakStagingBytes: 0 };
-  const reason = strategy.applicable?.(context) ?? null;
+  const failed = (failure: string, wallMs = 0): ComparisonRow => ({ ...base, ...empty, wallMs, correct: false, skipped: false, failure });
+  let reason: string | null;
+  try {
+    reason = strategy.applicable?.(context) ?? null;
+  } catch (error) {
+    return failed(`strategy ${strategy.name}: applicable() failed: ${describeThrown(error)}`);
+  }
   if (reason) return { ...base, ...empty, correct: false, skipped: true, failure: `not applicable: ${reason}` };
   const before = tables.map((t) => readChecksums(source, t, source.hashBits > 16 ? 16 : source.hashBits, "harness"));
   const started = performance.now();
@@ -184,7 +191,7 @@ async function runOnce(strategy: MigrationStrategy, data: Scenario, seed: number
   try {
     report = await strategy.run(context);
   } catch (error) {
-    return { ...base, ...empty, wallMs: performance.now() - started, correct: false, skipped: false, failure: describeThrown(error) };
+    return failed(describeThrown(error), performance.now() - started);
   }
   const wallMs = performance.now() - started;
   let simulatedMs: Record<string, number>;
@@ -192,9 +199,15 @@ async function runOnce(strategy: MigrationStrategy, data: Scenario, seed: number
     // A malformed report fails this strategy's run, not the comparison.
     simulatedMs = Object.fromEntries(profiles.map((p) => [p.name, simulateReport(report, p).totalMs]));
   } catch (error) {
-    return { ...base, ...empty, wallMs, correct: false, skipped: false, failure: `strategy ${strategy.name} returned a report the simulator cannot replay: ${describeThrown(error)}` };
+    return failed(`strategy ${strategy.name} returned a report the simulator cannot replay: ${describeThrown(error)}`, wallMs);
   }
-  const failure = checkInvariant(source, target, tables, before);
+  let failure: string | null;
+  try {
+    failure = checkInvariant(source, target, tables, before);
+  } catch (error) {
+    // The strategy left the systems in a state the check cannot read (a table of another shape, say): not a correct run.
+    failure = `strategy ${strategy.name} left the systems in a state the harness cannot check: ${describeThrown(error)}`;
+  }
   return {
     ...base, correct: failure === null, failure, skipped: false, simulatedMs, wallMs,
     interconnectBytes: report.targetAmps.reduce((s, a) => s + a.interconnectBytesSent, 0),
@@ -222,6 +235,7 @@ function describeThrown(error: unknown): string {
 export function checkInvariant(source: Engine, target: Engine, tables: readonly string[], before: readonly ReturnType<typeof readChecksums>[]): string | null {
   const bits = Math.min(source.hashBits, target.hashBits, 16);
   for (const [i, table] of tables.entries()) {
+    if (!source.hasTable(table)) return `the source table ${table} is gone`;
     const now = readChecksums(source, table, before[i].checksums.bits, "harness");
     if (!sameChecksums(now.checksums, before[i].checksums)) return `the source table ${table} changed`;
     if (!target.hasTable(table)) return `${table} is missing on the target`;

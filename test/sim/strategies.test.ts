@@ -150,6 +150,28 @@ describe("the strategy harness", () => {
     expect(markdown.split("\n").filter((l) => l.startsWith("|")).every((l) => l.split(/(?<!\\)\|/).length === markdown.split("\n")[2].split("|").length)).toBe(true);
   });
 
+  it("a strategy whose applicable() throws, or that drops a source table, fails its own runs with its name in the row; the next strategy runs on fresh systems", async () => {
+    const picky: MigrationStrategy = {
+      name: "picky", description: "its applicability check throws",
+      applicable: () => { throw new Error("cannot read the hash map"); }, run: (context) => strategyByName("staged").run(context),
+    };
+    const vandal: MigrationStrategy = {
+      name: "vandal", description: "migrates, then drops the source table",
+      async run(context) {
+        const report = await strategyByName("staged").run(context);
+        context.source.sql("DROP TABLE shop.products;");
+        return report;
+      },
+    };
+    const result = await compare({ strategies: [picky, vandal, "staged"], scenarios: ["dimension"], seeds: 2, rows: 300, hardware: ["modern"] });
+    const of = (name: string) => result.runs.filter((r) => r.strategy === name).map((r) => [r.correct, r.skipped, r.failure]);
+    expect(of("picky")).toEqual([[false, false, "strategy picky: applicable() failed: cannot read the hash map"], [false, false, "strategy picky: applicable() failed: cannot read the hash map"]]);
+    expect(of("vandal")).toEqual([[false, false, "the source table shop.products is gone"], [false, false, "the source table shop.products is gone"]]);
+    // Each run loads its own source: the vandal's dropped table is back for the strategy after it.
+    expect(of("staged")).toEqual([[true, false, null], [true, false, null]]);
+    expect(renderComparisonMarkdown(result)).toContain("| picky | 0/2 — strategy picky: applicable() failed: cannot read the hash map |");
+  });
+
   it("a strategy that throws something other than an Error has it shown in its row: text as is, objects as JSON, cut at 200 characters", async () => {
     const cyclic: { self?: unknown } = {}; cyclic.self = cyclic;
     const thrown: readonly [unknown, string][] = [

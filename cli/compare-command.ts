@@ -10,9 +10,10 @@ export const COMPARE_HELP = `Usage: ampsim compare [options]
 
 Runs migration strategies on the same generated scenarios and seeds, checks the
 same invariant for each (the target's rows equal the source's, every row on the
-AMP its hash assigns, no staging table left, the source unchanged) and prints a
-table: correctness, simulated time per hardware profile, wall time, bytes over
-the interconnect and the medium, peak staging bytes.
+AMP its hash assigns, each table's definition the source's, no staging or other
+extra table left, the source's rows and catalog unchanged) and prints a table:
+correctness, simulated time per hardware profile, wall time, bytes over the
+interconnect and the medium, peak staging bytes.
 
   --scenario LIST       ${SCENARIO_NAMES.join(", ")} (comma-separated; default events)
   --strategies LIST     ${Object.keys(BUILTIN_STRATEGIES).join(", ")} (default: all)

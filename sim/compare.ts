@@ -2,12 +2,17 @@
  * The strategy harness: runs each strategy on the same scenarios and seeds,
  * checks the same invariant for all of them (the target's rows equal the
  * source's — count and checksum of every hash bucket —, every target row sits
- * on the AMP its hash assigns, no staging table is left, the source is
- * unchanged), and tabulates correctness, simulated time per hardware profile,
- * wall time, bytes over the interconnect and the medium, and peak staging bytes.
+ * on the AMP its hash assigns, each target table's definition is the source's,
+ * no staging table is left, the target holds no table or database beyond what
+ * it held and the migrated ones, the source's rows and catalog are unchanged),
+ * and tabulates correctness, simulated time per hardware profile, wall time,
+ * bytes over the interconnect and the medium, and peak staging bytes.
+ *
+ * A strategy is foreign code: whatever it throws or breaks fails its own run,
+ * and every run gets fresh systems, so it cannot harm the others.
  */
 import path from "node:path";
-import { AmpsimError, checkOptionNames, Engine, errorText, HashMap, showValue } from "../engine/index.js";
+import { AmpsimError, checkOptionNames, Engine, errorText, HashMap, qualifiedName, showValue, type TableDefinition } from "../engine/index.js";
 import { readChecksums, STAGING_DATABASE, type MediumSpec, type MigrationReport } from "../migrator/index.js";
 import { validateMedium } from "../migrator/plan.js";
 import { checkProfile, hardwareProfile, type HardwareProfile } from "./hardware.js";
@@ -186,6 +191,8 @@ async function runOnce(strategy: MigrationStrategy, data: Scenario, seed: number
   }
   if (reason) return { ...base, ...empty, correct: false, skipped: true, failure: `not applicable: ${reason}` };
   const before = tables.map((t) => readChecksums(source, t, source.hashBits > 16 ? 16 : source.hashBits, "harness"));
+  const catalogs = { source: readCatalog(source), target: readCatalog(target) };
+  const migrated = tables.map((t) => source.describe(t));
   const started = performance.now();
   let report: MigrationReport;
   try {
@@ -203,7 +210,8 @@ async function runOnce(strategy: MigrationStrategy, data: Scenario, seed: number
   }
   let failure: string | null;
   try {
-    failure = checkInvariant(source, target, tables, before);
+    // The source first: a change there explains whatever differs on the target.
+    failure = sourceCatalogChange(catalogs.source, source) ?? checkInvariant(source, target, tables, before) ?? targetCatalogChange(catalogs.target, target, migrated);
   } catch (error) {
     // The strategy left the systems in a state the check cannot read (a table of another shape, say): not a correct run.
     failure = `strategy ${strategy.name} left the systems in a state the harness cannot check: ${describeThrown(error)}`;
@@ -231,7 +239,17 @@ function describeThrown(error: unknown): string {
   return text.length > THROWN_TEXT_MAX ? `${text.slice(0, THROWN_TEXT_MAX - 3)}...` : text;
 }
 
-/** The harness's own check, the same for every strategy; null when it holds. */
+/**
+ * The harness's own check, the same for every strategy; null when it holds, else what differs.
+ * Each table: the source's rows as `before` read them, the table on the target with the source's
+ * definition (its SHOW TABLE text) and rows, each row on the AMP its hash assigns; no staging
+ * table left. (compare() also checks both catalogs against readings taken before the run.)
+ *
+ * @example
+ * const before = tables.map((t) => readChecksums(source, t, 16, "harness"));
+ * await migrate({ source, target, tables, streams: 2, medium: "memory" });
+ * checkInvariant(source, target, tables, before); // null
+ */
 export function checkInvariant(source: Engine, target: Engine, tables: readonly string[], before: readonly ReturnType<typeof readChecksums>[]): string | null {
   const bits = Math.min(source.hashBits, target.hashBits, 16);
   for (const [i, table] of tables.entries()) {
@@ -239,6 +257,8 @@ export function checkInvariant(source: Engine, target: Engine, tables: readonly 
     const now = readChecksums(source, table, before[i].checksums.bits, "harness");
     if (!sameChecksums(now.checksums, before[i].checksums)) return `the source table ${table} changed`;
     if (!target.hasTable(table)) return `${table} is missing on the target`;
+    const definition = ddlDifference(source.showTable(table), target.showTable(table));
+    if (definition !== null) return `${table}: the target's definition differs from the source's: it ${definition}`;
     const copy = readChecksums(target, table, bits, "harness");
     const original = readChecksums(source, table, bits, "harness");
     if (!sameChecksums(copy.checksums, original.checksums)) return `${table}: the target's rows differ from the source's (${copy.rows} vs ${original.rows} rows)`;
@@ -252,4 +272,57 @@ function sameChecksums(a: ReturnType<typeof readChecksums>["checksums"], b: Retu
   if (a.bits !== b.bits) return false;
   for (let i = 0; i < a.counts.length; i++) if (a.counts[i] !== b.counts[i] || a.sum1[i] !== b.sum1[i] || a.sum2[i] !== b.sum2[i]) return false;
   return true;
+}
+
+/** A system's catalog as the harness compares it: its databases, and every table (reserved ones too) with its DDL text. */
+interface CatalogReading {
+  readonly databases: readonly string[];
+  readonly tables: ReadonlyMap<string, string>;
+}
+
+function readCatalog(engine: Engine): CatalogReading {
+  return { databases: engine.databases(), tables: new Map(engine.allTables().map((t) => [t, engine.showTable(t)])) };
+}
+
+/** What a run changed in the source's catalog (`before` was read before the run); null when nothing. */
+function sourceCatalogChange(before: CatalogReading, source: Engine): string | null {
+  const now = readCatalog(source);
+  // User tables first: a dropped table's index subtables (reserved names, quoted since they start with $) are only a consequence.
+  const names = [...new Set([...before.tables.keys(), ...now.tables.keys()])].sort((a, b) => Number(a.startsWith('"$')) - Number(b.startsWith('"$')));
+  const changes = [
+    ...before.databases.filter((d) => !now.databases.includes(d)).map((d) => `database ${d} was dropped`),
+    ...now.databases.filter((d) => !before.databases.includes(d)).map((d) => `database ${d} was created`),
+    ...names.flatMap((t) => {
+      const [was, is] = [before.tables.get(t), now.tables.get(t)];
+      if (was === undefined || is === undefined) return [`table ${t} was ${was === undefined ? "created" : "dropped"}`];
+      const difference = ddlDifference(was, is);
+      return difference === null ? [] : [`the definition of ${t} ${difference}`];
+    }),
+  ];
+  return changes.length > 0 ? `the source's catalog changed: ${listed(changes)}` : null;
+}
+
+/** Tables and databases on the target beyond what it held before the run and the migrated tables with their databases; null when none. */
+function targetCatalogChange(before: CatalogReading, target: Engine, migrated: readonly TableDefinition[]): string | null {
+  const tables = target.tables().filter((t) => !before.tables.has(t) && !migrated.some((d) => qualifiedName(d) === t));
+  if (tables.length > 0) return `the target holds tables that were not migrated: ${listed(tables)}`;
+  const databases = target.databases().filter((d) => !before.databases.includes(d) && !migrated.some((m) => m.database === d));
+  return databases.length > 0 ? `the target holds databases that no migrated table needs: ${listed(databases)}` : null;
+}
+
+/** How DDL text `found` differs from `expected`, line by line ("lacks …, adds …"); null when the texts are equal. */
+function ddlDifference(expected: string, found: string): string | null {
+  if (expected === found) return null;
+  // A line's trailing comma or semicolon only says whether another line follows.
+  const lines = (ddl: string) => ddl.split("\n").map((line) => line.trim().replace(/[,;]$/, ""));
+  const [wanted, got] = [lines(expected), lines(found)];
+  const lacks = wanted.filter((line) => !got.includes(line)).map((line) => JSON.stringify(line));
+  const adds = got.filter((line) => !wanted.includes(line)).map((line) => JSON.stringify(line));
+  if (lacks.length === 0 && adds.length === 0) return "has the same lines in another order";
+  return [lacks.length > 0 ? `lacks ${listed(lacks)}` : "", adds.length > 0 ? `adds ${listed(adds)}` : ""].filter(Boolean).join(", ");
+}
+
+/** At most three items, then how many more. */
+function listed(items: readonly string[]): string {
+  return items.length <= 3 ? items.join(", ") : `${items.slice(0, 3).join(", ")} and ${items.length - 3} more`;
 }

@@ -6,7 +6,7 @@ import { Engine, HashMap } from "../../engine/index.js";
 import { copyDefinition, withLabels } from "../../migrator/index.js";
 import {
   BUILTIN_STRATEGIES, compare, HARDWARE, Prng, renderComparisonMarkdown, renderComparisonSvg, ReportBuilder, SCENARIO_NAMES, strategyByName, svgBarChart, svgGantt, svgHistogram,
-  type MigrationStrategy,
+  type MigrationStrategy, type StrategyContext,
 } from "../../sim/index.js";
 import { oneStatementStrategy } from "../../examples/custom-strategy.js";
 
@@ -71,6 +71,52 @@ describe("the strategy harness", () => {
     expect(lost.failure).toMatch(/target's rows differ from the source's/);
     expect(left.correct).toBe(false);
     expect(left.failure).toContain("staging tables left on the target");
+  });
+
+  it("catches a strategy that changes a table's definition on either side, or leaves a table or database on the target", async () => {
+    // Creates each target table from the source's DDL as `rewrite` changes it, then copies every AMP's rows.
+    const rewriting = (name: string, rewrite: (ddl: string) => string): MigrationStrategy => ({
+      name, description: "copies the rows into a table of another definition",
+      async run(context) {
+        const { source, target, tables } = context;
+        const report = new ReportBuilder(name, source, target);
+        for (const table of tables) {
+          copyDefinition(target, rewrite(source.showTable(table)));
+          for (let amp = 0; amp < source.amps; amp++) {
+            for (const part of source.readAmp(table, amp).parts) withLabels(target, { phase: "restore", table, stream: amp }, () => target.insert(table, part.batch));
+          }
+        }
+        return report.finish(tables, "memory", 1);
+      },
+    });
+    const after = (name: string, change: (context: StrategyContext) => void): MigrationStrategy => ({
+      name, description: "staged, then changes a catalog",
+      async run(context) {
+        const report = await strategyByName("staged").run(context);
+        change(context);
+        return report;
+      },
+    });
+    const strategies = [
+      rewriting("faithful", (ddl) => ddl),
+      rewriting("no-usi", (ddl) => ddl.replace("\nUNIQUE INDEX (sku)", "")),
+      rewriting("multiset", (ddl) => ddl.replace("CREATE SET TABLE", "CREATE MULTISET TABLE")),
+      rewriting("nullable", (ddl) => ddl.replace("price DECIMAL(10,2) NOT NULL", "price DECIMAL(10,2)")),
+      after("source-index", ({ source }) => source.sql("CREATE INDEX (category) ON shop.products;")),
+      after("extra-table", ({ target }) => target.sql("CREATE MULTISET TABLE shop.scratch (a INTEGER) NO PRIMARY INDEX;")),
+      after("extra-database", ({ target }) => target.sql("CREATE DATABASE scratch;")),
+    ];
+    const result = await compare({ strategies, scenarios: ["dimension"], rows: 300, hardware: ["modern"] });
+    const failure = (name: string) => result.runs.find((r) => r.strategy === name)!.failure;
+    expect(failure("faithful")).toBeNull();
+    const differs = "shop.products: the target's definition differs from the source's: it";
+    expect(failure("no-usi")).toBe(`${differs} lacks "UNIQUE INDEX (sku)"`);
+    expect(failure("multiset")).toBe(`${differs} lacks "CREATE SET TABLE shop.products (", adds "CREATE MULTISET TABLE shop.products ("`);
+    expect(failure("nullable")).toBe(`${differs} lacks "price DECIMAL(10,2) NOT NULL", adds "price DECIMAL(10,2)"`);
+    expect(failure("source-index")).toMatch(/^the source's catalog changed: .*the definition of shop\.products adds "INDEX \(category\)"/);
+    expect(failure("extra-table")).toBe("the target holds tables that were not migrated: shop.scratch");
+    expect(failure("extra-database")).toBe("the target holds databases that no migrated table needs: scratch");
+    expect(result.runs.map((r) => r.correct)).toEqual([true, false, false, false, false, false, false]);
   });
 
   it("skips bucket-move, saying why, when the target is not the source map rebalanced", async () => {
@@ -166,7 +212,8 @@ describe("the strategy harness", () => {
     const result = await compare({ strategies: [picky, vandal, "staged"], scenarios: ["dimension"], seeds: 2, rows: 300, hardware: ["modern"] });
     const of = (name: string) => result.runs.filter((r) => r.strategy === name).map((r) => [r.correct, r.skipped, r.failure]);
     expect(of("picky")).toEqual([[false, false, "strategy picky: applicable() failed: cannot read the hash map"], [false, false, "strategy picky: applicable() failed: cannot read the hash map"]]);
-    expect(of("vandal")).toEqual([[false, false, "the source table shop.products is gone"], [false, false, "the source table shop.products is gone"]]);
+    const dropped = 'the source\'s catalog changed: table shop.products was dropped, table "$index"."1#1" was dropped';
+    expect(of("vandal")).toEqual([[false, false, dropped], [false, false, dropped]]);
     // Each run loads its own source: the vandal's dropped table is back for the strategy after it.
     expect(of("staged")).toEqual([[true, false, null], [true, false, null]]);
     expect(renderComparisonMarkdown(result)).toContain("| picky | 0/2 — strategy picky: applicable() failed: cannot read the hash map |");

@@ -161,8 +161,65 @@ export function merge(into: BucketChecksums, other: BucketChecksums): void {
 
 export function tableChecksum(buckets: BucketChecksums): TableChecksum {
   const all = fold(buckets, 0);
+  return checksumOf(all.counts[0], all.sum1[0], all.sum2[0]);
+}
+
+function checksumOf(rows: number, sum1: number, sum2: number): TableChecksum {
   const hex = (n: number) => n.toString(16).padStart(8, "0");
-  return { rows: all.counts[0], digest: `${all.counts[0].toString(16).padStart(6, "0")}:${hex(all.sum1[0])}:${hex(all.sum2[0])}` };
+  return { rows, digest: `${rows.toString(16).padStart(6, "0")}:${hex(sum1)}:${hex(sum2)}` };
+}
+
+/**
+ * A table's fingerprint at `bits`: six sums over its rows (mod 2^32) — the totals of the bucket
+ * checksums (count, Σ h, Σ mix(h)) and the same weighted by a mixed, odd weight w(b) of each
+ * row's bucket (Σ w, Σ w·h, Σ w·mix(h)). Rows with equal bucket checksums have equal
+ * fingerprints; rows whose bucket checksums differ anywhere have equal fingerprints only by a
+ * chance like that of two different buckets' sums agreeing: the weights are a random-looking
+ * linear combination of the buckets, so rows stored under the wrong bucket (a stored row hash
+ * that is not their values') do not cancel out as they would in the totals alone. The verify
+ * phase reads the target into a fingerprint — sums in registers, no per-bucket array — and
+ * reads the buckets only when the fingerprints differ, to name them.
+ */
+export const FINGERPRINT_WORDS = 6;
+
+/** The weight of bucket `b` in a fingerprint: mixed, odd (so it loses no bit of what it multiplies). */
+function weight(b: number): number {
+  const x = Math.imul(b ^ 0x5bd1e995, 0x9e3779b1);
+  return ((x ^ (x >>> 15)) | 1) >>> 0;
+}
+
+/** The fingerprint of rows with these bucket checksums. */
+export function fingerprintOf(c: BucketChecksums): Uint32Array {
+  const out = new Uint32Array(FINGERPRINT_WORDS);
+  for (let b = 0; b < c.counts.length; b++) {
+    const count = c.counts[b];
+    if (count === 0) continue;
+    const w = weight(b);
+    out[0] += count; out[1] += c.sum1[b]; out[2] += c.sum2[b];
+    out[3] += Math.imul(w, count); out[4] += Math.imul(w, c.sum1[b]); out[5] += Math.imul(w, c.sum2[b]);
+  }
+  return out;
+}
+
+/** Adds rows (whole-row checksum hashes `full`, PI row hashes or null for NoPI tables) to the fingerprint `into` at `bits`. */
+export function addFingerprint(into: Uint32Array, full: Uint32Array, piHash: Uint32Array | null, bits: number, rows = full.length): Uint32Array {
+  const placement = piHash ?? full;
+  const shift = 32 - bits;
+  let s1 = into[1]; let s2 = into[2]; let sw = into[3]; let swh = into[4]; let swm = into[5];
+  const only = bits === 0 ? weight(0) : 0;
+  for (let i = 0; i < rows; i++) {
+    const w = bits === 0 ? only : weight(placement[i] >>> shift);
+    const h = full[i]; const m = mix(h);
+    s1 = (s1 + h) >>> 0; s2 = (s2 + m) >>> 0;
+    sw = (sw + w) >>> 0; swh = (swh + Math.imul(w, h)) >>> 0; swm = (swm + Math.imul(w, m)) >>> 0;
+  }
+  into[0] += rows; into[1] = s1; into[2] = s2; into[3] = sw; into[4] = swh; into[5] = swm;
+  return into;
+}
+
+/** The table checksum (tableChecksum's digest) a fingerprint holds. */
+export function fingerprintChecksum(fingerprint: Uint32Array): TableChecksum {
+  return checksumOf(fingerprint[0], fingerprint[1], fingerprint[2]);
 }
 
 /** Buckets whose checksums differ (after folding both to the smaller width). */

@@ -16,7 +16,7 @@ import type * as arrow from "apache-arrow";
 import { arrowTypeOf, defineKernel, inputColumns, isSharedData, isSharedView, packData, placeColumns, transferResult, unpackData, withArena, type ColumnType, type Executor, type PackedData, type PlacedBatch, type Placer, type Transferring } from "../engine/index.js";
 import { decodeBatch } from "./archive-format.js";
 import { crc32 } from "./crc32.js";
-import { bucketSums, compactBucketSums } from "./checksum.js";
+import { addFingerprint, bucketSums, compactBucketSums, FINGERPRINT_WORDS } from "./checksum.js";
 import { rowChecksumHashes } from "./row-checksum.js";
 
 /** This module, for KernelRefs. */
@@ -69,13 +69,22 @@ export interface ColumnsChecksumInput {
   /** The rows' PI row hashes (shared; null for NoPI tables). */
   readonly piHash: Uint32Array | null;
   readonly bits: number;
+  /** The rows' fingerprint (addFingerprint) rather than their compact bucket sums. */
+  readonly fingerprint?: boolean;
 }
 
 export const checksumColumns = defineKernel((input: ColumnsChecksumInput): Transferring<{ sums: Uint32Array }> => {
   const data = input.columns.map((packed, k) => unpackData(arrowTypeOf(input.types[k]), packed));
-  const sums = compactSums(input.types, data, input.length, input.piHash, input.bits);
+  const sums = input.fingerprint === true ? fingerprintSums(input.types, data, input.length, input.piHash, input.bits)
+    : compactSums(input.types, data, input.length, input.piHash, input.bits);
   return transferResult({ sums }, [sums.buffer as ArrayBuffer]);
 });
+
+/** The fingerprint (addFingerprint) of `length` rows of `columns`. */
+function fingerprintSums(types: readonly ColumnType[], columns: readonly arrow.Data[], length: number, piHash: Uint32Array | null, bits: number): Uint32Array {
+  if (hashScratch.length < length) hashScratch = new Uint32Array(length);
+  return addFingerprint(new Uint32Array(FINGERPRINT_WORDS), rowChecksumHashes(types, columns, length, hashScratch), piHash, bits, length);
+}
 
 const CHECKSUM_COLUMNS = { module: import.meta.url, name: "checksumColumns" };
 

@@ -14,9 +14,9 @@
  */
 import { AmpsimError, errorText, quoteIdentifierIfNeeded, type Engine, type TraceStep } from "../engine/index.js";
 import { ArchiveModule } from "./archive-module.js";
-import { addRows, checksumsFromJson, checksumsToJson, emptyChecksums, fold, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
+import { addRows, checksumsFromJson, checksumsToJson, emptyChecksums, fingerprintChecksum, fingerprintOf, fold, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
 import { withLabels } from "./labels.js";
-import { copyDefinition, placedOn, readChecksumsOn, skewFactorOf } from "./verify.js";
+import { copyDefinition, placedOn, readChecksumsOn, readFingerprintOn, skewFactorOf } from "./verify.js";
 import { createMedium, StorageMedium } from "./media/index.js";
 import type { FrameSink, TransferMedium } from "./media/transfer-medium.js";
 import type { TableInfo } from "./media/storage-medium.js";
@@ -502,14 +502,17 @@ export class MigrationRun {
     const expected = emptyChecksums(this.#verifyBits);
     merge(expected, table.checksums);
     if (table.base) merge(expected, table.base);
-    // Bucket by bucket, not the totals alone: a bucket comes from a row's stored row hash, so
-    // equal buckets also show that the target stored each row under the hash its values give.
-    const { checksums: actual, placed: placementVerified } = await readChecksumsOn(this.#target, name, this.#verifyBits);
-    const { bits, buckets } = mismatchedBuckets(expected, actual);
+    // The target's fingerprint first (its sums bind every row to the bucket of its stored row
+    // hash, as equal bucket checksums would: checksum.ts); bucket by bucket only when it differs,
+    // to name the buckets.
+    const reading = await readFingerprintOn(this.#target, name, this.#verifyBits);
+    const placementVerified = reading.placed;
+    const matches = fingerprintOf(expected).every((word, k) => word === reading.fingerprint[k]);
+    const { bits, buckets } = matches ? { bits: this.#verifyBits, buckets: [] } : mismatchedBuckets(expected, (await readChecksumsOn(this.#target, name, this.#verifyBits)).checksums);
     const sourceAmpRows = this.#source.ampRows(table.plan);
     return {
       table: name, rows: table.plan.rows, rowsBefore: table.rowsBefore, sourceChecksum: tableChecksum(table.checksums).digest,
-      targetChecksum: tableChecksum(actual).digest, verified: buckets.length === 0 && placementVerified, placementVerified,
+      targetChecksum: fingerprintChecksum(reading.fingerprint).digest, verified: matches && placementVerified, placementVerified,
       mismatchedBuckets: buckets, bucketBits: bits, sourceAmpRows, targetAmpRows: this.#target.ampRowCounts(name),
       sourceSkewFactor: skewFactorOf(sourceAmpRows), targetSkewFactor: this.#target.skewFactor(name),
       secondaryIndexes: this.#target.indexSizes(name).map((i) => ({ unique: i.unique, bytesPerRow: i.rows > 0 ? i.bytes / i.rows : 0 })),

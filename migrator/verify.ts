@@ -4,11 +4,13 @@
  * (row counts, order- and placement-independent checksums per bucket, every
  * target row on the AMP its row hash assigns).
  */
-import { AmpsimError, Engine, quoteIdentifierIfNeeded, showValue, skewFactorOf, TaskWindow, workersAvailable } from "../engine/index.js";
+import type * as arrow from "apache-arrow";
+import { AmpsimError, Engine, quoteIdentifierIfNeeded, showValue, skewFactorOf, TaskWindow, workersAvailable, type ColumnType } from "../engine/index.js";
 
 export { skewFactorOf };
-import { addCompactBucketSums, addRows, emptyChecksums, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
-import { runChecksumColumns, sharedColumns } from "./kernels.js";
+import { addCompactBucketSums, addFingerprint, addRows, emptyChecksums, FINGERPRINT_WORDS, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
+import { runChecksumColumns, sharedColumns, type ColumnsChecksumInput } from "./kernels.js";
+import { rowChecksumHashes } from "./row-checksum.js";
 import { withLabels } from "./labels.js";
 import type { TableReport } from "./migration-report.js";
 import { definitionFromDdl } from "./staging.js";
@@ -47,12 +49,45 @@ const VERIFY_CHUNK_ROWS = 131_072;
  */
 export async function readChecksumsOn(engine: Engine, table: string, bits: number, phase = "verify"): Promise<TableReading> {
   if (!workersAvailable(engine.executor)) return readChecksums(engine, table, bits, phase);
+  const checksums = emptyChecksums(bits);
+  const { rows, placed } = await readRowsOn(engine, table, bits, phase, {
+    here: (types, chunk, piHash) => addRows(checksums, types, chunk, piHash),
+    onWorker: (input) => runChecksumColumns(engine.executor, input).then((sums) => addCompactBucketSums(checksums, sums)),
+  });
+  return { checksums, rows, placed };
+}
+
+/** A table's rows read into a fingerprint at `bits` (checksum.ts), on the engine's executor as readChecksumsOn reads them. */
+export async function readFingerprintOn(engine: Engine, table: string, bits: number, phase = "verify"): Promise<{ readonly fingerprint: Uint32Array; readonly rows: number; readonly placed: boolean }> {
+  checkBits(bits, `readFingerprintOn of ${table}`);
+  const fingerprint = new Uint32Array(FINGERPRINT_WORDS);
+  const onPool = workersAvailable(engine.executor);
+  const { rows, placed } = await readRowsOn(engine, table, bits, phase, {
+    here: (types, chunk, piHash) => {
+      if (hashes.length < chunk.numRows) hashes = new Uint32Array(chunk.numRows);
+      addFingerprint(fingerprint, rowChecksumHashes(types, chunk.data.children, chunk.numRows, hashes), piHash, bits, chunk.numRows);
+    },
+    onWorker: onPool ? (input) => runChecksumColumns(engine.executor, { ...input, fingerprint: true }).then((sums) => { for (let k = 0; k < FINGERPRINT_WORDS; k++) fingerprint[k] += sums[k]; }) : null,
+  });
+  return { fingerprint, rows, placed };
+}
+
+/** Scratch whole-row hashes for readFingerprintOn. */
+let hashes = new Uint32Array(0);
+
+/**
+ * Every AMP's rows of `table`, chunk by chunk, to `sink`: shared chunks to its worker task
+ * (a bounded window of them) when it has one, others here; the rows counted and their placement checked.
+ */
+async function readRowsOn(engine: Engine, table: string, bits: number, phase: string, sink: {
+  here(types: readonly ColumnType[], chunk: arrow.RecordBatch, piHash: Uint32Array | null): void;
+  onWorker: ((input: ColumnsChecksumInput) => Promise<void>) | null;
+}): Promise<{ rows: number; placed: boolean }> {
   const definition = engine.describe(table);
   const types = definition.columns.map((c) => c.type);
-  const checksums = emptyChecksums(bits);
   let placed = true; let rows = 0;
   // A bounded window of tasks: the pool hands queued tasks to workers from this thread's event loop.
-  const window = new TaskWindow(2 * engine.executor.threads);
+  const window = new TaskWindow(2 * Math.max(1, engine.executor.threads));
   try {
     for (let amp = 0; amp < engine.amps && !window.failed; amp++) {
       const read = withLabels(engine, { phase, table }, () => engine.readAmp(table, amp));
@@ -60,14 +95,16 @@ export async function readChecksumsOn(engine: Engine, table: string, bits: numbe
         if (window.failed) break;
         if (definition.primaryIndex && placed) placed = placedOn(engine, part.rowHash, amp);
         rows += part.batch.numRows;
-        for (let first = 0; first < part.batch.numRows && !window.failed; first += VERIFY_CHUNK_ROWS) {
-          const end = Math.min(part.batch.numRows, first + VERIFY_CHUNK_ROWS);
-          const chunk = part.batch.slice(first, end);
+        // Chunks only for the workers (several in flight); here, a run at once.
+        const chunkRows = sink.onWorker === null ? part.batch.numRows : VERIFY_CHUNK_ROWS;
+        for (let first = 0; first < part.batch.numRows && !window.failed; first += chunkRows) {
+          const end = Math.min(part.batch.numRows, first + chunkRows);
+          const chunk = first === 0 && end === part.batch.numRows ? part.batch : part.batch.slice(first, end);
           const piHash = definition.primaryIndex ? part.rowHash.subarray(first, end) : null;
-          const shared = sharedColumns(types, chunk, piHash, bits);
+          const shared = sink.onWorker === null ? null : sharedColumns(types, chunk, piHash, bits);
           // Rows not in shared memory are hashed here (measured: cheaper than encoding them for a worker), while the workers hash the shared ones.
-          if (shared === null) addRows(checksums, types, chunk, piHash);
-          else await window.add(() => runChecksumColumns(engine.executor, shared).then((sums) => addCompactBucketSums(checksums, sums)));
+          if (shared === null) sink.here(types, chunk, piHash);
+          else await window.add(() => sink.onWorker!(shared));
         }
       }
     }
@@ -76,7 +113,7 @@ export async function readChecksumsOn(engine: Engine, table: string, bits: numbe
     throw error;
   }
   await window.drain();
-  return { checksums, rows, placed };
+  return { rows, placed };
 }
 
 /** BAD_ARGUMENT unless `bits` is a whole number of verification bits, 0..VERIFY_BITS_MAX. */

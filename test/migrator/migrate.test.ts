@@ -16,7 +16,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AmpsimError, Engine, HashMap, movedBuckets, rowHash, types } from "../../engine/index.js";
+import { AmpsimError, createExecutor, Engine, HashMap, movedBuckets, rowHash, types } from "../../engine/index.js";
 import type { ColumnType, TraceStep } from "../../engine/index.js";
 import { migrate, restore, STAGING_DATABASE, verifyCopy } from "../../migrator/index.js";
 import type { MediumSpec, MigrateOptions, MigrationReport, ProgressEvent, StagingLayout } from "../../migrator/index.js";
@@ -28,7 +28,8 @@ import {
   expectMigrated, expectSystemUnchanged, rowMultiset, snapshotSystem, stagingTables, type SystemSnapshot,
 } from "../helpers/invariant.js";
 
-afterAll(() => removeTempDirs());
+const POOL = createExecutor({ kind: "pool", threads: 2 });
+afterAll(async () => { removeTempDirs(); await POOL.close(); });
 
 const PHASES = ["dictionary", "staging", "transfer", "insert-select", "verify", "cleanup"];
 const TIMEOUT_MS = 20_000;
@@ -556,6 +557,44 @@ describe("verification", () => {
     expect(report.mismatchedBuckets).toEqual([rowHash([17], [types.int32]) >>> 16]);
     expect(report.targetChecksum).not.toBe(report.sourceChecksum);
   });
+});
+
+describe("verification binds rows to their buckets", () => {
+  // Two equal rows (one row hash, one bucket b) that the target stores under buckets b − d and
+  // b + d of the same AMP: counts and sums over the table stay the same, and so do sums weighted
+  // by the bucket number; only bucket-by-bucket sums, or weights that are not linear in the
+  // bucket, see it.
+  for (const executor of ["inline", "pool"] as const) {
+    it(`a migration fails verification when equal rows sit under other buckets of their AMP, naming those buckets (${executor})`, async () => {
+      const target = new Engine({ amps: 4, name: "tgt", executor: executor === "pool" ? POOL : "inline" });
+      const source = engineWith({ amps: 3, name: "src" }, "CREATE MULTISET TABLE d.t (k INTEGER, v VARCHAR(10)) PRIMARY INDEX (k);", []);
+      source.insert("d.t", [...Array.from({ length: 200 }, (_, k) => ({ k, v: `v${k}` })), { k: 5, v: "twin" }, { k: 5, v: "twin" }]);
+      const hash = rowHash([5], [types.int32]);
+      const bucket = hash >>> 16; const amp = target.hashMap.buckets[bucket];
+      const d = Array.from({ length: 64 }, (_, i) => i + 1).find((step) => target.hashMap.buckets[bucket - step] === amp && target.hashMap.buckets[bucket + step] === amp)!;
+      expect(d).toBeDefined();
+      const tamper = {
+        at(site: { point: string }) {
+          if (site.point !== "verify.table") return;
+          let moved = 0;
+          for (const part of target.readAmp("d.t", amp).parts) {
+            const v = part.batch.getChild("v")!;
+            for (let i = 0; i < part.batch.numRows && moved < 2; i++) {
+              if (part.rowHash[i] !== hash || v.get(i) !== "twin") continue;
+              part.rowHash[i] = (((bucket + (moved === 0 ? -d : d)) << 16) | (hash & 0xffff)) >>> 0;
+              moved++;
+            }
+          }
+          expect(moved).toBe(2);
+        },
+      };
+      const error = await expectAmpsimError(() => migrate({ source, target, streams: 2, faults: tamper }), "VERIFY_FAILED", "d.t");
+      const [report] = (error.details as { reports: MigrationReport["tables"] }).reports;
+      expect(report.placementVerified).toBe(true);
+      expect([...report.mismatchedBuckets].sort((a, b) => a - b)).toEqual([bucket - d, bucket, bucket + d]);
+      expect(report.targetChecksum).toBe(report.sourceChecksum);
+    });
+  }
 });
 
 describe("keepStaging", () => {

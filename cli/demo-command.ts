@@ -22,14 +22,14 @@ Every 'ampsim migrate' option works here too (defaults: --scenario demo
 
 interface Output { write(text: string): unknown; isTTY?: boolean; columns?: number }
 
-export async function runDemo(args: readonly string[], out: Output): Promise<number> {
+export async function runDemo(args: readonly string[], out: Output, err: Output): Promise<number> {
   const values = parseOptions(args, MIGRATE_OPTIONS);
   if (values.help) { out.write(`${DEMO_HELP}\n`); return 0; }
   const setup = setupMigration(values, { streams: 3, medium: "pipe", rows: 600_000, scenario: "demo" });
   if (!setup.json) {
     out.write(`ampsim demo: ${setup.scenario.tables.length} tables on a ${setup.source.amps}-AMP source → ${setup.target.amps}-AMP target, ${setup.options.streams} streams over ${typeof setup.options.medium === "string" ? setup.options.medium : setup.options.medium?.kind}\n`);
   }
-  const report = await runSetup(setup, out);
+  const report = await runSetup(setup, err);
   writeHtmlReport(values.report, report);
   out.write(setup.json ? `${reportJson(report)}\n` : `${renderMigrationReport(report)}\n`);
   return 0;

@@ -1,7 +1,7 @@
 /**
  * The `ampsim` command line: `demo` and `migrate`, each with --help and --json.
  * Usage errors exit with code 2, operating errors (an AmpsimError) with code 1
- * and print `error CODE: message`.
+ * and print `error CODE: message`. The report goes to stdout, progress to stderr.
  */
 import { isAmpsimError } from "../engine/index.js";
 import { runDemo, DEMO_HELP } from "./demo-command.js";
@@ -9,6 +9,7 @@ import { runMigrate, MIGRATE_HELP } from "./migrate-command.js";
 import { runSimulate, SIMULATE_HELP } from "./simulate-command.js";
 import { runCompare, COMPARE_HELP } from "./compare-command.js";
 import { UsageError } from "./options.js";
+import { exitCodeAfter, GuardedOutput } from "./guarded-output.js";
 
 export const MAIN_HELP = `ampsim — a simulator of a shared-nothing MPP database (Teradata style)
 and a laboratory for migrating tables between differently configured systems.
@@ -26,9 +27,9 @@ Commands:
 
 Run 'ampsim <command> --help' for the options of a command.`;
 
-interface Output { write(text: string): unknown }
+interface Output { write(text: string): unknown; isTTY?: boolean; columns?: number }
 
-/** Runs the CLI with `args` (without node and script); returns the exit code. */
+/** Runs the CLI with `args` (without node and script): the report on `out`, progress and errors on `err`; returns the exit code. */
 export async function main(args: readonly string[], out: Output = process.stdout, err: Output = process.stderr): Promise<number> {
   const [command, ...rest] = args;
   try {
@@ -39,8 +40,8 @@ export async function main(args: readonly string[], out: Output = process.stdout
         out.write(`${text}\n`);
         return 0;
       }
-      case "demo": return await runDemo(rest, out);
-      case "migrate": return await runMigrate(rest, out);
+      case "demo": return await runDemo(rest, out, err);
+      case "migrate": return await runMigrate(rest, out, err);
       case "simulate": return await runSimulate(rest, out);
       case "compare": return await runCompare(rest, out);
       default:
@@ -67,5 +68,16 @@ function helpFor(command: string | undefined): string | undefined {
   return undefined;
 }
 
+/**
+ * Runs the CLI as the `ampsim` process (bin/ampsim.js) on stdout and stderr: a closed or failing
+ * output never cuts a command short (see GuardedOutput); the exit code tells it was cut.
+ *
+ * @example process.exitCode = await runProcess(process.argv.slice(2)); // `ampsim migrate … | head -3` → 141
+ */
+export async function runProcess(args: readonly string[]): Promise<number> {
+  const outputs = { out: new GuardedOutput(process.stdout), err: new GuardedOutput(process.stderr) };
+  return await exitCodeAfter(await main(args, outputs.out, outputs.err), outputs);
+}
+
 const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, "/"));
-if (isMain) process.exitCode = await main(process.argv.slice(2));
+if (isMain) process.exitCode = await runProcess(process.argv.slice(2));

@@ -56,7 +56,8 @@ Durability:
 Output:
   --report FILE          also write a self-contained HTML report (histograms, timelines)
   --json                 print the report as JSON (no progress bars)
-  --no-progress          no progress bars or lines
+  --no-progress          no progress bars or lines (they go to stderr: bars on a
+                         terminal, a few plain lines elsewhere; stdout has only the report)
   --help                 this text
 
 Example:
@@ -200,9 +201,9 @@ export function progressHandler(bars: ProgressBars): (event: ProgressEvent) => v
   };
 }
 
-/** Loads the data, migrates with progress bars, and returns the report. */
-export async function runSetup(setup: MigrateSetup, out: Output): Promise<MigrationReport> {
-  const bars = setup.progress ? new ProgressBars(out as never) : null;
+/** Loads the data, migrates with progress bars on `progressOut` (stderr: stdout carries only the report), and returns the report. */
+export async function runSetup(setup: MigrateSetup, progressOut: Output): Promise<MigrationReport> {
+  const bars = setup.progress ? new ProgressBars(progressOut as never) : null;
   try {
     if (setup.loadSource) {
       // Each chunk of the source commits on its own: the marker says the whole load is not done yet.
@@ -220,11 +221,11 @@ export async function runSetup(setup: MigrateSetup, out: Output): Promise<Migrat
   }
 }
 
-export async function runMigrate(args: readonly string[], out: Output): Promise<number> {
+export async function runMigrate(args: readonly string[], out: Output, err: Output): Promise<number> {
   const values = parseOptions(args, MIGRATE_OPTIONS);
   if (values.help) { out.write(`${MIGRATE_HELP}\n`); return 0; }
   const setup = setupMigration(values, { streams: 3, medium: "memory", rows: 1_000_000, scenario: "orders" });
-  const report = await runSetup(setup, out);
+  const report = await runSetup(setup, err);
   writeHtmlReport(values.report, report);
   out.write(setup.json ? `${reportJson(report)}\n` : `${renderMigrationReport(report)}\n`);
   return 0;

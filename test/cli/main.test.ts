@@ -22,6 +22,17 @@ async function run(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, out: out.text(), err: err.text() };
 }
 
+/** The bin entry as a process; `closeStdout` closes the reading end of its stdout at once, as `| head -0` does. */
+async function runBin(args: string[], options: { closeStdout?: boolean } = {}): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [path.resolve("bin/ampsim.js"), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = ""; let err = "";
+  if (options.closeStdout) child.stdout.destroy();
+  else child.stdout.on("data", (chunk: Buffer) => { out += chunk.toString(); });
+  child.stderr.on("data", (chunk: Buffer) => { err += chunk.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  return { code, out, err };
+}
+
 describe("ampsim CLI", () => {
   it("prints the commands with no arguments, help and --help", async () => {
     for (const args of [[], ["help"], ["--help"]]) {
@@ -192,12 +203,14 @@ describe("ampsim CLI", () => {
     }
   });
 
-  it("demo prints plain progress lines when not on a terminal, then the report", async () => {
-    const { code, out } = await run(["demo", "--rows", "3000", "--medium", "memory"]);
+  it("demo prints plain progress lines on stderr when not on a terminal, and the report on stdout", async () => {
+    const { code, out, err } = await run(["demo", "--rows", "3000", "--medium", "memory"]);
     expect(code).toBe(0);
     expect(out).toContain("ampsim demo: 3 tables on a 4-AMP source → 6-AMP target, 3 streams over memory");
-    expect(out).toMatch(/\[shop\.orders stream 0\] done [\d,]+\/[\d,]+ rows/);
-    expect(out).not.toContain("\u001b[");
+    expect(err).toMatch(/\[shop\.orders stream 0\] done [\d,]+\/[\d,]+ rows/);
+    expect(err).toContain("phase transfer");
+    expect(out).not.toMatch(/phase transfer …|\[shop\./);
+    expect(err).not.toContain("\u001b[");
     expect(out).toContain("Verification: all 3 table(s) match");
   });
 
@@ -275,11 +288,32 @@ describe("ampsim CLI", () => {
   });
 
   it("the bin entry ends quietly with SIGPIPE's status 141 when its reader stops early (a closed pipe)", async () => {
-    const child = spawn(process.execPath, [path.resolve("bin/ampsim.js"), "migrate", "--rows", "20000", "--streams", "2"], { stdio: ["ignore", "pipe", "pipe"] });
+    // demo's first line comes before the migration, its report after: the reader is gone by then.
+    const child = spawn(process.execPath, [path.resolve("bin/ampsim.js"), "demo", "--rows", "20000", "--medium", "memory", "--no-progress"], { stdio: ["ignore", "pipe", "pipe"] });
     let err = "";
     child.stderr.on("data", (chunk: Buffer) => { err += chunk.toString(); });
     child.stdout.once("data", () => child.stdout.destroy()); // like `| head -1`
     const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
     expect([code, err]).toEqual([141, ""]);
+  });
+
+  it("a closed stdout never cuts a migration short: the run finishes on its durable target, then exits 141; a failed run keeps its code and error", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-pipe-"));
+    try {
+      const targetDir = path.join(dir, "t");
+      // demo writes its first line before migrating: the reader is gone by then, as with `| head -0`.
+      const args = ["demo", "--rows", "3000", "--medium", "pipe", "--target-dir", targetDir, "--no-progress"];
+      const first = await runBin(args, { closeStdout: true });
+      expect([first.code, first.err]).toEqual([141, ""]);
+      const target = Engine.open(targetDir);
+      expect(target.tables().sort()).toEqual(["shop.events", "shop.orders", "shop.products"]);
+      expect(target.allTables().filter((t) => t.startsWith('"$staging"'))).toEqual([]);
+      expect(target.rowCount("shop.orders")).toBe(3000);
+      const again = await runBin(args, { closeStdout: true });
+      expect(again.code).toBe(1);
+      expect(again.err).toMatch(/^error TABLE_EXISTS: table shop\.\w+ already exists/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

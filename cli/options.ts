@@ -11,14 +11,33 @@ export class UsageError extends Error {
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
 
-/** parseArgs with usage errors instead of TypeErrors; no positionals allowed. */
+/** parseArgs with one-line usage errors instead of TypeErrors; no positionals allowed. */
 export function parseOptions(args: readonly string[], options: OptionSpec): Record<string, string | boolean | undefined> {
   try {
-    const { values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false });
+    const { values } = parseArgs({ args: joinDashValues(args, options), options, strict: true, allowPositionals: false });
     return values as Record<string, string | boolean | undefined>;
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.replace(/\. To specify.*$/s, "") : String(error));
+    // parseArgs' messages run over several lines and suggest syntax ("use '--rows=-XYZ'"): keep the first sentence.
+    throw new UsageError(error instanceof Error ? error.message.split("\n")[0].replace(/\. To specify.*$/, "") : String(error));
   }
+}
+
+/**
+ * `--rows -5` as `--rows=-5`, so the option's own check says what it takes; parseArgs would call the value
+ * ambiguous. An option followed by another option (`--rows --json`) needs a value: a usage error naming both.
+ */
+function joinDashValues(args: readonly string[], options: OptionSpec): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = /^--([^=]+)$/.exec(args[i])?.[1];
+    const next = args[i + 1];
+    if (name === undefined || options[name]?.type !== "string" || (next !== undefined && !next.startsWith("-"))) { joined.push(args[i]); continue; }
+    if (next === undefined) throw new UsageError(`--${name} needs a value`);
+    if (!/^-[\d.]/.test(next)) throw new UsageError(`--${name} needs a value, but the next argument is the option '${next}'`);
+    joined.push(`--${name}=${next}`);
+    i++;
+  }
+  return joined;
 }
 
 /** An integer option, also written like 1e6 or 1_000_000. */

@@ -77,6 +77,20 @@ describe("ampsim CLI", () => {
     expect((await run(["simulate", "--hardware", "nope"])).err).toContain("early2000s, modern, calibrated");
   });
 
+  it("a value starting with a dash gets the option's own rule, in one line; an option with no value says so", async () => {
+    for (const command of ["migrate", "simulate", "compare"]) {
+      const negative = await run([command, "--rows", "-5"]);
+      expect([negative.code, negative.out], command).toEqual([2, ""]);
+      expect(negative.err.split("\n")[0], command).toMatch(/^ampsim: --rows must be an integer in \d+\.\.\d+, but found '-5'$/);
+      expect(negative.err.split("\n"), command).toHaveLength(3); // the message, the hint to --help, the final newline
+    }
+    expect((await run(["migrate", "--streams", "-1"])).err).toContain("--streams must be an integer in 1..1024, but found '-1'");
+    for (const args of [["migrate", "--rows", "--json"], ["migrate", "--rows"]]) {
+      const missing = await run(args);
+      expect([missing.code, missing.err.split("\n")[0]]).toEqual([2, `ampsim: --rows needs a value${args.length === 3 ? ", but the next argument is the option '--json'" : ""}`]);
+    }
+  });
+
   it("--source-dir: a source whose generation was cut short is refused, not migrated in part; a file as a system directory exits 2", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-src-"));
     try {

@@ -40,10 +40,16 @@ function joinDashValues(args: readonly string[], options: OptionSpec): string[] 
   return joined;
 }
 
-/** An integer option, also written like 1e6 or 1_000_000. */
+/** Decimal digits, optionally grouped with '_' and with an exponent: 250000, 250_000, 2.5e5, 1e6. */
+const DECIMAL = /^-?\d+(?:_\d+)*(?:\.\d+)?(?:e\+?\d+)?$/i;
+
+/**
+ * An integer option, written in decimal, also like 1e6, 2.5e5 or 1_000_000. Number() alone would read
+ * '' and ' ' as 0 and 0x10 as 16.
+ */
 export function integerOption(value: string | boolean | undefined, name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  const n = Number(String(value).replaceAll("_", ""));
+  const n = typeof value === "string" && DECIMAL.test(value) ? Number(value.replaceAll("_", "")) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer in ${min}..${max}, but found '${String(value)}'`);
   return n;
 }

@@ -85,6 +85,19 @@ describe("ampsim CLI", () => {
       expect(negative.err.split("\n"), command).toHaveLength(3); // the message, the hint to --help, the final newline
     }
     expect((await run(["migrate", "--streams", "-1"])).err).toContain("--streams must be an integer in 1..1024, but found '-1'");
+  });
+
+  it("numbers are decimal (1e6, 2.5e5 and 1_000_000 too): an empty value, spaces, hex, binary or octal are usage errors", async () => {
+    for (const [flag, value] of [["--rows", ""], ["--rows", " "], ["--rows", "0x10"], ["--rows", "0b11"], ["--rows", "0o7"], ["--rows", "1e"], ["--rows", "Infinity"], ["--seed", ""], ["--seed", " 1"], ["--streams", "_2"]]) {
+      const { code, out, err } = await run(["migrate", flag, value, "--no-progress"]);
+      expect([code, out], `${flag} '${value}'`).toEqual([2, ""]);
+      expect(err, `${flag} '${value}'`).toContain(`${flag} must be an integer in `);
+      expect(err).toContain(`but found '${value}'`);
+    }
+    for (const rows of ["1_000", "1e3", "1.5e3", "0.2e4"]) {
+      const { code, out } = await run(["migrate", "--rows", rows, "--no-progress", "--json"]);
+      expect([rows, code, JSON.parse(out).rows]).toEqual([rows, 0, Number(rows.replace("_", ""))]);
+    }
     for (const args of [["migrate", "--rows", "--json"], ["migrate", "--rows"]]) {
       const missing = await run(args);
       expect([missing.code, missing.err.split("\n")[0]]).toEqual([2, `ampsim: --rows needs a value${args.length === 3 ? ", but the next argument is the option '--json'" : ""}`]);

@@ -4,7 +4,7 @@
  */
 import fs from "node:fs";
 import { BUILTIN_STRATEGIES, compare, HARDWARE_NAMES, renderComparisonMarkdown, renderComparisonSvg, SCENARIO_NAMES, type ScenarioName } from "../sim/index.js";
-import { checkReportPath, integerOption, parseOptions, UsageError, type OptionSpec } from "./options.js";
+import { checkReportPath, integerOption, parseOptions, ROWS_MAX, UsageError, type OptionSpec } from "./options.js";
 
 export const COMPARE_HELP = `Usage: ampsim compare [options]
 
@@ -18,7 +18,7 @@ interconnect and the medium, peak staging bytes.
   --scenario LIST       ${SCENARIO_NAMES.join(", ")} (comma-separated; default events)
   --strategies LIST     ${Object.keys(BUILTIN_STRATEGIES).join(", ")} (default: all)
   --seeds N             seeds 1..N (default 3)
-  --rows N              rows of each scenario's main table (default 20000)
+  --rows N              rows of each scenario's main table, 1 to 5e7 (default 20000)
   --source-amps N       (default 4)
   --target-amps N       (default 6; the target's hash map is the source's rebalanced)
   --streams N           streams for strategies that use them (default 2)
@@ -57,7 +57,7 @@ export async function runCompare(args: readonly string[], out: Output): Promise<
   const result = await compare({
     scenarios: listOption<ScenarioName>(values.scenario, "scenario", SCENARIO_NAMES, ["events"]),
     strategies: listOption(values.strategies, "strategies", Object.keys(BUILTIN_STRATEGIES), Object.keys(BUILTIN_STRATEGIES)),
-    seeds: integerOption(values.seeds, "seeds", 3, 1, 1000), rows: integerOption(values.rows, "rows", 20_000, 1),
+    seeds: integerOption(values.seeds, "seeds", 3, 1, 1000), rows: integerOption(values.rows, "rows", 20_000, 1, ROWS_MAX),
     sourceAmps, targetAmps: integerOption(values["target-amps"], "target-amps", 6, 1, 1024), streams,
     hardware: listOption(values.hardware, "hardware", HARDWARE_NAMES, HARDWARE_NAMES),
   });

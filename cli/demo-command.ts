@@ -16,7 +16,7 @@ non-unique PI with NULLs) and shop.products (small) — from a 4-AMP source to a
 per-AMP histograms before and after, and the verification.
 
 Every 'ampsim migrate' option works here too (defaults: --scenario demo
---streams 3 --medium pipe --rows 600000), e.g.:
+--streams 3 --medium pipe --rows 600000; --rows N takes 0 to 5e7), e.g.:
   ampsim demo --medium network --staging nopi
   ampsim demo --rows 60000 --json`;
 

@@ -9,7 +9,7 @@ import { renderHtmlReport } from "./html-report.js";
 import { migrate, type MediumSpec, type MigrateOptions, type MigrationReport, type ProgressEvent } from "../migrator/index.js";
 import { loadScenario, scenario, type Scenario } from "../sim/index.js";
 import { formatCount, ProgressBars } from "./render/index.js";
-import { checkReportPath, choiceOption, clustersOption, integerOption, parseOptions, UsageError, type OptionSpec } from "./options.js";
+import { checkReportPath, choiceOption, clustersOption, integerOption, parseOptions, ROWS_MAX, UsageError, type OptionSpec } from "./options.js";
 import { renderMigrationReport } from "./report-text.js";
 
 export const SCENARIOS = ["orders", "events", "dimension", "demo", "uniform", "skewed"] as const;
@@ -30,7 +30,8 @@ Systems:
                          needs equal bucket bits)
 Data:
   --scenario NAME        ${SCENARIOS.join(", ")} (default orders)
-  --rows N               rows of the scenario's main table (default 1e6; 1e6, 250_000 …)
+  --rows N               rows of the scenario's main table, 0 to 5e7 (default 1e6;
+                         1e6, 250_000 …; larger sizes: ampsim simulate)
   --seed N               seed of the data generator (default 1)
 Migration:
   --streams N            concurrent archive/restore pairs per table (default 3)
@@ -148,7 +149,7 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
   if (sourceAmps > 2 ** sourceBits) throw new UsageError(`--source-amps ${sourceAmps} needs at least ${Math.ceil(Math.log2(sourceAmps))} --source-bits (one bucket per AMP at least)`);
   if (targetAmps > 2 ** targetBits) throw new UsageError(`--target-amps ${targetAmps} needs at least ${Math.ceil(Math.log2(targetAmps))} --target-bits (one bucket per AMP at least)`);
   const name = choiceOption(values.scenario, "scenario", SCENARIOS, defaults.scenario as (typeof SCENARIOS)[number]);
-  const chosen = scenario(name, { rows: integerOption(values.rows, "rows", defaults.rows, 0), seed: integerOption(values.seed, "seed", 1, 0, 2 ** 32 - 1) });
+  const chosen = scenario(name, { rows: integerOption(values.rows, "rows", defaults.rows, 0, ROWS_MAX), seed: integerOption(values.seed, "seed", 1, 0, 2 ** 32 - 1) });
   const mediumKind = choiceOption(values.medium, "medium", ["memory", "pipe", "network", "storage"] as const, defaults.medium as "memory");
   if (mediumKind === "storage" && typeof values.dir !== "string") throw new UsageError("--medium storage needs --dir PATH, the directory of the intermediate storage");
   if (mediumKind !== "storage" && values.dir !== undefined) throw new UsageError(`--dir is the directory of --medium storage, but the medium is ${mediumKind}`);

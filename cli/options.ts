@@ -40,6 +40,13 @@ function joinDashValues(args: readonly string[], options: OptionSpec): string[] 
   return joined;
 }
 
+/**
+ * The most rows --rows takes (migrate, demo, compare): every row is built in memory, several times over
+ * (source, staging, target; the demo scenario adds 2/3 as many events). 5e7 rows of the widest scenario
+ * (dimension) peaked at 15 GiB on a 24 GiB machine; larger questions are for `ampsim simulate`.
+ */
+export const ROWS_MAX = 50_000_000;
+
 /** Decimal digits, optionally grouped with '_' and with an exponent: 250000, 250_000, 2.5e5, 1e6. */
 const DECIMAL = /^-?\d+(?:_\d+)*(?:\.\d+)?(?:e\+?\d+)?$/i;
 

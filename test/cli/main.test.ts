@@ -169,6 +169,15 @@ describe("ampsim CLI", () => {
     }
   });
 
+  it("--rows has a documented maximum, 5e7: above it a usage error before any data is generated", async () => {
+    for (const command of ["migrate", "demo", "compare"]) expect((await run([command, "--help"])).out, command).toMatch(/--rows N .* to 5e7/);
+    for (const args of [["migrate", "--rows", "1e12"], ["migrate", "--scenario", "events", "--rows", "50000001"], ["demo", "--rows", "1e12"], ["compare", "--rows", "1e12"]]) {
+      const { code, out, err } = await run([...args, "--no-progress"].filter((a) => args[0] !== "compare" || a !== "--no-progress"));
+      expect([code, out], args.join(" ")).toEqual([2, ""]);
+      expect(err, args.join(" ")).toMatch(/^ampsim: --rows must be an integer in [01]\.\.50000000, but found/);
+    }
+  });
+
   it("more streams than source AMPs: a usage error (exit 2) before anything is built, as in simulate and compare", async () => {
     for (const command of ["migrate", "simulate", "compare"]) {
       const { code, out, err } = await run([command, "--source-amps", "2", "--streams", "3", "--rows", "100", "--no-progress"].filter((a) => command === "migrate" || a !== "--no-progress"));

@@ -2,9 +2,8 @@
  * `ampsim compare`: runs migration strategies on the same scenarios and seeds
  * and prints the comparison (Markdown), optionally writing an SVG chart.
  */
-import fs from "node:fs";
 import { BUILTIN_STRATEGIES, compare, HARDWARE_NAMES, renderComparisonMarkdown, renderComparisonSvg, SCENARIO_NAMES, type ScenarioName } from "../sim/index.js";
-import { checkReportPath, integerOption, parseOptions, ROWS_MAX, UsageError, type OptionSpec } from "./options.js";
+import { checkReportPath, integerOption, parseOptions, ROWS_MAX, UsageError, writeOutputFile, type OptionSpec } from "./options.js";
 
 export const COMPARE_HELP = `Usage: ampsim compare [options]
 
@@ -61,7 +60,7 @@ export async function runCompare(args: readonly string[], out: Output): Promise<
     sourceAmps, targetAmps: integerOption(values["target-amps"], "target-amps", 6, 1, 1024), streams,
     hardware: listOption(values.hardware, "hardware", HARDWARE_NAMES, HARDWARE_NAMES),
   });
-  if (typeof values.svg === "string") fs.writeFileSync(values.svg, renderComparisonSvg(result));
   out.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : `${renderComparisonMarkdown(result)}\n`);
+  if (typeof values.svg === "string") writeOutputFile("--svg", values.svg, "SVG chart", renderComparisonSvg(result));
   return result.runs.every((r) => r.correct || r.skipped) ? 0 : 1;
 }

@@ -30,7 +30,7 @@ export async function runDemo(args: readonly string[], out: Output, err: Output)
     out.write(`ampsim demo: ${setup.scenario.tables.length} tables on a ${setup.source.amps}-AMP source → ${setup.target.amps}-AMP target, ${setup.options.streams} streams over ${typeof setup.options.medium === "string" ? setup.options.medium : setup.options.medium?.kind}\n`);
   }
   const report = await runSetup(setup, err);
-  writeHtmlReport(values.report, report);
   out.write(setup.json ? `${reportJson(report)}\n` : `${renderMigrationReport(report)}\n`);
+  writeHtmlReport(values.report, report);
   return 0;
 }

@@ -8,7 +8,7 @@ import { runDemo, DEMO_HELP } from "./demo-command.js";
 import { runMigrate, MIGRATE_HELP } from "./migrate-command.js";
 import { runSimulate, SIMULATE_HELP } from "./simulate-command.js";
 import { runCompare, COMPARE_HELP } from "./compare-command.js";
-import { UsageError } from "./options.js";
+import { OutputFileError, UsageError } from "./options.js";
 import { exitCodeAfter, GuardedOutput } from "./guarded-output.js";
 
 export const MAIN_HELP = `ampsim — a simulator of a shared-nothing MPP database (Teradata style)
@@ -54,6 +54,10 @@ export async function main(args: readonly string[], out: Output = process.stdout
     }
     if (isAmpsimError(error)) {
       err.write(`error ${error.message}\n`);
+      return 1;
+    }
+    if (error instanceof OutputFileError) {
+      err.write(`ampsim: ${error.message}\n`);
       return 1;
     }
     throw error;

@@ -9,7 +9,7 @@ import { renderHtmlReport } from "./html-report.js";
 import { migrate, type MediumSpec, type MigrateOptions, type MigrationReport, type ProgressEvent } from "../migrator/index.js";
 import { loadScenario, scenario, type Scenario } from "../sim/index.js";
 import { formatCount, ProgressBars } from "./render/index.js";
-import { checkReportPath, choiceOption, clustersOption, integerOption, parseOptions, ROWS_MAX, UsageError, type OptionSpec } from "./options.js";
+import { checkReportPath, choiceOption, clustersOption, integerOption, parseOptions, ROWS_MAX, UsageError, writeOutputFile, type OptionSpec } from "./options.js";
 import { renderMigrationReport } from "./report-text.js";
 
 export const SCENARIOS = ["orders", "events", "dimension", "demo", "uniform", "skewed"] as const;
@@ -227,19 +227,14 @@ export async function runMigrate(args: readonly string[], out: Output, err: Outp
   if (values.help) { out.write(`${MIGRATE_HELP}\n`); return 0; }
   const setup = setupMigration(values, { streams: 3, medium: "memory", rows: 1_000_000, scenario: "orders" });
   const report = await runSetup(setup, err);
-  writeHtmlReport(values.report, report);
   out.write(setup.json ? `${reportJson(report)}\n` : `${renderMigrationReport(report)}\n`);
+  writeHtmlReport(values.report, report);
   return 0;
 }
 
-/** --report FILE: the self-contained HTML page. A failed write is reported as an error line (exit 1), not a stack trace. */
+/** --report FILE: the self-contained HTML page, written after the report is printed, so a failed write (exit 1, one line) loses nothing else. */
 export function writeHtmlReport(file: string | boolean | undefined, report: MigrationReport): void {
-  if (typeof file !== "string") return;
-  try {
-    fs.writeFileSync(file, renderHtmlReport(report));
-  } catch (error) {
-    throw new AmpsimError("BAD_CONFIG", `--report ${file}: the HTML report could not be written (${(error as Error).message})`, { file }, { cause: error });
-  }
+  if (typeof file === "string") writeOutputFile("--report", file, "HTML report", renderHtmlReport(report));
 }
 
 export function reportJson(report: MigrationReport): string {

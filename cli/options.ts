@@ -9,6 +9,11 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 }
 
+/** An output file (--report, --svg) that could not be written once the work was done: one line, exit 1. */
+export class OutputFileError extends Error {
+  override readonly name = "OutputFileError";
+}
+
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
 
 /** parseArgs with one-line usage errors instead of TypeErrors; no positionals allowed. */
@@ -76,12 +81,28 @@ export function clustersOption(value: string | boolean | undefined): number[][] 
   return value.split(";").map((part) => part.split(",").map(Number));
 }
 
-/** An output file option (--report, --svg) is checked before anything runs: its directory must exist and be writable, and FILE must not be a directory. */
+/**
+ * An output file option (--report, --svg) is checked before anything runs: a name, not ending in '/', whose
+ * directory exists and is writable, and that is not a directory or a file this process cannot write.
+ */
 export function checkReportPath(file: string | boolean | undefined, flag = "--report"): void {
   if (typeof file !== "string") return;
+  if (file.trim() === "") throw new UsageError(`${flag} needs a file name, but found '${file}'`);
+  if (/[\\/]$/.test(file)) throw new UsageError(`${flag} ${file}: names a directory (it ends with '/'), not a file`);
   const dir = path.dirname(path.resolve(file));
   if (!fs.existsSync(dir)) throw new UsageError(`${flag} ${file}: the directory ${dir} does not exist`);
   if (!fs.statSync(dir).isDirectory()) throw new UsageError(`${flag} ${file}: ${dir} is a file, not a directory`);
   try { fs.accessSync(dir, fs.constants.W_OK); } catch { throw new UsageError(`${flag} ${file}: the directory ${dir} is not writable`); }
-  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`${flag} ${file}: is a directory, not a file`);
+  if (!fs.existsSync(file)) return;
+  if (fs.statSync(file).isDirectory()) throw new UsageError(`${flag} ${file}: is a directory, not a file`);
+  try { fs.accessSync(file, fs.constants.W_OK); } catch { throw new UsageError(`${flag} ${file}: the file is not writable`); }
+}
+
+/** Writes an output file checked by checkReportPath; a write that still fails (a full disk) is one line naming the flag, not a stack. */
+export function writeOutputFile(flag: string, file: string, what: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch (error) {
+    throw new OutputFileError(`${flag} ${file}: the ${what} could not be written (${(error as Error).message})`, { cause: error });
+  }
 }

@@ -153,6 +153,26 @@ describe("ampsim CLI", () => {
     }
   });
 
+  it("an empty output path is a usage error before any work; a write that fails afterwards is one line naming the flag (exit 1), after the result", async () => {
+    for (const args of [["compare", "--seeds", "1", "--rows", "200", "--svg", ""], ["migrate", "--rows", "100", "--no-progress", "--report", ""], ["demo", "--rows", "100", "--no-progress", "--report", " "]]) {
+      const { code, out, err } = await run(args);
+      expect([code, out], args.join(" ")).toEqual([2, ""]);
+      expect(err.split("\n")[0], args.join(" ")).toBe(`ampsim: ${args.at(-2)} needs a file name, but found '${args.at(-1)}'`);
+    }
+    const slash = await run(["migrate", "--rows", "100", "--no-progress", "--report", path.join(os.tmpdir(), "ampsim-no-such-dir/")]);
+    expect([slash.code, slash.out]).toEqual([2, ""]);
+    expect(slash.err).toContain("names a directory (it ends with '/'), not a file");
+    if (!fs.existsSync("/dev/full")) return; // a device every write to fails with ENOSPC (Linux)
+    const svg = await run(["compare", "--seeds", "1", "--rows", "200", "--strategies", "staged", "--svg", "/dev/full"]);
+    expect(svg.code).toBe(1);
+    expect(svg.out).toContain("| staged | 1/1 |");
+    expect(svg.err).toMatch(/^ampsim: --svg \/dev\/full: the SVG chart could not be written \(ENOSPC[^\n]*\)\n$/);
+    const report = await run(["migrate", "--rows", "100", "--no-progress", "--report", "/dev/full"]);
+    expect(report.code).toBe(1);
+    expect(report.out).toContain("Verification: all 1 table(s) match");
+    expect(report.err).toMatch(/^ampsim: --report \/dev\/full: the HTML report could not be written \(ENOSPC[^\n]*\)\n$/);
+  });
+
   it("--if-exists append: the text report says the target's checksum covers the rows it held before", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-"));
     try {

@@ -43,6 +43,8 @@ function listOption<T extends string>(value: string | boolean | undefined, name:
   const items = String(value).split(",").map((s) => s.trim()).filter(Boolean);
   const unknown = items.filter((i) => !allowed.includes(i));
   if (items.length === 0 || unknown.length > 0) throw new UsageError(`--${name} takes a comma-separated list of ${allowed.join(", ")}, but found '${String(value)}'`);
+  const twice = items.find((item, i) => items.indexOf(item) !== i);
+  if (twice !== undefined) throw new UsageError(`--${name} lists '${twice}' twice in '${String(value)}': name each once`);
   return items as T[];
 }
 

@@ -78,7 +78,11 @@ export function clustersOption(value: string | boolean | undefined): number[][] 
   if (typeof value !== "string" || !/^\d+(,\d+)*(;\d+(,\d+)*)*$/.test(value)) {
     throw new UsageError(`--clusters must look like "0,1;2,3" (source AMPs of each stream, streams separated by ';'), but found '${String(value)}'`);
   }
-  return value.split(";").map((part) => part.split(",").map(Number));
+  const clusters = value.split(";").map((part) => part.split(",").map(Number));
+  const amps = clusters.flat();
+  const twice = amps.find((amp, i) => amps.indexOf(amp) !== i);
+  if (twice !== undefined) throw new UsageError(`--clusters lists AMP ${twice} twice in '${value}': every source AMP belongs to exactly one stream`);
+  return clusters;
 }
 
 /**

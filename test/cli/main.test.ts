@@ -297,6 +297,17 @@ describe("ampsim CLI", () => {
     }
   });
 
+  it("an item named twice in a list option is a usage error naming the flag and the item", async () => {
+    for (const [flag, value, item] of [["--strategies", "staged,staged", "staged"], ["--scenario", "events,events", "events"], ["--hardware", "modern,early2000s, modern", "modern"]]) {
+      const { code, out, err } = await run(["compare", "--seeds", "1", "--rows", "200", flag, value]);
+      expect([code, out], flag).toEqual([2, ""]);
+      expect(err.split("\n")[0], flag).toBe(`ampsim: ${flag} lists '${item}' twice in '${value}': name each once`);
+    }
+    const clusters = await run(["migrate", "--rows", "100", "--no-progress", "--clusters", "0,1;1,2,3"]);
+    expect([clusters.code, clusters.out]).toEqual([2, ""]);
+    expect(clusters.err).toContain("--clusters lists AMP 1 twice in '0,1;1,2,3'");
+  });
+
   it("migrate --report writes a self-contained HTML page with the pictures", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-"));
     try {

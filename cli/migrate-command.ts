@@ -35,7 +35,8 @@ Data:
   --seed N               seed of the data generator (default 1)
 Migration:
   --streams N            concurrent archive/restore pairs per table (default 3)
-  --clusters LIST        source AMPs per stream, e.g. "0,1;2,3" (default: contiguous groups)
+  --clusters LIST        source AMPs per stream, e.g. "0,1;2,3" (default: contiguous groups;
+                         sets the streams: with --streams, give as many clusters)
   --medium KIND          memory, pipe, network or storage (default memory)
   --dir PATH             directory of the storage medium (required with --medium storage)
   --staging LAYOUT       hashed (default) or nopi
@@ -156,6 +157,9 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
   checkReportPath(values.report);
   const medium: MediumSpec = mediumKind === "storage" ? { kind: "storage", dir: values.dir as string, overwrite: true } : mediumKind;
   const clusters = clustersOption(values.clusters);
+  if (clusters && values.streams !== undefined && integerOption(values.streams, "streams", 1, 1, 1024) !== clusters.length) {
+    throw new UsageError(`--streams ${String(values.streams)} and --clusters '${String(values.clusters)}' (${clusters.length} clusters, one per stream) disagree: pass one of them, or as many clusters as streams`);
+  }
   if (values.resume === true && typeof values["checkpoint-dir"] !== "string") throw new UsageError("--resume needs --checkpoint-dir DIR, where the interrupted migration kept its checkpoint");
   const options: MigrateSetup["options"] = {
     checkpointDir: stringOption(values["checkpoint-dir"]), resume: values.resume === true,

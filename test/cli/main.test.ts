@@ -198,6 +198,14 @@ describe("ampsim CLI", () => {
     }
   });
 
+  it("--streams and --clusters that disagree are a usage error; agreeing, both are fine", async () => {
+    const disagree = await run(["migrate", "--rows", "2e4", "--streams", "2", "--clusters", "0;1;2;3", "--no-progress"]);
+    expect([disagree.code, disagree.out]).toEqual([2, ""]);
+    expect(disagree.err).toContain("--streams 2 and --clusters '0;1;2;3' (4 clusters, one per stream) disagree");
+    const agree = await run(["migrate", "--rows", "200", "--streams", "2", "--clusters", "0,1;2,3", "--json"]);
+    expect([agree.code, JSON.parse(agree.out).streamReports.length]).toEqual([0, 2]);
+  });
+
   it("more streams than source AMPs: a usage error (exit 2) before anything is built, as in simulate and compare", async () => {
     for (const command of ["migrate", "simulate", "compare"]) {
       const { code, out, err } = await run([command, "--source-amps", "2", "--streams", "3", "--rows", "100", "--no-progress"].filter((a) => command === "migrate" || a !== "--no-progress"));

@@ -9,7 +9,7 @@ import { renderHtmlReport } from "./html-report.js";
 import { migrate, type MediumSpec, type MigrateOptions, type MigrationReport, type ProgressEvent } from "../migrator/index.js";
 import { loadScenario, scenario, type Scenario } from "../sim/index.js";
 import { formatCount, ProgressBars } from "./render/index.js";
-import { checkReportPath, choiceOption, clustersOption, integerOption, parseOptions, ROWS_MAX, UsageError, writeOutputFile, type OptionSpec } from "./options.js";
+import { checkDirectoryOption, checkReportPath, choiceOption, clustersOption, integerOption, parseOptions, ROWS_MAX, UsageError, writeOutputFile, type OptionSpec } from "./options.js";
 import { renderMigrationReport } from "./report-text.js";
 
 export const SCENARIOS = ["orders", "events", "dimension", "demo", "uniform", "skewed"] as const;
@@ -97,8 +97,8 @@ const LOADING_MARKER = "ampsim-cli-generating";
 
 /** --source-dir / --target-dir: a directory (or nothing yet), checked before either system is made. */
 function checkSystemDir(flag: string, dir: string | undefined): void {
+  checkDirectoryOption(dir, flag);
   if (dir === undefined || !fs.existsSync(dir)) return;
-  if (!fs.statSync(dir).isDirectory()) throw new UsageError(`${flag} ${dir}: is a file, not a directory`);
   if (flag === "--source-dir" && fs.existsSync(path.join(dir, LOADING_MARKER))) {
     throw new AmpsimError("BAD_CONFIG", `--source-dir ${dir}: an earlier run stopped while it generated the source here (${path.join(dir, LOADING_MARKER)} is still there), so the system holds part of the data; delete ${dir} to generate it again`, { file: dir });
   }
@@ -155,6 +155,8 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
   if (mediumKind === "storage" && typeof values.dir !== "string") throw new UsageError("--medium storage needs --dir PATH, the directory of the intermediate storage");
   if (mediumKind !== "storage" && values.dir !== undefined) throw new UsageError(`--dir is the directory of --medium storage, but the medium is ${mediumKind}`);
   checkReportPath(values.report);
+  checkDirectoryOption(values.dir, "--dir");
+  checkDirectoryOption(values["checkpoint-dir"], "--checkpoint-dir");
   const medium: MediumSpec = mediumKind === "storage" ? { kind: "storage", dir: values.dir as string, overwrite: true } : mediumKind;
   const clusters = clustersOption(values.clusters);
   if (clusters && values.streams !== undefined && integerOption(values.streams, "streams", 1, 1, 1024) !== clusters.length) {

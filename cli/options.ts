@@ -102,6 +102,20 @@ export function checkReportPath(file: string | boolean | undefined, flag = "--re
   try { fs.accessSync(file, fs.constants.W_OK); } catch { throw new UsageError(`${flag} ${file}: the file is not writable`); }
 }
 
+/**
+ * A directory option (--source-dir, --target-dir, --checkpoint-dir, --dir) is checked before anything is made:
+ * a directory, or a path that can become one (its nearest existing parent is a directory), writable either way.
+ */
+export function checkDirectoryOption(dir: string | boolean | undefined, flag: string): void {
+  if (typeof dir !== "string") return;
+  if (dir.trim() === "") throw new UsageError(`${flag} needs a directory, but found '${dir}'`);
+  let existing = path.resolve(dir);
+  while (!fs.existsSync(existing)) existing = path.dirname(existing); // a path under a file does not exist either
+  const under = existing === path.resolve(dir) ? "" : ` ${existing}`;
+  if (!fs.statSync(existing).isDirectory()) throw new UsageError(`${flag} ${dir}:${under} is a file, not a directory`);
+  try { fs.accessSync(existing, fs.constants.W_OK); } catch { throw new UsageError(`${flag} ${dir}:${under} is not writable`); }
+}
+
 /** Writes an output file checked by checkReportPath; a write that still fails (a full disk) is one line naming the flag, not a stack. */
 export function writeOutputFile(flag: string, file: string, what: string, text: string): void {
   try {

@@ -133,6 +133,30 @@ describe("ampsim CLI", () => {
     }
   });
 
+  it("checks every directory option before anything is made: a file, a path under a file or an empty name exits 2", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-dirs-"));
+    try {
+      const file = path.join(dir, "a-file");
+      fs.writeFileSync(file, "x");
+      const [source, target] = [path.join(dir, "s"), path.join(dir, "t")];
+      for (const [flag, value, extra, says] of [
+        ["--checkpoint-dir", file, [], `--checkpoint-dir ${file}: is a file, not a directory`],
+        ["--checkpoint-dir", path.join(file, "c"), [], `--checkpoint-dir ${path.join(file, "c")}: ${file} is a file, not a directory`],
+        ["--dir", file, ["--medium", "storage"], `--dir ${file}: is a file, not a directory`],
+        ["--dir", path.join(file, "a", "b"), ["--medium", "storage"], `--dir ${path.join(file, "a", "b")}: ${file} is a file, not a directory`],
+        ["--target-dir", path.join(file, "t"), [], `--target-dir ${path.join(file, "t")}: ${file} is a file, not a directory`],
+        ["--checkpoint-dir", "", [], "--checkpoint-dir needs a directory, but found ''"],
+      ] as const) {
+        const args = ["migrate", "--rows", "300", "--no-progress", "--source-dir", source, ...(flag === "--target-dir" ? [] : ["--target-dir", target]), ...extra, flag, value];
+        const { code, out, err } = await run(args);
+        expect([code, out, err.split("\n")[0]], args.join(" ")).toEqual([2, "", `ampsim: ${says}`]);
+        expect([fs.existsSync(source), fs.existsSync(target)], args.join(" ")).toEqual([false, false]);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("checks --report FILE before migrating: a missing directory, or a directory as FILE, exits 2", async () => {
     const missing = path.join(os.tmpdir(), "ampsim-no-such-dir", "r.html");
     const gone = await run(["migrate", "--rows", "100", "--no-progress", "--report", missing]);

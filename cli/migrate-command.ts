@@ -7,7 +7,8 @@ import path from "node:path";
 import { AmpsimError, createExecutor, Engine, HashMap, type EngineOptions, type Executor } from "../engine/index.js";
 import { renderHtmlReport } from "./html-report.js";
 import { migrate, type MediumSpec, type MigrateOptions, type MigrationReport, type ProgressEvent } from "../migrator/index.js";
-import { loadScenario, scenario, type Scenario } from "../sim/index.js";
+import { scenario, type Scenario } from "../sim/index.js";
+import { checkStoredSource, checkStoredTarget, checkSystemDir, generateSource, openStored, type Generation } from "./stored-systems.js";
 import { formatCount, ProgressBars } from "./render/index.js";
 import { checkDirectoryOption, checkReportPath, choiceOption, clustersOption, integerOption, parseOptions, ROWS_MAX, UsageError, writeOutputFile, type OptionSpec } from "./options.js";
 import { renderMigrationReport } from "./report-text.js";
@@ -53,6 +54,9 @@ Durability:
                          its tables are migrated, no data is generated; one whose
                          generation was interrupted is refused: delete DIR)
   --target-dir DIR       keep the target system on disk in DIR (opened if it holds one)
+                         A stored system is used as it is: --source-amps, --target-bits …
+                         and, for a source holding tables, --scenario, --rows and --seed
+                         may be given only with the values it was made with
   --checkpoint-dir DIR   record progress in DIR so that an interrupted run can resume
   --resume               resume the migration whose checkpoint is in --checkpoint-dir
 Output:
@@ -86,32 +90,17 @@ export interface MigrateSetup {
   readonly options: Omit<MigrateOptions, "source" | "target">;
   readonly json: boolean;
   readonly progress: boolean;
-  /** False when --source-dir names a system that already holds tables: migrate those. */
-  readonly loadSource: boolean;
-  /** --source-dir: the file that marks a source still being generated there (null in memory). */
-  readonly loadingMarker: string | null;
-}
-
-/** Lies in a --source-dir while the CLI generates the source there: a run killed meanwhile leaves part of the data. */
-const LOADING_MARKER = "ampsim-cli-generating";
-
-/** --source-dir / --target-dir: a directory (or nothing yet), checked before either system is made. */
-function checkSystemDir(flag: string, dir: string | undefined): void {
-  checkDirectoryOption(dir, flag);
-  if (dir === undefined || !fs.existsSync(dir)) return;
-  if (flag === "--source-dir" && fs.existsSync(path.join(dir, LOADING_MARKER))) {
-    throw new AmpsimError("BAD_CONFIG", `--source-dir ${dir}: an earlier run stopped while it generated the source here (${path.join(dir, LOADING_MARKER)} is still there), so the system holds part of the data; delete ${dir} to generate it again`, { file: dir });
-  }
+  /** The data to generate into the source, and its --source-dir; null when a stored source holds tables: migrate those. */
+  readonly generate: { readonly generation: Generation; readonly dir: string | undefined } | null;
 }
 
 function stringOption(value: string | boolean | undefined): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-/** A durable system in `dir` (opened when it holds one, created otherwise), or an in-memory one. */
-function openOrCreate(dir: string | undefined, options: EngineOptions): Engine {
-  if (dir === undefined) return new Engine(options);
-  return fs.existsSync(path.join(dir, "CURRENT")) ? Engine.open(dir, { executor: options.executor }) : new Engine({ ...options, dir });
+/** A system made anew: durable in `dir` when given (checked by then to hold none), else in memory. */
+function createSystem(dir: string | undefined, options: EngineOptions): Engine {
+  return new Engine(dir === undefined ? options : { ...options, dir });
 }
 
 /** --executor and --threads: one executor shared by both systems. */
@@ -150,7 +139,8 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
   if (sourceAmps > 2 ** sourceBits) throw new UsageError(`--source-amps ${sourceAmps} needs at least ${Math.ceil(Math.log2(sourceAmps))} --source-bits (one bucket per AMP at least)`);
   if (targetAmps > 2 ** targetBits) throw new UsageError(`--target-amps ${targetAmps} needs at least ${Math.ceil(Math.log2(targetAmps))} --target-bits (one bucket per AMP at least)`);
   const name = choiceOption(values.scenario, "scenario", SCENARIOS, defaults.scenario as (typeof SCENARIOS)[number]);
-  const chosen = scenario(name, { rows: integerOption(values.rows, "rows", defaults.rows, 0, ROWS_MAX), seed: integerOption(values.seed, "seed", 1, 0, 2 ** 32 - 1) });
+  const data: Generation = { scenario: name, rows: integerOption(values.rows, "rows", defaults.rows, 0, ROWS_MAX), seed: integerOption(values.seed, "seed", 1, 0, 2 ** 32 - 1) };
+  const chosen = scenario(name, { rows: data.rows, seed: data.seed });
   const mediumKind = choiceOption(values.medium, "medium", ["memory", "pipe", "network", "storage"] as const, defaults.medium as "memory");
   if (mediumKind === "storage" && typeof values.dir !== "string") throw new UsageError("--medium storage needs --dir PATH, the directory of the intermediate storage");
   if (mediumKind !== "storage" && values.dir !== undefined) throw new UsageError(`--dir is the directory of --medium storage, but the medium is ${mediumKind}`);
@@ -171,21 +161,35 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
     ifExists: choiceOption(values["if-exists"], "if-exists", ["fail", "replace", "append"] as const, "fail"),
     keepStaging: values["keep-staging"] === true, parallelTables: values["parallel-tables"] === true,
   };
-  // As simulate and compare: before anything is built (an existing --source-dir has its own AMPs, which migrate() checks).
-  const sourceExists = sourceDir !== undefined && fs.existsSync(path.join(sourceDir, "CURRENT"));
-  if (!sourceExists && (options.streams ?? 1) > sourceAmps) {
-    const flag = clusters ? `--clusters (${clusters.length} clusters)` : `--streams (${options.streams})`;
-    throw new UsageError(`${flag} cannot exceed --source-amps (${sourceAmps}): each archive module reads at least one AMP`);
-  }
-  const source = openOrCreate(sourceDir, { name: "source", amps: sourceAmps, hashBits: sourceBits, executor });
-  const hashMap = mapKind === "rebalance" ? HashMap.rebalance(source.hashMap, targetAmps) : undefined;
-  const target = openOrCreate(stringOption(values["target-dir"]), { name: "target", amps: targetAmps, hashBits: targetBits, hashMap, executor });
+  // Stored systems are opened (nothing is created) and checked against the options before a new one is made.
+  const targetDir = stringOption(values["target-dir"]);
+  const stored = { source: openStored(sourceDir, executor), target: openStored(targetDir, executor) };
+  if (stored.source) checkStoredSource(values, sourceDir!, stored.source, { amps: sourceAmps, bits: sourceBits, ...data });
+  const sourceMap = stored.source?.hashMap ?? HashMap.uniform(sourceAmps, sourceBits);
+  if (stored.target) checkStoredTarget(values, targetDir!, stored.target, { amps: targetAmps, bits: targetBits, sourceMap });
+  checkStreams(options, clusters, stored.source ? { amps: stored.source.amps, named: `the ${stored.source.amps} AMP(s) of the source stored in --source-dir ${sourceDir}` } : { amps: sourceAmps, named: `--source-amps (${sourceAmps})` });
+  const source = stored.source ?? createSystem(sourceDir, { name: "source", amps: sourceAmps, hashBits: sourceBits, executor });
+  const hashMap = mapKind === "rebalance" ? HashMap.rebalance(sourceMap, targetAmps) : undefined;
+  const target = stored.target ?? createSystem(targetDir, { name: "target", amps: targetAmps, hashBits: targetBits, hashMap, executor });
   return {
     source, target, scenario: chosen, json: values.json === true, progress: values["no-progress"] !== true && values.json !== true,
-    loadSource: sourceDir === undefined || source.tables().length === 0,
-    loadingMarker: sourceDir === undefined ? null : path.join(sourceDir, LOADING_MARKER),
+    generate: source.tables().length === 0 ? { generation: data, dir: sourceDir } : null,
     options,
   };
+}
+
+/** As simulate and compare, before anything is built: streams within the source's AMPs, and clusters that name each of them. */
+function checkStreams(options: MigrateSetup["options"], clusters: number[][] | undefined, source: { amps: number; named: string }): void {
+  if ((options.streams ?? 1) > source.amps) {
+    const flag = clusters ? `--clusters (${clusters.length} clusters)` : `--streams (${options.streams})`;
+    throw new UsageError(`${flag} cannot exceed ${source.named}: each archive module reads at least one AMP`);
+  }
+  if (clusters === undefined) return;
+  const named = new Set(clusters.flat());
+  const outside = [...named].filter((amp) => amp >= source.amps);
+  if (outside.length > 0) throw new UsageError(`--clusters names AMP ${outside.join(", ")}, but the source has AMPs 0..${source.amps - 1}`);
+  const missing = Array.from({ length: source.amps }, (_, amp) => amp).filter((amp) => !named.has(amp));
+  if (missing.length > 0) throw new UsageError(`--clusters leaves source AMP(s) ${missing.join(", ")} in no cluster: every source AMP belongs to exactly one stream`);
 }
 
 /**
@@ -212,12 +216,7 @@ export function progressHandler(bars: ProgressBars): (event: ProgressEvent) => v
 export async function runSetup(setup: MigrateSetup, progressOut: Output): Promise<MigrationReport> {
   const bars = setup.progress ? new ProgressBars(progressOut as never) : null;
   try {
-    if (setup.loadSource) {
-      // Each chunk of the source commits on its own: the marker says the whole load is not done yet.
-      if (setup.loadingMarker) fs.writeFileSync(setup.loadingMarker, "the ampsim CLI is generating this source system; if this file stays, the load was interrupted\n");
-      loadScenario(setup.source, setup.scenario);
-      if (setup.loadingMarker) fs.rmSync(setup.loadingMarker);
-    }
+    if (setup.generate) generateSource(setup.source, setup.scenario, setup.generate.generation, setup.generate.dir);
     return await migrate({
       source: setup.source, target: setup.target, ...setup.options,
       onProgress: bars ? progressHandler(bars) : undefined,

@@ -238,16 +238,54 @@ describe("ampsim CLI", () => {
     }
   });
 
-  it("exits 1 with the error code when the migration refuses the options (an existing source of fewer AMPs than streams)", async () => {
+  it("more streams than a stored source's AMPs is a usage error naming it; what the migration itself refuses (a table on the target) exits 1 with the error code", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-"));
     try {
-      const sourceDir = path.join(dir, "s");
-      const built = await run(["migrate", "--source-amps", "2", "--streams", "2", "--rows", "100", "--no-progress", "--source-dir", sourceDir]);
+      const [sourceDir, targetDir] = [path.join(dir, "s"), path.join(dir, "t")];
+      const built = await run(["migrate", "--source-amps", "2", "--streams", "2", "--rows", "100", "--no-progress", "--source-dir", sourceDir, "--target-dir", targetDir]);
       expect(built.code, built.err).toBe(0);
-      const { code, err } = await run(["migrate", "--streams", "3", "--no-progress", "--source-dir", sourceDir]);
-      expect(code).toBe(1);
-      expect(err).toContain("error BAD_CONFIG");
-      expect(err).toContain("streams (3) exceeds the source's 2 AMP(s)");
+      const streams = await run(["migrate", "--streams", "3", "--no-progress", "--source-dir", sourceDir]);
+      expect([streams.code, streams.out]).toEqual([2, ""]);
+      expect(streams.err).toContain(`--streams (3) cannot exceed the 2 AMP(s) of the source stored in --source-dir ${sourceDir}`);
+      const clusters = await run(["migrate", "--clusters", "0;1;2", "--no-progress", "--source-dir", sourceDir]);
+      expect([clusters.code, clusters.err]).toEqual([2, expect.stringContaining("--clusters (3 clusters) cannot exceed the 2 AMP(s)")]);
+      const again = await run(["migrate", "--streams", "2", "--no-progress", "--source-dir", sourceDir, "--target-dir", targetDir]);
+      expect(again.code).toBe(1);
+      expect(again.err).toMatch(/^error TABLE_EXISTS: table shop\.orders already exists on the target/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("explicit options that contradict a stored --source-dir or --target-dir are usage errors naming both; the same options again are fine", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-stored-"));
+    try {
+      const [sourceDir, targetDir, fresh] = [path.join(dir, "s"), path.join(dir, "t"), path.join(dir, "fresh")];
+      const generate = ["--scenario", "uniform", "--rows", "300", "--seed", "5", "--source-amps", "4", "--source-bits", "16"];
+      const built = await run(["migrate", ...generate, "--target-amps", "6", "--no-progress", "--source-dir", sourceDir, "--target-dir", targetDir]);
+      expect(built.code, built.err).toBe(0);
+      for (const [args, says] of [
+        [["--target-dir", targetDir, "--target-amps", "9", "--target-bits", "20"], `--target-amps 9 conflicts with the system stored in --target-dir ${targetDir} (6 AMPs)`],
+        [["--target-dir", targetDir, "--target-bits", "20"], `--target-bits 20 conflicts with the system stored in --target-dir ${targetDir} (16-bit buckets)`],
+        [["--target-dir", targetDir, "--target-map", "rebalance"], `--target-map rebalance conflicts with the system stored in --target-dir ${targetDir} (its hash map is not the rebalance map of its 6 AMPs)`],
+        [["--source-dir", sourceDir, "--source-amps", "2", "--target-dir", fresh], `--source-amps 2 conflicts with the system stored in --source-dir ${sourceDir} (4 AMPs)`],
+        [["--source-dir", sourceDir, "--scenario", "dimension", "--rows", "1e3", "--target-dir", fresh],
+          `--scenario dimension conflicts with the system stored in --source-dir ${sourceDir} (generated with --scenario uniform --rows 300 --seed 5): its tables are migrated as they are and no data is generated; drop --scenario or use another --source-dir`],
+        [["--source-dir", sourceDir, "--seed", "6", "--target-dir", fresh], `--seed 6 conflicts with the system stored in --source-dir ${sourceDir} (generated with --scenario uniform --rows 300 --seed 5)`],
+      ] as const) {
+        const { code, out, err } = await run(["migrate", "--no-progress", ...args]);
+        expect([code, out], args.join(" ")).toEqual([2, ""]);
+        expect(err.split("\n")[0], args.join(" ")).toContain(`ampsim: ${says}`);
+        expect(fs.existsSync(fresh), args.join(" ")).toBe(false);
+      }
+      // The command that generated the source, run again (as one adds --resume to it), migrates the stored tables.
+      const same = await run(["migrate", ...generate, "--target-amps", "6", "--no-progress", "--source-dir", sourceDir, "--target-dir", fresh, "--json"]);
+      expect([same.code, JSON.parse(same.out).rows]).toEqual([0, 300]);
+      // A source the CLI did not generate takes no data options.
+      const apiSource = path.join(dir, "api");
+      loadScenario(new Engine({ name: "source", amps: 4, dir: apiSource }), scenario("uniform", { rows: 300, seed: 5 }));
+      const api = await run(["migrate", "--no-progress", "--source-dir", apiSource, "--rows", "300"]);
+      expect([api.code, api.err.split("\n")[0]]).toEqual([2, `ampsim: --rows 300 conflicts with the system stored in --source-dir ${apiSource} (its tables were not generated by ampsim migrate): its tables are migrated as they are and no data is generated; drop --rows or use another --source-dir`]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 /**
- * The `ampsim` command line: `demo` and `migrate`, each with --help and --json.
+ * The `ampsim` command line: `demo`, `migrate`, `simulate`, `compare` and `abandon`, each with --help and --json.
  * Usage errors exit with code 2, operating errors (an AmpsimError) with code 1
  * and print `error CODE: message`. The report goes to stdout, progress to stderr.
  */
@@ -8,6 +8,7 @@ import { runDemo, DEMO_HELP } from "./demo-command.js";
 import { runMigrate, MIGRATE_HELP } from "./migrate-command.js";
 import { runSimulate, SIMULATE_HELP } from "./simulate-command.js";
 import { runCompare, COMPARE_HELP } from "./compare-command.js";
+import { runAbandon, ABANDON_HELP } from "./abandon-command.js";
 import { OutputFileError, UsageError } from "./options.js";
 import { exitCodeAfter, GuardedOutput } from "./guarded-output.js";
 
@@ -23,6 +24,8 @@ Commands:
   simulate  predict a migration's phases on given hardware from sizes alone
             (thousands of AMPs, billions of rows)
   compare   run several migration strategies on the same scenarios and seeds
+  abandon   give up an interrupted migration instead of resuming it: drop what
+            it left on its durable target and remove its checkpoint
   help      show this text, or 'ampsim help <command>'
 
 Run 'ampsim <command> --help' for the options of a command.`;
@@ -36,7 +39,7 @@ export async function main(args: readonly string[], out: Output = process.stdout
     switch (command) {
       case undefined: case "help": case "--help": case "-h": {
         const text = rest[0] === undefined ? MAIN_HELP : helpFor(rest[0]);
-        if (text === undefined) throw new UsageError(`unknown command '${rest[0]}' (commands: demo, migrate, simulate, compare)`);
+        if (text === undefined) throw new UsageError(`unknown command '${rest[0]}' (commands: demo, migrate, simulate, compare, abandon)`);
         out.write(`${text}\n`);
         return 0;
       }
@@ -44,6 +47,7 @@ export async function main(args: readonly string[], out: Output = process.stdout
       case "migrate": return await runMigrate(rest, out, err);
       case "simulate": return await runSimulate(rest, out);
       case "compare": return await runCompare(rest, out);
+      case "abandon": return await runAbandon(rest, out);
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
@@ -69,6 +73,7 @@ function helpFor(command: string | undefined): string | undefined {
   if (command === "migrate") return MIGRATE_HELP;
   if (command === "simulate") return SIMULATE_HELP;
   if (command === "compare") return COMPARE_HELP;
+  if (command === "abandon") return ABANDON_HELP;
   return undefined;
 }
 

@@ -4,14 +4,15 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { AmpsimError, createExecutor, Engine, HashMap, type EngineOptions, type Executor } from "../engine/index.js";
+import { AmpsimError, createExecutor, Engine, errorText, HashMap, type EngineOptions, type Executor } from "../engine/index.js";
 import { renderHtmlReport } from "./html-report.js";
-import { migrate, type MediumSpec, type MigrateOptions, type MigrationReport, type ProgressEvent } from "../migrator/index.js";
+import { CHECKPOINT_FILE, migrate, type MediumSpec, type MigrateOptions, type MigrationReport, type ProgressEvent } from "../migrator/index.js";
 import { scenario, type Scenario } from "../sim/index.js";
 import { checkStoredSource, checkStoredTarget, checkSystemDir, generateSource, openStored, type Generation } from "./stored-systems.js";
 import { formatCount, ProgressBars } from "./render/index.js";
 import { checkDirectoryOption, checkReportPath, choiceOption, clustersOption, integerOption, parseOptions, ROWS_MAX, UsageError, writeOutputFile, type OptionSpec } from "./options.js";
 import { renderMigrationReport } from "./report-text.js";
+import { abandonHint } from "./abandon-command.js";
 
 export const SCENARIOS = ["orders", "events", "dimension", "demo", "uniform", "skewed"] as const;
 
@@ -59,6 +60,7 @@ Durability:
                          may be given only with the values it was made with
   --checkpoint-dir DIR   record progress in DIR so that an interrupted run can resume
   --resume               resume the migration whose checkpoint is in --checkpoint-dir
+                         (or give it up: ampsim abandon --checkpoint-dir DIR --target-dir DIR)
 Output:
   --report FILE          also write a self-contained HTML report (histograms, timelines)
   --json                 print the report as JSON (no progress bars)
@@ -153,6 +155,7 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
     throw new UsageError(`--streams ${String(values.streams)} and --clusters '${String(values.clusters)}' (${clusters.length} clusters, one per stream) disagree: pass one of them, or as many clusters as streams`);
   }
   if (values.resume === true && typeof values["checkpoint-dir"] !== "string") throw new UsageError("--resume needs --checkpoint-dir DIR, where the interrupted migration kept its checkpoint");
+  checkCheckpoint(stringOption(values["checkpoint-dir"]), values.resume === true, stringOption(values["target-dir"]));
   const options: MigrateSetup["options"] = {
     checkpointDir: stringOption(values["checkpoint-dir"]), resume: values.resume === true,
     streams: clusters ? clusters.length : integerOption(values.streams, "streams", defaults.streams, 1, 1024), clusters, medium,
@@ -176,6 +179,14 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
     generate: source.tables().length === 0 ? { generation: data, dir: sourceDir } : null,
     options,
   };
+}
+
+/** A checkpoint in --checkpoint-dir is resumed or given up, never run over; --resume needs one. */
+function checkCheckpoint(checkpointDir: string | undefined, resume: boolean, targetDir: string | undefined): void {
+  if (checkpointDir === undefined) return;
+  const held = fs.existsSync(path.join(checkpointDir, CHECKPOINT_FILE));
+  if (held && !resume) throw new UsageError(`--checkpoint-dir ${checkpointDir} holds the checkpoint of an unfinished migration: add --resume to finish it, or ${abandonHint(checkpointDir, targetDir)}`);
+  if (!held && resume) throw new UsageError(`--resume: --checkpoint-dir ${checkpointDir} holds no checkpoint (${CHECKPOINT_FILE}); a finished or abandoned migration removes it, and one stopped before writing it starts afresh, without --resume`);
 }
 
 /** As simulate and compare, before anything is built: streams within the source's AMPs, and clusters that name each of them. */
@@ -220,11 +231,23 @@ export async function runSetup(setup: MigrateSetup, progressOut: Output): Promis
     return await migrate({
       source: setup.source, target: setup.target, ...setup.options,
       onProgress: bars ? progressHandler(bars) : undefined,
-    });
+    }).catch((error: unknown) => { throw inCliWords(error, setup); });
   } finally {
     bars?.stop();
     await setup.source.close(); // the shared executor's workers, if any
   }
+}
+
+/** The API's advice in an error (`resume: true`, `abandonMigration()`) in the CLI's flags and commands. */
+function inCliWords(error: unknown, setup: MigrateSetup): unknown {
+  if (!(error instanceof AmpsimError)) return error;
+  const checkpointDir = setup.options.checkpointDir ?? "DIR";
+  const giveUp = abandonHint(checkpointDir, setup.target.dir ?? undefined);
+  const text = errorText(error)
+    .replace(/pass resume: true to finish it, or (abandonMigration\(\) to give it up|delete it)/, `add --resume to finish it, or ${giveUp}`)
+    .replace("abandonMigration() gives the run up", giveUp)
+    .replace("without resume", "without --resume");
+  return text === errorText(error) ? error : new AmpsimError(error.code, text, error.details, { cause: error });
 }
 
 export async function runMigrate(args: readonly string[], out: Output, err: Output): Promise<number> {

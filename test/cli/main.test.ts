@@ -419,6 +419,49 @@ describe("ampsim CLI", () => {
     }
   });
 
+  it("abandon gives up a checkpointed migration from the CLI; migrate's checkpoint messages speak of --resume and abandon, not the API", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-abandon-"));
+    try {
+      const [sourceDir, targetDir, checkpointDir] = [path.join(dir, "s"), path.join(dir, "t"), path.join(dir, "c")];
+      const source = new Engine({ name: "source", amps: 4, dir: sourceDir });
+      loadScenario(source, scenario("uniform", { rows: 3_000, seed: 9 }));
+      const target = new Engine({ name: "target", amps: 6, dir: targetDir });
+      const crash = new FaultPlan(1, { at: [{ point: "restore.batch", visit: 6, kind: "crash" }], rate: { numerator: 0, denominator: 1 } });
+      await expect(migrate({ source, target, streams: 2, batchRows: 200, checkpointDir, faults: crash })).rejects.toBeInstanceOf(InjectedCrash);
+      const staging = target.allTables().filter((t) => t.startsWith('"$staging"'));
+      expect(staging.length).toBeGreaterThan(0);
+      const args = ["migrate", "--source-dir", sourceDir, "--streams", "2", "--batch-rows", "200", "--checkpoint-dir", checkpointDir, "--no-progress"];
+
+      const fresh = await run([...args, "--target-dir", targetDir]);
+      expect([fresh.code, fresh.out]).toEqual([2, ""]);
+      expect(fresh.err).toContain(`--checkpoint-dir ${checkpointDir} holds the checkpoint of an unfinished migration: add --resume to finish it, or give it up with 'ampsim abandon --checkpoint-dir ${checkpointDir} --target-dir ${targetDir}'`);
+      const elsewhere = await run([...args, "--target-dir", path.join(dir, "other"), "--resume"]);
+      expect(elsewhere.code).toBe(1);
+      expect(elsewhere.err).toContain(`error CHECKPOINT_MISMATCH: cannot resume from ${path.join(checkpointDir, "checkpoint.json")} on the target`);
+      expect(elsewhere.err).toContain(`give it up with 'ampsim abandon --checkpoint-dir ${checkpointDir} --target-dir ${path.join(dir, "other")}'`);
+      for (const { err } of [fresh, elsewhere]) expect(err).not.toMatch(/resume: true|abandonMigration/);
+
+      expect((await run(["abandon", "--checkpoint-dir", checkpointDir])).err).toContain("abandon needs --target-dir DIR");
+      const abandoned = await run(["abandon", "--checkpoint-dir", checkpointDir, "--target-dir", targetDir]);
+      expect(abandoned.code, abandoned.err).toBe(0);
+      expect(abandoned.out).toContain(`Abandoned the migration checkpointed in ${checkpointDir} (its checkpoint is removed); dropped from the target in ${targetDir}:`);
+      for (const table of [...staging, "lab.uniform"]) expect(abandoned.out).toContain(`  ${table}\n`);
+      const after = Engine.open(targetDir);
+      expect(after.allTables().filter((t) => t.startsWith('"$staging"') || t === "lab.uniform")).toEqual([]);
+      expect(fs.existsSync(path.join(checkpointDir, "checkpoint.json"))).toBe(false);
+      const again = await run(["abandon", "--checkpoint-dir", checkpointDir, "--target-dir", targetDir]);
+      expect([again.code, again.err.split("\n")[0]]).toEqual([2, `ampsim: --checkpoint-dir ${checkpointDir} holds no checkpoint (checkpoint.json): a finished or abandoned migration removes it, so nothing is left to give up`]);
+      const resume = await run([...args, "--target-dir", targetDir, "--resume"]);
+      expect([resume.code, resume.err]).toEqual([2, expect.stringContaining("--resume: --checkpoint-dir")]);
+      // Given up, the migration runs afresh.
+      const rerun = await run([...args, "--target-dir", targetDir, "--json"]);
+      expect([rerun.code, JSON.parse(rerun.out).rows]).toEqual([0, 3_000]);
+      expect((await run(["help", "abandon"])).out).toContain("Usage: ampsim abandon --checkpoint-dir DIR --target-dir DIR");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("the bin entry runs through node", () => {
     const out = execFileSync(process.execPath, [path.resolve("bin/ampsim.js"), "--help"], { encoding: "utf8" });
     expect(out).toContain("Usage: ampsim <command> [options]");

@@ -7,6 +7,7 @@ import path from "node:path";
 import { AmpsimError, createExecutor, Engine, errorText, HashMap, type EngineOptions, type Executor } from "../engine/index.js";
 import { renderHtmlReport } from "./html-report.js";
 import { CHECKPOINT_FILE, migrate, type MediumSpec, type MigrateOptions, type MigrationReport, type ProgressEvent } from "../migrator/index.js";
+import { MANIFEST_FILE } from "../migrator/media/index.js"; // the archive manifest's name: migrator/index.ts does not export it
 import { scenario, type Scenario } from "../sim/index.js";
 import { checkStoredSource, checkStoredTarget, checkSystemDir, generateSource, openStored, type Generation } from "./stored-systems.js";
 import { formatCount, ProgressBars } from "./render/index.js";
@@ -40,7 +41,9 @@ Migration:
   --clusters LIST        source AMPs per stream, e.g. "0,1;2,3" (default: contiguous groups;
                          sets the streams: with --streams, give as many clusters)
   --medium KIND          memory, pipe, network or storage (default memory)
-  --dir PATH             directory of the storage medium (required with --medium storage)
+  --dir PATH             directory of the storage medium (required with --medium storage;
+                         the archive stays there after the run)
+  --overwrite            replace an archive already in --dir (refused without it)
   --staging LAYOUT       hashed (default) or nopi
   --batch-rows N         rows per archived batch (default 65536)
   --batch-bytes N        or (not both) about this many bytes per batch
@@ -79,7 +82,7 @@ export const MIGRATE_OPTIONS: OptionSpec = {
   staging: { type: "string" }, "batch-rows": { type: "string" }, "batch-bytes": { type: "string" },
   "if-exists": { type: "string" }, "keep-staging": { type: "boolean" }, "parallel-tables": { type: "boolean" },
   executor: { type: "string" }, threads: { type: "string" },
-  "source-dir": { type: "string" }, "target-dir": { type: "string" }, "checkpoint-dir": { type: "string" }, resume: { type: "boolean" },
+  "source-dir": { type: "string" }, "target-dir": { type: "string" }, "checkpoint-dir": { type: "string" }, resume: { type: "boolean" }, overwrite: { type: "boolean" },
   report: { type: "string" }, json: { type: "boolean" }, "no-progress": { type: "boolean" }, help: { type: "boolean", short: "h" },
 };
 
@@ -149,7 +152,8 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
   checkReportPath(values.report);
   checkDirectoryOption(values.dir, "--dir");
   checkDirectoryOption(values["checkpoint-dir"], "--checkpoint-dir");
-  const medium: MediumSpec = mediumKind === "storage" ? { kind: "storage", dir: values.dir as string, overwrite: true } : mediumKind;
+  checkArchiveDir(values, mediumKind);
+  const medium: MediumSpec = mediumKind === "storage" ? { kind: "storage", dir: values.dir as string, overwrite: values.overwrite === true } : mediumKind;
   const clusters = clustersOption(values.clusters);
   if (clusters && values.streams !== undefined && integerOption(values.streams, "streams", 1, 1, 1024) !== clusters.length) {
     throw new UsageError(`--streams ${String(values.streams)} and --clusters '${String(values.clusters)}' (${clusters.length} clusters, one per stream) disagree: pass one of them, or as many clusters as streams`);
@@ -179,6 +183,14 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
     generate: source.tables().length === 0 ? { generation: data, dir: sourceDir } : null,
     options,
   };
+}
+
+/** An archive in --dir is replaced only with --overwrite (a resumed run rewrites the one its interrupted run left). */
+function checkArchiveDir(values: Record<string, string | boolean | undefined>, mediumKind: string): void {
+  if (values.overwrite === true && mediumKind !== "storage") throw new UsageError(`--overwrite replaces the archive in --dir of --medium storage, but the medium is ${mediumKind}`);
+  if (mediumKind !== "storage" || values.overwrite === true || values.resume === true) return;
+  const manifest = path.join(values.dir as string, MANIFEST_FILE);
+  if (fs.existsSync(manifest)) throw new UsageError(`--dir ${String(values.dir)} already holds an archive (${manifest}): pass --overwrite to replace it, or use another directory`);
 }
 
 /** A checkpoint in --checkpoint-dir is resumed or given up, never run over; --resume needs one. */
@@ -246,7 +258,8 @@ function inCliWords(error: unknown, setup: MigrateSetup): unknown {
   const text = errorText(error)
     .replace(/pass resume: true to finish it, or (abandonMigration\(\) to give it up|delete it)/, `add --resume to finish it, or ${giveUp}`)
     .replace("abandonMigration() gives the run up", giveUp)
-    .replace("without resume", "without --resume");
+    .replace("without resume", "without --resume")
+    .replace("pass overwrite: true to replace it", "pass --overwrite to replace it");
   return text === errorText(error) ? error : new AmpsimError(error.code, text, error.details, { cause: error });
 }
 

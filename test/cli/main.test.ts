@@ -329,6 +329,26 @@ describe("ampsim CLI", () => {
     }
   });
 
+  it("--medium storage refuses to replace an archive already in --dir unless --overwrite is given", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-"));
+    try {
+      const args = ["migrate", "--rows", "500", "--medium", "storage", "--dir", dir, "--streams", "2", "--no-progress"];
+      expect((await run(args)).code).toBe(0);
+      const manifest = fs.readFileSync(path.join(dir, "manifest.json"), "utf8");
+      const refused = await run([...args, "--seed", "2"]);
+      expect([refused.code, refused.out]).toEqual([2, ""]);
+      expect(refused.err.split("\n")[0]).toBe(`ampsim: --dir ${dir} already holds an archive (${path.join(dir, "manifest.json")}): pass --overwrite to replace it, or use another directory`);
+      expect(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")).toBe(manifest);
+      const replaced = await run([...args, "--seed", "2", "--overwrite"]);
+      expect(replaced.code, replaced.err).toBe(0);
+      expect(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")).not.toBe(manifest);
+      expect((await run(["migrate", "--overwrite"])).err).toContain("--overwrite replaces the archive in --dir of --medium storage, but the medium is memory");
+      expect((await run(["migrate", "--help"])).out).toContain("--overwrite");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("demo prints plain progress lines on stderr when not on a terminal, and the report on stdout", async () => {
     const { code, out, err } = await run(["demo", "--rows", "3000", "--medium", "memory"]);
     expect(code).toBe(0);

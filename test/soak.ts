@@ -3,16 +3,22 @@
  * over many more seeds than `npm test` runs. Prints every failing seed with its
  * options and a one-line replay command; exits 1 if any failed.
  */
-import { parseArgs } from "node:util";
+import { integerOption, parseOptions, UsageError } from "../cli/options.js";
 import { describeFailure, faultCase, runFaultCase } from "../sim/index.js";
 
-const { values } = parseArgs({ options: { seeds: { type: "string" }, from: { type: "string" } }, strict: true });
-const total = Number(values.seeds ?? 10_000);
-const from = Number(values.from ?? 1);
-if (!Number.isInteger(total) || total < 1 || !Number.isInteger(from)) {
-  console.error("usage: npm run soak -- --seeds N [--from FIRST]");
-  process.exit(2);
+/** The options, parsed as the CLI parses its own: a bad one is one line on stderr and exit 2, not a stack trace. */
+function soakOptions(args: readonly string[]): { total: number; from: number } {
+  try {
+    const values = parseOptions(args, { seeds: { type: "string" }, from: { type: "string" } });
+    return { total: integerOption(values.seeds, "seeds", 10_000, 1), from: integerOption(values.from, "from", 1, -Number.MAX_SAFE_INTEGER) };
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`soak: ${error.message} (usage: npm run soak -- --seeds N [--from FIRST])`);
+    process.exit(2);
+  }
 }
+
+const { total, from } = soakOptions(process.argv.slice(2));
 const started = performance.now();
 let failures = 0; let faults = 0; let attempts = 0;
 for (let seed = from; seed < from + total; seed++) {

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -479,6 +479,13 @@ describe("ampsim CLI", () => {
       expect((await run(["help", "abandon"])).out).toContain("Usage: ampsim abandon --checkpoint-dir DIR --target-dir DIR");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("the soak script (npm run soak) answers a bad option with one usage line and exit 2, not a stack trace", () => {
+    for (const [args, says] of [[["--bogus"], "Unknown option '--bogus'"], [["--seeds", "0x10"], "--seeds must be an integer in 1..9007199254740991, but found '0x10'"], [["--seeds"], "--seeds needs a value"]] as const) {
+      const result = spawnSync(process.execPath, ["--import", "tsx", path.resolve("test/soak.ts"), ...args], { encoding: "utf8" });
+      expect([result.status, result.stdout, result.stderr], args.join(" ")).toEqual([2, "", `soak: ${says} (usage: npm run soak -- --seeds N [--from FIRST])\n`]);
     }
   });
 

@@ -57,7 +57,7 @@ export function commitPlaced(ctx: StatementContext, plan: InsertSelectPlan, inpu
   const { target } = plan;
   const recorder = insertSelectRecorder(ctx, plan);
   const types = target.definition.columns.map((c) => arrowTypeOf(c.type));
-  const statement = statementStore(ctx, target);
+  const statement = statementStore(ctx, target, recorder);
   let length = 0;
   for (let amp = 0; amp < ctx.system.amps; amp++) {
     const kept = new Set(readPieces(recorder, target, amp, inputs[amp].flat()));
@@ -75,7 +75,7 @@ export function commitPlaced(ctx: StatementContext, plan: InsertSelectPlan, inpu
       length += batch.rows;
     }
   }
-  statement.commit(recorder);
+  statement.commit();
   ctx.record(recorder.finish(length));
   return length;
 }

@@ -205,7 +205,7 @@ function scatterSelect(ctx: StatementContext, plan: InsertSelectPlan, recorder: 
   const { target } = plan;
   const inputsOn = (amp: number) => readAmpInputs(ctx, plan, amp);
   const early = plan.readFirst ? Array.from({ length: ctx.system.amps }, (_, amp) => inputsOn(amp)) : null;
-  const statement = statementStore(ctx, target);
+  const statement = statementStore(ctx, target, recorder);
   let length = 0;
   for (let amp = 0; amp < ctx.system.amps; amp++) {
     const inputs = early ? early[amp] : inputsOn(amp);
@@ -218,27 +218,29 @@ function scatterSelect(ctx: StatementContext, plan: InsertSelectPlan, recorder: 
       for (const p of pieces) length += p.length;
     }
   }
-  statement.commit(recorder);
+  statement.commit();
   ctx.record(recorder.finish(length));
   return length;
 }
 
 /**
  * A redistributing insert-select's inputs (one per source AMP and source, or per stored run)
- * stored together (StatementStore): scattered input by input, input rows numbered across the
- * statement, checked once per AMP, then stored, recorded (writes, transfers from each source
- * AMP) and indexed once.
+ * stored together (StatementStore), input rows numbered across the statement: what each source
+ * AMP sends where recorded as it is placed; the runs checked once per AMP, stored, their writes
+ * recorded and indexed once at commit.
  */
-export function statementStore(ctx: StatementContext, target: TableEntry): { scatter(from: number, pieces: readonly Piece[]): void; placed(from: number, parts: readonly PlacedShare[], rowsOf: (part: number, count: number) => Uint32Array): void; commit(recorder: StepRecorder): void } {
+export function statementStore(ctx: StatementContext, target: TableEntry, recorder: StepRecorder): { scatter(from: number, pieces: readonly Piece[]): void; placed(from: number, parts: readonly PlacedShare[], rowsOf: (part: number, count: number) => Uint32Array): void; commit(): void } {
   const store = new StatementStore(ctx, target);
-  const groups: [number, AmpShare[]][] = [];
   return {
-    scatter: (from, pieces) => { groups.push([from, store.scatter(pieces)]); },
-    placed: (from, parts, rowsOf) => { groups.push([from, store.placed(parts, rowsOf)]); },
-    commit: (recorder) => {
-      store.commit();
-      for (const [from, shares] of groups) recordShares(recorder, target, from, shares);
-      writeIndexRows(ctx, target, groups.flatMap(([, shares]) => shares), recorder);
+    scatter: (from, pieces) => {
+      const sent = store.scatter(pieces);
+      for (let to = 0; to < sent.rows.length; to++) if (sent.rows[to] > 0) recorder.send(from, to, sent.rows[to], sent.bytes[to]);
+    },
+    placed: (from, parts, rowsOf) => { recordShareTransfers(recorder, from, store.placed(parts, rowsOf), target); },
+    commit: () => {
+      const shares = store.commit();
+      for (const share of shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
+      writeIndexRows(ctx, target, shares, recorder);
     },
   };
 }
@@ -287,11 +289,6 @@ function chunkPiece(target: TableEntry, { entry, where }: InsertSource, runs: re
 }
 
 /** Records the writes and interconnect transfers of rows one source AMP (`amp`) scattered, and writes their index rows. */
-/** The writes of `shares` and their transfers from source AMP `from`. */
-function recordShares(recorder: StepRecorder, target: TableEntry, from: number, shares: readonly AmpShare[]): void {
-  for (const share of shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
-  recordShareTransfers(recorder, from, shares, target);
-}
 
 function checkCompatible(target: TableEntry, source: TableEntry): void {
   const t = target.definition.columns; const s = source.definition.columns;

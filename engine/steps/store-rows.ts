@@ -10,6 +10,7 @@
  */
 import * as arrow from "apache-arrow";
 import { INDEX_DATABASE, type TableEntry } from "../catalog/catalog.js";
+import { fixedWidthOf } from "../catalog/column-type.js";
 import { AmpsimError, assert } from "../errors.js";
 import { rowHashColumns } from "../hash/row-hash.js";
 import type { HashMap } from "../hash/hash-map.js";
@@ -276,10 +277,10 @@ function storeInputsOf(ctx: WriteContext, entry: TableEntry, inputs: readonly St
  * Inputs placed and scattered as one (each column of all inputs into one set of buffers per
  * AMP), as runs not yet checked or stored; input rows numbered from `firstRow`.
  */
-function scatterInputs(ctx: WriteContext, entry: TableEntry, inputs: readonly StoreInput[], uniqueness: UniquenessCounter, firstRow: number): { shares: AmpShare[]; ampOfRow: () => Uint16Array } {
+function scatterInputs(ctx: WriteContext, entry: TableEntry, inputs: readonly StoreInput[], uniqueness: UniquenessCounter, firstRow: number,
+  placed = inputs.map((input) => placeRows(ctx, entry, input.columns, input.length, {}))): { shares: AmpShare[]; ampOfRow: () => Uint16Array } {
   // NoPI rows are spread by what the AMPs hold, which would differ input by input.
   assert(entry.definition.primaryIndex !== null, `storeInputs into ${entry.qualifiedName}: a table without a primary index`);
-  const placed = inputs.map((input) => placeRows(ctx, entry, input.columns, input.length, {}));
   const ampOfRows = placed.map((p) => p.ampOfRow);
   const counts = new Uint32Array(ctx.hashMap.amps);
   for (const ampOfRow of ampOfRows) countGroups(ampOfRow, counts.length).forEach((n, amp) => { counts[amp] += n; });
@@ -303,19 +304,21 @@ function offsetRows(rows: Uint32Array, by: number): Uint32Array {
 }
 
 /**
- * The new rows of one statement that stores many inputs into a table with a UPI or SET
- * rows (the redistributing insert-select: an input per source AMP and source): each input
- * is placed and scattered as storeInputs would, its rows numbered after the inputs before
- * it, but all are checked and stored only at `commit`, with one uniqueness check per AMP
- * over all the statement's new runs. Checked input by input against a store that grew with
- * each, the cost grew with the square of the inputs (64 source AMPs into a UPI table: 7×
- * the same insert-select into a NUPI table).
+ * The new rows of one statement that stores many inputs (the redistributing insert-select: an
+ * input per source AMP and source, or per stored run): inputs given as rows are placed as they
+ * come (what each sends where is known then) and scattered together at `commit`, one run per
+ * AMP — input by input, a 64-AMP system got 64 small runs per AMP, each with buffers of its
+ * own, and merges; inputs a kernel already placed (a pool's) become runs as they are. Input
+ * rows are numbered across the statement. One uniqueness check per AMP covers all the new runs
+ * (input by input, against a store that grew with each, it cost the square of the inputs),
+ * then every run is appended.
  */
 export class StatementStore {
   readonly #ctx: WriteContext;
   readonly #entry: TableEntry;
   readonly #uniqueness: UniquenessCounter;
   readonly #shares: AmpShare[] = [];
+  readonly #queued: { input: StoreInput; placed: { ampOfRow: Uint16Array; rowHash: Uint32Array } }[] = [];
   #rows = 0;
 
   constructor(ctx: WriteContext, entry: TableEntry) {
@@ -323,16 +326,35 @@ export class StatementStore {
     this.#uniqueness = uniquenessFrom(ctx, entry);
   }
 
-  /** Scatters `inputs` (their rows in order, as one input); their shares, stored at commit. */
-  scatter(inputs: readonly StoreInput[]): AmpShare[] {
-    const { shares } = storing(this.#entry, () => scatterInputs(this.#ctx, this.#entry, inputs, this.#uniqueness, this.#rows));
-    for (const input of inputs) this.#rows += input.length;
-    this.#shares.push(...shares);
-    return shares;
+  /**
+   * Places `inputs` (their rows in order, as one input), to be scattered at commit; returns the
+   * rows and bytes (fixed widths and string bytes, as transfers count them) each AMP gets.
+   */
+  scatter(inputs: readonly StoreInput[]): { rows: Float64Array; bytes: Float64Array } {
+    assert(this.#shares.length === 0, "StatementStore: rows given after placed ones");
+    const amps = this.#ctx.hashMap.amps;
+    const rows = new Float64Array(amps); const bytes = new Float64Array(amps);
+    let fixed = 0;
+    for (const c of this.#entry.definition.columns) fixed += fixedWidthOf(c.type);
+    for (const input of inputs) {
+      const placed = placeRows(this.#ctx, this.#entry, input.columns, input.length, {});
+      const { ampOfRow } = placed;
+      for (let i = 0; i < input.length; i++) rows[ampOfRow[i]]++;
+      for (const data of input.columns) {
+        if (!data.valueOffsets) continue;
+        const offsets = data.valueOffsets as Int32Array;
+        for (let i = 0; i < input.length; i++) bytes[ampOfRow[i]] += offsets[i + 1] - offsets[i];
+      }
+      this.#queued.push({ input, placed });
+      this.#rows += input.length;
+    }
+    for (let amp = 0; amp < amps; amp++) bytes[amp] += fixed * rows[amp];
+    return { rows, bytes };
   }
 
   /** Rows of one input a kernel placed (as storePlaced takes them; `rowsOf` numbers within the input); their shares, stored at commit. */
   placed(parts: readonly PlacedShare[], rowsOf: (part: number, count: number) => Uint32Array): AmpShare[] {
+    assert(this.#queued.length === 0, "StatementStore: placed rows given after rows to place");
     const first = this.#rows;
     const shares = placedShares(this.#entry, parts, (p, count) => offsetRows(rowsOf(p, count), first), this.#uniqueness);
     for (const part of parts) this.#rows += part.rowHash.length;
@@ -340,10 +362,16 @@ export class StatementStore {
     return shares;
   }
 
-  /** One uniqueness check per AMP for everything scattered, then every run appended in order. */
-  commit(): void {
+  /** Scatters what was queued, checks uniqueness once per AMP, appends every run in order; returns the runs stored. */
+  commit(): readonly AmpShare[] {
+    if (this.#queued.length > 0) {
+      const queued = this.#queued.splice(0);
+      const { shares } = storing(this.#entry, () => scatterInputs(this.#ctx, this.#entry, queued.map((q) => q.input), this.#uniqueness, 0, queued.map((q) => q.placed)));
+      this.#shares.push(...shares);
+    }
     checkUniqueness(this.#ctx, this.#entry, this.#shares, "input row");
     storing(this.#entry, () => appendShares(this.#ctx, this.#entry, this.#shares));
+    return this.#shares;
   }
 }
 

@@ -237,11 +237,11 @@ export function statementStore(ctx: StatementContext, target: TableEntry, record
       for (let to = 0; to < sent.rows.length; to++) if (sent.rows[to] > 0) recorder.send(from, to, sent.rows[to], sent.bytes[to]);
     },
     placed: (from, parts, rowsOf) => { recordShareTransfers(recorder, from, store.placed(parts, rowsOf), target); },
-    commit: () => {
-      const shares = store.commit();
+    commit: () => store.commit((shares) => {
       for (const share of shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
+      // Index rows name their base rows' IDs, set when the runs were made: written before the runs are appended.
       writeIndexRows(ctx, target, shares, recorder);
-    },
+    }),
   };
 }
 

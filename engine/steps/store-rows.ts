@@ -362,16 +362,26 @@ export class StatementStore {
     return shares;
   }
 
-  /** Scatters what was queued, checks uniqueness once per AMP, appends every run in order; returns the runs stored. */
-  commit(): readonly AmpShare[] {
+  /**
+   * Scatters what was queued, checks uniqueness once per AMP, hands the new runs to `stored`
+   * (to record and index them), then appends them in order, letting go of each as it is
+   * appended: a merge's copy never lives next to every run it merged.
+   */
+  commit(stored: (shares: readonly AmpShare[]) => void): void {
     if (this.#queued.length > 0) {
       const queued = this.#queued.splice(0);
       const { shares } = storing(this.#entry, () => scatterInputs(this.#ctx, this.#entry, queued.map((q) => q.input), this.#uniqueness, 0, queued.map((q) => q.placed)));
       this.#shares.push(...shares);
     }
     checkUniqueness(this.#ctx, this.#entry, this.#shares, "input row");
-    storing(this.#entry, () => appendShares(this.#ctx, this.#entry, this.#shares));
-    return this.#shares;
+    stored(this.#shares);
+    const shares = this.#shares.splice(0);
+    storing(this.#entry, () => {
+      for (let k = 0; k < shares.length; k++) {
+        appendShares(this.#ctx, this.#entry, [shares[k]]);
+        (shares as (AmpShare | undefined)[])[k] = undefined;
+      }
+    });
   }
 }
 

@@ -19,7 +19,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { AmpsimError, Engine, quoteIdentifierIfNeeded, showValue } from "../engine/index.js";
-import { STAGING_DATABASE } from "./staging.js";
+import { reservationHolder, reservationToken, STAGING_DATABASE } from "./staging.js";
 import { checksumsFromJson, checksumsToJson, type BucketChecksums } from "./checksum.js";
 import type { MigrationPlan } from "./plan.js";
 
@@ -220,7 +220,11 @@ export function abandonMigration(options: { readonly target: Engine; readonly ch
   const state = readState(file);
   const dropped: string[] = [];
   const prefix = `"${STAGING_DATABASE}".m${state.runId}_`;
-  for (const table of target.allTables()) {
+  // A run killed before it reserved its id on the target may find it reserved by another
+  // migration since: those staging tables are the other's.
+  const holder = reservationHolder(target, state.runId);
+  const ours = holder === undefined || holder === null || holder === reservationToken(checkpointDir);
+  for (const table of ours ? target.allTables() : []) {
     if (table.startsWith(prefix) || table.startsWith(`"${STAGING_DATABASE}"."m${state.runId}_`)) { target.dropTable(table, { internal: true }); dropped.push(table); }
   }
   for (const table of state.tables) {

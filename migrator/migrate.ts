@@ -26,7 +26,7 @@ import { BufferPool } from "./buffer-pool.js";
 import { RestoreModule } from "./restore-module.js";
 import { Checkpoint, planFingerprint, type StreamCheckpoint } from "./checkpoint.js";
 import { InjectedCrash, type FaultHooks } from "./faults.js";
-import { createStagingTable, definitionFromDdl, nextRunId, STAGING_DATABASE, stagingName } from "./staging.js";
+import { createStagingTable, definitionFromDdl, nextRunId, reservationHolder, reservationOf, reservationToken, STAGING_DATABASE, stagingName } from "./staging.js";
 
 /**
  * Migrates tables from `source` to `target` and returns the report.
@@ -65,7 +65,7 @@ function openCheckpoint(plan: MigrationPlan, source: SourceSide, target: Engine,
     if (missing.length > 0) {
       throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume from ${checkpoint.file} on the target (system "${target.name}"): it has no table ${missing.join(", ")}, which the interrupted run had created there (resume needs the target the run wrote to; abandonMigration() gives the run up)`, { file: checkpoint.file, table: missing[0] });
     }
-    reserveRunId(target, checkpoint.state.runId);
+    reserveRunId(target, checkpoint.state.runId, plan.checkpointDir!, checkpoint.file);
     return checkpoint;
   }
   const stream: StreamCheckpoint = { done: false, started: false, checksums: null };
@@ -79,7 +79,7 @@ function openCheckpoint(plan: MigrationPlan, source: SourceSide, target: Engine,
     tables: plan.tables.map((t) => ({ name: t.name, creating: false, created: false, createdDatabase: null, streams: plan.clusters.map(() => stream), committed: false, base: null, rowsBefore: 0 })),
   });
   try {
-    reserveRunId(target, runId);
+    reserveRunId(target, runId, plan.checkpointDir!, checkpoint.file);
   } catch (error) {
     checkpoint.remove(); // nothing on the target names this run: a fresh start is right
     throw error;
@@ -87,15 +87,21 @@ function openCheckpoint(plan: MigrationPlan, source: SourceSide, target: Engine,
   return checkpoint;
 }
 
-/** Reserves `runId`'s staging names on the target (again, when resuming a run stopped before it did). */
-function reserveRunId(target: Engine, runId: number): void {
-  if (!target.hasTable(reservationOf(runId))) target.sqlInternal(`CREATE MULTISET TABLE ${reservationOf(runId)} (run INTEGER) NO PRIMARY INDEX;`);
+/**
+ * Reserves `runId`'s staging names on the target for the checkpoint in `dir` (again, when
+ * resuming a run stopped before it did): the reservation holds the checkpoint's token, so a
+ * resume never takes over an id another migration reserved meanwhile (CHECKPOINT_MISMATCH).
+ */
+function reserveRunId(target: Engine, runId: number, dir: string, file: string): void {
+  const token = reservationToken(dir);
+  const holder = reservationHolder(target, runId);
+  if (holder === undefined) {
+    target.sqlInternal(`CREATE MULTISET TABLE ${reservationOf(runId)} (run INTEGER) NO PRIMARY INDEX; INSERT INTO ${reservationOf(runId)} VALUES (${token});`);
+  } else if (holder !== null && holder !== token) {
+    throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume from ${file}: the run id ${runId} it names was reserved on the target (system "${target.name}") by another migration while this one was stopped before reserving it; abandonMigration() gives this run up without touching the other's tables`, { file });
+  }
 }
 
-/** The table that reserves a checkpointed run's id (and so its staging names) on the target. */
-export function reservationOf(runId: number): string {
-  return `"${STAGING_DATABASE}".${stagingName(runId, 0, "reserved")}`;
-}
 
 /** How a run records and recovers progress, and the fault hooks it calls. */
 export interface Recovery {
@@ -187,23 +193,28 @@ export class MigrationRun {
     const crashed = failure instanceof InjectedCrash;
     try {
       await this.#phase("cleanup", async () => {
-        await closeMedium(medium, tables !== null);
+        // Whatever fails here (closing the medium, a drop, removing the checkpoint), every other
+        // part of the cleanup still runs; the first such failure is reported with what is left.
+        let problem: unknown = null;
+        try { await closeMedium(medium, tables !== null); } catch (error) { problem = error; }
         // A crash does nothing more (the process is gone); with a checkpoint a failure keeps
         // everything for the resume; otherwise a failure is cleaned up.
-        if (crashed || (tables === null && this.#recovery.checkpoint)) return;
+        if (crashed) return;
+        if (tables === null && this.#recovery.checkpoint) { if (problem !== null) throw problem; return; }
         try {
           await this.#recovery.faults?.at({ point: "cleanup" });
           this.#cleanup(tables === null);
         } catch (error) {
           if (error instanceof InjectedCrash) throw error;
-          throw this.#cleanupFailed(error, failure);
+          problem ??= error;
         }
-        if (tables !== null) this.#recovery.checkpoint?.remove();
+        if (problem === null && tables !== null) { try { this.#recovery.checkpoint?.remove(); } catch (error) { problem = error; } }
+        if (problem !== null) throw this.#cleanupFailed(problem, failure);
       });
     } catch (error) {
       // A crash or a cleanup that failed after a failure: the first failure is the one to report, the cleanup's included.
       if (failure === null || error instanceof InjectedCrash) throw error;
-      failure = failure instanceof AmpsimError && !crashed ? this.#withCleanupNote(failure, error) : failure;
+      if (!crashed) failure = this.#withCleanupNote(failure, error);
     }
     if (failure !== null) throw failure;
     return this.#report(tables!);
@@ -234,11 +245,23 @@ export class MigrationRun {
     return failure === null ? this.#namingCommitted(cleanup) as AmpsimError : cleanup;
   }
 
-  /** `failure` with the note of a cleanup that failed after it. */
-  #withCleanupNote(failure: AmpsimError, cleanup: unknown): AmpsimError {
+  /**
+   * `failure` with the note of a cleanup that failed after it (an AmpsimError gets a new one with
+   * `details.leftBehind`; any other Error keeps its class, its message noted and `leftBehind` set on it).
+   */
+  #withCleanupNote(failure: unknown, cleanup: unknown): unknown {
     const left = cleanup instanceof AmpsimError ? cleanup.details.leftBehind : undefined;
-    return new AmpsimError(failure.code, `${errorText(failure)} [then ${cleanup instanceof AmpsimError ? errorText(cleanup) : String(cleanup)}]`,
-      { ...failure.details, ...(left === undefined ? {} : { leftBehind: left }) }, { cause: failure });
+    const note = `[then ${cleanup instanceof AmpsimError ? errorText(cleanup) : cleanup instanceof Error ? cleanup.message : String(cleanup)}]`;
+    if (failure instanceof AmpsimError) {
+      return new AmpsimError(failure.code, `${errorText(failure)} ${note}`, { ...failure.details, ...(left === undefined ? {} : { leftBehind: left }) }, { cause: failure });
+    }
+    if (failure instanceof Error) {
+      try {
+        failure.message = `${failure.message} ${note}`;
+        Object.assign(failure, { leftBehind: left, cleanupError: cleanup });
+      } catch { /* a frozen error stays as it is */ }
+    }
+    return failure;
   }
 
   /**

@@ -11,6 +11,7 @@
  *
  * Staging tables are MULTISET: uniqueness is enforced once, by the target table.
  */
+import path from "node:path";
 import { parseSql, renderTableDdl, type Engine, type TableDefinition } from "../engine/index.js";
 import type { StagingLayout } from "./plan.js";
 
@@ -50,4 +51,23 @@ export function createStagingTable(target: Engine, definition: TableDefinition, 
   const ddl = renderTableDdl(stagingDefinition(definition, name, layout));
   target.sqlInternal(ddl);
   return `"${STAGING_DATABASE}".${name}`;
+}
+
+/** The table that reserves a checkpointed run's id (and so its staging names) on the target. */
+export function reservationOf(runId: number): string {
+  return `"${STAGING_DATABASE}".${stagingName(runId, 0, "reserved")}`;
+}
+
+/** The token a checkpoint directory's runs reserve their ids with: a hash (FNV-1a, 31 bits) of its absolute path. */
+export function reservationToken(dir: string): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(path.resolve(dir), "utf8")) h = Math.imul(h ^ byte, 0x01000193);
+  return (h >>> 1) & 0x7fffffff;
+}
+
+/** The token reserving `runId` on the target: undefined when nothing reserves it, null when its reservation holds none (an older one). */
+export function reservationHolder(target: Engine, runId: number): number | null | undefined {
+  if (!target.hasTable(reservationOf(runId))) return undefined;
+  const table = target.scan(reservationOf(runId));
+  return table.numRows > 0 ? Number(table.getChild("run")!.get(0)) : null;
 }

@@ -10,6 +10,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Engine, isAmpsimError } from "../../engine/index.js";
 import { abandonMigration, CHECKPOINT_FILE, InjectedCrash, migrate, readChecksums, type FaultHooks, type FaultSite, type MigrationReport } from "../../migrator/index.js";
+import { StorageMedium } from "../../migrator/media/storage-medium.js";
 import { expectError } from "../helpers/errors.js";
 import { checkInvariant, FAULT_POINTS, FaultPlan, loadScenario, scenario } from "../../sim/index.js";
 
@@ -352,6 +353,79 @@ await migrate({ source: Engine.open(${JSON.stringify(sourceDir)}), target: new E
       cleaning = false;
       target.dropTable(leftBehind[0], { internal: true });
       expect(checkInvariant(source, target, tables, before)).toBeNull();
+    });
+  });
+
+  describe("more cleanup failures (a review)", () => {
+    const staging = (target: Engine) => target.allTables().filter((t) => t.startsWith('"$staging"'));
+
+    it("closing the medium fails after every table committed: the rest of the cleanup still runs, and the error says so", async () => {
+      const { source, target, tables, before } = systems(1_000);
+      const close = StorageMedium.prototype.close;
+      StorageMedium.prototype.close = async function (this: StorageMedium, options?: { complete?: boolean }) {
+        await close.call(this, { complete: false });
+        if (options?.complete) throw new Error("ENOSPC: no space left on device, write 'manifest.json'");
+      };
+      try {
+        const error = await migrate({ source, target, tables, ...OPTIONS, medium: { kind: "storage", dir: path.join(tempDir(), "archive") } }).catch((e: unknown) => e);
+        expect(isAmpsimError(error), String(error)).toBe(true);
+        expect(String(error)).toContain("committed and verified every table, but its cleanup failed: ENOSPC");
+        expect((error as { details: { committedTables: string[]; leftBehind: string[] } }).details).toMatchObject({ committedTables: tables, leftBehind: [] });
+      } finally {
+        StorageMedium.prototype.close = close;
+      }
+      expect(staging(target)).toEqual([]);
+      expect(checkInvariant(source, target, tables, before)).toBeNull();
+    });
+
+    it("a first failure that is no AmpsimError keeps its class and carries the cleanup's failure too", async () => {
+      const { source, target, tables } = systems(1_000);
+      const faults = {
+        at(site: { point: string }) {
+          if (site.point === "verify.table") throw new TypeError("boom in verify");
+          if (site.point === "cleanup") throw new Error("disk on fire");
+        },
+      };
+      const error = await migrate({ source, target, tables, ...OPTIONS, faults }).catch((e: unknown) => e) as TypeError & { leftBehind?: string[] };
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toContain("boom in verify [then its cleanup failed too: disk on fire");
+      expect(error.leftBehind).toEqual(staging(target));
+      expect(error.leftBehind!.length).toBeGreaterThan(0);
+    });
+
+    it("a run killed after writing its checkpoint but before reserving its id: another run may take the id; the resume refuses and abandoning leaves the other's tables", async () => {
+      const dir = tempDir();
+      const [sourceDir, targetDir, checkpointA, checkpointB] = ["source", "target", "a", "b"].map((d) => path.join(dir, d));
+      const prepared = new Engine({ name: "source", amps: 4, dir: sourceDir });
+      loadScenario(prepared, scenario("demo", { rows: 500, seed: 5 }));
+      const tables = prepared.tables();
+      const script = path.join(dir, "killed.mts");
+      const root = path.resolve(".");
+      // SIGKILL right after the rename that publishes the first checkpoint: before the id is reserved on the target.
+      fs.writeFileSync(script, `import fs from "node:fs";
+import { Engine } from ${JSON.stringify(path.join(root, "engine/index.ts"))};
+import { migrate } from ${JSON.stringify(path.join(root, "migrator/index.ts"))};
+const rename = fs.renameSync;
+fs.renameSync = (from, to) => { rename(from, to); if (String(to).endsWith(${JSON.stringify(CHECKPOINT_FILE)})) process.kill(process.pid, "SIGKILL"); };
+await migrate({ source: Engine.open(${JSON.stringify(sourceDir)}), target: new Engine({ name: "target", amps: 6, dir: ${JSON.stringify(targetDir)} }), tables: [${JSON.stringify(tables[0])}], checkpointDir: ${JSON.stringify(checkpointA)} });
+`);
+      expect(spawnSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8" }).signal).toBe("SIGKILL");
+      const runIdOf = (d: string) => JSON.parse(fs.readFileSync(path.join(d, CHECKPOINT_FILE), "utf8")).runId as number;
+      const source = Engine.open(sourceDir); const target = Engine.open(targetDir);
+      expect(target.allTables()).toEqual([]);
+      const B = { source, target, tables: [tables[1]], ...OPTIONS, checkpointDir: checkpointB };
+      await expect(migrate({ ...B, faults: crashAt("insert-select.table") })).rejects.toBeInstanceOf(InjectedCrash);
+      expect(runIdOf(checkpointB)).toBe(runIdOf(checkpointA));
+      const theirs = staging(target);
+      expect(theirs.length).toBeGreaterThan(0);
+      const A = { source, target, tables: [tables[0]], checkpointDir: checkpointA };
+      const refused = await migrate({ ...A, resume: true }).catch((e: unknown) => String(e));
+      expect(refused).toMatch(/CHECKPOINT_MISMATCH: .*reserved on the target .* by another migration/);
+      expect(abandonMigration({ target, checkpointDir: checkpointA }).dropped).toEqual([]);
+      expect(staging(target)).toEqual(theirs);
+      const report = await migrate({ ...B, resume: true });
+      expect(report.tables.every((t) => t.verified)).toBe(true);
+      expect(staging(target)).toEqual([]);
     });
   });
 

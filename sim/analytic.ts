@@ -182,6 +182,9 @@ function sourceRows(rows: AnalyticTable["rowsPerSourceAmp"], amps: number, where
   const { total, skew = 0 } = rows as { total: number; skew?: number };
   amount(total, `${where}.rowsPerSourceAmp.total`, 0, ROWS_MAX);
   if (typeof skew !== "number" || !(skew >= 0 && skew < 100)) throw bad(`${where}.rowsPerSourceAmp.skew must be a skew factor in percent, 0 <= skew < 100, but found ${showValue(skew)}`, `${where}.rowsPerSourceAmp.skew`);
+  // Every row on one AMP is as skewed as it gets: a skew factor of 100 × (1 − 1/amps).
+  const most = 100 * (1 - 1 / amps);
+  if (skew > most + 1e-9) throw bad(`${where}.rowsPerSourceAmp.skew ${skew} is more than ${amps} AMP(s) can be skewed: at most ${Number(most.toFixed(6))} (every row on one AMP)`, `${where}.rowsPerSourceAmp.skew`);
   const mean = total / amps;
   const max = Math.min(total, mean / (1 - skew / 100));
   const out = new Float64Array(amps).fill(amps > 1 ? (total - max) / (amps - 1) : total);

@@ -198,6 +198,11 @@ describe("analytic at scale", () => {
 
   it("rejects impossible inputs with BAD_CONFIG", async () => {
     expectError(() => predict({ ...BIG, streams: 2_000 }, HARDWARE.modern), "BAD_CONFIG", "streams");
+    // 4 source AMPs are at most 75% skewed (every row on one AMP); 75 itself is that.
+    const four = (skew: number) => predict({ ...BIG, sourceAmps: 4, streams: 2, tables: [{ name: "t", rowsPerSourceAmp: { total: 1e6, skew }, bytesPerRow: 100 }] }, HARDWARE.modern);
+    expectError(() => four(80), "BAD_CONFIG", "tables[0].rowsPerSourceAmp.skew 80 is more than 4 AMP(s) can be skewed: at most 75");
+    // Every row on source AMP 0: the others read nothing.
+    expect(four(75).amps.filter((a) => a.system === "source").map((a) => a.busyMs > 0)).toEqual([true, false, false, false]);
     expectError(() => predict({ ...BIG, stream: 3 } as never, HARDWARE.modern), "BAD_CONFIG", "predict() input has no option stream (did you mean streams?)");
     expectError(() => predict({ ...BIG, parallelTables: "yes" as never }, HARDWARE.modern), "BAD_CONFIG", "parallelTables must be true or false", '"yes"');
     expectError(() => predict({ ...BIG, tables: [BIG.tables[0], BIG.tables[0]] }, HARDWARE.modern), "BAD_CONFIG", "listed twice");

@@ -19,7 +19,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { AmpsimError, Engine, quoteIdentifierIfNeeded, showValue } from "../engine/index.js";
-import { reservationHolder, reservationToken, STAGING_DATABASE } from "./staging.js";
+import { reservationHolder, reservationToken, STAGING_DATABASE, textToken } from "./staging.js";
 import { checksumsFromJson, checksumsToJson, type BucketChecksums } from "./checksum.js";
 import type { MigrationPlan } from "./plan.js";
 
@@ -51,15 +51,33 @@ export interface CheckpointState {
   readonly version: 1;
   readonly fingerprint: string;
   readonly runId: number;
+  /**
+   * What the run's id reservation on the target holds, so that the run knows it as its own
+   * (made when the checkpoint is: its directory, the time and the process; moving the
+   * directory keeps it). Absent in older checkpoints: a hash of the directory's path then.
+   */
+  readonly token?: number;
   readonly tables: readonly TableCheckpoint[];
   readonly verified: boolean;
 }
 
+/** A new checkpoint's reservation token: a hash (FNV-1a, 31 bits) of its directory, the time and the process. */
+export function newCheckpointToken(dir: string): number {
+  return textToken(`${path.resolve(dir)}\n${Date.now()}\n${process.pid}\n${process.hrtime.bigint()}`);
+}
+
+/** The token a checkpoint's run reserved its id with. */
+export function checkpointToken(state: CheckpointState, dir: string): number {
+  return state.token ?? reservationToken(dir);
+}
+
 /** A stable text of everything a resumed run must find unchanged. */
 export function planFingerprint(plan: MigrationPlan, systems: { source: unknown; target: unknown }, sourceAmpRows: readonly (readonly number[])[]): string {
+  // An archive directory is part of it: a resume rewrites the one its run wrote, never another.
+  const medium = typeof plan.medium === "string" ? plan.medium : plan.medium.kind === "storage" ? `storage ${path.resolve(plan.medium.dir)}` : plan.medium.kind;
   return JSON.stringify({
     tables: plan.tables.map((t, i) => ({ name: t.name, ddl: t.ddl, rows: sourceAmpRows[i] })),
-    streams: plan.streams, clusters: plan.clusters, medium: typeof plan.medium === "string" ? plan.medium : plan.medium.kind,
+    streams: plan.streams, clusters: plan.clusters, medium,
     staging: plan.staging, batchRows: plan.batchRows, batchBytes: plan.batchBytes, ifExists: plan.ifExists, systems,
   });
 }
@@ -200,6 +218,16 @@ function describeChange(before: string, after: string): string {
   }
 }
 
+/** The target summary (name, AMPs, bucket bits) a checkpoint's fingerprint holds, or null. */
+function writtenTarget(state: CheckpointState): { name: string; amps: number; hashBits: number } | null {
+  try {
+    const target = (JSON.parse(state.fingerprint) as { systems?: { target?: { name?: unknown; amps?: unknown; hashBits?: unknown } } }).systems?.target;
+    return target && typeof target.name === "string" && typeof target.amps === "number" && typeof target.hashBits === "number" ? { name: target.name, amps: target.amps, hashBits: target.hashBits } : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Gives up a checkpointed migration that will not be resumed: drops its staging tables and
  * commit markers, and the target tables it created whose insert-select never committed, then
@@ -220,14 +248,24 @@ export function abandonMigration(options: { readonly target: Engine; readonly ch
   const state = readState(file);
   const dropped: string[] = [];
   const prefix = `"${STAGING_DATABASE}".m${state.runId}_`;
-  // A run killed before it reserved its id on the target may find it reserved by another
-  // migration since: those staging tables are the other's.
+  // Only on the system the run wrote to, which holds its id's reservation. A run killed before
+  // it reserved its id did nothing on any target (another migration may have taken the id since:
+  // its tables are the other's); one that did something and finds no reservation of its own
+  // here is on another system.
+  const written = writtenTarget(state);
   const holder = reservationHolder(target, state.runId);
-  const ours = holder === undefined || holder === null || holder === reservationToken(checkpointDir);
+  const ours = holder === null || holder === checkpointToken(state, checkpointDir);
+  const acted = state.tables.some((t) => t.created || t.creating || t.committed || t.streams.some((s) => s.started || s.done));
+  const mismatch = written !== null && (written.name !== target.name || written.amps !== target.amps || written.hashBits !== target.hashBits)
+    ? `it was written for system "${written.name}" (${written.amps} AMPs, ${written.hashBits}-bit buckets), not "${target.name}" (${target.amps} AMPs, ${target.hashBits}-bit buckets)`
+    : acted && !ours ? `system "${target.name}" holds no reservation of its run (id ${state.runId}): it is not the target the run wrote to` : null;
+  if (mismatch !== null) {
+    throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot abandon ${file} on this target: ${mismatch}; nothing was dropped and the checkpoint stays`, { file });
+  }
   for (const table of ours ? target.allTables() : []) {
     if (table.startsWith(prefix) || table.startsWith(`"${STAGING_DATABASE}"."m${state.runId}_`)) { target.dropTable(table, { internal: true }); dropped.push(table); }
   }
-  for (const table of state.tables) {
+  for (const table of ours ? state.tables : []) {
     if ((table.created || table.creating) && !table.committed && target.hasTable(table.name)) { target.dropTable(table.name); dropped.push(table.name); }
   }
   for (const database of new Set(state.tables.map((t) => t.createdDatabase).filter((d): d is string => d !== null))) {

@@ -24,7 +24,7 @@ import type { MigrationReport, PhaseReport, StreamReport, SystemSummary, TableRe
 import { bytesDoneOf, planMigration, type MigrateOptions, type MigrationPlan, type PhaseName, type ProgressEvent, type TablePlan } from "./plan.js";
 import { BufferPool } from "./buffer-pool.js";
 import { RestoreModule } from "./restore-module.js";
-import { Checkpoint, planFingerprint, type StreamCheckpoint } from "./checkpoint.js";
+import { Checkpoint, checkpointToken, newCheckpointToken, planFingerprint, type StreamCheckpoint } from "./checkpoint.js";
 import { InjectedCrash, type FaultHooks } from "./faults.js";
 import { createStagingTable, definitionFromDdl, nextRunId, reservationHolder, reservationOf, reservationToken, STAGING_DATABASE, stagingName } from "./staging.js";
 
@@ -42,10 +42,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
   const source = liveSource(options.source);
   // A resumed run rewrites the intermediate storage its interrupted run left behind.
   const spec = resuming && typeof plan.medium === "object" && plan.medium.kind === "storage" ? { ...plan.medium, overwrite: true } : plan.medium;
+  // A resume checks its checkpoint (the archive directory included) before the medium rewrites anything.
+  let checkpoint: Checkpoint | null = resuming ? openCheckpoint(plan, source, options.target, true) : null;
   const medium = createMedium(spec);
-  let checkpoint: Checkpoint | null;
   try {
-    checkpoint = plan.checkpointDir === null ? null : openCheckpoint(plan, source, options.target, resuming);
+    if (!resuming && plan.checkpointDir !== null) checkpoint = openCheckpoint(plan, source, options.target, false);
   } catch (error) {
     await closeMedium(medium, false);
     throw error;
@@ -65,7 +66,7 @@ function openCheckpoint(plan: MigrationPlan, source: SourceSide, target: Engine,
     if (missing.length > 0) {
       throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume from ${checkpoint.file} on the target (system "${target.name}"): it has no table ${missing.join(", ")}, which the interrupted run had created there (resume needs the target the run wrote to; abandonMigration() gives the run up)`, { file: checkpoint.file, table: missing[0] });
     }
-    reserveRunId(target, checkpoint.state.runId, plan.checkpointDir!, checkpoint.file);
+    reserveRunId(target, checkpoint.state.runId, checkpointToken(checkpoint.state, plan.checkpointDir!), checkpoint.file);
     return checkpoint;
   }
   const stream: StreamCheckpoint = { done: false, started: false, checksums: null };
@@ -74,12 +75,13 @@ function openCheckpoint(plan: MigrationPlan, source: SourceSide, target: Engine,
   // never picks the same staging names): a crash between the two leaves a checkpoint whose resume
   // or abandonment finds everything, never a reservation that nothing names.
   const runId = nextRunId(target);
+  const token = newCheckpointToken(plan.checkpointDir!);
   const checkpoint = Checkpoint.create(plan.checkpointDir!, {
-    format: "ampsim-checkpoint", version: 1, fingerprint, runId, verified: false,
+    format: "ampsim-checkpoint", version: 1, fingerprint, runId, token, verified: false,
     tables: plan.tables.map((t) => ({ name: t.name, creating: false, created: false, createdDatabase: null, streams: plan.clusters.map(() => stream), committed: false, base: null, rowsBefore: 0 })),
   });
   try {
-    reserveRunId(target, runId, plan.checkpointDir!, checkpoint.file);
+    reserveRunId(target, runId, token, checkpoint.file);
   } catch (error) {
     checkpoint.remove(); // nothing on the target names this run: a fresh start is right
     throw error;
@@ -88,12 +90,11 @@ function openCheckpoint(plan: MigrationPlan, source: SourceSide, target: Engine,
 }
 
 /**
- * Reserves `runId`'s staging names on the target for the checkpoint in `dir` (again, when
+ * Reserves `runId`'s staging names on the target for the checkpoint holding `token` (again, when
  * resuming a run stopped before it did): the reservation holds the checkpoint's token, so a
  * resume never takes over an id another migration reserved meanwhile (CHECKPOINT_MISMATCH).
  */
-function reserveRunId(target: Engine, runId: number, dir: string, file: string): void {
-  const token = reservationToken(dir);
+function reserveRunId(target: Engine, runId: number, token: number, file: string): void {
   const holder = reservationHolder(target, runId);
   if (holder === undefined) {
     target.sqlInternal(`CREATE MULTISET TABLE ${reservationOf(runId)} (run INTEGER) NO PRIMARY INDEX; INSERT INTO ${reservationOf(runId)} VALUES (${token});`);

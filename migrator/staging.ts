@@ -58,10 +58,15 @@ export function reservationOf(runId: number): string {
   return `"${STAGING_DATABASE}".${stagingName(runId, 0, "reserved")}`;
 }
 
-/** The token a checkpoint directory's runs reserve their ids with: a hash (FNV-1a, 31 bits) of its absolute path. */
+/** The token a checkpoint without one of its own (an older one) reserved its run's id with: a hash of its directory's absolute path. */
 export function reservationToken(dir: string): number {
+  return textToken(path.resolve(dir));
+}
+
+/** A 31-bit hash (FNV-1a) of `text`'s UTF-8 bytes: what reservation tables hold. */
+export function textToken(text: string): number {
   let h = 0x811c9dc5;
-  for (const byte of Buffer.from(path.resolve(dir), "utf8")) h = Math.imul(h ^ byte, 0x01000193);
+  for (const byte of Buffer.from(text, "utf8")) h = Math.imul(h ^ byte, 0x01000193);
   return (h >>> 1) & 0x7fffffff;
 }
 

@@ -429,6 +429,53 @@ await migrate({ source: Engine.open(${JSON.stringify(sourceDir)}), target: new E
     });
   });
 
+  describe("resume and abandon touch only what their run wrote (an audit of the CLI)", () => {
+    const staging = (target: Engine) => target.allTables().filter((t) => t.startsWith('"$staging"'));
+
+    it("abandoning on another system refuses, drops nothing there and keeps the checkpoint; on the right one it works", async () => {
+      const { source, target, tables } = systems(1_000);
+      const checkpointDir = tempDir();
+      await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir, faults: crashAt("restore.batch") })).rejects.toBeInstanceOf(InjectedCrash);
+      // Another system: by name, or by not holding the run's reservation though alike in every summary figure.
+      const other = new Engine({ name: "elsewhere", amps: 6, hashBits: 20 });
+      const twin = new Engine({ name: "target", amps: 6, hashBits: 20 });
+      for (const e of [other, twin]) { loadScenario(e, scenario("demo", { rows: 200, seed: 1 })); }
+      const held = [other, twin].map((e) => e.allTables());
+      expectError(() => abandonMigration({ target: other, checkpointDir }), "CHECKPOINT_MISMATCH", 'written for system "target"', "nothing was dropped");
+      expectError(() => abandonMigration({ target: twin, checkpointDir }), "CHECKPOINT_MISMATCH", "holds no reservation of its run");
+      expect([other, twin].map((e) => e.allTables())).toEqual(held);
+      expect(fs.existsSync(path.join(checkpointDir, CHECKPOINT_FILE))).toBe(true);
+      expect(abandonMigration({ target, checkpointDir }).dropped.length).toBeGreaterThan(0);
+      expect(staging(target)).toEqual([]);
+    });
+
+    it("a checkpoint directory moved elsewhere still resumes as its own run", async () => {
+      const { source, target, tables, before } = systems(1_000);
+      const first = tempDir();
+      await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir: first, faults: crashAt("restore.batch") })).rejects.toBeInstanceOf(InjectedCrash);
+      const moved = `${first}-moved`; dirs.push(moved);
+      fs.renameSync(first, moved);
+      const report = await migrate({ source, target, tables, ...OPTIONS, checkpointDir: moved, resume: true });
+      expect(report.tables.every((t) => t.verified)).toBe(true);
+      expect(checkInvariant(source, target, tables, before)).toBeNull();
+      expect(staging(target)).toEqual([]);
+    });
+
+    it("a resume over intermediate storage refuses another archive directory before it rewrites anything there", async () => {
+      const { source, target, tables } = systems(1_000);
+      const checkpointDir = tempDir();
+      const archive = path.join(tempDir(), "archive"); const unrelated = tempDir();
+      fs.writeFileSync(path.join(unrelated, "manifest.json"), "{\"keep\": true}\n");
+      await expect(migrate({ source, target, tables, ...OPTIONS, medium: { kind: "storage", dir: archive }, checkpointDir, faults: crashAt("restore.batch") })).rejects.toBeInstanceOf(InjectedCrash);
+      const refused = await migrate({ source, target, tables, ...OPTIONS, medium: { kind: "storage", dir: unrelated }, checkpointDir, resume: true }).catch((e: unknown) => String(e));
+      expect(refused).toMatch(/CHECKPOINT_MISMATCH: .*medium differ/);
+      expect(fs.readdirSync(unrelated)).toEqual(["manifest.json"]);
+      expect(fs.readFileSync(path.join(unrelated, "manifest.json"), "utf8")).toBe("{\"keep\": true}\n");
+      const report = await migrate({ source, target, tables, ...OPTIONS, medium: { kind: "storage", dir: archive }, checkpointDir, resume: true });
+      expect(report.tables.every((t) => t.verified)).toBe(true);
+    });
+  });
+
   it("abandonMigration drops the database the run created", async () => {
     const { source, target, tables } = systems(500);
     const checkpointDir = tempDir();

@@ -15,6 +15,9 @@ import { checkDirectoryOption, checkReportPath, choiceOption, clustersOption, in
 import { renderMigrationReport } from "./report-text.js";
 import { abandonHint } from "./abandon-command.js";
 
+/** The most rows per archived batch migrate() takes (2^31 - 1). */
+const BATCH_ROWS_MAX = 2 ** 31 - 1;
+
 export const SCENARIOS = ["orders", "events", "dimension", "demo", "uniform", "skewed"] as const;
 
 export const MIGRATE_HELP = `Usage: ampsim migrate [options]
@@ -45,7 +48,7 @@ Migration:
                          the archive stays there after the run)
   --overwrite            replace an archive already in --dir (refused without it)
   --staging LAYOUT       hashed (default) or nopi
-  --batch-rows N         rows per archived batch (default 65536)
+  --batch-rows N         rows per archived batch, 1 to 2147483647 (default 65536)
   --batch-bytes N        or (not both) about this many bytes per batch
   --if-exists MODE       fail (default), replace or append
   --keep-staging         keep the staging tables after the migration
@@ -122,8 +125,12 @@ export function setupMigration(values: Record<string, string | boolean | undefin
   const sourceBits = integerOption(values["source-bits"], "source-bits", 16, 1, 24);
   const targetBits = integerOption(values["target-bits"], "target-bits", 16, 1, 24);
   const sourceDir = stringOption(values["source-dir"]);
+  const targetDir = stringOption(values["target-dir"]);
+  if (sourceDir !== undefined && targetDir !== undefined && path.resolve(sourceDir) === path.resolve(targetDir)) {
+    throw new UsageError(`--source-dir ${sourceDir} and --target-dir ${targetDir} are the same directory (${path.resolve(sourceDir)}): the source and the target are two systems, each in a directory of its own`);
+  }
   checkSystemDir("--source-dir", sourceDir);
-  checkSystemDir("--target-dir", stringOption(values["target-dir"]));
+  checkSystemDir("--target-dir", targetDir);
   const executor = executorOption(values);
   try {
     return setupSystems(values, defaults, executor, sourceBits, targetBits, sourceDir);
@@ -164,7 +171,9 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
     checkpointDir: stringOption(values["checkpoint-dir"]), resume: values.resume === true,
     streams: clusters ? clusters.length : integerOption(values.streams, "streams", defaults.streams, 1, 1024), clusters, medium,
     staging: choiceOption(values.staging, "staging", ["hashed", "nopi"] as const, "hashed"),
-    batchRows: values["batch-rows"] === undefined ? undefined : integerOption(values["batch-rows"], "batch-rows", 65_536), batchBytes: values["batch-bytes"] === undefined ? undefined : integerOption(values["batch-bytes"], "batch-bytes", 0),
+    // The API's ranges (migrate(): batchRows 1..2^31-1, batchBytes a positive safe integer), checked here before anything is made.
+    batchRows: values["batch-rows"] === undefined ? undefined : integerOption(values["batch-rows"], "batch-rows", 65_536, 1, BATCH_ROWS_MAX),
+    batchBytes: values["batch-bytes"] === undefined ? undefined : integerOption(values["batch-bytes"], "batch-bytes", 0, 1),
     ifExists: choiceOption(values["if-exists"], "if-exists", ["fail", "replace", "append"] as const, "fail"),
     keepStaging: values["keep-staging"] === true, parallelTables: values["parallel-tables"] === true,
   };

@@ -30,10 +30,11 @@ Systems:
   --target-amps N        AMPs of the target system (default 6)
   --source-bits N        hash bucket bits of the source, 1 to 24 (Teradata
                          uses 16 or 20; default 16)
-  --target-bits N        hash bucket bits of the target, 1 to 24 (default 16)
+  --target-bits N        hash bucket bits of the target, 1 to 24 (default 16;
+                         with --target-map rebalance, the source's)
   --target-map MAP       target hash map: uniform (default) or rebalance (the
                          source map grown/shrunk, moving the fewest buckets;
-                         needs equal bucket bits)
+                         keeps the source's bucket bits)
 Data:
   --scenario NAME        ${SCENARIOS.join(", ")} (default orders)
   --rows N               rows of the scenario's main table, 0 to 5e7 (default 1e6;
@@ -123,7 +124,6 @@ function executorOption(values: Record<string, string | boolean | undefined>): E
 /** Reads the options into systems, data and migration options. */
 export function setupMigration(values: Record<string, string | boolean | undefined>, defaults: { streams: number; medium: string; rows: number; scenario: string }): MigrateSetup {
   const sourceBits = integerOption(values["source-bits"], "source-bits", 16, 1, 24);
-  const targetBits = integerOption(values["target-bits"], "target-bits", 16, 1, 24);
   const sourceDir = stringOption(values["source-dir"]);
   const targetDir = stringOption(values["target-dir"]);
   if (sourceDir !== undefined && targetDir !== undefined && path.resolve(sourceDir) === path.resolve(targetDir)) {
@@ -133,7 +133,7 @@ export function setupMigration(values: Record<string, string | boolean | undefin
   checkSystemDir("--target-dir", targetDir);
   const executor = executorOption(values);
   try {
-    return setupSystems(values, defaults, executor, sourceBits, targetBits, sourceDir);
+    return setupSystems(values, defaults, executor, sourceBits, sourceDir);
   } catch (error) {
     // Nothing will run: stop the pool's workers before the error is reported.
     void executor.close().catch(() => undefined);
@@ -142,14 +142,12 @@ export function setupMigration(values: Record<string, string | boolean | undefin
 }
 
 function setupSystems(values: Record<string, string | boolean | undefined>, defaults: { streams: number; medium: string; rows: number; scenario: string },
-  executor: Executor, sourceBits: number, targetBits: number, sourceDir: string | undefined): MigrateSetup {
+  executor: Executor, sourceBits: number, sourceDir: string | undefined): MigrateSetup {
   // Every option is checked before either system is made: a durable one would stay behind a usage error.
   const sourceAmps = integerOption(values["source-amps"], "source-amps", 4, 1, 65535);
   const targetAmps = integerOption(values["target-amps"], "target-amps", 6, 1, 65535);
   const mapKind = choiceOption(values["target-map"], "target-map", ["uniform", "rebalance"] as const, "uniform");
-  if (mapKind === "rebalance" && sourceBits !== targetBits) throw new UsageError("--target-map rebalance needs --source-bits equal to --target-bits");
   if (sourceAmps > 2 ** sourceBits) throw new UsageError(`--source-amps ${sourceAmps} needs at least ${Math.ceil(Math.log2(sourceAmps))} --source-bits (one bucket per AMP at least)`);
-  if (targetAmps > 2 ** targetBits) throw new UsageError(`--target-amps ${targetAmps} needs at least ${Math.ceil(Math.log2(targetAmps))} --target-bits (one bucket per AMP at least)`);
   const name = choiceOption(values.scenario, "scenario", SCENARIOS, defaults.scenario as (typeof SCENARIOS)[number]);
   const data: Generation = { scenario: name, rows: integerOption(values.rows, "rows", defaults.rows, 0, ROWS_MAX), seed: integerOption(values.seed, "seed", 1, 0, 2 ** 32 - 1) };
   const chosen = scenario(name, { rows: data.rows, seed: data.seed });
@@ -181,6 +179,9 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
   const targetDir = stringOption(values["target-dir"]);
   const stored = { source: openStored(sourceDir, executor), target: openStored(targetDir, executor) };
   if (stored.source) checkStoredSource(values, sourceDir!, stored.source, { amps: sourceAmps, bits: sourceBits, ...data });
+  const targetBits = targetBitsOption(values, { mapKind, amps: targetAmps }, stored.source
+    ? { bits: stored.source.hashBits, named: `the ${stored.source.hashBits}-bit buckets of the source stored in --source-dir ${sourceDir}` }
+    : { bits: sourceBits, named: `--source-bits ${sourceBits}` });
   const sourceMap = stored.source?.hashMap ?? HashMap.uniform(sourceAmps, sourceBits);
   if (stored.target) checkStoredTarget(values, targetDir!, stored.target, { amps: targetAmps, bits: targetBits, sourceMap });
   checkStreams(options, clusters, stored.source ? { amps: stored.source.amps, named: `the ${stored.source.amps} AMP(s) of the source stored in --source-dir ${sourceDir}` } : { amps: sourceAmps, named: `--source-amps (${sourceAmps})` });
@@ -192,6 +193,19 @@ function setupSystems(values: Record<string, string | boolean | undefined>, defa
     generate: source.tables().length === 0 ? { generation: data, dir: sourceDir } : null,
     options,
   };
+}
+
+/**
+ * --target-bits: 16 by default, but a rebalanced map is the source's own map grown or shrunk, so with
+ * --target-map rebalance it defaults to the source's bucket bits (a stored source's, or --source-bits)
+ * and must equal them.
+ */
+function targetBitsOption(values: Record<string, string | boolean | undefined>, target: { mapKind: "uniform" | "rebalance"; amps: number }, source: { bits: number; named: string }): number {
+  const rebalance = target.mapKind === "rebalance";
+  const bits = integerOption(values["target-bits"], "target-bits", rebalance ? source.bits : 16, 1, 24);
+  if (rebalance && bits !== source.bits) throw new UsageError(`--target-map rebalance keeps the source's bucket bits, but --target-bits ${String(values["target-bits"])} differs from ${source.named}: drop --target-bits or give ${source.bits}`);
+  if (target.amps > 2 ** bits) throw new UsageError(`--target-amps ${target.amps} needs at least ${Math.ceil(Math.log2(target.amps))} --target-bits (one bucket per AMP at least)`);
+  return bits;
 }
 
 /** An archive in --dir is replaced only with --overwrite (a resumed run rewrites the one its interrupted run left). */

@@ -47,4 +47,24 @@ describe("migrate checks its options before anything is made", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("--target-map rebalance keeps the source's bucket bits: --target-bits defaults to them, and another value is a usage error", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-rebalance-"));
+    try {
+      const source = path.join(dir, "s20");
+      const made = await run(["migrate", "--rows", "500", "--no-progress", "--json", "--source-bits", "20", "--target-map", "rebalance", "--source-dir", source]);
+      expect([made.code, made.err, JSON.parse(made.out).target.hashBits]).toEqual([0, "", 20]);
+      const target = path.join(dir, "t20new");
+      const refused = await run(["migrate", "--no-progress", "--source-dir", source, "--target-map", "rebalance", "--target-bits", "16", "--target-dir", target]);
+      expect([refused.code, refused.err.split("\n")[0]]).toEqual([2, `ampsim: --target-map rebalance keeps the source's bucket bits, but --target-bits 16 differs from the 20-bit buckets of the source stored in --source-dir ${source}: drop --target-bits or give 20`]);
+      expect(fs.existsSync(target)).toBe(false);
+      const fresh = await run(["migrate", "--rows", "500", "--no-progress", "--source-bits", "20", "--target-bits", "16", "--target-map", "rebalance"]);
+      expect([fresh.code, fresh.err.split("\n")[0]]).toEqual([2, "ampsim: --target-map rebalance keeps the source's bucket bits, but --target-bits 16 differs from --source-bits 20: drop --target-bits or give 20"]);
+      const rebalanced = await run(["migrate", "--no-progress", "--json", "--source-dir", source, "--target-map", "rebalance", "--target-dir", target]);
+      expect([rebalanced.code, rebalanced.err]).toEqual([0, ""]);
+      expect(JSON.parse(rebalanced.out).target).toEqual({ name: "target", amps: 6, hashBits: 20 });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

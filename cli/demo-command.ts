@@ -4,7 +4,7 @@
  * a small dimension table; NULLs and strings) migrated to a 6-AMP target with
  * 3 streams over an OS pipe, with live progress and the report.
  */
-import { MIGRATE_OPTIONS, reportJson, runSetup, setupMigration, writeHtmlReport } from "./migrate-command.js";
+import { MIGRATE_OPTIONS, reportJson, runSetup, setupMigration, writeHtmlReport, type MigrateSetup } from "./migrate-command.js";
 import { parseOptions } from "./options.js";
 import { renderMigrationReport } from "./report-text.js";
 
@@ -27,10 +27,21 @@ export async function runDemo(args: readonly string[], out: Output, err: Output)
   if (values.help) { out.write(`${DEMO_HELP}\n`); return 0; }
   const setup = setupMigration(values, { streams: 3, medium: "pipe", rows: 600_000, scenario: "demo" });
   if (!setup.json) {
-    out.write(`ampsim demo: ${setup.scenario.tables.length} tables on a ${setup.source.amps}-AMP source → ${setup.target.amps}-AMP target, ${setup.options.streams} streams over ${typeof setup.options.medium === "string" ? setup.options.medium : setup.options.medium?.kind}\n`);
+    out.write(`ampsim demo: ${migrated(setup)} on a ${setup.source.amps}-AMP source → ${setup.target.amps}-AMP target, ${setup.options.streams} streams over ${typeof setup.options.medium === "string" ? setup.options.medium : setup.options.medium?.kind}\n`);
   }
   const report = await runSetup(setup, err);
   out.write(setup.json ? `${reportJson(report)}\n` : `${renderMigrationReport(report)}\n`);
   writeHtmlReport(values.report, report);
   return 0;
+}
+
+/** The tables the demo migrates: the scenario's when it generates them, else those of the stored source, by name. */
+function migrated(setup: MigrateSetup): string {
+  if (setup.generate) return plural(setup.scenario.tables.length, "table");
+  const names = setup.source.tables();
+  return `${plural(names.length, "table")} stored in --source-dir ${setup.source.dir ?? ""} (${names.join(", ")})`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

@@ -52,4 +52,21 @@ describe("a stored source without a generation record", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("demo's header names the tables it migrates: a stored source's, not the demo scenario's", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-demo-"));
+    try {
+      const apiSource = path.join(dir, "api-src");
+      const engine = new Engine({ name: "source", amps: 5, dir: apiSource });
+      loadScenario(engine, scenario("uniform", { rows: 300, seed: 5 }));
+      await engine.close();
+      const demo = await run(["demo", "--no-progress", "--source-dir", apiSource]);
+      expect(demo.code).toBe(0);
+      expect(demo.out.split("\n")[0]).toBe(`ampsim demo: 1 table stored in --source-dir ${apiSource} (lab.uniform) on a 5-AMP source → 6-AMP target, 3 streams over pipe`);
+      const generated = await run(["demo", "--no-progress", "--rows", "300"]);
+      expect(generated.out.split("\n")[0]).toBe("ampsim demo: 3 tables on a 4-AMP source → 6-AMP target, 3 streams over pipe");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

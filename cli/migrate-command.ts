@@ -252,7 +252,8 @@ export function progressHandler(bars: ProgressBars): (event: ProgressEvent) => v
       bars.log(`${event.table} stream ${event.stream}: done before the resume (${formatCount(event.rowsTotal ?? 0)} rows)`);
       return;
     }
-    if (!known.has(key)) { known.add(key); bars.add(key, `${event.table} stream ${event.stream}`, event.rowsTotal ?? 0); }
+    // A stream's first event carries the rows it starts from: those of the interrupted run, on a resume.
+    if (!known.has(key)) { known.add(key); bars.add(key, `${event.table} stream ${event.stream}`, event.rowsTotal ?? 0, "rows", { doneBefore: event.rowsDone ?? 0 }); }
     bars.update(key, event.rowsDone ?? 0, { bytesDone: event.bytesDone });
     if (event.rowsDone === event.rowsTotal) bars.finish(key);
   };

@@ -37,6 +37,8 @@ interface Task {
   readonly total: number;
   readonly unit: ProgressUnit;
   readonly startedMs: number;
+  /** Units done before the task started here (a resumed stream's earlier rows): not counted in its rate. */
+  readonly doneBefore: number;
   done: number;
   bytesDone: number | undefined;
   finishedMs: number | undefined;
@@ -96,20 +98,24 @@ export class ProgressBars {
   }
 
   /**
-   * Starts a task of `total` units.
+   * Starts a task of `total` units, `doneBefore` of them already done elsewhere (a resumed
+   * stream's rows from the interrupted run): they count towards the percentage, not the rate.
    *
    * @example bars.add("orders/2", "stream 2 of shop.orders", 250_000);
+   * bars.add("orders/3", "stream 3 of shop.orders", 250_000, "rows", { doneBefore: 65_536 });
    */
-  add(key: string, label: string, total: number, unit: ProgressUnit = "rows"): void {
+  add(key: string, label: string, total: number, unit: ProgressUnit = "rows", options: { doneBefore?: number } = {}): void {
     if (this.tasks.has(key)) throw new Error(`Expected a new progress task key, but "${key}" is already in use`);
     const startedMs = this.now();
+    const doneBefore = Math.max(0, options.doneBefore ?? 0);
     const task: Task = {
-      label: stripAnsi(label).replace(/\s+/g, " "), total: Math.max(0, total), unit, startedMs,
-      done: 0, bytesDone: undefined, finishedMs: undefined, samples: [{ ms: startedMs, done: 0 }], quarterPrinted: 0,
+      label: stripAnsi(label).replace(/\s+/g, " "), total: Math.max(0, total), unit, startedMs, doneBefore,
+      done: doneBefore, bytesDone: undefined, finishedMs: undefined, samples: [{ ms: startedMs, done: doneBefore }], quarterPrinted: 0,
     };
+    task.quarterPrinted = Math.min(3, quarterOf(task));
     this.tasks.set(key, task);
     if (this.stopped) return;
-    if (this.plain) this.writeLines([`[${task.label}] start 0/${formatCount(task.total)} ${unit}`]);
+    if (this.plain) this.writeLines([`[${task.label}] ${doneBefore > 0 ? "resumed at" : "start"} ${formatCount(task.done)}/${formatCount(task.total)} ${unit}`]);
     else this.draw([]);
   }
 
@@ -187,7 +193,7 @@ export class ProgressBars {
 
   // Plain mode: one line per task per 25% step; reaching 100% waits for finish().
   private printQuarter(task: Task, nowMs: number): void {
-    const quarter = task.total > 0 ? Math.floor((Math.min(task.done, task.total) / task.total) * 4) : 0;
+    const quarter = quarterOf(task);
     if (quarter <= task.quarterPrinted || quarter >= 4) return;
     task.quarterPrinted = quarter;
     this.writeLines([progressLine(task, nowMs, "")]);
@@ -230,17 +236,22 @@ export class ProgressBars {
   }
 }
 
+/** The 25% steps done: 0 to 4. */
+function quarterOf(task: Task): number {
+  return task.total > 0 ? Math.floor((Math.min(task.done, task.total) / task.total) * 4) : 0;
+}
+
 function recordSample(task: Task, nowMs: number): void {
   const last = task.samples[task.samples.length - 1];
   if (nowMs - last.ms >= SAMPLE_SPACING_MS) task.samples.push({ ms: nowMs, done: task.done });
   while (task.samples.length > 1 && task.samples[1].ms <= nowMs - RATE_WINDOW_MS) task.samples.shift();
 }
 
-/** Units per second: overall once finished, else over about the last second (overall while younger). */
+/** Units per second done here: overall once finished, else over about the last second (overall while younger). */
 function taskRate(task: Task, nowMs: number): number | undefined {
   if (task.finishedMs !== undefined) {
     const elapsedMs = task.finishedMs - task.startedMs;
-    return elapsedMs > 0 ? (task.done / elapsedMs) * 1000 : undefined;
+    return elapsedMs > 0 ? ((task.done - task.doneBefore) / elapsedMs) * 1000 : undefined;
   }
   const oldest = task.samples[0];
   const elapsedMs = nowMs - oldest.ms;

@@ -318,4 +318,22 @@ describe("the migrate command's progress handler", () => {
     expect(text).not.toMatch(/stream 0 .*rows\/s/);
     expect(text).toMatch(/shop\.orders stream 1.*500/);
   });
+
+  it("gives a resumed stream the rate of the rows this run moved, over this run's time", () => {
+    const { writes, stream } = fakeOutput(false);
+    let nowMs = 0;
+    const bars = new ProgressBars(stream, { now: () => nowMs });
+    const handle = progressHandler(bars);
+    handle({ kind: "stream", table: "shop.orders", stream: 2, rowsDone: 212_927, rowsTotal: 749_602 });
+    nowMs = 1000;
+    handle({ kind: "stream", table: "shop.orders", stream: 2, rowsDone: 412_927, rowsTotal: 749_602 });
+    nowMs = 2000;
+    handle({ kind: "stream", table: "shop.orders", stream: 2, rowsDone: 749_602, rowsTotal: 749_602 });
+    bars.stop();
+    expect(writes.join("").trimEnd().split("\n")).toEqual([
+      "[shop.orders stream 2] resumed at 212,927/749,602 rows",
+      "[shop.orders stream 2] 55% 412,927/749,602 rows 200.0 k rows/s",
+      "[shop.orders stream 2] done 749,602/749,602 rows in 2.0 s (268.3 k rows/s)",
+    ]);
+  });
 });

@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { Engine } from "../engine/index.js";
+import { AmpsimError, Engine, errorText } from "../engine/index.js";
 import { abandonMigration, CHECKPOINT_FILE } from "../migrator/index.js";
 import { parseOptions, UsageError, type OptionSpec } from "./options.js";
 
@@ -51,12 +51,22 @@ export async function runAbandon(args: readonly string[], out: Output): Promise<
   if (!fs.existsSync(path.join(targetDir, "CURRENT"))) throw new UsageError(`--target-dir ${targetDir} holds no system: name the durable target the migration wrote to`);
   const target = Engine.open(targetDir);
   try {
-    const { dropped } = abandonMigration({ target, checkpointDir });
+    const { dropped } = abandonOrExplain(target, checkpointDir);
     out.write(values.json ? `${JSON.stringify({ kind: "abandoned-migration", checkpointDir, targetDir, dropped }, null, 2)}\n` : `${describeAbandoned(checkpointDir, targetDir, dropped)}\n`);
   } finally {
     await target.close();
   }
   return 0;
+}
+
+/** abandonMigration, whose checkpoint errors (shared with resuming) speak of abandoning. */
+function abandonOrExplain(target: Engine, checkpointDir: string): { readonly dropped: string[] } {
+  try {
+    return abandonMigration({ target, checkpointDir });
+  } catch (error) {
+    if (!(error instanceof AmpsimError) || !errorText(error).startsWith("cannot resume: ")) throw error;
+    throw new AmpsimError(error.code, errorText(error).replace(/^cannot resume: /, "cannot abandon: "), error.details, { cause: error });
+  }
 }
 
 function describeAbandoned(checkpointDir: string, targetDir: string, dropped: readonly string[]): string {

@@ -6,14 +6,29 @@
 import { integerOption, parseOptions, UsageError } from "../cli/options.js";
 import { describeFailure, faultCase, runFaultCase } from "../sim/index.js";
 
+const USAGE = `Usage: npm run soak -- [--seeds N] [--from FIRST]
+
+Runs the deterministic simulation test (migrations with injected faults, crashed
+and resumed until done, then checked) over N seeds from FIRST; prints every
+failing seed with its options and a one-line replay command, and exits 1 if any
+failed.
+
+  --seeds N      how many seeds (default 10000)
+  --from FIRST   the first seed (default 1)
+  --help         this text`;
+
 /** The options, parsed as the CLI parses its own: a bad one is one line on stderr and exit 2, not a stack trace. */
 function soakOptions(args: readonly string[]): { total: number; from: number } {
   try {
-    const values = parseOptions(args, { seeds: { type: "string" }, from: { type: "string" } });
+    const values = parseOptions(args, { seeds: { type: "string" }, from: { type: "string" }, help: { type: "boolean", short: "h" } });
+    if (values.help) {
+      console.log(USAGE);
+      process.exit(0);
+    }
     return { total: integerOption(values.seeds, "seeds", 10_000, 1), from: integerOption(values.from, "from", 1, -Number.MAX_SAFE_INTEGER) };
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(`soak: ${error.message} (usage: npm run soak -- --seeds N [--from FIRST])`);
+    console.error(`soak: ${error.message} (usage: npm run soak -- --seeds N [--from FIRST]; --help for more)`);
     process.exit(2);
   }
 }

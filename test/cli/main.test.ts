@@ -482,11 +482,15 @@ describe("ampsim CLI", () => {
     }
   });
 
-  it("the soak script (npm run soak) answers a bad option with one usage line and exit 2, not a stack trace", () => {
+  it("the soak script (npm run soak) answers a bad option with one usage line and exit 2, not a stack trace; --help prints its usage", () => {
     for (const [args, says] of [[["--bogus"], "Unknown option '--bogus'"], [["--seeds", "0x10"], "--seeds must be an integer in 1..9007199254740991, but found '0x10'"], [["--seeds"], "--seeds needs a value"]] as const) {
       const result = spawnSync(process.execPath, ["--import", "tsx", path.resolve("test/soak.ts"), ...args], { encoding: "utf8" });
-      expect([result.status, result.stdout, result.stderr], args.join(" ")).toEqual([2, "", `soak: ${says} (usage: npm run soak -- --seeds N [--from FIRST])\n`]);
+      expect([result.status, result.stdout, result.stderr], args.join(" ")).toEqual([2, "", `soak: ${says} (usage: npm run soak -- --seeds N [--from FIRST]; --help for more)\n`]);
     }
+    const help = spawnSync(process.execPath, ["--import", "tsx", path.resolve("test/soak.ts"), "--help"], { encoding: "utf8" });
+    expect([help.status, help.stderr]).toEqual([0, ""]);
+    expect(help.stdout).toMatch(/^Usage: npm run soak -- \[--seeds N\] \[--from FIRST\]\n/);
+    expect(help.stdout, "no seed runs").not.toMatch(/\d+ seeds from \d+:/);
   });
 
   it("the bin entry runs through node", () => {

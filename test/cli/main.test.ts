@@ -3,24 +3,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
+import { run } from "../helpers/cli.js";
 import { renderMigrationReport } from "../../cli/index.js";
 import { renderHtmlReport } from "../../cli/html-report.js";
 import { formatCount } from "../../cli/render/index.js";
 import { Engine } from "../../engine/index.js";
 import { InjectedCrash, migrate } from "../../migrator/index.js";
 import { FaultPlan, loadScenario, scenario } from "../../sim/index.js";
-
-function capture(): { write(text: string): boolean; text(): string } {
-  let text = "";
-  return { write: (chunk: string) => { text += chunk; return true; }, text: () => text };
-}
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = capture(); const err = capture();
-  const code = await main(args, out, err);
-  return { code, out: out.text(), err: err.text() };
-}
 
 /** The bin entry as a process; `closeStdout` closes the reading end of its stdout at once, as `| head -0` does. */
 async function runBin(args: string[], options: { closeStdout?: boolean } = {}): Promise<{ code: number | null; out: string; err: string }> {

@@ -6,20 +6,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
+import { run } from "../helpers/cli.js";
 import { Engine } from "../../engine/index.js";
 import { loadScenario, scenario } from "../../sim/index.js";
-
-function capture(): { write(text: string): boolean; text(): string } {
-  let text = "";
-  return { write: (chunk: string) => { text += chunk; return true; }, text: () => text };
-}
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = capture(); const err = capture();
-  const code = await main(args, out, err);
-  return { code, out: out.text(), err: err.text() };
-}
 
 describe("a stored source without a generation record", () => {
   it("takes the command that generated it again, and refuses --scenario or --rows that would generate other tables", async () => {

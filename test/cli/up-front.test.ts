@@ -6,18 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { main } from "../../cli/main.js";
-
-function capture(): { write(text: string): boolean; text(): string } {
-  let text = "";
-  return { write: (chunk: string) => { text += chunk; return true; }, text: () => text };
-}
-
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = capture(); const err = capture();
-  const code = await main(args, out, err);
-  return { code, out: out.text(), err: err.text() };
-}
+import { run } from "../helpers/cli.js";
 
 describe("migrate checks its options before anything is made", () => {
   it("numeric options take the API's ranges; --source-dir and --target-dir may not be one directory", async () => {

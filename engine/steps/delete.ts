@@ -37,7 +37,7 @@ export function deleteWhere(ctx: StatementContext, entry: TableEntry, where: Pre
     ctx.tx.put(amp, entry.id, fragmentOf(kept.filter((r): r is Run => r !== null), fragment.nextUniqueness), entry.qualifiedName);
     recorder.write(amp, count, 0);
   }
-  deleteIndexRows(ctx, entry, deletedIds);
+  deleteIndexRows(ctx, entry, deletedIds, recorder);
   ctx.record(recorder.finish(deleted));
   return deleted;
 }
@@ -59,7 +59,7 @@ export function deleteByKey(ctx: StatementContext, entry: TableEntry, keyValues:
   });
   if (deleted > 0) {
     ctx.tx.put(amp, entry.id, fragmentOf(runs.filter((r): r is Run => r !== null), fragment.nextUniqueness), entry.qualifiedName);
-    deleteIndexRows(ctx, entry, deletedIds);
+    deleteIndexRows(ctx, entry, deletedIds, recorder);
   }
   recorder.read(amp, deleted, 0);
   recorder.write(amp, deleted, 0);

@@ -133,8 +133,15 @@ function rowIdColumns(share: AmpShare): arrow.Data[] {
   ];
 }
 
-/** Removes the index rows of deleted base rows; `deleted` holds `amp:rowhash:uniqueness` keys. */
-export function deleteIndexRows(ctx: StatementContext, base: TableEntry, deleted: ReadonlySet<string>): void {
+/** The bytes of a base row's ID (AMP, row hash, uniqueness) that a USI row's removal is sent as. */
+const ROW_ID_BYTES = 4 + 8 + 8;
+
+/**
+ * Removes the index rows of deleted base rows (`deleted` holds `amp:rowhash:uniqueness` keys),
+ * recorded in the statement's step: each removed index row read and written (removed) on its
+ * AMP; a USI row's removal sent from its base row's AMP as the row's ID.
+ */
+export function deleteIndexRows(ctx: StatementContext, base: TableEntry, deleted: ReadonlySet<string>, recorder: StepRecorder): void {
   if (deleted.size === 0) return;
   for (const indexTable of base.indexTables) {
     const sub = ctx.catalog.byId(indexTable.tableId);
@@ -142,12 +149,21 @@ export function deleteIndexRows(ctx: StatementContext, base: TableEntry, deleted
     for (let amp = 0; amp < ctx.system.amps; amp++) {
       const fragment = ctx.tx.fragment(amp, sub.id);
       if (fragment.rowCount === 0) continue;
+      let removed = 0;
       const runs = fragment.runs.map((run) => {
         const [a, h, u] = [0, 1, 2].map((k) => run.batch.data.children[idAt + k].values as Int32Array | BigInt64Array);
         const keep: number[] = [];
-        for (let i = 0; i < run.rowCount; i++) if (!deleted.has(`${a[i]}:${h[i]}:${u[i]}`)) keep.push(i);
+        for (let i = 0; i < run.rowCount; i++) {
+          if (!deleted.has(`${a[i]}:${h[i]}:${u[i]}`)) { keep.push(i); continue; }
+          removed++;
+          if (indexTable.index.unique) recorder.send(Number(a[i]), amp, 1, ROW_ID_BYTES);
+        }
         return keep.length === run.rowCount ? run : gatherRun(run, Uint32Array.from(keep));
       });
+      if (removed === 0) continue;
+      // Found by their values' hash, as a lookup finds them (a NUSI's on the base row's AMP, a USI's on one other): the rows removed, not the subtable.
+      recorder.read(amp, removed, 0);
+      recorder.write(amp, removed, 0);
       ctx.tx.put(amp, sub.id, fragmentOf(runs, fragment.nextUniqueness), sub.qualifiedName);
     }
   }

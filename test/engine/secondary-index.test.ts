@@ -437,3 +437,29 @@ describe("index maintenance in the trace", () => {
     check(stepOf(() => engine.insertSelect("indexed", "src")), stepOf(() => engine.insertSelect("plain", "src")));
   });
 });
+
+describe("index maintenance of deletes in the trace", () => {
+  it("a delete's step counts every index row it removes, and a USI row's removal sent from its base row's AMP", () => {
+    const engine = new Engine({ amps: 5 });
+    engine.sql("CREATE MULTISET TABLE t (k INTEGER NOT NULL, sku VARCHAR(12), g INTEGER) PRIMARY INDEX (k) UNIQUE INDEX (sku) INDEX (g);");
+    const rows = Array.from({ length: 200 }, (_, i) => ({ k: i, sku: `sku-${i * 7}`, g: i % 11 }));
+    engine.insert("t", rows);
+    const usi = engine.allTables().find((name) => name.startsWith('"$index".') && engine.describe(name).primaryIndex!.unique)!;
+    const stepOf = (run: () => unknown) => { const mark = engine.trace.mark(); run(); return engine.trace.since(mark).at(-1)!; };
+    // By key: the base row's AMP, and the AMP of its USI row.
+    const one = rows[17];
+    const [base, index] = [engine.ampOf("t", [one.k]), engine.ampOf(usi, [one.sku])];
+    expect(base).not.toBe(index);
+    const byKey = stepOf(() => engine.delete("t", { key: one.k }));
+    expect(byKey.amps.map((a) => a.amp).sort()).toEqual([base, index].sort());
+    expect(byKey.amps.find((a) => a.amp === base)!.rowsWritten).toBe(2); // the row and its NUSI row
+    expect(byKey.amps.find((a) => a.amp === index)!.rowsWritten).toBe(1); // its USI row
+    expect(byKey.transfers.map((t) => [t.from, t.to, t.rows])).toEqual([[base, index, 1]]);
+    // By a condition: every removed row, its NUSI row and its USI row are written; USI rows elsewhere sent.
+    const gone = rows.filter((r) => r.g === 3);
+    const where = stepOf(() => engine.delete("t", { where: "g = 3" }));
+    expect(where.amps.reduce((n, a) => n + a.rowsWritten, 0)).toBe(3 * gone.length);
+    const sent = gone.filter((r) => engine.ampOf("t", [r.k]) !== engine.ampOf(usi, [r.sku])).length;
+    expect(where.transfers.reduce((n, t) => n + t.rows, 0)).toBe(sent);
+  });
+});

@@ -218,6 +218,11 @@ function describeChange(before: string, after: string): string {
   }
 }
 
+/** True when the checkpoint's run did something on its target (which it reserved its id on first). */
+export function runActed(state: CheckpointState): boolean {
+  return state.tables.some((t) => t.created || t.creating || t.committed || t.streams.some((s) => s.started || s.done));
+}
+
 /** The target summary (name, AMPs, bucket bits) a checkpoint's fingerprint holds, or null. */
 function writtenTarget(state: CheckpointState): { name: string; amps: number; hashBits: number } | null {
   try {
@@ -255,7 +260,7 @@ export function abandonMigration(options: { readonly target: Engine; readonly ch
   const written = writtenTarget(state);
   const holder = reservationHolder(target, state.runId);
   const ours = holder === null || holder === checkpointToken(state, checkpointDir);
-  const acted = state.tables.some((t) => t.created || t.creating || t.committed || t.streams.some((s) => s.started || s.done));
+  const acted = runActed(state);
   const mismatch = written !== null && (written.name !== target.name || written.amps !== target.amps || written.hashBits !== target.hashBits)
     ? `it was written for system "${written.name}" (${written.amps} AMPs, ${written.hashBits}-bit buckets), not "${target.name}" (${target.amps} AMPs, ${target.hashBits}-bit buckets)`
     : acted && !ours ? `system "${target.name}" holds no reservation of its run (id ${state.runId}): it is not the target the run wrote to` : null;

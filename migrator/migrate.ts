@@ -24,7 +24,7 @@ import type { MigrationReport, PhaseReport, StreamReport, SystemSummary, TableRe
 import { bytesDoneOf, planMigration, type MigrateOptions, type MigrationPlan, type PhaseName, type ProgressEvent, type TablePlan } from "./plan.js";
 import { BufferPool } from "./buffer-pool.js";
 import { RestoreModule } from "./restore-module.js";
-import { Checkpoint, checkpointToken, newCheckpointToken, planFingerprint, type StreamCheckpoint } from "./checkpoint.js";
+import { Checkpoint, checkpointToken, newCheckpointToken, planFingerprint, runActed, type StreamCheckpoint } from "./checkpoint.js";
 import { InjectedCrash, type FaultHooks } from "./faults.js";
 import { createStagingTable, definitionFromDdl, nextRunId, reservationHolder, reservationOf, reservationToken, STAGING_DATABASE, stagingName } from "./staging.js";
 
@@ -65,6 +65,11 @@ function openCheckpoint(plan: MigrationPlan, source: SourceSide, target: Engine,
     const missing = checkpoint.state.tables.filter((t) => (t.created || t.committed) && !target.hasTable(t.name)).map((t) => t.name);
     if (missing.length > 0) {
       throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume from ${checkpoint.file} on the target (system "${target.name}"): it has no table ${missing.join(", ")}, which the interrupted run had created there (resume needs the target the run wrote to; abandonMigration() gives the run up)`, { file: checkpoint.file, table: missing[0] });
+    }
+    // A run that did something reserved its id on its target first: a system without that
+    // reservation is another one, however alike (nothing is written there).
+    if (runActed(checkpoint.state) && reservationHolder(target, checkpoint.state.runId) === undefined) {
+      throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume from ${checkpoint.file} on the target (system "${target.name}"): it holds no reservation of the run (id ${checkpoint.state.runId}), so it is not the target the run wrote to; nothing was written`, { file: checkpoint.file });
     }
     reserveRunId(target, checkpoint.state.runId, checkpointToken(checkpoint.state, plan.checkpointDir!), checkpoint.file);
     return checkpoint;

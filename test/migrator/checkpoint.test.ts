@@ -290,7 +290,8 @@ await migrate({ source: Engine.open(${JSON.stringify(sourceDir)}), target: new E
     const { source, target, tables, before } = systems(1_000);
     const checkpointDir = tempDir();
     const options = { source, target, tables, ...OPTIONS, checkpointDir };
-    await expect(migrate({ ...options, faults: crashAt("staging.create") })).rejects.toBeInstanceOf(InjectedCrash);
+    // At the first fault point, before the run did anything on the target but reserve its id.
+    await expect(migrate({ ...options, faults: crashAt("dictionary.copy") })).rejects.toBeInstanceOf(InjectedCrash);
     // As if killed between writing the checkpoint and reserving the id, and during a later checkpoint write.
     const reservation = target.allTables().find((t) => /_sreserved$/.test(t))!;
     expect(reservation).toBeDefined();
@@ -431,6 +432,24 @@ await migrate({ source: Engine.open(${JSON.stringify(sourceDir)}), target: new E
 
   describe("resume and abandon touch only what their run wrote (an audit of the CLI)", () => {
     const staging = (target: Engine) => target.allTables().filter((t) => t.startsWith('"$staging"'));
+
+    it("a resume on a system alike in name and size that is not the run's target is refused, writing nothing there", async () => {
+      const { source, target, tables } = systems(1_000);
+      const checkpointDir = tempDir();
+      await expect(migrate({ source, target, tables, ...OPTIONS, checkpointDir, faults: crashAt("restore.batch") })).rejects.toBeInstanceOf(InjectedCrash);
+      const twin = new Engine({ name: "target", amps: 6, hashBits: 20 });
+      // The run's tables, defined and empty, as the target had them: only the missing reservation tells.
+      twin.sql("CREATE DATABASE shop;");
+      for (const t of tables) twin.sql(source.showTable(t));
+      const held = twin.allTables();
+      const refused = await migrate({ source, target: twin, tables, ...OPTIONS, checkpointDir, resume: true }).catch((e: unknown) => String(e));
+      expect(refused).toMatch(/CHECKPOINT_MISMATCH: .*holds no reservation of the run .* not the target the run wrote to; nothing was written/);
+      expect(twin.allTables()).toEqual(held);
+      for (const t of tables) expect(twin.rowCount(t)).toBe(0);
+      expect(fs.existsSync(path.join(checkpointDir, CHECKPOINT_FILE))).toBe(true);
+      const report = await migrate({ source, target, tables, ...OPTIONS, checkpointDir, resume: true });
+      expect(report.tables.every((t) => t.verified)).toBe(true);
+    });
 
     it("abandoning on another system refuses, drops nothing there and keeps the checkpoint; on the right one it works", async () => {
       const { source, target, tables } = systems(1_000);

@@ -25,6 +25,7 @@
  * in the timeline.
  */
 import { AmpsimError, checkOptionNames, showValue } from "../engine/index.js";
+import { SECONDARY_INDEX_COUNT_MAX } from "../engine/catalog/table-validation.js";
 import { defaultClusters } from "../migrator/index.js";
 import { validateClusters } from "../migrator/plan.js";
 import type { MediumKind, MigrationReport, StagingLayout } from "../migrator/index.js";
@@ -136,6 +137,7 @@ interface TableShape {
 function shapeOf(table: AnalyticTable, input: AnalyticInput, index: number, profile: HardwareProfile, fanOut: number): TableShape {
   const where = `tables[${index}]`;
   if (table === null || typeof table !== "object") throw bad(`${where} must be a table { name, rowsPerSourceAmp, bytesPerRow }, but found ${showValue(table)}`, where);
+  checkOptionNames(table, TABLE_KEYS, where);
   if (typeof table.name !== "string" || table.name.length === 0) throw bad(`${where}.name must be a non-empty string, but found ${showValue(table.name)}`, `${where}.name`);
   const bytesPerRow = amount(table.bytesPerRow, `${where}.bytesPerRow`, 0, BYTES_PER_ROW_MAX);
   const source = sourceRows(table.rowsPerSourceAmp, input.sourceAmps, where);
@@ -163,13 +165,18 @@ function shapeOf(table: AnalyticTable, input: AnalyticInput, index: number, prof
   return { name: String(table.name), source, target, staged, redistributes, batchShareMax, batchNodeShareMax, total, bytesPerRow, mediumBytesPerRow, batchRows, indexes: indexesOf(table.secondaryIndexes, where) };
 }
 
+/** The keys an AnalyticTable may have (a misspelt one would be ignored without a word). */
+const TABLE_KEYS: readonly (keyof AnalyticTable)[] = ["name", "rowsPerSourceAmp", "rowsPerTargetAmp", "bytesPerRow", "mediumBytesPerRow", "batchRows", "localInsertSelect", "secondaryIndexes"];
+
 function indexesOf(indexes: AnalyticTable["secondaryIndexes"], where: string): TableShape["indexes"] {
   if (indexes === undefined) return [];
   if (!Array.isArray(indexes)) throw bad(`${where}.secondaryIndexes must be a list of { unique, bytesPerRow }, but found ${showValue(indexes)}`, `${where}.secondaryIndexes`);
+  if (indexes.length > SECONDARY_INDEX_COUNT_MAX) throw bad(`${where}.secondaryIndexes lists ${indexes.length} indexes, but a table has at most ${SECONDARY_INDEX_COUNT_MAX}`, `${where}.secondaryIndexes`);
   return indexes.map((index, k) => {
     const at = `${where}.secondaryIndexes[${k}]`;
     if (index === null || typeof index !== "object" || typeof index.unique !== "boolean") throw bad(`${at} must be { unique: true or false, bytesPerRow }, but found ${showValue(index)}`, at);
-    return { unique: index.unique, bytesPerRow: amount(index.bytesPerRow, `${at}.bytesPerRow`) };
+    checkOptionNames(index, ["unique", "bytesPerRow"], at);
+    return { unique: index.unique, bytesPerRow: amount(index.bytesPerRow, `${at}.bytesPerRow`, 0, BYTES_PER_ROW_MAX) };
   });
 }
 

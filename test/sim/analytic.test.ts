@@ -194,6 +194,10 @@ describe("analytic at scale", () => {
     expectError(() => predict({ ...BIG, tables: [{ ...table, secondaryIndexes: "usi" as never }] }, HARDWARE.modern), "BAD_CONFIG", "tables[0].secondaryIndexes must be a list");
     expectError(() => predict({ ...BIG, tables: [{ ...table, secondaryIndexes: [{ unique: "yes", bytesPerRow: 4 } as never] }] }, HARDWARE.modern), "BAD_CONFIG", "tables[0].secondaryIndexes[0]");
     expectError(() => predict({ ...BIG, tables: [{ ...table, secondaryIndexes: [{ unique: true, bytesPerRow: -4 }] }] }, HARDWARE.modern), "BAD_CONFIG", "secondaryIndexes[0].bytesPerRow");
+    expectError(() => predict({ ...BIG, tables: [{ ...table, secondaryIndexes: [{ unique: true, bytesPerRow: 1e300 }] }] }, HARDWARE.modern), "BAD_CONFIG", "tables[0].secondaryIndexes[0].bytesPerRow", "1073741824");
+    expectError(() => predict({ ...BIG, tables: [{ ...table, secondaryIndexes: Array.from({ length: 33 }, () => ({ unique: false, bytesPerRow: 8 })) }] }, HARDWARE.modern), "BAD_CONFIG", "at most 32");
+    // A misspelt key would otherwise price no index at all.
+    expectError(() => predict({ ...BIG, tables: [{ ...table, secondaryIndex: [{ unique: true, bytesPerRow: 8 }] } as never] }, HARDWARE.modern), "BAD_CONFIG", "tables[0] has no option secondaryIndex (did you mean secondaryIndexes?)");
   });
 
   it("rejects impossible inputs with BAD_CONFIG", async () => {

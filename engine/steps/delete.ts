@@ -57,13 +57,15 @@ export function deleteByKey(ctx: StatementContext, entry: TableEntry, keyValues:
     collectIds(deletedIds, amp, run, rows);
     return keepComplement(run, rows);
   });
+  let sent = 0;
   if (deleted > 0) {
     ctx.tx.put(amp, entry.id, fragmentOf(runs.filter((r): r is Run => r !== null), fragment.nextUniqueness), entry.qualifiedName);
-    deleteIndexRows(ctx, entry, deletedIds, recorder);
+    sent = deleteIndexRows(ctx, entry, deletedIds, recorder);
   }
+  // A USI row on another AMP makes it a two-AMP step, as in Teradata.
   recorder.read(amp, deleted, 0);
   recorder.write(amp, deleted, 0);
-  ctx.record(recorder.finish(deleted));
+  ctx.record(recorder.finish(deleted, sent > 0 ? "two-amp" : undefined));
   return deleted;
 }
 

@@ -139,10 +139,11 @@ const ROW_ID_BYTES = 4 + 8 + 8;
 /**
  * Removes the index rows of deleted base rows (`deleted` holds `amp:rowhash:uniqueness` keys),
  * recorded in the statement's step: each removed index row read and written (removed) on its
- * AMP; a USI row's removal sent from its base row's AMP as the row's ID.
+ * AMP; a USI row's removal sent from its base row's AMP as the row's ID. Returns how many were sent.
  */
-export function deleteIndexRows(ctx: StatementContext, base: TableEntry, deleted: ReadonlySet<string>, recorder: StepRecorder): void {
-  if (deleted.size === 0) return;
+export function deleteIndexRows(ctx: StatementContext, base: TableEntry, deleted: ReadonlySet<string>, recorder: StepRecorder): number {
+  if (deleted.size === 0) return 0;
+  let sent = 0;
   for (const indexTable of base.indexTables) {
     const sub = ctx.catalog.byId(indexTable.tableId);
     const idAt = sub.definition.columns.length - ROW_ID_COLUMNS.length;
@@ -156,7 +157,7 @@ export function deleteIndexRows(ctx: StatementContext, base: TableEntry, deleted
         for (let i = 0; i < run.rowCount; i++) {
           if (!deleted.has(`${a[i]}:${h[i]}:${u[i]}`)) { keep.push(i); continue; }
           removed++;
-          if (indexTable.index.unique) recorder.send(Number(a[i]), amp, 1, ROW_ID_BYTES);
+          if (indexTable.index.unique && Number(a[i]) !== amp) { recorder.send(Number(a[i]), amp, 1, ROW_ID_BYTES); sent++; }
         }
         return keep.length === run.rowCount ? run : gatherRun(run, Uint32Array.from(keep));
       });
@@ -167,4 +168,5 @@ export function deleteIndexRows(ctx: StatementContext, base: TableEntry, deleted
       ctx.tx.put(amp, sub.id, fragmentOf(runs, fragment.nextUniqueness), sub.qualifiedName);
     }
   }
+  return sent;
 }

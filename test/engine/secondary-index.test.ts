@@ -451,6 +451,7 @@ describe("index maintenance of deletes in the trace", () => {
     const [base, index] = [engine.ampOf("t", [one.k]), engine.ampOf(usi, [one.sku])];
     expect(base).not.toBe(index);
     const byKey = stepOf(() => engine.delete("t", { key: one.k }));
+    expect(byKey.scope).toBe("two-amp");
     expect(byKey.amps.map((a) => a.amp).sort()).toEqual([base, index].sort());
     expect(byKey.amps.find((a) => a.amp === base)!.rowsWritten).toBe(2); // the row and its NUSI row
     expect(byKey.amps.find((a) => a.amp === index)!.rowsWritten).toBe(1); // its USI row

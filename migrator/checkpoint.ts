@@ -19,7 +19,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { AmpsimError, Engine, quoteIdentifierIfNeeded, showValue } from "../engine/index.js";
-import { reservationHolder, reservationToken, STAGING_DATABASE, textToken } from "./staging.js";
+import { isRunTable, reservationHolder, reservationToken, textToken } from "./staging.js";
 import { checksumsFromJson, checksumsToJson, type BucketChecksums } from "./checksum.js";
 import type { MigrationPlan } from "./plan.js";
 
@@ -252,7 +252,6 @@ export function abandonMigration(options: { readonly target: Engine; readonly ch
   }
   const state = readState(file);
   const dropped: string[] = [];
-  const prefix = `"${STAGING_DATABASE}".m${state.runId}_`;
   // Only on the system the run wrote to, which holds its id's reservation. A run killed before
   // it reserved its id did nothing on any target (another migration may have taken the id since:
   // its tables are the other's); one that did something and finds no reservation of its own
@@ -268,7 +267,7 @@ export function abandonMigration(options: { readonly target: Engine; readonly ch
     throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot abandon ${file} on this target: ${mismatch}; nothing was dropped and the checkpoint stays`, { file });
   }
   for (const table of ours ? target.allTables() : []) {
-    if (table.startsWith(prefix) || table.startsWith(`"${STAGING_DATABASE}"."m${state.runId}_`)) { target.dropTable(table, { internal: true }); dropped.push(table); }
+    if (isRunTable(table, state.runId)) { target.dropTable(table, { internal: true }); dropped.push(table); }
   }
   for (const table of ours ? state.tables : []) {
     if ((table.created || table.creating) && !table.committed && target.hasTable(table.name)) { target.dropTable(table.name); dropped.push(table.name); }

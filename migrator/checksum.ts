@@ -201,6 +201,14 @@ export function fingerprintOf(c: BucketChecksums): Uint32Array {
   return out;
 }
 
+/** Adds the rows of `batch` to the fingerprint `into` at `bits`, as addRows adds them to bucket checksums. */
+export function addRowsToFingerprint(into: Uint32Array, columnTypes: readonly ColumnType[], batch: arrow.RecordBatch, piHash: Uint32Array | null, bits: number): void {
+  const rows = batch.numRows;
+  if (rows === 0) return;
+  if (hashes.length < rows) hashes = new Uint32Array(rows);
+  addFingerprint(into, rowChecksumHashes(columnTypes, batch.data.children, rows, hashes), piHash, bits, rows);
+}
+
 /** Adds rows (whole-row checksum hashes `full`, PI row hashes or null for NoPI tables) to the fingerprint `into` at `bits`. */
 export function addFingerprint(into: Uint32Array, full: Uint32Array, piHash: Uint32Array | null, bits: number, rows = full.length): Uint32Array {
   const placement = piHash ?? full;

@@ -26,7 +26,7 @@ import { BufferPool } from "./buffer-pool.js";
 import { RestoreModule } from "./restore-module.js";
 import { Checkpoint, checkpointToken, newCheckpointToken, planFingerprint, runActed, type StreamCheckpoint } from "./checkpoint.js";
 import { InjectedCrash, type FaultHooks } from "./faults.js";
-import { createStagingTable, definitionFromDdl, nextRunId, reservationHolder, reservationOf, reservationToken, STAGING_DATABASE, stagingName } from "./staging.js";
+import { createStagingTable, definitionFromDdl, isRunTable, nextRunId, reservationHolder, reservationOf, STAGING_DATABASE, stagingName } from "./staging.js";
 
 /**
  * Migrates tables from `source` to `target` and returns the report.
@@ -92,6 +92,11 @@ function openCheckpoint(plan: MigrationPlan, source: SourceSide, target: Engine,
     throw error;
   }
   return checkpoint;
+}
+
+/** An error's message without its code (anything thrown, shown as text). */
+function messageOf(error: unknown): string {
+  return error instanceof AmpsimError ? errorText(error) : error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -228,9 +233,8 @@ export class MigrationRun {
 
   /** The tables this run leaves on the target: its staging tables and markers, and target tables it created but did not commit. */
   #leftBehind(): string[] {
-    const prefixes = [`"${STAGING_DATABASE}".m${this.#runId}_`, `"${STAGING_DATABASE}"."m${this.#runId}_`];
     const kept = new Set(this.#plan.keepStaging ? this.#tables.flatMap((t) => t.staging) : []);
-    const mine = this.#target.allTables().filter((t) => prefixes.some((p) => t.startsWith(p)) && !kept.has(t));
+    const mine = this.#target.allTables().filter((t) => isRunTable(t, this.#runId) && !kept.has(t));
     const created = this.#tables.filter((t) => !t.committed && this.#created.has(t.plan.name) && this.#target.hasTable(t.plan.name)).map((t) => t.plan.name);
     return [...mine, ...created];
   }
@@ -245,8 +249,7 @@ export class MigrationRun {
     const how = this.#recovery.checkpoint ? `resume the run (its checkpoint ${this.#recovery.checkpoint.file} stays) to finish it` : "drop them with target.dropTable(name, { internal: true })";
     const done = failure === null ? "the migration committed and verified every table, but its cleanup failed" : "its cleanup failed too";
     const code = error instanceof AmpsimError ? error.code : "STORAGE_FAILED";
-    const cause = error instanceof AmpsimError ? errorText(error) : error instanceof Error ? error.message : String(error);
-    const cleanup = new AmpsimError(code, `${done}: ${cause}; left on the target: ${left.length > 0 ? left.join(", ") : "nothing"}${left.length > 0 ? ` (${how})` : ""}`,
+    const cleanup = new AmpsimError(code, `${done}: ${messageOf(error)}; left on the target: ${left.length > 0 ? left.join(", ") : "nothing"}${left.length > 0 ? ` (${how})` : ""}`,
       { ...(error instanceof AmpsimError ? error.details : {}), leftBehind: left }, { cause: error });
     return failure === null ? this.#namingCommitted(cleanup) as AmpsimError : cleanup;
   }
@@ -257,7 +260,7 @@ export class MigrationRun {
    */
   #withCleanupNote(failure: unknown, cleanup: unknown): unknown {
     const left = cleanup instanceof AmpsimError ? cleanup.details.leftBehind : undefined;
-    const note = `[then ${cleanup instanceof AmpsimError ? errorText(cleanup) : cleanup instanceof Error ? cleanup.message : String(cleanup)}]`;
+    const note = `[then ${messageOf(cleanup)}]`;
     if (failure instanceof AmpsimError) {
       return new AmpsimError(failure.code, `${errorText(failure)} ${note}`, { ...failure.details, ...(left === undefined ? {} : { leftBehind: left }) }, { cause: failure });
     }

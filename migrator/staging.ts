@@ -76,3 +76,8 @@ export function reservationHolder(target: Engine, runId: number): number | null 
   const table = target.scan(reservationOf(runId));
   return table.numRows > 0 ? Number(table.getChild("run")!.get(0)) : null;
 }
+
+/** True when `table` is one of run `runId`'s staging tables, markers or reservation (named as nextRunId reads them). */
+export function isRunTable(table: string, runId: number): boolean {
+  return table.startsWith(`"${STAGING_DATABASE}".m${runId}_`) || table.startsWith(`"${STAGING_DATABASE}"."m${runId}_`);
+}

@@ -8,9 +8,8 @@ import type * as arrow from "apache-arrow";
 import { AmpsimError, Engine, quoteIdentifierIfNeeded, showValue, skewFactorOf, TaskWindow, workersAvailable, type ColumnType } from "../engine/index.js";
 
 export { skewFactorOf };
-import { addCompactBucketSums, addFingerprint, addRows, emptyChecksums, FINGERPRINT_WORDS, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
+import { addCompactBucketSums, addRows, addRowsToFingerprint, emptyChecksums, FINGERPRINT_WORDS, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
 import { runChecksumColumns, sharedColumns, type ColumnsChecksumInput } from "./kernels.js";
-import { rowChecksumHashes } from "./row-checksum.js";
 import { withLabels } from "./labels.js";
 import type { TableReport } from "./migration-report.js";
 import { definitionFromDdl } from "./staging.js";
@@ -63,17 +62,11 @@ export async function readFingerprintOn(engine: Engine, table: string, bits: num
   const fingerprint = new Uint32Array(FINGERPRINT_WORDS);
   const onPool = workersAvailable(engine.executor);
   const { rows, placed } = await readRowsOn(engine, table, bits, phase, {
-    here: (types, chunk, piHash) => {
-      if (hashes.length < chunk.numRows) hashes = new Uint32Array(chunk.numRows);
-      addFingerprint(fingerprint, rowChecksumHashes(types, chunk.data.children, chunk.numRows, hashes), piHash, bits, chunk.numRows);
-    },
+    here: (types, chunk, piHash) => addRowsToFingerprint(fingerprint, types, chunk, piHash, bits),
     onWorker: onPool ? (input) => runChecksumColumns(engine.executor, { ...input, fingerprint: true }).then((sums) => { for (let k = 0; k < FINGERPRINT_WORDS; k++) fingerprint[k] += sums[k]; }) : null,
   });
   return { fingerprint, rows, placed };
 }
-
-/** Scratch whole-row hashes for readFingerprintOn. */
-let hashes = new Uint32Array(0);
 
 /**
  * Every AMP's rows of `table`, chunk by chunk, to `sink`: shared chunks to its worker task

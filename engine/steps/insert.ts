@@ -288,8 +288,6 @@ function chunkPiece(target: TableEntry, { entry, where }: InsertSource, runs: re
   return filtered(target, entry, where, run.batch.data.children as arrow.Data[], run.rowHash, run.rowCount, runs.reduce((sum, r) => sum + r.bytes, 0));
 }
 
-/** Records the writes and interconnect transfers of rows one source AMP (`amp`) scattered, and writes their index rows. */
-
 function checkCompatible(target: TableEntry, source: TableEntry): void {
   const t = target.definition.columns; const s = source.definition.columns;
   if (t.length !== s.length) {

@@ -341,13 +341,16 @@ export class StatementStore {
   readonly #shares: AmpShare[] = [];
   readonly #queued: { input: StoreInput; placed: { ampOfRow: Uint16Array; rowHash: Uint32Array } }[] = [];
   #queuedBytes = 0;
-  #placedAny = false;
-  #placedShares = 0;
+  /** What the statement gives: rows to place, or rows a kernel placed (never both). */
+  #given: "rows" | "placed" | null = null;
+  /** Fixed-width bytes of a row, as transfers count them (strings add their bytes). */
+  #fixed = 0;
   #rows = 0;
 
   constructor(ctx: WriteContext, entry: TableEntry) {
     this.#ctx = ctx; this.#entry = entry;
     this.#uniqueness = uniquenessFrom(ctx, entry);
+    for (const c of entry.definition.columns) this.#fixed += fixedWidthOf(c.type);
   }
 
   /**
@@ -355,11 +358,10 @@ export class StatementStore {
    * rows and bytes (fixed widths and string bytes, as transfers count them) each AMP gets.
    */
   scatter(inputs: readonly StoreInput[]): { rows: Float64Array; bytes: Float64Array } {
-    assert(!this.#placedAny, "StatementStore: rows given after placed ones");
+    this.#give("rows");
     const amps = this.#ctx.hashMap.amps;
     const rows = new Float64Array(amps); const bytes = new Float64Array(amps);
-    let fixed = 0;
-    for (const c of this.#entry.definition.columns) fixed += fixedWidthOf(c.type);
+    const fixed = this.#fixed;
     let size = 0;
     for (const input of inputs) size += fixed * input.length + stringBytes(input.columns);
     if (size >= SCATTER_ALONE_BYTES) {
@@ -374,7 +376,7 @@ export class StatementStore {
     for (const input of inputs) {
       const placed = placeRows(this.#ctx, this.#entry, input.columns, input.length, {});
       const { ampOfRow } = placed;
-      for (let i = 0; i < input.length; i++) rows[ampOfRow[i]]++;
+      countGroups(ampOfRow, amps).forEach((n, amp) => { rows[amp] += n; });
       for (const data of input.columns) if (data.valueOffsets) groupStringBytes(data, ampOfRow, amps).forEach((b, amp) => { bytes[amp] += b; });
       this.#queued.push({ input, placed });
     }
@@ -396,14 +398,17 @@ export class StatementStore {
 
   /** Rows of one input a kernel placed (as storePlaced takes them; `rowsOf` numbers within the input); their shares, stored at commit. */
   placed(parts: readonly PlacedShare[], rowsOf: (part: number, count: number) => Uint32Array): AmpShare[] {
-    assert(this.#queued.length === 0 && this.#shares.length === this.#placedShares, "StatementStore: placed rows given after rows to place");
-    this.#placedAny = true;
+    this.#give("placed");
     const first = this.#rows;
     const shares = placedShares(this.#entry, parts, (p, count) => offsetRows(rowsOf(p, count), first), this.#uniqueness);
     for (const part of parts) this.#rows += part.rowHash.length;
     this.#shares.push(...shares);
-    this.#placedShares += shares.length;
     return shares;
+  }
+
+  #give(kind: "rows" | "placed"): void {
+    assert(this.#given === null || this.#given === kind, `StatementStore: ${kind} given after ${this.#given}`);
+    this.#given = kind;
   }
 
   /**

@@ -3,7 +3,7 @@
  * AMP by AMP, run by run as stored, and writes them as one framed stream: a schema
  * frame, batch frames (Arrow IPC record-batch messages with their CRC-32,
  * numbered from 0), and an end frame with the totals. It also computes the
- * source's bucket checksums of what it read, for verification.
+ * source's bucket checksums of what it read (or only their fingerprint), for verification.
  *
  * Faults it must survive: a medium that rejects a write (the stream is aborted
  * and the error propagates, the source is never changed).
@@ -11,7 +11,7 @@
 import type * as arrow from "apache-arrow";
 import { ownedBytes, TaskWindow, workersAvailable, type ColumnType, type Engine, type KernelRef } from "../engine/index.js";
 import { encodeBatchMessage, encodeSchemaMessage } from "./archive-format.js";
-import { addCompactBucketSums, addRows, emptyChecksums, type BucketChecksums } from "./checksum.js";
+import { RowSums, type BucketChecksums } from "./checksum.js";
 import type { BufferPool } from "./buffer-pool.js";
 import { KERNELS, runChecksumColumns, runCounted, sharedColumns, type ChecksumInput, type ChecksumOutput } from "./kernels.js";
 import { crc32 } from "./crc32.js";
@@ -24,6 +24,11 @@ export interface ArchiveOptions {
   readonly batchBytes: number | null;
   /** Bits of the verification buckets. */
   readonly verifyBits: number;
+  /**
+   * What the module sums of the rows it reads: their bucket checksums (the default), or only
+   * their fingerprint at verifyBits (checksum.ts: cheaper; what a migration verifies with).
+   */
+  readonly sums?: "buckets" | "fingerprint";
   /** Called after every batch the medium accepted. */
   readonly onBatch?: (rows: number, bytes: number) => void;
   /** Resuming: the batches (and rows) already restored; they are read (for the checksums) but not sent again. */
@@ -45,7 +50,10 @@ export interface ArchiveResult {
   /** Payload bytes (Arrow IPC) written. */
   readonly bytes: number;
   readonly elapsedMs: number;
-  readonly checksums: BucketChecksums;
+  /** The bucket checksums of the rows read; null when `sums` was "fingerprint". */
+  readonly checksums: BucketChecksums | null;
+  /** The fingerprint (checksum.ts) of the rows read, at verifyBits. */
+  readonly fingerprint: Uint32Array;
 }
 
 const CHECKSUM_BATCH: KernelRef = { module: KERNELS, name: "checksumBatch" };
@@ -53,7 +61,7 @@ const CHECKSUM_BATCH: KernelRef = { module: KERNELS, name: "checksumBatch" };
 /** What every batch of one run of a module adds to. */
 interface BatchContext {
   readonly counts: { seq: number; rows: number; bytes: number; sent: number };
-  readonly checksums: BucketChecksums;
+  readonly sums: RowSums;
   readonly columnTypes: readonly ColumnType[];
   readonly schema: Uint8Array;
   /** Checksums of shared rows still running on the pool (drained before the end frame). */
@@ -81,8 +89,8 @@ export class ArchiveModule {
     const columnTypes: ColumnType[] = definition.columns.map((c) => c.type);
     const schema = encodeSchemaMessage(this.#source.arrowSchema(tableName));
     const pending = new TaskWindow(this.#source.executor.threads);
-    const batches: BatchContext = { counts: { seq: 0, rows: 0, bytes: 0, sent: 0 }, checksums: emptyChecksums(this.#options.verifyBits), columnTypes, schema, pending };
-    const { counts, checksums } = batches;
+    const batches: BatchContext = { counts: { seq: 0, rows: 0, bytes: 0, sent: 0 }, sums: new RowSums(this.#options.verifyBits, this.#options.sums ?? "buckets"), columnTypes, schema, pending };
+    const { counts, sums } = batches;
     try {
       await sink.write({ kind: "schema", stream, table, payload: schema });
       for (const amp of this.#cluster) {
@@ -104,7 +112,7 @@ export class ArchiveModule {
       sink.abort(error instanceof Error ? error : new Error(String(error)));
       throw error;
     }
-    return { rows: counts.rows, batches: counts.seq, sent: counts.sent, bytes: counts.bytes, elapsedMs: performance.now() - started, checksums };
+    return { rows: counts.rows, batches: counts.seq, sent: counts.sent, bytes: counts.bytes, elapsedMs: performance.now() - started, checksums: sums.checksums, fingerprint: sums.fingerprint() };
   }
 
   /**
@@ -115,10 +123,10 @@ export class ArchiveModule {
    */
   async #send(sink: FrameSink, chunk: arrow.RecordBatch, piHash: Uint32Array | null, context: BatchContext): Promise<void> {
     const { stream, table, tableName } = this.#id;
-    const { counts, checksums, columnTypes } = context;
+    const { counts, sums, columnTypes } = context;
     const seq = counts.seq++;
     counts.rows += chunk.numRows;
-    if (seq < (this.#options.resume?.batches ?? 0)) { addRows(checksums, columnTypes, chunk, piHash); return; }
+    if (seq < (this.#options.resume?.batches ?? 0)) { sums.addRows(columnTypes, chunk, piHash); return; }
     const faults = this.#options.faults;
     await faults?.at({ point: "archive.batch", table: tableName, stream, batch: seq });
     const pool = this.#options.buffers;
@@ -126,21 +134,21 @@ export class ArchiveModule {
     let crc: number;
     const executor = this.#source.executor;
     const onPool = workersAvailable(executor);
-    const shared = onPool ? sharedColumns(columnTypes, chunk, piHash, checksums.bits) : null;
+    const shared = onPool ? sharedColumns(columnTypes, chunk, piHash, sums.bits) : null;
     if (!onPool) {
-      addRows(checksums, columnTypes, chunk, piHash);
+      sums.addRows(columnTypes, chunk, piHash);
       crc = crc32(payload);
     } else if (shared !== null) {
       // Shared rows (the source's storage is shared): a worker reads them in place while this batch goes on.
-      const started = await context.pending.add(() => runChecksumColumns(executor, shared).then((sums) => addCompactBucketSums(checksums, sums)));
+      const started = await context.pending.add(() => runChecksumColumns(executor, { ...shared, fingerprint: sums.wantsFingerprint }).then((found) => sums.addWorkerSums(found)));
       if (!started) await context.pending.drain(); // an earlier checksum failed: throws its error, sending nothing more
       crc = crc32(payload);
     } else {
       payload = pool ? pool.movable(payload) : ownedBytes(payload);
       const hashes = piHash === null ? null : piHash.slice();
-      const input: ChecksumInput = { schema: context.schema, payload, types: columnTypes, piHash: hashes, bits: checksums.bits, crc: true };
+      const input: ChecksumInput = { schema: context.schema, payload, types: columnTypes, piHash: hashes, bits: sums.bits, crc: true, fingerprint: sums.wantsFingerprint };
       const done = await runCounted(executor, () => executor.run<ChecksumInput, ChecksumOutput>(CHECKSUM_BATCH, input, hashes === null ? [payload.buffer as ArrayBuffer] : [payload.buffer as ArrayBuffer, hashes.buffer as ArrayBuffer]));
-      addCompactBucketSums(checksums, done.sums);
+      sums.addWorkerSums(done.sums);
       payload = done.payload; crc = done.crc;
     }
     await this.#options.beforeSend?.(seq);

@@ -76,14 +76,14 @@ export async function archive(options: ArchiveOptions): Promise<ArchiveReport> {
         const channel = await medium.open(id);
         let rowsDone = 0;
         const result = await new ArchiveModule(source, id, cluster, {
-          batchRows, batchBytes, verifyBits: bits,
+          batchRows, batchBytes, verifyBits: bits, sums: "buckets",
           onBatch: (rows) => {
             rowsDone += rows;
             const [rowsTotal, bytesTotal] = [table.streamRows[stream], table.streamBytes[stream]];
             options.onProgress?.({ kind: "stream", table: table.name, stream, rowsDone, rowsTotal, bytesDone: bytesDoneOf(rowsDone, rowsTotal, bytesTotal), bytesTotal });
           },
         }).run(channel.sink);
-        merge(checksums, result.checksums);
+        merge(checksums, result.checksums!); // sums: "buckets"
         return { stream, cluster: [...cluster], rows: result.rows, batches: result.batches, bytes: result.bytes, elapsedMs: result.elapsedMs };
       }));
       medium.setTableInfo(table.ordinal, archiveTableInfo(side, table, clusters, checksums));

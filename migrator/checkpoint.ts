@@ -20,7 +20,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { AmpsimError, Engine, quoteIdentifierIfNeeded, showValue } from "../engine/index.js";
 import { isRunTable, reservationHolder, reservationToken, textToken } from "./staging.js";
-import { checksumsFromJson, checksumsToJson, type BucketChecksums } from "./checksum.js";
+import { checksumsFromJson, checksumsToJson, fingerprintFromJson, fingerprintOf, fingerprintToJson, fold, type BucketChecksums } from "./checksum.js";
 import type { MigrationPlan } from "./plan.js";
 
 export const CHECKPOINT_FILE = "checkpoint.json";
@@ -29,8 +29,10 @@ export interface StreamCheckpoint {
   readonly done: boolean;
   /** An attempt opened this stream (so batches of it may have been sent); absent in older checkpoints, read as true. */
   readonly started?: boolean;
-  /** checksumsToJson of what the archive module read, once done. */
+  /** checksumsToJson of what the archive module read, once done, if it kept bucket checksums. */
   readonly checksums: ReturnType<typeof checksumsToJson> | null;
+  /** fingerprintToJson of what the archive module read, once done (absent in older checkpoints, which hold checksums). */
+  readonly fingerprint?: ReturnType<typeof fingerprintToJson> | null;
 }
 
 export interface TableCheckpoint {
@@ -159,9 +161,23 @@ export class Checkpoint {
     this.update((s) => ({ ...s, tables: s.tables.map((t, i) => (i === index ? change(t) : t)) }));
   }
 
-  streamChecksums(table: number, stream: number): BucketChecksums | null {
-    const json = this.#state.tables[table].streams[stream].checksums;
-    return json ? checksumsFromJson(json) : null;
+  /**
+   * What a finished stream's archive module summed, at `bits`: its bucket checksums (folded) and
+   * their fingerprint, or the fingerprint alone; null when it recorded neither (a run restoring
+   * an archive, whose manifest holds them). CHECKPOINT_MISMATCH naming the file when unreadable.
+   */
+  streamSums(table: number, stream: number, bits: number): { checksums: BucketChecksums | null; fingerprint: Uint32Array } | null {
+    const { name, streams } = this.#state.tables[table];
+    const recorded = streams[stream];
+    try {
+      if (recorded.checksums) {
+        const checksums = fold(checksumsFromJson(recorded.checksums), bits);
+        return { checksums, fingerprint: fingerprintOf(checksums) };
+      }
+      return recorded.fingerprint ? { checksums: null, fingerprint: fingerprintFromJson(recorded.fingerprint, bits) } : null;
+    } catch (error) {
+      throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume from ${this.file}: stream ${stream} of ${name} records unreadable source sums (${(error as Error).message})`, { file: this.file, table: name, stream }, { cause: error });
+    }
   }
 
   /** The migration finished: the checkpoint goes (with a temporary copy a killed write left). */

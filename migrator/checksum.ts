@@ -230,6 +230,67 @@ export function fingerprintChecksum(fingerprint: Uint32Array): TableChecksum {
   return checksumOf(fingerprint[0], fingerprint[1], fingerprint[2]);
 }
 
+/** Adds the fingerprint `other` (of other rows, at the same bits) to `into`: its words are sums. */
+export function addFingerprints(into: Uint32Array, other: Uint32Array): Uint32Array {
+  for (let k = 0; k < FINGERPRINT_WORDS; k++) into[k] += other[k];
+  return into;
+}
+
+/** A fingerprint's JSON form, for checkpoints: the row hash it was made with, its bits, its words. */
+export function fingerprintToJson(bits: number, fingerprint: Uint32Array): { hash: string; bits: number; words: number[] } {
+  return { hash: ROW_CHECKSUM_HASH, bits, words: Array.from(fingerprint) };
+}
+
+/** A fingerprint from its JSON form at `bits`; throws (a plain Error, the caller names the file) on anything malformed or made at other bits. */
+export function fingerprintFromJson(json: { hash?: unknown; bits?: unknown; words?: unknown }, bits: number): Uint32Array {
+  const { hash, bits: made, words } = json ?? {};
+  if (hash !== ROW_CHECKSUM_HASH) throw new Error(`the fingerprint was made with row hash ${JSON.stringify(hash ?? null)}, not ${ROW_CHECKSUM_HASH} (written by another version of ampsim)`);
+  if (made !== bits) throw new Error(`the fingerprint was made at ${JSON.stringify(made ?? null)} bucket bits, not the ${bits} this run verifies at`);
+  const uint32 = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff;
+  if (!Array.isArray(words) || words.length !== FINGERPRINT_WORDS || !words.every(uint32)) throw new Error(`malformed fingerprint words ${JSON.stringify(words ?? null)}`);
+  return Uint32Array.from(words as number[]);
+}
+
+/**
+ * What a reader of a table adds its rows to: their bucket checksums ("buckets"), or only their
+ * fingerprint at `bits` ("fingerprint": sums in registers, no per-bucket array to scatter into).
+ * A migration's archive modules keep only the fingerprint — per-bucket sums would serve only to
+ * name buckets after a mismatch, and the verify phase reads the source again for that — unless
+ * they write an archive, whose manifest holds the bucket checksums.
+ */
+export class RowSums {
+  readonly bits: number;
+  /** The bucket checksums, or null when only the fingerprint is kept. */
+  readonly checksums: BucketChecksums | null;
+  readonly #fingerprint = new Uint32Array(FINGERPRINT_WORDS);
+
+  constructor(bits: number, keep: "buckets" | "fingerprint") {
+    this.bits = bits;
+    this.checksums = keep === "buckets" ? emptyChecksums(bits) : null;
+  }
+
+  /** Whether a worker should return fingerprint words (checksumColumns' `fingerprint`) rather than compact bucket sums. */
+  get wantsFingerprint(): boolean {
+    return this.checksums === null;
+  }
+
+  addRows(columnTypes: readonly ColumnType[], batch: arrow.RecordBatch, piHash: Uint32Array | null): void {
+    if (this.checksums !== null) addRows(this.checksums, columnTypes, batch, piHash);
+    else addRowsToFingerprint(this.#fingerprint, columnTypes, batch, piHash, this.bits);
+  }
+
+  /** What a worker returned for some rows: compact bucket sums, or fingerprint words when wantsFingerprint. */
+  addWorkerSums(sums: Uint32Array): void {
+    if (this.checksums !== null) addCompactBucketSums(this.checksums, sums);
+    else addFingerprints(this.#fingerprint, sums);
+  }
+
+  /** The fingerprint of every row added. */
+  fingerprint(): Uint32Array {
+    return this.checksums !== null ? fingerprintOf(this.checksums) : this.#fingerprint.slice();
+  }
+}
+
 /** Buckets whose checksums differ (after folding both to the smaller width). */
 export function mismatchedBuckets(a: BucketChecksums, b: BucketChecksums): { bits: number; buckets: number[] } {
   const bits = Math.min(a.bits, b.bits);

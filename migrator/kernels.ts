@@ -4,9 +4,9 @@
  * thread (inline executor) or on a pool worker, with the same results.
  *
  * - `checksumBatch` (archive of unshared rows): a batch's IPC message → its
- *   CRC-32 and its bucket sums; the message comes back moved, not copied.
+ *   CRC-32 and its bucket sums or fingerprint; the message comes back moved, not copied.
  * - `checksumColumns` (archive and verification of shared rows, see
- *   EngineOptions.sharedStorage): columns read in place → their bucket sums.
+ *   EngineOptions.sharedStorage): columns read in place → their bucket sums or fingerprint.
  * - `placeBatch` (restore into a staging table with a primary index): a batch's
  *   IPC message → the rows checked against the table's columns, hashed, and
  *   grouped by the target AMP each goes to, one set of column buffers per AMP,
@@ -32,19 +32,22 @@ export interface ChecksumInput {
   readonly bits: number;
   /** Also the CRC-32 of the payload (archive batches; not for verification reads). */
   readonly crc: boolean;
+  /** The rows' fingerprint (addFingerprint) rather than their compact bucket sums. */
+  readonly fingerprint?: boolean;
 }
 
 export interface ChecksumOutput {
   readonly payload: Uint8Array;
   readonly crc: number;
-  /** The batch's non-empty bucket sums (compactBucketSums): add them with addCompactBucketSums. */
+  /** The batch's non-empty bucket sums (compactBucketSums: add them with addCompactBucketSums), or its fingerprint when asked. */
   readonly sums: Uint32Array;
 }
 
 export const checksumBatch = defineKernel((input: ChecksumInput): Transferring<ChecksumOutput> => {
   const crc = input.crc ? crc32(input.payload) : 0;
   const batch = decodeBatch(input.schema, input.payload);
-  const sums = compactSums(input.types, batch.data.children, batch.numRows, input.piHash, input.bits);
+  const sums = input.fingerprint === true ? fingerprintSums(input.types, batch.data.children, batch.numRows, input.piHash, input.bits)
+    : compactSums(input.types, batch.data.children, batch.numRows, input.piHash, input.bits);
   return transferResult({ payload: input.payload, crc, sums }, [input.payload.buffer as ArrayBuffer, sums.buffer as ArrayBuffer]);
 });
 

@@ -14,9 +14,9 @@
  */
 import { AmpsimError, errorText, quoteIdentifierIfNeeded, type Engine, type TraceStep } from "../engine/index.js";
 import { ArchiveModule } from "./archive-module.js";
-import { addRows, checksumsFromJson, checksumsToJson, emptyChecksums, fingerprintChecksum, fingerprintOf, fold, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
+import { addFingerprints, addRows, checksumsFromJson, checksumsToJson, emptyChecksums, fingerprintChecksum, fingerprintOf, fingerprintToJson, fold, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
 import { withLabels } from "./labels.js";
-import { copyDefinition, placedOn, readChecksumsOn, readFingerprintOn, skewFactorOf } from "./verify.js";
+import { copyDefinition, placedOn, readChecksums, readChecksumsOn, readFingerprintOn, skewFactorOf } from "./verify.js";
 import { createMedium, StorageMedium } from "./media/index.js";
 import type { FrameSink, TransferMedium } from "./media/transfer-medium.js";
 import type { TableInfo } from "./media/storage-medium.js";
@@ -146,7 +146,13 @@ interface TableState {
   readonly index: number;
   readonly plan: TablePlan;
   readonly staging: string[];
-  readonly checksums: BucketChecksums;
+  /**
+   * The source rows' bucket checksums when known in full (an archive's manifest, or archive
+   * modules that kept them, as they do writing an archive), else null: only the fingerprint.
+   */
+  checksums: BucketChecksums | null;
+  /** The source rows' fingerprint (checksum.ts) at the run's verification bits: the streams' summed. */
+  readonly fingerprint: Uint32Array;
   base: BucketChecksums | null;
   rowsBefore: number;
   committed: boolean;
@@ -182,9 +188,10 @@ export class MigrationRun {
     this.#recovery = recovery;
     const known = plan.tables.map((t) => source.checksums(t));
     this.#verifyBits = Math.min(source.summary.hashBits, target.hashBits, VERIFY_BITS_MAX, ...known.map((c) => c?.bits ?? VERIFY_BITS_MAX));
-    this.#tables = plan.tables.map((t, i) => ({
-      index: i, plan: t, staging: [], checksums: known[i] ? fold(known[i]!, this.#verifyBits) : emptyChecksums(this.#verifyBits), base: null, rowsBefore: 0, committed: false,
-    }));
+    this.#tables = plan.tables.map((t, i) => {
+      const checksums = known[i] ? fold(known[i]!, this.#verifyBits) : emptyChecksums(this.#verifyBits);
+      return { index: i, plan: t, staging: [], checksums, fingerprint: fingerprintOf(checksums), base: null, rowsBefore: 0, committed: false };
+    });
     this.#traceMarks = { source: source.engine?.trace.mark() ?? 0, target: target.trace.mark() };
   }
 
@@ -366,8 +373,10 @@ export class MigrationRun {
 
   async #transferTable(medium: TransferMedium, table: TableState): Promise<void> {
     await this.#allOrStop(this.#plan.clusters.map((cluster, s) => this.#transferStream(medium, table, s, cluster)));
-    if (medium instanceof StorageMedium && medium.mode === "write" && this.#source.engine) {
-      medium.setTableInfo(table.plan.ordinal, archiveTableInfo(this.#source, table.plan, this.#plan.clusters, table.checksums));
+    if (writesArchive(medium) && this.#source.engine) {
+      // Its archive modules kept bucket checksums, unless a stream finished before with only its fingerprint recorded.
+      const checksums = table.checksums ?? readChecksums(this.#source.engine, table.plan.name, this.#verifyBits, "archive").checksums;
+      medium.setTableInfo(table.plan.ordinal, archiveTableInfo(this.#source, table.plan, this.#plan.clusters, checksums));
     }
   }
 
@@ -393,7 +402,8 @@ export class MigrationRun {
     const recorded = checkpoint?.state.tables[table.index].streams[stream];
     if (recorded?.done && this.#target.rowCount(table.staging[stream]) === streamRows[stream]) return this.#finishedBefore(table, stream, cluster);
     const source = this.#source.engine;
-    const archiveOptions = { batchRows: this.#plan.batchRows, batchBytes: this.#plan.batchBytes, verifyBits: this.#verifyBits, faults: this.#recovery.faults };
+    // Bucket checksums only for an archive's manifest; verification needs the fingerprint (checksum.ts).
+    const archiveOptions = { batchRows: this.#plan.batchRows, batchBytes: this.#plan.batchBytes, verifyBits: this.#verifyBits, sums: writesArchive(medium) ? "buckets" as const : "fingerprint" as const, faults: this.#recovery.faults };
     const resume = source && this.#recovery.resuming ? this.#resumePoint(table, stream, new ArchiveModule(source, { stream, table: ordinal, tableName: name }, cluster, archiveOptions)) : undefined;
     const id = { stream, table: ordinal, tableName: name, resume };
     const start = performance.now();
@@ -423,8 +433,9 @@ export class MigrationRun {
     archiving.catch(() => undefined); restoring.catch(() => undefined);
     try {
       const [a, r] = await Promise.all([archiving, restoring]);
-      if (a) merge(table.checksums, a.checksums);
-      checkpoint?.table(table.index, (t) => ({ ...t, streams: t.streams.map((x, i) => (i === stream ? { done: true, started: true, checksums: a ? checksumsToJson(a.checksums) : null } : x)) }));
+      if (a) this.#addStreamSums(table, a);
+      const done = { done: true, started: true, checksums: a?.checksums ? checksumsToJson(a.checksums) : null, fingerprint: a ? fingerprintToJson(this.#verifyBits, a.fingerprint) : null };
+      checkpoint?.table(table.index, (t) => ({ ...t, streams: t.streams.map((x, i) => (i === stream ? done : x)) }));
       // At most the one batch in flight per interrupted stream; over storage (no window) every batch sent again may be a repeat.
       if (this.#recovery.resuming && a && startedBefore) this.#resentBatches += window ? Math.min(1, a.sent) : a.sent;
       const elapsedMs = performance.now() - start;
@@ -442,10 +453,17 @@ export class MigrationRun {
     }
   }
 
-  /** A stream a previous attempt finished: its checksums come from the checkpoint; its progress is reported done. */
+  /** What a stream's archive module summed, added to its table's: the fingerprint always, bucket checksums while every stream has them. */
+  #addStreamSums(table: TableState, sums: { readonly checksums: BucketChecksums | null; readonly fingerprint: Uint32Array }): void {
+    addFingerprints(table.fingerprint, sums.fingerprint);
+    if (sums.checksums === null) table.checksums = null;
+    else if (table.checksums !== null) merge(table.checksums, sums.checksums);
+  }
+
+  /** A stream a previous attempt finished: its sums come from the checkpoint; its progress is reported done. */
   #finishedBefore(table: TableState, stream: number, cluster: readonly number[]): void {
-    const checksums = this.#recovery.checkpoint!.streamChecksums(table.index, stream);
-    if (checksums) merge(table.checksums, fold(checksums, this.#verifyBits));
+    const sums = this.#recovery.checkpoint!.streamSums(table.index, stream, this.#verifyBits);
+    if (sums) this.#addStreamSums(table, sums);
     const { name, streamRows, streamBytes } = table.plan;
     this.#onProgress?.({ kind: "stream", table: name, stream, rowsDone: streamRows[stream], rowsTotal: streamRows[stream], bytesDone: streamBytes[stream], bytesTotal: streamBytes[stream], finishedBefore: true });
     this.#streams.push({
@@ -523,7 +541,7 @@ export class MigrationRun {
     }
     const failed = reports.filter((r) => !r.verified);
     if (failed.length > 0) {
-      const what = failed.map((r) => `${r.table} (${r.placementVerified ? "" : "rows off their AMP; "}${r.mismatchedBuckets.length} bucket(s) differ at ${r.bucketBits} bits, e.g. ${r.mismatchedBuckets.slice(0, 5).map((b) => `0x${b.toString(16)}`).join(", ")}; source ${r.sourceChecksum}, target ${r.targetChecksum})`);
+      const what = failed.map((r) => `${r.table} (${r.placementVerified ? "" : "rows off their AMP; "}${bucketsDiffering(r)}; source ${r.sourceChecksum}, target ${r.targetChecksum})`);
       throw new AmpsimError("VERIFY_FAILED", `verification failed for ${what.join("; ")}`, { table: failed[0].table, reports: failed });
     }
     return reports;
@@ -531,24 +549,33 @@ export class MigrationRun {
 
   async #verifyTable(table: TableState): Promise<TableReport> {
     const { name } = table.plan;
-    const expected = emptyChecksums(this.#verifyBits);
-    merge(expected, table.checksums);
-    if (table.base) merge(expected, table.base);
-    // The target's fingerprint first (its sums bind every row to the bucket of its stored row
-    // hash, as equal bucket checksums would: checksum.ts); bucket by bucket only when it differs,
-    // to name the buckets.
+    const expected = table.fingerprint.slice();
+    if (table.base) addFingerprints(expected, fingerprintOf(table.base));
+    // The fingerprints first (their sums bind every row to the bucket of its stored row hash, as
+    // equal bucket checksums would: checksum.ts); bucket by bucket only when they differ, to name
+    // the buckets — reading the source again unless its bucket checksums are known.
     const reading = await readFingerprintOn(this.#target, name, this.#verifyBits);
     const placementVerified = reading.placed;
-    const matches = fingerprintOf(expected).every((word, k) => word === reading.fingerprint[k]);
-    const { bits, buckets } = matches ? { bits: this.#verifyBits, buckets: [] } : mismatchedBuckets(expected, (await readChecksumsOn(this.#target, name, this.#verifyBits)).checksums);
+    const matches = expected.every((word, k) => word === reading.fingerprint[k]);
+    const { bits, buckets } = matches ? { bits: this.#verifyBits, buckets: [] } : mismatchedBuckets(await this.#expectedBuckets(table), (await readChecksumsOn(this.#target, name, this.#verifyBits)).checksums);
     const sourceAmpRows = this.#source.ampRows(table.plan);
     return {
-      table: name, rows: table.plan.rows, rowsBefore: table.rowsBefore, sourceChecksum: tableChecksum(table.checksums).digest,
+      table: name, rows: table.plan.rows, rowsBefore: table.rowsBefore, sourceChecksum: fingerprintChecksum(table.fingerprint).digest,
       targetChecksum: fingerprintChecksum(reading.fingerprint).digest, verified: matches && placementVerified, placementVerified,
       mismatchedBuckets: buckets, bucketBits: bits, sourceAmpRows, targetAmpRows: this.#target.ampRowCounts(name),
       sourceSkewFactor: skewFactorOf(sourceAmpRows), targetSkewFactor: this.#target.skewFactor(name),
       secondaryIndexes: this.#target.indexSizes(name).map((i) => ({ unique: i.unique, bytesPerRow: i.rows > 0 ? i.bytes / i.rows : 0 })),
     };
+  }
+
+  /** The bucket checksums the target's table should have (naming the buckets of a failed verification): the source's, and any base. */
+  async #expectedBuckets(table: TableState): Promise<BucketChecksums> {
+    const expected = emptyChecksums(this.#verifyBits);
+    const source = this.#source.engine;
+    if (table.checksums === null && source === null) throw new Error(`assertion failed: no bucket checksums of ${table.plan.name} and no source to read them from`);
+    merge(expected, table.checksums ?? (await readChecksumsOn(source!, table.plan.name, this.#verifyBits)).checksums);
+    if (table.base) merge(expected, table.base);
+    return expected;
   }
 
   /** Drops the staging tables (unless keepStaging) and, after a failure, the target tables this run created but never filled. */
@@ -641,6 +668,18 @@ class SendWindow {
 }
 
 /** Closes a run's medium; intermediate storage gets its manifest (a finished archive) only when the migration succeeded. */
+/** Which buckets of a failed verification differ, in words. */
+function bucketsDiffering(report: TableReport): string {
+  if (report.mismatchedBuckets.length > 0) return `${report.mismatchedBuckets.length} bucket(s) differ at ${report.bucketBits} bits, e.g. ${report.mismatchedBuckets.slice(0, 5).map((b) => `0x${b.toString(16)}`).join(", ")}`;
+  // The target matches the source bucket by bucket, but not the sums recorded when it was read.
+  return !report.placementVerified ? "no bucket differs" : "no bucket differs from the source read again, but the sums of what was archived do: the source changed after it was read, or the sums recorded of it are damaged";
+}
+
+/** True for a medium that writes an archive (intermediate storage in write mode), whose manifest holds bucket checksums. */
+function writesArchive(medium: TransferMedium): medium is StorageMedium {
+  return medium instanceof StorageMedium && medium.mode === "write";
+}
+
 function closeMedium(medium: TransferMedium, complete: boolean): Promise<void> {
   return medium instanceof StorageMedium ? medium.close({ complete }) : medium.close();
 }

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Engine, isAmpsimError } from "../../engine/index.js";
 import { abandonMigration, CHECKPOINT_FILE, InjectedCrash, migrate, readChecksums, type FaultHooks, type FaultSite, type MigrationReport } from "../../migrator/index.js";
 import { StorageMedium } from "../../migrator/media/storage-medium.js";
+import { tableChecksum } from "../../migrator/checksum.js";
 import { expectError } from "../helpers/errors.js";
 import { checkInvariant, FAULT_POINTS, FaultPlan, loadScenario, scenario } from "../../sim/index.js";
 
@@ -199,6 +200,83 @@ describe("a resume refuses what changed", () => {
       expect(String(error)).toContain(`checkpointDir ${checkpointDir} cannot hold a checkpoint`);
       expect(target.allTables()).toEqual([]);
     }
+  });
+});
+
+describe("what a finished stream records", () => {
+  type Recorded = { tables: { name: string; streams: { done: boolean; checksums: unknown; fingerprint?: { hash: string; bits: number; words: number[] } | null }[] }[] };
+  async function stoppedBeforeCommit(medium: typeof OPTIONS.medium | { kind: "storage"; dir: string } = "memory") {
+    const setup = systems(1_500);
+    const checkpointDir = tempDir();
+    const faults = new FaultPlan(4, { at: [{ point: "insert-select.table", visit: 1, kind: "crash" }], rate: { numerator: 0, denominator: 1 } });
+    await expect(migrate({ source: setup.source, target: setup.target, tables: setup.tables, ...OPTIONS, medium, checkpointDir, faults })).rejects.toBeInstanceOf(InjectedCrash);
+    const file = path.join(checkpointDir, CHECKPOINT_FILE);
+    const state = JSON.parse(fs.readFileSync(file, "utf8")) as Recorded;
+    const rewrite = (change: (s: Recorded) => void) => { change(state); fs.writeFileSync(file, JSON.stringify(state)); };
+    return { ...setup, checkpointDir, medium, state, rewrite };
+  }
+
+  it("over memory: the fingerprint of its source rows, not their bucket checksums; a resume verifies with it", async () => {
+    const { source, target, tables, checkpointDir, state, before } = await stoppedBeforeCommit();
+    for (const table of state.tables) {
+      expect(table.streams.every((s) => s.done && s.checksums === null), table.name).toBe(true);
+      for (const s of table.streams) expect(s.fingerprint).toMatchObject({ hash: "ampsim-row-checksum-3", bits: 16 });
+      // Word 0 counts the rows.
+      expect(table.streams.reduce((sum, s) => sum + s.fingerprint!.words[0], 0), table.name).toBe(source.rowCount(table.name));
+    }
+    const report = await migrate({ source, target, tables, ...OPTIONS, checkpointDir, resume: true });
+    expect(report.tables.every((t) => t.verified)).toBe(true);
+    expect(report.tables.map((t) => t.sourceChecksum)).toEqual(before.map((b) => tableChecksum(b.checksums).digest));
+    expect(checkInvariant(source, target, tables, before)).toBeNull();
+  });
+
+  it("a recorded fingerprint that is not the source's fails verification, and the message says the source read again agrees with the target", async () => {
+    const { source, target, tables, checkpointDir, rewrite } = await stoppedBeforeCommit();
+    const damaged = tables[1];
+    rewrite((s) => { const words = s.tables[1].streams[0].fingerprint!.words; words[1] = (words[1] + 1) >>> 0; });
+    const error = await migrate({ source, target, tables, ...OPTIONS, checkpointDir, resume: true }).catch((e: unknown) => e);
+    expect(isAmpsimError(error, "VERIFY_FAILED"), String(error)).toBe(true);
+    expect(String(error)).toContain(damaged);
+    expect(String(error)).toContain("no bucket differs from the source read again");
+    const reports = (error as { details: { reports: MigrationReport["tables"] } }).details.reports;
+    expect(reports.map((r) => r.table)).toEqual([damaged]);
+    expect(reports[0].mismatchedBuckets).toEqual([]);
+    expect(reports[0].sourceChecksum).not.toBe(reports[0].targetChecksum);
+  });
+
+  it("an unreadable recorded fingerprint: CHECKPOINT_MISMATCH naming the file, table and stream; nothing committed", async () => {
+    for (const [what, damage] of [
+      ["made at other bits", (f: { bits: number }) => { f.bits = 12; }],
+      ["of another row hash", (f: { hash: string }) => { f.hash = "ampsim-row-checksum-2"; }],
+      ["with a word missing", (f: { words: number[] }) => { f.words.pop(); }],
+      ["with a negative word", (f: { words: number[] }) => { f.words[2] = -1; }],
+    ] as const) {
+      const { source, target, tables, checkpointDir, rewrite } = await stoppedBeforeCommit();
+      rewrite((s) => (damage as (f: unknown) => void)(s.tables[0].streams[2].fingerprint));
+      const error = await migrate({ source, target, tables, ...OPTIONS, checkpointDir, resume: true }).catch((e: unknown) => e);
+      expect(isAmpsimError(error, "CHECKPOINT_MISMATCH"), `${what}: ${String(error)}`).toBe(true);
+      expect(String(error)).toContain(`cannot resume from ${path.join(checkpointDir, CHECKPOINT_FILE)}: stream 2 of ${tables[0]} records unreadable source sums`);
+      for (const table of tables) expect(target.rowCount(table), `${what}: ${table}`).toBe(0);
+    }
+  });
+
+  it("writing an archive: bucket checksums (for the manifest) and the fingerprint; a checkpoint with only checksums, as older ones, still resumes", async () => {
+    const dir = path.join(tempDir(), "archive");
+    const { source, target, tables, checkpointDir, medium, rewrite, before } = await stoppedBeforeCommit({ kind: "storage", dir });
+    rewrite((s) => {
+      for (const table of s.tables) {
+        for (const stream of table.streams) {
+          expect(stream.checksums, table.name).toMatchObject({ hash: "ampsim-row-checksum-3", bits: 16 });
+          expect(stream.fingerprint?.words.length, table.name).toBe(6);
+          delete stream.fingerprint;
+        }
+      }
+    });
+    const report = await migrate({ source, target, tables, ...OPTIONS, medium, checkpointDir, resume: true });
+    expect(report.tables.every((t) => t.verified)).toBe(true);
+    expect(report.tables.map((t) => t.sourceChecksum)).toEqual(before.map((b) => tableChecksum(b.checksums).digest));
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as { tables: { name: string; checksums: { buckets: unknown[] } }[] };
+    expect(manifest.tables.every((t) => t.checksums.buckets.length > 0)).toBe(true);
   });
 });
 

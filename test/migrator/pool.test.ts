@@ -10,10 +10,10 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import * as arrow from "apache-arrow";
 import { createExecutor, Engine, INLINE, isAmpsimError, placeColumns, rowHashColumns, rowsOf, sharedBuckets, types, type Executor, type ExecutorSpec, type PackedData, type PlacedRows } from "../../engine/index.js";
-import { InjectedCrash, migrate, readChecksums, type MediumSpec, type MigrationReport, type StagingLayout } from "../../migrator/index.js";
+import { ArchiveModule, InjectedCrash, migrate, readChecksums, type FrameSink, type MediumSpec, type MigrationReport, type StagingLayout } from "../../migrator/index.js";
 import { checkInvariant, FaultPlan, HARDWARE, loadScenario, scenario, simulateReport } from "../../sim/index.js";
 import { expectError } from "../helpers/errors.js";
-import { tableChecksum } from "../../migrator/checksum.js";
+import { fingerprintOf, tableChecksum } from "../../migrator/checksum.js";
 import { encodeBatchMessage, encodeSchemaMessage } from "../../migrator/archive-format.js";
 import { KERNELS, type PlaceInput } from "../../migrator/kernels.js";
 
@@ -160,6 +160,25 @@ describe("checksums of stored runs on a pool", () => {
       // Shared: the archive modules and the verification send no rows for checksums; private: the archive moves its encoded batches there.
       expect(kernels.includes("checksumColumns"), `shared ${sharedStorage}: ${[...new Set(kernels)].join(", ")}`).toBe(sharedStorage);
       expect(kernels.includes("checksumBatch")).toBe(!sharedStorage);
+    }
+  });
+
+  it("an archive module keeping only the fingerprint sums what one keeping bucket checksums does, inline and on the pool, shared or private", async () => {
+    const sink: FrameSink = { write: async () => {}, close: async () => {}, abort: () => {} };
+    const inline = systems("inline");
+    for (const table of inline.tables) {
+      const id = { stream: 0, table: 0, tableName: table };
+      const options = { batchRows: 300, batchBytes: null, verifyBits: 16 };
+      const buckets = await new ArchiveModule(inline.source, id, [0, 1, 2, 3], options).run(sink);
+      expect(buckets.checksums).not.toBeNull();
+      expect(Array.from(buckets.fingerprint), table).toEqual(Array.from(fingerprintOf(buckets.checksums!)));
+      for (const [executor, sharedStorage] of [["inline", false], [pool, true], [pool, false]] as const) {
+        const { source } = systems(executor, { source: sharedStorage });
+        const only = await new ArchiveModule(source, id, [0, 1, 2, 3], { ...options, sums: "fingerprint" }).run(sink);
+        expect(only.checksums).toBeNull();
+        expect(only.rows).toBe(buckets.rows);
+        expect(Array.from(only.fingerprint), `${table} on ${executor === pool ? "the pool" : "inline"}, shared ${sharedStorage}`).toEqual(Array.from(buckets.fingerprint));
+      }
     }
   });
 

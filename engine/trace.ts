@@ -30,6 +30,8 @@ export interface Transfer {
   readonly rows: number;
   readonly bytes: number;
   readonly messages: number;
+  /** Present (true) when the rows are secondary-index rows (a USI's, sent from their base rows' AMP), not a table's rows. */
+  readonly index?: true;
 }
 
 export interface TraceStep {
@@ -90,7 +92,7 @@ export class StepRecorder {
   readonly #trace: Trace;
   readonly #startedAt = performance.now();
   readonly #amps: AmpWork[];
-  readonly #transfers = new Map<number, { from: number; to: number; rows: number; bytes: number }>();
+  readonly #transfers = new Map<number, { from: number; to: number; rows: number; bytes: number; index?: true }>();
   readonly #ampCount: number;
   readonly #head: { step: StepKind; scope: StepScope; system: string; table: string; source: string | null };
 
@@ -114,10 +116,11 @@ export class StepRecorder {
     this.#amps[amp].rowsWritten += rows; this.#amps[amp].bytesWritten += bytes;
   }
 
-  send(from: number, to: number, rows: number, bytes: number): void {
+  /** Rows sent between AMPs: a table's, or (`index`) secondary-index rows, kept apart. */
+  send(from: number, to: number, rows: number, bytes: number, index = false): void {
     if (from === to || rows === 0) return;
-    const key = from * this.#ampCount + to;
-    const t = this.#transfers.get(key) ?? { from, to, rows: 0, bytes: 0 };
+    const key = 2 * (from * this.#ampCount + to) + (index ? 1 : 0);
+    const t = this.#transfers.get(key) ?? (index ? { from, to, rows: 0, bytes: 0, index: true as const } : { from, to, rows: 0, bytes: 0 });
     t.rows += rows; t.bytes += bytes;
     this.#transfers.set(key, t);
   }
@@ -125,7 +128,7 @@ export class StepRecorder {
   /** The finished step; the statement adds it to the trace when it commits. */
   finish(rows: number, scope?: StepScope): TraceStep {
     const transfers: Transfer[] = [...this.#transfers.values()]
-      .sort((a, b) => a.from - b.from || a.to - b.to)
+      .sort((a, b) => a.from - b.from || a.to - b.to || Number(a.index === true) - Number(b.index === true))
       .map((t) => Object.freeze({ ...t, messages: Math.max(1, Math.ceil(t.bytes / MESSAGE_BYTES)) }));
     for (const t of transfers) {
       const work = this.#amps[t.from];

@@ -698,10 +698,10 @@ export function analyticInputFromReport(report: MigrationReport): AnalyticInput 
   };
 }
 
-/** True when the table's insert-select moved no row between AMPs (as the replay sees it: no transfers). */
+/** True when the table's insert-select moved no row between AMPs (as the replay sees it: no transfers but a USI's index rows). */
 function movesNoRow(report: MigrationReport, table: string): boolean {
   const steps = report.trace.target.filter((s) => s.step === "insert-select" && s.labels.phase === "insert-select" && (s.labels.table ?? s.table) === table);
-  return steps.length > 0 && steps.every((s) => s.transfers.length === 0);
+  return steps.length > 0 && steps.every((s) => s.transfers.every((t) => t.index === true));
 }
 
 function sumWork(steps: MigrationReport["trace"]["target"]): { rows: number; bytes: number } {

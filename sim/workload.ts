@@ -179,7 +179,8 @@ export function addSteps(ctx: StepContext, steps: readonly TraceStep[], after: n
   const base = { phase, system, after: deps };
   for (const step of steps) {
     const table = step.table;
-    const redistributes = step.transfers.length > 0;
+    // Rows of the table that cross AMPs (a USI's index rows, sent from their base row's AMP, do not make a redistribution).
+    const redistributes = step.transfers.some((t) => t.index !== true);
     // An insert-select that moves no row between AMPs appends what each AMP read (CpuProfile.appendNsPerRow).
     const appends = step.step === "insert-select" && !redistributes;
     for (const w of step.amps) made.push(...ampTasks(builder, { ...base, table, amp: w.amp }, w, step.step === "insert", redistributes, appends));
@@ -198,10 +199,14 @@ function ampTasks(builder: WorkloadBuilder, base: Omit<Task, "id" | "resource" |
   const disk = () => builder.amp(system, amp, "disk");
   const cpu = () => builder.amp(system, amp, "cpu");
   if (w.bytesRead > 0) made.push(builder.add({ ...base, id: `${id}:read`, resource: disk(), work: { op: "read", bytes: w.bytesRead } }));
-  // An append reads and stores a row in one: only rows read and not kept (a WHERE) are scanned apart.
-  const scanned = appends ? Math.max(0, w.rowsRead - w.rowsWritten) : w.rowsRead;
+  // An append reads and stores a row in one: only rows read and not kept (a WHERE) are scanned apart,
+  // and rows written beyond those read (secondary-index rows) are inserted.
+  const appended = appends ? Math.min(w.rowsRead, w.rowsWritten) : 0;
+  const scanned = w.rowsRead - appended;
+  const inserted = w.rowsWritten - appended;
   if (scanned > 0) made.push(builder.add({ ...base, id: `${id}:scan`, resource: cpu(), work: { op: hashesReads ? ["scan", "hash"] : "scan", rows: scanned } }));
-  if (w.rowsWritten > 0) made.push(builder.add({ ...base, id: `${id}:insert`, resource: cpu(), work: { op: hashesWrites ? ["hash", "insert"] : appends ? "append" : "insert", rows: w.rowsWritten } }));
+  if (appended > 0) made.push(builder.add({ ...base, id: `${id}:append`, resource: cpu(), work: { op: "append", rows: appended } }));
+  if (inserted > 0) made.push(builder.add({ ...base, id: `${id}:insert`, resource: cpu(), work: { op: hashesWrites ? ["hash", "insert"] : "insert", rows: inserted } }));
   if (w.bytesWritten > 0) made.push(builder.add({ ...base, id: `${id}:write`, resource: disk(), work: { op: "write", bytes: w.bytesWritten } }));
   return made;
 }

@@ -114,7 +114,7 @@ function recordIndexTransfers(recorder: StepRecorder, sub: TableEntry, positions
       for (const data of strings) { const offsets = data.valueOffsets as Int32Array; size += offsets[i + 1] - offsets[i]; }
       rows[to]++; bytes[to] += size;
     }
-    for (let to = 0; to < amps; to++) if (rows[to] > 0) recorder.send(share.amp, to, rows[to], bytes[to]);
+    for (let to = 0; to < amps; to++) if (rows[to] > 0) recorder.send(share.amp, to, rows[to], bytes[to], true);
   }
 }
 
@@ -157,7 +157,7 @@ export function deleteIndexRows(ctx: StatementContext, base: TableEntry, deleted
         for (let i = 0; i < run.rowCount; i++) {
           if (!deleted.has(`${a[i]}:${h[i]}:${u[i]}`)) { keep.push(i); continue; }
           removed++;
-          if (indexTable.index.unique && Number(a[i]) !== amp) { recorder.send(Number(a[i]), amp, 1, ROW_ID_BYTES); sent++; }
+          if (indexTable.index.unique && Number(a[i]) !== amp) { recorder.send(Number(a[i]), amp, 1, ROW_ID_BYTES, true); sent++; }
         }
         return keep.length === run.rowCount ? run : gatherRun(run, Uint32Array.from(keep));
       });

@@ -127,6 +127,22 @@ describe("analytic vs replay for a NoPI table", () => {
     const keyed = await migrate({ source, target: new Engine({ name: "newer", amps: 6 }), tables: ["lab.keyed"], streams: 2, medium: "memory", staging: "nopi" });
     expect(analyticInputFromReport(keyed).tables[0].localInsertSelect).toBeUndefined();
   });
+
+  it("with a USI, its index rows cross the interconnect but the table's rows do not: still AMP-local, and the prediction agrees with the replay", async () => {
+    const source = new Engine({ name: "old", amps: 4 });
+    source.sql("CREATE DATABASE lab; CREATE MULTISET TABLE lab.events (at BIGINT NOT NULL, note VARCHAR(20)) NO PRIMARY INDEX UNIQUE INDEX (at);");
+    source.insert("lab.events", Array.from({ length: 20_000 }, (_v, i) => ({ at: BigInt(i), note: `event ${i % 97}` })));
+    const report = await migrate({ source, target: new Engine({ name: "new", amps: 6 }), streams: 2, medium: "memory", staging: "nopi", batchRows: 2_048 });
+    const steps = report.trace.target.filter((s) => s.step === "insert-select" && s.labels.phase === "insert-select");
+    const transfers = steps.flatMap((s) => s.transfers);
+    expect(transfers.length).toBeGreaterThan(0);
+    expect(transfers.every((t) => t.index === true)).toBe(true);
+    const input = analyticInputFromReport(report);
+    expect(input.tables[0].localInsertSelect).toBe(true);
+    expect(input.tables[0].secondaryIndexes).toEqual([expect.objectContaining({ unique: true })]);
+    const ratio = phaseMs(predict(input, HARDWARE.modern), "insert-select") / phaseMs(simulateReport(report, HARDWARE.modern), "insert-select");
+    expect(Math.abs(ratio - 1), `insert-select: analytic / replay ${ratio}`).toBeLessThan(0.05);
+  });
 });
 
 const BIG: AnalyticInput = {

@@ -18,6 +18,8 @@ export interface AmpWork {
   bytesRead: number;
   rowsWritten: number;
   bytesWritten: number;
+  /** Of rowsWritten, secondary-index rows (stored, or removed, in an index subtable); absent in older traces: 0. */
+  indexRowsWritten?: number;
   rowsSent: number;
   bytesSent: number;
   messagesSent: number;
@@ -100,7 +102,7 @@ export class StepRecorder {
     this.#trace = trace;
     this.#ampCount = ampCount;
     this.#head = { ...head, source: head.source ?? null };
-    this.#amps = Array.from({ length: ampCount }, (_, amp) => ({ amp, rowsRead: 0, bytesRead: 0, rowsWritten: 0, bytesWritten: 0, rowsSent: 0, bytesSent: 0, messagesSent: 0 }));
+    this.#amps = Array.from({ length: ampCount }, (_, amp) => ({ amp, rowsRead: 0, bytesRead: 0, rowsWritten: 0, bytesWritten: 0, indexRowsWritten: 0, rowsSent: 0, bytesSent: 0, messagesSent: 0 }));
   }
 
   /** The AMPs of the system the step runs on. */
@@ -112,8 +114,11 @@ export class StepRecorder {
     this.#amps[amp].rowsRead += rows; this.#amps[amp].bytesRead += bytes;
   }
 
-  write(amp: number, rows: number, bytes: number): void {
-    this.#amps[amp].rowsWritten += rows; this.#amps[amp].bytesWritten += bytes;
+  /** Rows stored (or removed) on `amp`: a table's, or (`index`) secondary-index rows. */
+  write(amp: number, rows: number, bytes: number, index = false): void {
+    const work = this.#amps[amp];
+    work.rowsWritten += rows; work.bytesWritten += bytes;
+    if (index) work.indexRowsWritten = (work.indexRowsWritten ?? 0) + rows;
   }
 
   /** Rows sent between AMPs: a table's, or (`index`) secondary-index rows, kept apart. */

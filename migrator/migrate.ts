@@ -13,12 +13,12 @@
  * only ever read.
  */
 import { AmpsimError, errorText, quoteIdentifierIfNeeded, type Engine, type TraceStep } from "../engine/index.js";
-import { ArchiveModule } from "./archive-module.js";
+import { ArchiveModule, type ArchiveOptions } from "./archive-module.js";
 import { addFingerprints, addRows, checksumsFromJson, checksumsToJson, emptyChecksums, fingerprintChecksum, fingerprintOf, fingerprintToJson, fold, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
 import { withLabels } from "./labels.js";
 import { copyDefinition, placedOn, readChecksums, readChecksumsOn, readFingerprintOn, skewFactorOf } from "./verify.js";
 import { createMedium, StorageMedium } from "./media/index.js";
-import type { FrameSink, TransferMedium } from "./media/transfer-medium.js";
+import type { FrameSink, StreamId, TransferMedium } from "./media/transfer-medium.js";
 import type { TableInfo } from "./media/storage-medium.js";
 import type { MigrationReport, PhaseReport, StreamReport, SystemSummary, TableReport, TargetAmpReport } from "./migration-report.js";
 import { bytesDoneOf, planMigration, type MigrateOptions, type MigrationPlan, type PhaseName, type ProgressEvent, type TablePlan } from "./plan.js";
@@ -400,12 +400,20 @@ export class MigrationRun {
     const { name, ordinal, streamRows, streamBytes } = table.plan;
     const checkpoint = this.#recovery.checkpoint;
     const recorded = checkpoint?.state.tables[table.index].streams[stream];
-    if (recorded?.done && this.#target.rowCount(table.staging[stream]) === streamRows[stream]) return this.#finishedBefore(table, stream, cluster);
     const source = this.#source.engine;
     // Bucket checksums only for an archive's manifest; verification needs the fingerprint (checksum.ts).
     const archiveOptions = { batchRows: this.#plan.batchRows, batchBytes: this.#plan.batchBytes, verifyBits: this.#verifyBits, sums: writesArchive(medium) ? "buckets" as const : "fingerprint" as const, faults: this.#recovery.faults };
+    if (recorded?.done && this.#target.rowCount(table.staging[stream]) === streamRows[stream]) {
+      // A resume rewrites the archive it writes: a stream finished before is written again (not restored again), so the archive is whole.
+      if (writesArchive(medium) && source) await this.#archiveOnly(medium, source, { stream, table: ordinal, tableName: name }, cluster, archiveOptions);
+      return this.#finishedBefore(table, stream, cluster);
+    }
     const resume = source && this.#recovery.resuming ? this.#resumePoint(table, stream, new ArchiveModule(source, { stream, table: ordinal, tableName: name }, cluster, archiveOptions)) : undefined;
-    const id = { stream, table: ordinal, tableName: name, resume };
+    // Writing an archive, a resumed stream is written whole (the archive must be), and its restore
+    // module skips the batches its staging table holds; otherwise the stream starts after them.
+    const whole = writesArchive(medium);
+    const skip = whole ? resume?.batches ?? 0 : 0;
+    const id = { stream, table: ordinal, tableName: name, resume: whole ? undefined : resume };
     const start = performance.now();
     this.#stop.signal.throwIfAborted();
     // Batches a resumed run sends again can repeat only those of a stream that sent some in an earlier attempt:
@@ -425,9 +433,9 @@ export class MigrationRun {
       kind: "stream", table: name, stream, rowsDone, rowsTotal: streamRows[stream], bytesDone: bytesDoneOf(rowsDone, streamRows[stream], streamBytes[stream]), bytesTotal: streamBytes[stream],
     });
     progress();
-    const restore = new RestoreModule(this.#target, id, table.staging[stream], (rows) => { rowsDone += rows; window?.committed(); progress(); }, this.#recovery.faults, this.#stop.signal, this.#buffers);
+    const restore = new RestoreModule(this.#target, id, table.staging[stream], (rows) => { rowsDone += rows; window?.committed(); progress(); }, this.#recovery.faults, this.#stop.signal, this.#buffers, skip);
     const archiving = source
-      ? new ArchiveModule(source, id, cluster, { ...archiveOptions, resume, signal: this.#stop.signal, beforeSend: checkpoint ? beforeSend : undefined, buffers: this.#buffers }).run(channel.sink)
+      ? new ArchiveModule(source, id, cluster, { ...archiveOptions, resume: id.resume, signal: this.#stop.signal, beforeSend: checkpoint ? beforeSend : undefined, buffers: this.#buffers }).run(channel.sink)
       : Promise.resolve(null);
     const restoring = restore.run(channel.source);
     archiving.catch(() => undefined); restoring.catch(() => undefined);
@@ -437,7 +445,7 @@ export class MigrationRun {
       const done = { done: true, started: true, checksums: a?.checksums ? checksumsToJson(a.checksums) : null, fingerprint: a ? fingerprintToJson(this.#verifyBits, a.fingerprint) : null };
       checkpoint?.table(table.index, (t) => ({ ...t, streams: t.streams.map((x, i) => (i === stream ? done : x)) }));
       // At most the one batch in flight per interrupted stream; over storage (no window) every batch sent again may be a repeat.
-      if (this.#recovery.resuming && a && startedBefore) this.#resentBatches += window ? Math.min(1, a.sent) : a.sent;
+      if (this.#recovery.resuming && a && startedBefore) this.#resentBatches += window ? Math.min(1, a.sent) : a.sent - skip;
       const elapsedMs = performance.now() - start;
       this.#streams.push({
         table: name, stream, cluster: [...cluster], rows: r.rows, batches: r.batches, bytes: r.bytes, mediumBytes: channel.bytesTransferred(),
@@ -448,6 +456,18 @@ export class MigrationRun {
     } catch (error) {
       channel.sink.abort(error instanceof Error ? error : new Error(String(error)));
       throw error;
+    } finally {
+      this.#openSinks.delete(channel.sink);
+    }
+  }
+
+  /** Writes a stream to the medium with nothing restoring it (its staging table holds it already). */
+  async #archiveOnly(medium: TransferMedium, source: Engine, id: StreamId, cluster: readonly number[], options: ArchiveOptions): Promise<void> {
+    this.#stop.signal.throwIfAborted();
+    const channel = await medium.open(id);
+    this.#openSinks.add(channel.sink);
+    try {
+      await new ArchiveModule(source, id, cluster, { ...options, signal: this.#stop.signal }).run(channel.sink);
     } finally {
       this.#openSinks.delete(channel.sink);
     }

@@ -40,13 +40,17 @@ export class RestoreModule {
 
   readonly #buffers: BufferPool | undefined;
 
+  readonly #skip: number;
+
   /**
    * `signal`: stops the module before its next insert when the migration has failed elsewhere.
    * `buffers`: where a batch's buffer goes back once its rows are stored here; only for a staging
    * table (a load table: it copies every row it stores into its tails, so nothing reads the
    * batch after the insert), never for a table that may keep the batch's buffers.
+   * `skip`: the stream's first batches that the staging table holds already (a resumed stream
+   * written whole to an archive); they are read and checked, not inserted again.
    */
-  constructor(target: Engine, id: StreamId, stagingTable: string, onBatch?: (rows: number, bytes: number) => void, faults?: FaultHooks, signal?: AbortSignal, buffers?: BufferPool) {
+  constructor(target: Engine, id: StreamId, stagingTable: string, onBatch?: (rows: number, bytes: number) => void, faults?: FaultHooks, signal?: AbortSignal, buffers?: BufferPool, skip = 0) {
     this.#target = target;
     this.#id = id;
     this.#stagingTable = stagingTable;
@@ -54,6 +58,7 @@ export class RestoreModule {
     this.#faults = faults;
     this.#signal = signal;
     this.#buffers = buffers;
+    this.#skip = skip;
   }
 
   /** What the placeBatch kernel needs besides the batch, when a pool places rows (staging tables with a primary index). */
@@ -95,6 +100,7 @@ export class RestoreModule {
       if (batch.numRows !== frame.rows) {
         throw new AmpsimError("ARCHIVE_CORRUPT", `stream ${stream} of ${tableName}, batch ${frame.seq}: the frame says ${frame.rows} rows but the batch holds ${batch.numRows}`, { stream, batch: frame.seq, table: tableName });
       }
+      if (frame.seq < this.#skip) { this.#buffers?.give(frame.payload); continue; }
       await this.#faults?.at({ point: "restore.batch", table: tableName, stream, batch: frame.seq });
       this.#signal?.throwIfAborted();
       const payloadBytes = frame.payload.byteLength;

@@ -370,8 +370,10 @@ function insertSelect(c: Checked, t: TableShape, profile: HardwareProfile, start
     const indexBytes = nusiBytes * t.target[a] + usiBytes * even;
     const diskMs = workMs(profile, "disk", "read", { bytes: readRows * t.bytesPerRow }) + workMs(profile, "disk", "write", { bytes: t.target[a] * t.bytesPerRow + indexBytes });
     // Hashed staging (or an insert-select that moves no row): rows stay on their AMP, read and appended; NoPI staging: read, hashed, sent, inserted.
+    // A USI's rows go where their value hashes: each row read is hashed for them (a redistribution hashes it anyway).
     const cpuMs = (nopi ? workMs(profile, "cpu", "scan", { rows: readRows }) + workMs(profile, "cpu", "hash", { rows: readRows }) + workMs(profile, "cpu", "insert", { rows: t.target[a] })
-      : workMs(profile, "cpu", "append", { rows: t.target[a] })) + (indexRows > 0 ? workMs(profile, "cpu", "insert", { rows: indexRows }) : 0);
+      : workMs(profile, "cpu", "append", { rows: t.target[a] }) + (usis > 0 ? workMs(profile, "cpu", "hash", { rows: readRows }) : 0))
+      + (indexRows > 0 ? workMs(profile, "cpu", "insert", { rows: indexRows }) : 0);
     const ms = Math.max(diskMs, cpuMs);
     ledger.amp("target", a, diskMs, cpuMs, startMs, startMs + ms);
     if (ms > slowest.ms) slowest = { ms, bottleneck: `target:amp${a}:${diskMs >= cpuMs ? "disk" : "cpu"}` };

@@ -181,9 +181,11 @@ export function addSteps(ctx: StepContext, steps: readonly TraceStep[], after: n
     const table = step.table;
     // Rows of the table that cross AMPs (a USI's index rows, sent from their base row's AMP, do not make a redistribution).
     const redistributes = step.transfers.some((t) => t.index !== true);
+    // Rows read are hashed when they, or their USI rows, go to the AMPs their hash assigns.
+    const hashesReads = step.transfers.length > 0;
     // An insert-select that moves no row between AMPs appends what each AMP read (CpuProfile.appendNsPerRow).
     const appends = step.step === "insert-select" && !redistributes;
-    for (const w of step.amps) made.push(...ampTasks(builder, { ...base, table, amp: w.amp }, w, step.step === "insert", redistributes, appends));
+    for (const w of step.amps) made.push(...ampTasks(builder, { ...base, table, amp: w.amp }, w, step.step === "insert", hashesReads, appends));
     for (const [node, bytes] of crossNodeBytes(builder, step)) {
       made.push(builder.add({ ...base, table, id: `${phase}:${table}:node${node}:send`, resource: builder.link(system, node), work: { op: "send", bytes } }));
     }
@@ -199,13 +201,14 @@ function ampTasks(builder: WorkloadBuilder, base: Omit<Task, "id" | "resource" |
   const disk = () => builder.amp(system, amp, "disk");
   const cpu = () => builder.amp(system, amp, "cpu");
   if (w.bytesRead > 0) made.push(builder.add({ ...base, id: `${id}:read`, resource: disk(), work: { op: "read", bytes: w.bytesRead } }));
-  // An append reads and stores a row in one: only rows read and not kept (a WHERE) are scanned apart,
-  // and rows written beyond those read (secondary-index rows) are inserted.
-  const appended = appends ? Math.min(w.rowsRead, w.rowsWritten) : 0;
+  // An append reads and stores a table row in one: only rows read and not kept (a WHERE) are
+  // scanned apart, and secondary-index rows are inserted.
+  const appended = appends ? Math.min(w.rowsRead, w.rowsWritten - (w.indexRowsWritten ?? 0)) : 0;
   const scanned = w.rowsRead - appended;
   const inserted = w.rowsWritten - appended;
-  if (scanned > 0) made.push(builder.add({ ...base, id: `${id}:scan`, resource: cpu(), work: { op: hashesReads ? ["scan", "hash"] : "scan", rows: scanned } }));
-  if (appended > 0) made.push(builder.add({ ...base, id: `${id}:append`, resource: cpu(), work: { op: "append", rows: appended } }));
+  // (Rows an append step reads and drops need no hash: only those kept have USI rows to place.)
+  if (scanned > 0) made.push(builder.add({ ...base, id: `${id}:scan`, resource: cpu(), work: { op: hashesReads && !appends ? ["scan", "hash"] : "scan", rows: scanned } }));
+  if (appended > 0) made.push(builder.add({ ...base, id: `${id}:append`, resource: cpu(), work: { op: hashesReads ? ["append", "hash"] : "append", rows: appended } }));
   if (inserted > 0) made.push(builder.add({ ...base, id: `${id}:insert`, resource: cpu(), work: { op: hashesWrites ? ["hash", "insert"] : "insert", rows: inserted } }));
   if (w.bytesWritten > 0) made.push(builder.add({ ...base, id: `${id}:write`, resource: disk(), work: { op: "write", bytes: w.bytesWritten } }));
   return made;

@@ -65,7 +65,7 @@ function writeOneIndex(ctx: StatementContext, base: TableEntry, indexTable: Inde
   const positions = indexTable.index.columns.map((name) => base.definition.columns.findIndex((c) => c.name === name));
   const live = shares.filter((share) => share.run.rowCount > 0);
   const columnsOf = (share: AmpShare) => [...positions.map((p) => share.run.batch.data.children[p]), ...rowIdColumns(share)];
-  const recordWrites = (written: readonly AmpShare[]) => { for (const w of written) recorder.write(w.amp, w.run.rowCount, w.run.bytes); };
+  const recordWrites = (written: readonly AmpShare[]) => { for (const w of written) recorder.write(w.amp, w.run.rowCount, w.run.bytes, true); };
   if (!indexTable.index.unique) {
     for (const share of live) recordWrites(storeRows(ctx, sub, columnsOf(share), share.run.rowCount, { placement: new Uint16Array(share.run.rowCount).fill(share.amp), rowWord: "row" }).shares);
     return;
@@ -164,7 +164,7 @@ export function deleteIndexRows(ctx: StatementContext, base: TableEntry, deleted
       if (removed === 0) continue;
       // Found by their values' hash, as a lookup finds them (a NUSI's on the base row's AMP, a USI's on one other): the rows removed, not the subtable.
       recorder.read(amp, removed, 0);
-      recorder.write(amp, removed, 0);
+      recorder.write(amp, removed, 0, true);
       ctx.tx.put(amp, sub.id, fragmentOf(runs, fragment.nextUniqueness), sub.qualifiedName);
     }
   }

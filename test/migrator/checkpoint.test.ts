@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Engine, isAmpsimError } from "../../engine/index.js";
-import { abandonMigration, CHECKPOINT_FILE, InjectedCrash, migrate, readChecksums, type FaultHooks, type FaultSite, type MigrationReport } from "../../migrator/index.js";
+import { abandonMigration, CHECKPOINT_FILE, InjectedCrash, migrate, readChecksums, restore, type FaultHooks, type FaultSite, type MigrationReport } from "../../migrator/index.js";
 import { StorageMedium } from "../../migrator/media/storage-medium.js";
 import { tableChecksum } from "../../migrator/checksum.js";
 import { expectError } from "../helpers/errors.js";
@@ -260,6 +260,29 @@ describe("what a finished stream records", () => {
     }
   });
 
+  it("writing an archive, a stream stopped part-way is written whole again on resume, its restore skipping what its staging table holds: the archive restores", async () => {
+    const { source, target, tables, before } = systems(1_500);
+    const root = tempDir();
+    const options = { ...OPTIONS, batchRows: 200, medium: { kind: "storage" as const, dir: path.join(root, "archive") }, checkpointDir: path.join(root, "checkpoint") };
+    const table = "shop.orders"; // its stream 2 has four batches
+    expect(tables).toContain(table);
+    const crash: FaultHooks = { at: (site) => { if (site.point === "restore.batch" && site.table === table && site.stream === 2 && site.batch === 2) throw new InjectedCrash(site); } };
+    await expect(migrate({ source, target, tables, ...options, faults: crash })).rejects.toBeInstanceOf(InjectedCrash);
+    const inserted: string[] = [];
+    const report = await migrate({ source, target, tables, ...options, resume: true, faults: { at: (site) => { if (site.point === "restore.batch") inserted.push(`${site.table}#${site.stream}:${site.batch}`); } } });
+    expect(report.tables.every((t) => t.verified)).toBe(true);
+    expect(checkInvariant(source, target, tables, before)).toBeNull();
+    const resumed = report.streamReports.find((s) => s.table === table && s.stream === 2)!;
+    expect(resumed.resumedFromBatch).toBe(2);
+    expect(resumed.rowsBefore).toBeGreaterThan(0);
+    expect(resumed.rows + resumed.rowsBefore!).toBe(resumed.cluster.reduce((sum, amp) => sum + source.ampRowCounts(table)[amp], 0));
+    // Batches 0 and 1 of that stream went into the archive again but not into its staging table.
+    expect(inserted.filter((b) => b.startsWith(`${table}#2:`))).toEqual([`${table}#2:2`, `${table}#2:3`]);
+    const again = new Engine({ name: "again", amps: 5 });
+    expect((await restore({ target: again, dir: options.medium.dir })).tables.every((t) => t.verified)).toBe(true);
+    expect(checkInvariant(source, again, tables, before)).toBeNull();
+  });
+
   it("writing an archive: bucket checksums (for the manifest) and the fingerprint; a checkpoint with only checksums, as older ones, still resumes", async () => {
     const dir = path.join(tempDir(), "archive");
     const { source, target, tables, checkpointDir, medium, rewrite, before } = await stoppedBeforeCommit({ kind: "storage", dir });
@@ -275,8 +298,14 @@ describe("what a finished stream records", () => {
     const report = await migrate({ source, target, tables, ...OPTIONS, medium, checkpointDir, resume: true });
     expect(report.tables.every((t) => t.verified)).toBe(true);
     expect(report.tables.map((t) => t.sourceChecksum)).toEqual(before.map((b) => tableChecksum(b.checksums).digest));
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as { tables: { name: string; checksums: { buckets: unknown[] } }[] };
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")) as { tables: { name: string; checksums: { buckets: unknown[] }; streams: unknown[] }[] };
     expect(manifest.tables.every((t) => t.checksums.buckets.length > 0)).toBe(true);
+    // Every stream finished before the crash is in the archive again (the resume rewrote it): it restores whole.
+    expect(manifest.tables.map((t) => t.streams.length)).toEqual(tables.map(() => OPTIONS.streams));
+    const again = new Engine({ name: "again", amps: 5 });
+    const restored = await restore({ target: again, dir });
+    expect(restored.tables.every((t) => t.verified)).toBe(true);
+    expect(checkInvariant(source, again, tables, before)).toBeNull();
   });
 });
 

@@ -247,4 +247,38 @@ describe("workloadFromTrace: plain engine traces", () => {
     expect(t.totalMs / Math.max(...ampMs)).toBeLessThan(1.01);
     expectError(() => workloadFromTrace(steps, 2), "BAD_CONFIG", "AMP");
   });
+
+  /** CPU rows per operation of the tasks replaying `run`'s steps. */
+  function cpuRows(engine: Engine, run: () => void): Record<string, number> {
+    const mark = engine.trace.mark();
+    run();
+    const rows: Record<string, number> = {};
+    for (const task of workloadFromTrace(engine.trace.since(mark), engine.amps).tasks) {
+      const work = task.work as { op: string | string[]; rows?: number };
+      if (work.rows !== undefined && work.op !== "read" && work.op !== "write") rows[[work.op].flat().join("+")] = (rows[[work.op].flat().join("+")] ?? 0) + work.rows;
+    }
+    return rows;
+  }
+
+  it("an AMP-local insert-select with a WHERE appends the rows it keeps, scans those it drops, and inserts index rows (a USI's hashed)", () => {
+    for (const [index, expected] of [
+      ["", { scan: 700, append: 300 }],
+      ["INDEX (b)", { scan: 700, append: 300, insert: 300 }],
+      ["UNIQUE INDEX (b)", { scan: 700, "append+hash": 300, insert: 300 }],
+    ] as const) {
+      const engine = new Engine({ name: "lab", amps: 4 });
+      engine.sql(`CREATE DATABASE d; CREATE MULTISET TABLE d.src (a INTEGER NOT NULL, b INTEGER NOT NULL) PRIMARY INDEX (a);
+        CREATE MULTISET TABLE d.dst (a INTEGER NOT NULL, b INTEGER NOT NULL) PRIMARY INDEX (a) ${index};`);
+      engine.insert("d.src", Array.from({ length: 1_000 }, (_v, i) => ({ a: i, b: i * 7 + 13 })));
+      expect(cpuRows(engine, () => engine.sql("INSERT INTO d.dst SELECT * FROM d.src WHERE a < 300;")), index || "no index").toEqual(expected);
+    }
+  });
+
+  it("a USI's build and a delete from a table with a USI hash the rows they read (their index rows go where the value hashes)", () => {
+    const engine = new Engine({ name: "lab", amps: 4 });
+    engine.sql("CREATE DATABASE d; CREATE MULTISET TABLE d.t (a INTEGER NOT NULL, b INTEGER NOT NULL) PRIMARY INDEX (a);");
+    engine.insert("d.t", Array.from({ length: 1_000 }, (_v, i) => ({ a: i, b: i * 7 + 13 })));
+    expect(cpuRows(engine, () => engine.sql("CREATE UNIQUE INDEX (b) ON d.t;"))["scan+hash"]).toBe(1_000);
+    expect(cpuRows(engine, () => engine.sql("DELETE FROM d.t WHERE a < 500;"))["scan+hash"]).toBeGreaterThanOrEqual(1_000);
+  });
 });

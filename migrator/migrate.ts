@@ -179,6 +179,8 @@ export class MigrationRun {
   readonly #openSinks = new Set<FrameSink>();
   /** Batch buffers the restore modules give back to the archive modules (buffer-pool.ts), for this run only. */
   readonly #buffers = new BufferPool();
+  /** Tables whose target fingerprint differed from the source's (verification read them bucket by bucket). */
+  readonly #fingerprintsDiffered = new Set<string>();
 
   constructor(source: SourceSide, target: Engine, plan: MigrationPlan, onProgress?: (event: ProgressEvent) => void, recovery: Recovery = { checkpoint: null, resuming: false }) {
     this.#source = source;
@@ -561,7 +563,7 @@ export class MigrationRun {
     }
     const failed = reports.filter((r) => !r.verified);
     if (failed.length > 0) {
-      const what = failed.map((r) => `${r.table} (${r.placementVerified ? "" : "rows off their AMP; "}${bucketsDiffering(r)}; source ${r.sourceChecksum}, target ${r.targetChecksum})`);
+      const what = failed.map((r) => `${r.table} (${r.placementVerified ? "" : "rows off their AMP; "}${bucketsDiffering(r, this.#fingerprintsDiffered.has(r.table))}; source ${r.sourceChecksum}, target ${r.targetChecksum})`);
       throw new AmpsimError("VERIFY_FAILED", `verification failed for ${what.join("; ")}`, { table: failed[0].table, reports: failed });
     }
     return reports;
@@ -577,6 +579,7 @@ export class MigrationRun {
     const reading = await readFingerprintOn(this.#target, name, this.#verifyBits);
     const placementVerified = reading.placed;
     const matches = expected.every((word, k) => word === reading.fingerprint[k]);
+    if (!matches) this.#fingerprintsDiffered.add(name);
     const { bits, buckets } = matches ? { bits: this.#verifyBits, buckets: [] } : mismatchedBuckets(await this.#expectedBuckets(table), (await readChecksumsOn(this.#target, name, this.#verifyBits)).checksums);
     const sourceAmpRows = this.#source.ampRows(table.plan);
     return {
@@ -689,10 +692,10 @@ class SendWindow {
 
 /** Closes a run's medium; intermediate storage gets its manifest (a finished archive) only when the migration succeeded. */
 /** Which buckets of a failed verification differ, in words. */
-function bucketsDiffering(report: TableReport): string {
+function bucketsDiffering(report: TableReport, fingerprintsDiffered: boolean): string {
   if (report.mismatchedBuckets.length > 0) return `${report.mismatchedBuckets.length} bucket(s) differ at ${report.bucketBits} bits, e.g. ${report.mismatchedBuckets.slice(0, 5).map((b) => `0x${b.toString(16)}`).join(", ")}`;
   // The target matches the source bucket by bucket, but not the sums recorded when it was read.
-  return !report.placementVerified ? "no bucket differs" : "no bucket differs from the source read again, but the sums of what was archived do: the source changed after it was read, or the sums recorded of it are damaged";
+  return !fingerprintsDiffered ? "no bucket differs" : "no bucket differs from the source read again, but the sums of what was archived do: the source changed after it was read, or the sums recorded of it are damaged";
 }
 
 /** True for a medium that writes an archive (intermediate storage in write mode), whose manifest holds bucket checksums. */

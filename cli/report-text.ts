@@ -98,23 +98,23 @@ function amps(r: MigrationReport): string {
 function traceSummary(r: MigrationReport): string {
   const rows: Record<string, unknown>[] = [];
   for (const [system, steps] of [["source", r.trace.source], ["target", r.trace.target]] as const) {
-    const byPhase = new Map<string, { steps: number; read: number; written: number; sent: number; messages: number }>();
+    const byPhase = new Map<string, { steps: number; read: number; written: number; index: number; sent: number; messages: number }>();
     for (const step of steps) {
       const phase = String(step.labels.phase ?? step.step);
-      const entry = byPhase.get(phase) ?? { steps: 0, read: 0, written: 0, sent: 0, messages: 0 };
+      const entry = byPhase.get(phase) ?? { steps: 0, read: 0, written: 0, index: 0, sent: 0, messages: 0 };
       entry.steps++;
-      for (const amp of step.amps) { entry.read += amp.rowsRead; entry.written += amp.rowsWritten; entry.sent += amp.bytesSent; entry.messages += amp.messagesSent; }
+      for (const amp of step.amps) { entry.read += amp.rowsRead; entry.written += amp.rowsWritten; entry.index += amp.indexRowsWritten ?? 0; entry.sent += amp.bytesSent; entry.messages += amp.messagesSent; }
       byPhase.set(phase, entry);
     }
     for (const [phase, e] of byPhase) {
-      rows.push({ system, phase, steps: formatCount(e.steps), read: formatCount(e.read), written: formatCount(e.written), sent: formatBytes(e.sent), messages: formatCount(e.messages) });
+      rows.push({ system, phase, steps: formatCount(e.steps), read: formatCount(e.read), written: formatCount(e.written), index: formatCount(e.index), sent: formatBytes(e.sent), messages: formatCount(e.messages) });
     }
   }
   return renderTable(rows, {
     title: "Trace (steps each system ran, summed over its AMPs)",
     columns: [
       { key: "system", title: "system", align: "left" }, { key: "phase", title: "phase", align: "left" }, { key: "steps", title: "steps" },
-      { key: "read", title: "rows read" }, { key: "written", title: "rows written" }, { key: "sent", title: "interconnect" }, { key: "messages", title: "messages" },
+      { key: "read", title: "rows read" }, { key: "written", title: "rows written" }, { key: "index", title: "of them index rows" }, { key: "sent", title: "interconnect" }, { key: "messages", title: "messages" },
     ],
   });
 }

@@ -404,6 +404,16 @@ describe("ampsim CLI", () => {
     }
   });
 
+  it("the text report's trace table says how many of the rows written are secondary-index rows", async () => {
+    const source = new Engine({ name: "source", amps: 4 });
+    source.sql("CREATE DATABASE d; CREATE MULTISET TABLE d.t (k INTEGER NOT NULL, v INTEGER NOT NULL) PRIMARY INDEX (k) UNIQUE INDEX (v);");
+    source.insert("d.t", Array.from({ length: 1_000 }, (_v, i) => ({ k: i, v: 3 * i + 1 })));
+    const report = await migrate({ source, target: new Engine({ name: "target", amps: 6 }), streams: 2 });
+    const line = renderMigrationReport(report).split("\n").find((l) => /target\s*│\s*insert-select/.test(l));
+    // 1,000 rows read, 1,000 stored and their 1,000 USI rows.
+    expect(line?.split("│").map((cell) => cell.trim()).slice(3, 6)).toEqual(["1,000", "2,000", "1,000"]);
+  });
+
   it("the text report of a resumed run says so, and gives the rate of the rows that run carried", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-cli-"));
     try {

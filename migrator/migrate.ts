@@ -690,7 +690,6 @@ class SendWindow {
   }
 }
 
-/** Closes a run's medium; intermediate storage gets its manifest (a finished archive) only when the migration succeeded. */
 /** Which buckets of a failed verification differ, in words. */
 function bucketsDiffering(report: TableReport, fingerprintsDiffered: boolean): string {
   if (report.mismatchedBuckets.length > 0) return `${report.mismatchedBuckets.length} bucket(s) differ at ${report.bucketBits} bits, e.g. ${report.mismatchedBuckets.slice(0, 5).map((b) => `0x${b.toString(16)}`).join(", ")}`;
@@ -703,6 +702,7 @@ function writesArchive(medium: TransferMedium): medium is StorageMedium {
   return medium instanceof StorageMedium && medium.mode === "write";
 }
 
+/** Closes a run's medium; intermediate storage gets its manifest (a finished archive) only when the migration succeeded. */
 function closeMedium(medium: TransferMedium, complete: boolean): Promise<void> {
   return medium instanceof StorageMedium ? medium.close({ complete }) : medium.close();
 }

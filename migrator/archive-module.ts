@@ -9,7 +9,7 @@
  * and the error propagates, the source is never changed).
  */
 import type * as arrow from "apache-arrow";
-import { ownedBytes, TaskWindow, workersAvailable, type ColumnType, type Engine, type KernelRef } from "../engine/index.js";
+import { AmpsimError, ownedBytes, showValue, TaskWindow, workersAvailable, type ColumnType, type Engine, type KernelRef } from "../engine/index.js";
 import { encodeBatchMessage, encodeSchemaMessage } from "./archive-format.js";
 import { RowSums, type BucketChecksums } from "./checksum.js";
 import type { BufferPool } from "./buffer-pool.js";
@@ -75,6 +75,9 @@ export class ArchiveModule {
   readonly #options: ArchiveOptions;
 
   constructor(source: Engine, id: StreamId, cluster: readonly number[], options: ArchiveOptions) {
+    if (options?.sums !== undefined && options.sums !== "buckets" && options.sums !== "fingerprint") {
+      throw new AmpsimError("BAD_ARGUMENT", `archive module of stream ${id?.stream} of ${id?.tableName}: sums must be "buckets" or "fingerprint", but found ${showValue(options.sums)}`, { option: "sums" });
+    }
     this.#source = source;
     this.#id = id;
     this.#cluster = cluster;

@@ -180,6 +180,8 @@ describe("checksums of stored runs on a pool", () => {
         expect(Array.from(only.fingerprint), `${table} on ${executor === pool ? "the pool" : "inline"}, shared ${sharedStorage}`).toEqual(Array.from(buckets.fingerprint));
       }
     }
+    expectError(() => new ArchiveModule(inline.source, { stream: 1, table: 0, tableName: inline.tables[0] }, [0], { batchRows: 300, batchBytes: null, verifyBits: 16, sums: "bucket" as never }),
+      "BAD_ARGUMENT", `stream 1 of ${inline.tables[0]}: sums must be "buckets" or "fingerprint", but found "bucket"`);
   });
 
   it("stop the archive at a checksum that fails on a worker: the error surfaces, the remaining batches are not sent", async () => {

@@ -64,7 +64,8 @@ export class PipeMedium implements TransferMedium {
   readonly #options: PipeMediumOptions;
   #dir: Promise<string> | null = null;
   readonly #sockets = new Set<net.Socket>();
-  readonly #fifoMaker = new FifoMaker();
+  /** Makes this medium's FIFOs: in its own `dir` when given one, else taken from the process's stock. */
+  readonly #fifoMaker: { make(id: StreamId, fifo: string): Promise<void> };
   /** FIFOs made but not yet opened and removed. */
   readonly #opening = new Set<string>();
   #closed = false;
@@ -72,6 +73,15 @@ export class PipeMedium implements TransferMedium {
   constructor(options: PipeMediumOptions = {}) {
     this.capacityBytes = checkCapacity(options.capacityBytes ?? CAPACITY_BYTES_DEFAULT, "pipe");
     this.#options = options;
+    this.#fifoMaker = options.dir === undefined ? FIFO_STOCK : new FifoMaker();
+  }
+
+  /**
+   * The process's stock of FIFOs made ahead for pipe media without a `dir` (FifoStock): how many
+   * are left and where. A diagnostic: a migration's streams take theirs from it without a spawn.
+   */
+  static get fifoStock(): { readonly stocked: number; readonly dir: string | null } {
+    return FIFO_STOCK.state;
   }
 
   /** Makes a FIFO for stream `id` and opens both of its ends. */
@@ -129,7 +139,8 @@ export class PipeMedium implements TransferMedium {
 /**
  * Makes FIFOs with one `mkfifo` process for all the streams opened in one turn
  * of the event loop: spawning a process costs about 10 ms of main-thread time
- * here, and a migration opens its streams all at once.
+ * in a small process (it forks this one: 100–130 ms once it holds 2 GB), and a
+ * migration opens its streams all at once.
  */
 class FifoMaker {
   #batch: { readonly paths: string[]; readonly done: Promise<string> } | null = null;
@@ -153,6 +164,73 @@ class FifoMaker {
     }
   }
 }
+
+/**
+ * FIFOs made ahead, for every pipe medium of this process without a `dir`: making them needs a
+ * process (mkfifo), and spawning one forks this process, which costs 100 ms and more once it
+ * holds gigabytes (a source system's tables). The stock is refilled by one FifoMaker batch at a
+ * time — the FIFOs asked for, and at least twice as many as the last batch (16 at first, at most
+ * 256) — so later migrations take theirs without a spawn. A FIFO taken is renamed to its
+ * stream's name in the medium's directory (then opened and removed there, as any other); the
+ * stock's directory goes when the process exits.
+ */
+class FifoStock {
+  #dir: string | null = null;
+  readonly #ready: string[] = [];
+  #refilling: Promise<void> | null = null;
+  #waiting = 0;
+  #batch = 8;
+  #made = 0;
+
+  /** Renames a FIFO of the stock to `fifo` (in the system's temp directory); MEDIUM_FAILED if none can be made. */
+  async make(id: StreamId, fifo: string): Promise<void> {
+    this.#waiting++;
+    try {
+      while (this.#ready.length === 0) await this.#refill(id);
+    } finally {
+      this.#waiting--;
+    }
+    const made = this.#ready.pop()!;
+    await fs.promises.rename(made, fifo).catch((error: Error) => {
+      throw new AmpsimError("MEDIUM_FAILED", `${streamLabel(id)}: could not take the FIFO ${made} for ${fifo}: ${error.message}`, { stream: id.stream, table: id.tableName, file: made }, { cause: error });
+    });
+  }
+
+  /** FIFOs made and not yet taken, and the directory that holds them (null before the first). */
+  get state(): { readonly stocked: number; readonly dir: string | null } {
+    return { stocked: this.#ready.length, dir: this.#dir };
+  }
+
+  async #refill(id: StreamId): Promise<void> {
+    this.#refilling ??= this.#makeBatch(id).finally(() => { this.#refilling = null; });
+    await this.#refilling;
+  }
+
+  async #makeBatch(id: StreamId): Promise<void> {
+    // Let every stream opened in this turn of the event loop wait first: one batch for them all.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.#batch = Math.min(256, Math.max(2 * this.#batch, this.#waiting));
+    const dir = this.#directory();
+    const paths = Array.from({ length: this.#batch }, () => path.join(dir, `f${this.#made++}.fifo`));
+    const failure = await execFileAsync("mkfifo", ["-m", "600", "--", ...paths]).then(() => null, (error: Error) => describeMkfifoError(error));
+    if (failure !== null) {
+      await Promise.all(paths.map((p) => fs.promises.rm(p, { force: true })));
+      throw new AmpsimError("MEDIUM_FAILED", `${streamLabel(id)}: could not make FIFOs in ${dir}: ${failure}`, { stream: id.stream, table: id.tableName, file: dir });
+    }
+    this.#ready.push(...paths);
+  }
+
+  #directory(): string {
+    if (this.#dir === null) {
+      this.#dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-fifos-"));
+      const dir = this.#dir;
+      process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+    }
+    return this.#dir;
+  }
+}
+
+const FIFO_STOCK = new FifoStock();
 
 function describeMkfifoError(error: Error): string {
   if ((error as NodeJS.ErrnoException).code === "ENOENT") return "mkfifo is not installed";

@@ -6,8 +6,9 @@
  * Seeded: the seed is printed; replay a failure with
  *   AMPSIM_SEED=<seed> npx vitest run test/migrator/media.test.ts
  */
-import { describe, it, expect, afterAll } from "vitest";
+import { describe, it, expect, afterAll, beforeAll } from "vitest";
 import * as arrow from "apache-arrow";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -711,6 +712,39 @@ describe("the pipe medium", () => {
     });
   });
 
+  it("without a dir, takes its FIFOs from the process's stock, made ahead in batches: later media spawn nothing", async () => {
+    const open = async (streams: number) => {
+      const medium = new PipeMedium();
+      const channels = await Promise.all(Array.from({ length: streams }, (_v, s) => medium.open(streamId(0, s))));
+      await Promise.all(channels.map((channel, s) => Promise.all([writeStream(channel, randomStream(mulberry32(SEED + 90 + s), 2).batches), drain(channel)])));
+      await medium.close();
+    };
+    await open(3);
+    const first = PipeMedium.fifoStock;
+    expect(first.dir).not.toBeNull();
+    expect(first.stocked).toBeGreaterThan(0);
+    const made = fs.readdirSync(first.dir!).length;
+    expect(made).toBe(first.stocked);
+    await open(Math.min(3, first.stocked));
+    // The second medium's streams took FIFOs made before; none was made for them.
+    expect(PipeMedium.fifoStock.stocked).toBe(first.stocked - Math.min(3, first.stocked));
+    expect(fs.readdirSync(first.dir!).length).toBe(PipeMedium.fifoStock.stocked);
+    // More streams than the stock holds: one new batch covers them all.
+    const want = PipeMedium.fifoStock.stocked + 5;
+    await open(want);
+    expect(PipeMedium.fifoStock.dir).toBe(first.dir);
+    expect(PipeMedium.fifoStock.stocked).toBeGreaterThan(0);
+  }, 15_000);
+
+  it("the FIFO stock's directory goes when the process exits", () => {
+    const script = `import { PipeMedium } from ${JSON.stringify(path.resolve("migrator/media/pipe-medium.ts"))};
+const medium = new PipeMedium(); await medium.open({ table: 0, stream: 0, tableName: "t" }); await medium.close();
+console.log(PipeMedium.fifoStock.dir);`;
+    const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" }).trim();
+    expect(out).toMatch(/ampsim-fifos-/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   it("removes its FIFOs and temp directory on close", async () => {
     const dir = path.join(tempDir(), "pipes");
     const medium = new PipeMedium({ dir });
@@ -804,10 +838,10 @@ describe("the storage medium's archive", () => {
   }
 
   let archive: Written;
-  const written = (async () => { archive = await writeArchive(SEED + 80); })();
+  // Written before the tests of this block that read it (not at collection, where a filtered run would leave it writing as the temp dirs go).
+  beforeAll(async () => { archive = await writeArchive(SEED + 80); });
 
   it("writes one valid Arrow IPC stream file per stream, which plain apache-arrow opens", async () => {
-    await written;
     for (const [key, expected] of archive.expected) {
       const [table, stream] = key.split(":");
       const file = path.join(archive.dir, `t${table}-s${stream}.arrows`);
@@ -819,7 +853,6 @@ describe("the storage medium's archive", () => {
   });
 
   it("lists every batch's offset, length, rows and CRC-32 in the manifest, with the table info", async () => {
-    await written;
     const manifest = manifestOf(archive.dir);
     expect(manifest.format).toBe("ampsim-archive");
     expect(manifest.version).toBe(1);
@@ -839,17 +872,14 @@ describe("the storage medium's archive", () => {
   });
 
   it("leaves no temp files behind", async () => {
-    await written;
     expect(fs.readdirSync(archive.dir).sort()).toEqual(["manifest.json", "t0-s0.arrows", "t0-s1.arrows", "t1-s0.arrows"]);
   });
 
   it("reads back from a fresh instance bit-identically", async () => {
-    await written;
     expect(await readArchive(archive.dir)).toEqual(archive.expected);
   });
 
   it("refuses to write over an archive unless told to overwrite", async () => {
-    await written;
     const copy = copyOf(archive.dir);
     expect(() => new StorageMedium({ dir: copy })).toThrow(/BAD_ARGUMENT.*already holds an archive/);
     const again = await writeArchive(SEED + 81, copy).catch(() => null);
@@ -861,7 +891,6 @@ describe("the storage medium's archive", () => {
   });
 
   it("refuses writes to an archive opened for reading", async () => {
-    await written;
     const medium = await StorageMedium.openArchive(archive.dir);
     const channel = await medium.open(streamId(0, 0, "main.orders"));
     await failure(channel.sink.write(endFrame(channel.id, 0, 0)), "BAD_ARGUMENT");
@@ -869,7 +898,6 @@ describe("the storage medium's archive", () => {
   });
 
   it("reports a truncated file naming the stream, the batch and the file", async () => {
-    await written;
     const copy = copyOf(archive.dir);
     const entry = manifestOf(copy).tables[0].streams[0];
     const file = path.join(copy, entry.file);
@@ -880,7 +908,6 @@ describe("the storage medium's archive", () => {
   });
 
   it("reports a flipped byte in a batch or in the schema message", async () => {
-    await written;
     const copy = copyOf(archive.dir);
     const entry = manifestOf(copy).tables[0].streams[0];
     const file = path.join(copy, entry.file);
@@ -896,7 +923,6 @@ describe("the storage medium's archive", () => {
   });
 
   it("reports batches reordered inside a file", async () => {
-    await written;
     const copy = copyOf(archive.dir);
     const entry = manifestOf(copy).tables[0].streams[0];
     const file = path.join(copy, entry.file);
@@ -912,7 +938,6 @@ describe("the storage medium's archive", () => {
   });
 
   it("reports swapped stream files, and a file from another archive", async () => {
-    await written;
     const copy = copyOf(archive.dir);
     fs.renameSync(path.join(copy, "t0-s0.arrows"), path.join(copy, "tmp"));
     fs.renameSync(path.join(copy, "t0-s1.arrows"), path.join(copy, "t0-s0.arrows"));
@@ -927,7 +952,6 @@ describe("the storage medium's archive", () => {
   });
 
   it("reports a missing stream file, and a file with bytes after its end", async () => {
-    await written;
     const copy = copyOf(archive.dir);
     fs.rmSync(path.join(copy, "t0-s0.arrows"));
     expect((await corruptRead(copy)).message).toMatch(/stream 0 of main\.orders: the stream file is missing/);
@@ -936,7 +960,6 @@ describe("the storage medium's archive", () => {
   });
 
   it("refuses a manifest that is missing, unparsable, or names files outside the archive", async () => {
-    await written;
     const missing = tempDir();
     const error = await failure(StorageMedium.openArchive(missing), "ARCHIVE_CORRUPT");
     expect(error.message).toContain(path.join(missing, "manifest.json"));

@@ -13,7 +13,7 @@
  * only ever read.
  */
 import { AmpsimError, errorText, quoteIdentifierIfNeeded, type Engine, type TraceStep } from "../engine/index.js";
-import { ArchiveModule, type ArchiveOptions } from "./archive-module.js";
+import { ArchiveModule, type ArchiveOptions, type ArchiveResult } from "./archive-module.js";
 import { addFingerprints, addRows, checksumsFromJson, checksumsToJson, emptyChecksums, fingerprintChecksum, fingerprintOf, fingerprintToJson, fold, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
 import { withLabels } from "./labels.js";
 import { copyDefinition, placedOn, readChecksums, readChecksumsOn, readFingerprintOn, skewFactorOf } from "./verify.js";
@@ -406,9 +406,16 @@ export class MigrationRun {
     // Bucket checksums only for an archive's manifest; verification needs the fingerprint (checksum.ts).
     const archiveOptions = { batchRows: this.#plan.batchRows, batchBytes: this.#plan.batchBytes, verifyBits: this.#verifyBits, sums: writesArchive(medium) ? "buckets" as const : "fingerprint" as const, faults: this.#recovery.faults };
     if (recorded?.done && this.#target.rowCount(table.staging[stream]) === streamRows[stream]) {
+      const sums = checkpoint!.streamSums(table.index, stream, this.#verifyBits);
       // A resume rewrites the archive it writes: a stream finished before is written again (not restored again), so the archive is whole.
-      if (writesArchive(medium) && source) await this.#archiveOnly(medium, source, { stream, table: ordinal, tableName: name }, cluster, archiveOptions);
-      return this.#finishedBefore(table, stream, cluster);
+      if (writesArchive(medium) && source) {
+        const again = await this.#archiveOnly(medium, source, { stream, table: ordinal, tableName: name }, cluster, archiveOptions);
+        if (sums && !again.fingerprint.every((word, k) => word === sums.fingerprint[k])) {
+          throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume stream ${stream} of ${name}: the source's rows differ from those the stream carried before the interruption (their fingerprints differ), so the archive would not hold what the target does; the source changed while the migration was stopped`,
+            { table: name, stream });
+        }
+      }
+      return this.#finishedBefore(table, stream, cluster, sums);
     }
     const resume = source && this.#recovery.resuming ? this.#resumePoint(table, stream, new ArchiveModule(source, { stream, table: ordinal, tableName: name }, cluster, archiveOptions)) : undefined;
     // Writing an archive, a resumed stream is written whole (the archive must be), and its restore
@@ -464,12 +471,12 @@ export class MigrationRun {
   }
 
   /** Writes a stream to the medium with nothing restoring it (its staging table holds it already). */
-  async #archiveOnly(medium: TransferMedium, source: Engine, id: StreamId, cluster: readonly number[], options: ArchiveOptions): Promise<void> {
+  async #archiveOnly(medium: TransferMedium, source: Engine, id: StreamId, cluster: readonly number[], options: ArchiveOptions): Promise<ArchiveResult> {
     this.#stop.signal.throwIfAborted();
     const channel = await medium.open(id);
     this.#openSinks.add(channel.sink);
     try {
-      await new ArchiveModule(source, id, cluster, { ...options, signal: this.#stop.signal }).run(channel.sink);
+      return await new ArchiveModule(source, id, cluster, { ...options, signal: this.#stop.signal }).run(channel.sink);
     } finally {
       this.#openSinks.delete(channel.sink);
     }
@@ -482,9 +489,8 @@ export class MigrationRun {
     else if (table.checksums !== null) merge(table.checksums, sums.checksums);
   }
 
-  /** A stream a previous attempt finished: its sums come from the checkpoint; its progress is reported done. */
-  #finishedBefore(table: TableState, stream: number, cluster: readonly number[]): void {
-    const sums = this.#recovery.checkpoint!.streamSums(table.index, stream, this.#verifyBits);
+  /** A stream a previous attempt finished: its sums (`sums`) come from the checkpoint; its progress is reported done. */
+  #finishedBefore(table: TableState, stream: number, cluster: readonly number[], sums: { readonly checksums: BucketChecksums | null; readonly fingerprint: Uint32Array } | null): void {
     if (sums) this.#addStreamSums(table, sums);
     const { name, streamRows, streamBytes } = table.plan;
     this.#onProgress?.({ kind: "stream", table: name, stream, rowsDone: streamRows[stream], rowsTotal: streamRows[stream], bytesDone: streamBytes[stream], bytesTotal: streamBytes[stream], finishedBefore: true });

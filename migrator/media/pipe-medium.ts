@@ -18,12 +18,12 @@
  * throws ARCHIVE_CORRUPT "truncated"), damaged bytes (ARCHIVE_CORRUPT from
  * the frame decoder or verifyFrames), and a medium closed with streams open.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn, type ChildProcessByStdio } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { DuplexOptions } from "node:stream";
+import type { DuplexOptions, Readable, Writable } from "node:stream";
 import { promisify } from "node:util";
 import { AmpsimError, isAmpsimError } from "../../engine/errors.js";
 import { FrameDecoder, checkWrittenFrame, encodeFrame, streamLabel, verifyFrames } from "../archive-format.js";
@@ -64,8 +64,7 @@ export class PipeMedium implements TransferMedium {
   readonly #options: PipeMediumOptions;
   #dir: Promise<string> | null = null;
   readonly #sockets = new Set<net.Socket>();
-  /** Makes this medium's FIFOs: in its own `dir` when given one, else taken from the process's stock. */
-  readonly #fifoMaker: { make(id: StreamId, fifo: string): Promise<void> };
+  readonly #fifoMaker = new FifoMaker();
   /** FIFOs made but not yet opened and removed. */
   readonly #opening = new Set<string>();
   #closed = false;
@@ -73,15 +72,14 @@ export class PipeMedium implements TransferMedium {
   constructor(options: PipeMediumOptions = {}) {
     this.capacityBytes = checkCapacity(options.capacityBytes ?? CAPACITY_BYTES_DEFAULT, "pipe");
     this.#options = options;
-    this.#fifoMaker = options.dir === undefined ? FIFO_STOCK : new FifoMaker();
   }
 
   /**
-   * The process's stock of FIFOs made ahead for pipe media without a `dir` (FifoStock): how many
-   * are left and where. A diagnostic: a migration's streams take theirs from it without a spawn.
+   * The helper process that makes this process's FIFOs (a diagnostic; see FifoHelper): how many
+   * were spawned so far (one serves them all unless it dies), and the live one's pid, if any.
    */
-  static get fifoStock(): { readonly stocked: number; readonly dir: string | null } {
-    return FIFO_STOCK.state;
+  static get fifoHelper(): { readonly spawns: number; readonly pid: number | null } {
+    return { spawns: FIFO_HELPER.spawns, pid: FIFO_HELPER.pid };
   }
 
   /** Makes a FIFO for stream `id` and opens both of its ends. */
@@ -137,10 +135,9 @@ export class PipeMedium implements TransferMedium {
 }
 
 /**
- * Makes FIFOs with one `mkfifo` process for all the streams opened in one turn
- * of the event loop: spawning a process costs about 10 ms of main-thread time
- * in a small process (it forks this one: 100–130 ms once it holds 2 GB), and a
- * migration opens its streams all at once.
+ * Makes FIFOs for the streams opened in one turn of the event loop together (a migration
+ * opens its streams all at once): through the process's FifoHelper, and with one `mkfifo`
+ * process for any it could not make, whose error says why.
  */
 class FifoMaker {
   #batch: { readonly paths: string[]; readonly done: Promise<string> } | null = null;
@@ -149,9 +146,12 @@ class FifoMaker {
   async make(id: StreamId, fifo: string): Promise<void> {
     if (this.#batch === null) {
       const paths: string[] = [];
-      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
         this.#batch = null;
-        return execFileAsync("mkfifo", ["-m", "600", "--", ...paths]).then(() => "", (error: Error) => describeMkfifoError(error));
+        const made = await FIFO_HELPER.make(paths);
+        const left = paths.filter((_p, i) => !made[i]);
+        if (left.length === 0) return "";
+        return execFileAsync("mkfifo", ["-m", "600", "--", ...left]).then(() => "", (error: Error) => describeMkfifoError(error));
       });
       this.#batch = { paths, done };
     }
@@ -165,72 +165,76 @@ class FifoMaker {
   }
 }
 
+
 /**
- * FIFOs made ahead, for every pipe medium of this process without a `dir`: making them needs a
- * process (mkfifo), and spawning one forks this process, which costs 100 ms and more once it
- * holds gigabytes (a source system's tables). The stock is refilled by one FifoMaker batch at a
- * time — the FIFOs asked for, and at least twice as many as the last batch (16 at first, at most
- * 256) — so later migrations take theirs without a spawn. A FIFO taken is renamed to its
- * stream's name in the medium's directory (then opened and removed there, as any other); the
- * stock's directory goes when the process exits.
+ * One long-lived `sh` per process that makes FIFOs on request (a path a line in, "1" or "0" a
+ * line out), spawned at the first one. Spawning forks this process, and a fork copies its page
+ * tables: 250–290 ms of main-thread time once it holds 5 GB (a source system's tables), for
+ * every migration that spawned `mkfifo` itself. The helper's own forks are small. It holds the
+ * event loop only while requests wait, and ends when this process does (its input closes),
+ * however that happens; if it dies, the next request spawns another, and FifoMaker makes what a
+ * failed request did not with `mkfifo` directly.
  */
-class FifoStock {
-  #dir: string | null = null;
-  readonly #ready: string[] = [];
-  #refilling: Promise<void> | null = null;
-  #waiting = 0;
-  #batch = 8;
-  #made = 0;
+class FifoHelper {
+  #child: ChildProcessByStdio<Writable, Readable, null> | null = null;
+  readonly #waiting: ((made: boolean) => void)[] = [];
+  #received = "";
+  spawns = 0;
 
-  /** Renames a FIFO of the stock to `fifo` (in the system's temp directory); MEDIUM_FAILED if none can be made. */
-  async make(id: StreamId, fifo: string): Promise<void> {
-    this.#waiting++;
+  get pid(): number | null {
+    return this.#child?.pid ?? null;
+  }
+
+  /** Whether each of `paths` was made (false for any the helper could not make, or take). */
+  make(paths: readonly string[]): Promise<boolean[]> {
+    if (paths.length === 0 || paths.some((p) => p.includes("\n"))) return Promise.resolve(paths.map(() => false));
+    const child = this.#ensure();
+    if (child === null) return Promise.resolve(paths.map(() => false));
+    const answers = paths.map(() => new Promise<boolean>((resolve) => this.#waiting.push(resolve)));
+    (child.stdout as unknown as net.Socket).ref();
+    child.stdin.write(paths.map((p) => `${p}\n`).join(""));
+    return Promise.all(answers);
+  }
+
+  #ensure(): ChildProcessByStdio<Writable, Readable, null> | null {
+    if (this.#child !== null) return this.#child;
+    let child: ChildProcessByStdio<Writable, Readable, null>;
     try {
-      while (this.#ready.length === 0) await this.#refill(id);
-    } finally {
-      this.#waiting--;
+      child = spawn("sh", ["-c", 'while IFS= read -r p; do if mkfifo -m 600 -- "$p" 2>/dev/null; then echo 1; else echo 0; fi; done'], { stdio: ["pipe", "pipe", "ignore"] });
+    } catch {
+      return null;
     }
-    const made = this.#ready.pop()!;
-    await fs.promises.rename(made, fifo).catch((error: Error) => {
-      throw new AmpsimError("MEDIUM_FAILED", `${streamLabel(id)}: could not take the FIFO ${made} for ${fifo}: ${error.message}`, { stream: id.stream, table: id.tableName, file: made }, { cause: error });
+    this.spawns++;
+    this.#child = child;
+    child.unref();
+    (child.stdin as unknown as { unref?(): void }).unref?.();
+    child.stdin.on("error", () => this.#lost(child));
+    child.on("error", () => this.#lost(child));
+    child.on("exit", () => this.#lost(child));
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (text: string) => {
+      this.#received += text;
+      let end: number;
+      while ((end = this.#received.indexOf("\n")) >= 0) {
+        const line = this.#received.slice(0, end);
+        this.#received = this.#received.slice(end + 1);
+        this.#waiting.shift()?.(line === "1");
+      }
+      if (this.#waiting.length === 0) (child.stdout as unknown as net.Socket).unref();
     });
+    return child;
   }
 
-  /** FIFOs made and not yet taken, and the directory that holds them (null before the first). */
-  get state(): { readonly stocked: number; readonly dir: string | null } {
-    return { stocked: this.#ready.length, dir: this.#dir };
-  }
-
-  async #refill(id: StreamId): Promise<void> {
-    this.#refilling ??= this.#makeBatch(id).finally(() => { this.#refilling = null; });
-    await this.#refilling;
-  }
-
-  async #makeBatch(id: StreamId): Promise<void> {
-    // Let every stream opened in this turn of the event loop wait first: one batch for them all.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    this.#batch = Math.min(256, Math.max(2 * this.#batch, this.#waiting));
-    const dir = this.#directory();
-    const paths = Array.from({ length: this.#batch }, () => path.join(dir, `f${this.#made++}.fifo`));
-    const failure = await execFileAsync("mkfifo", ["-m", "600", "--", ...paths]).then(() => null, (error: Error) => describeMkfifoError(error));
-    if (failure !== null) {
-      await Promise.all(paths.map((p) => fs.promises.rm(p, { force: true })));
-      throw new AmpsimError("MEDIUM_FAILED", `${streamLabel(id)}: could not make FIFOs in ${dir}: ${failure}`, { stream: id.stream, table: id.tableName, file: dir });
-    }
-    this.#ready.push(...paths);
-  }
-
-  #directory(): string {
-    if (this.#dir === null) {
-      this.#dir = fs.mkdtempSync(path.join(os.tmpdir(), "ampsim-fifos-"));
-      const dir = this.#dir;
-      process.once("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
-    }
-    return this.#dir;
+  /** The helper is gone: whatever waits was not made (FifoMaker makes it another way); the next request spawns a new one. */
+  #lost(child: ChildProcessByStdio<Writable, Readable, null>): void {
+    if (this.#child !== child) return;
+    this.#child = null;
+    this.#received = "";
+    for (const resolve of this.#waiting.splice(0)) resolve(false);
   }
 }
 
-const FIFO_STOCK = new FifoStock();
+const FIFO_HELPER = new FifoHelper();
 
 function describeMkfifoError(error: Error): string {
   if ((error as NodeJS.ErrnoException).code === "ENOENT") return "mkfifo is not installed";

@@ -283,6 +283,19 @@ describe("what a finished stream records", () => {
     expect(checkInvariant(source, again, tables, before)).toBeNull();
   });
 
+  it("writing an archive, a resume whose source changed under a finished stream (same rows per AMP) is refused: the archive would not hold what the target does", async () => {
+    const dir = path.join(tempDir(), "archive");
+    const { source, target, tables, checkpointDir, medium } = await stoppedBeforeCommit({ kind: "storage", dir });
+    // The same product id (so the same AMP, and the same rows per AMP), other values.
+    source.sql("DELETE FROM shop.products WHERE product_id = 1;");
+    source.insert("shop.products", [{ product_id: 1, sku: "CHANGED-1", name: "changed while stopped", price: "1.00", introduced: null }]);
+    const error = await migrate({ source, target, tables, ...OPTIONS, medium, checkpointDir, resume: true }).catch((e: unknown) => e);
+    expect(isAmpsimError(error, "CHECKPOINT_MISMATCH"), String(error)).toBe(true);
+    expect(String(error)).toMatch(/cannot resume stream \d of shop\.products: the source's rows differ from those the stream carried before the interruption/);
+    for (const table of tables) expect(target.rowCount(table), table).toBe(0);
+    expect(fs.existsSync(path.join(dir, "manifest.json"))).toBe(false);
+  });
+
   it("writing an archive: bucket checksums (for the manifest) and the fingerprint; a checkpoint with only checksums, as older ones, still resumes", async () => {
     const dir = path.join(tempDir(), "archive");
     const { source, target, tables, checkpointDir, medium, rewrite, before } = await stoppedBeforeCommit({ kind: "storage", dir });

@@ -8,7 +8,7 @@
  */
 import { describe, it, expect, afterAll, beforeAll } from "vitest";
 import * as arrow from "apache-arrow";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -712,38 +712,54 @@ describe("the pipe medium", () => {
     });
   });
 
-  it("without a dir, takes its FIFOs from the process's stock, made ahead in batches: later media spawn nothing", async () => {
-    const open = async (streams: number) => {
-      const medium = new PipeMedium();
+  it("makes its FIFOs through one helper process for the whole process, which ends with it", async () => {
+    const open = async (streams: number, dir?: string) => {
+      const medium = new PipeMedium(dir === undefined ? {} : { dir });
       const channels = await Promise.all(Array.from({ length: streams }, (_v, s) => medium.open(streamId(0, s))));
       await Promise.all(channels.map((channel, s) => Promise.all([writeStream(channel, randomStream(mulberry32(SEED + 90 + s), 2).batches), drain(channel)])));
       await medium.close();
     };
     await open(3);
-    const first = PipeMedium.fifoStock;
-    expect(first.dir).not.toBeNull();
-    expect(first.stocked).toBeGreaterThan(0);
-    const made = fs.readdirSync(first.dir!).length;
-    expect(made).toBe(first.stocked);
-    await open(Math.min(3, first.stocked));
-    // The second medium's streams took FIFOs made before; none was made for them.
-    expect(PipeMedium.fifoStock.stocked).toBe(first.stocked - Math.min(3, first.stocked));
-    expect(fs.readdirSync(first.dir!).length).toBe(PipeMedium.fifoStock.stocked);
-    // More streams than the stock holds: one new batch covers them all.
-    const want = PipeMedium.fifoStock.stocked + 5;
-    await open(want);
-    expect(PipeMedium.fifoStock.dir).toBe(first.dir);
-    expect(PipeMedium.fifoStock.stocked).toBeGreaterThan(0);
-  }, 15_000);
-
-  it("the FIFO stock's directory goes when the process exits", () => {
+    const spawned = PipeMedium.fifoHelper.spawns;
+    expect(spawned).toBeGreaterThanOrEqual(1);
+    // Later media, with or without a directory of their own, many streams at once: no new process.
+    await Promise.all([open(5), open(40), open(2, path.join(tempDir(), "pipes"))]);
+    expect(PipeMedium.fifoHelper.spawns).toBe(spawned);
+    // A process that made FIFOs exits by itself (the helper holds no event loop) and leaves no helper behind.
     const script = `import { PipeMedium } from ${JSON.stringify(path.resolve("migrator/media/pipe-medium.ts"))};
 const medium = new PipeMedium(); await medium.open({ table: 0, stream: 0, tableName: "t" }); await medium.close();
-console.log(PipeMedium.fifoStock.dir);`;
-    const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" }).trim();
-    expect(out).toMatch(/ampsim-fifos-/);
-    expect(fs.existsSync(out)).toBe(false);
-  });
+console.log(PipeMedium.fifoHelper.spawns, PipeMedium.fifoHelper.pid);`;
+    const [spawns, helper] = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", timeout: 20_000 }).trim().split(" ").map(Number);
+    expect(spawns).toBe(1);
+    expect(helper).toBeGreaterThan(0);
+    // Running, that is: a process that ended but is not reaped yet (a zombie, state Z) counts as gone.
+    const alive = (pid: number) => { try { return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8")); } catch { return false; } };
+    for (let i = 0; i < 50 && alive(helper); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(alive(helper)).toBe(false);
+    // Killed (no 'exit' handler runs), the process takes its helper with it all the same.
+    const killed = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `${script}\nsetInterval(() => {}, 1000);`], { stdio: ["ignore", "pipe", "inherit"] });
+    const printed = await new Promise<string>((resolve) => killed.stdout.once("data", (d: Buffer) => resolve(String(d))));
+    const other = Number(printed.trim().split(" ")[1]);
+    expect(alive(other)).toBe(true);
+    killed.kill("SIGKILL");
+    for (let i = 0; i < 100 && alive(other); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(alive(other)).toBe(false);
+  }, 30_000);
+
+  it("a helper that dies is replaced at the next FIFO: media keep working", async () => {
+    const before = PipeMedium.fifoHelper;
+    const medium = new PipeMedium();
+    await medium.open(streamId(0, 0));
+    const { pid } = PipeMedium.fifoHelper;
+    expect(pid).not.toBeNull();
+    process.kill(pid!, "SIGKILL");
+    for (let i = 0; i < 50 && PipeMedium.fifoHelper.pid === pid; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const channel = await medium.open(streamId(0, 1));
+    await Promise.all([writeStream(channel, randomStream(mulberry32(SEED + 99), 2).batches), drain(channel)]);
+    await medium.close();
+    expect(PipeMedium.fifoHelper.spawns).toBeGreaterThan(before.spawns);
+    expect(PipeMedium.fifoHelper.pid).not.toBe(pid);
+  }, 15_000);
 
   it("removes its FIFOs and temp directory on close", async () => {
     const dir = path.join(tempDir(), "pipes");

@@ -126,10 +126,15 @@ export class PipeMedium implements TransferMedium {
     }
   }
 
+  /** The directory of this medium's FIFOs, made at the first open; MEDIUM_FAILED naming it when it cannot be. */
   #directory(): Promise<string> {
-    this.#dir ??= this.#options.dir === undefined
+    const where = this.#options.dir ?? path.join(os.tmpdir(), "ampsim-pipes-XXXXXX");
+    this.#dir ??= (this.#options.dir === undefined
       ? fs.promises.mkdtemp(path.join(os.tmpdir(), "ampsim-pipes-"))
-      : fs.promises.mkdir(this.#options.dir, { recursive: true }).then(() => this.#options.dir as string);
+      : fs.promises.mkdir(this.#options.dir, { recursive: true }).then(() => this.#options.dir as string)
+    ).catch((error: Error) => {
+      throw new AmpsimError("MEDIUM_FAILED", `pipe medium: cannot make the directory of its FIFOs, ${where}: ${error.message}`, { file: where }, { cause: error });
+    });
     return this.#dir;
   }
 }

@@ -761,6 +761,15 @@ console.log(PipeMedium.fifoHelper.spawns, PipeMedium.fifoHelper.pid);`;
     expect(PipeMedium.fifoHelper.pid).not.toBe(pid);
   }, 15_000);
 
+  it("a directory for its FIFOs that cannot be made: MEDIUM_FAILED naming it", async () => {
+    const file = path.join(tempDir(), "a-file");
+    fs.writeFileSync(file, "not a directory");
+    const medium = new PipeMedium({ dir: path.join(file, "pipes") });
+    const error = await failure(medium.open(streamId(0, 0)), "MEDIUM_FAILED");
+    expect(error.message).toContain(`cannot make the directory of its FIFOs, ${path.join(file, "pipes")}`);
+    await medium.close();
+  });
+
   it("removes its FIFOs and temp directory on close", async () => {
     const dir = path.join(tempDir(), "pipes");
     const medium = new PipeMedium({ dir });

@@ -170,7 +170,6 @@ class FifoMaker {
   }
 }
 
-
 /**
  * One long-lived `sh` per process that makes FIFOs on request (a path a line in, "1" or "0" a
  * line out), spawned at the first one. Spawning forks this process, and a fork copies its page

@@ -98,7 +98,10 @@ export interface MigrationReport {
   readonly resumed?: boolean;
   /**
    * Batches that may have been sent twice because of the interruption: at most one per stream that
-   * was cut short (with a checkpoint, an archive module sends a batch only after the previous one committed).
+   * was cut short (with a checkpoint, an archive module sends a batch only after the previous one
+   * committed). Over intermediate storage, which is store-and-forward and keeps no batch in flight,
+   * every batch a cut-short stream sent from its restore point on (its restore module skips those
+   * its staging table holds).
    */
   readonly resentBatches?: number;
   readonly phases: readonly PhaseReport[];

@@ -16,7 +16,7 @@ import { AmpsimError, errorText, quoteIdentifierIfNeeded, type Engine, type Trac
 import { ArchiveModule, type ArchiveOptions, type ArchiveResult } from "./archive-module.js";
 import { addFingerprints, addRows, checksumsFromJson, checksumsToJson, emptyChecksums, fingerprintChecksum, fingerprintOf, fingerprintToJson, fold, merge, mismatchedBuckets, tableChecksum, VERIFY_BITS_MAX, type BucketChecksums } from "./checksum.js";
 import { withLabels } from "./labels.js";
-import { copyDefinition, placedOn, readChecksums, readChecksumsOn, readFingerprintOn, skewFactorOf } from "./verify.js";
+import { copyDefinition, placedOn, readChecksumsOn, readFingerprintOn, skewFactorOf } from "./verify.js";
 import { createMedium, StorageMedium } from "./media/index.js";
 import type { FrameSink, StreamId, TransferMedium } from "./media/transfer-medium.js";
 import type { TableInfo } from "./media/storage-medium.js";
@@ -376,9 +376,9 @@ export class MigrationRun {
   async #transferTable(medium: TransferMedium, table: TableState): Promise<void> {
     await this.#allOrStop(this.#plan.clusters.map((cluster, s) => this.#transferStream(medium, table, s, cluster)));
     if (writesArchive(medium) && this.#source.engine) {
-      // Its archive modules kept bucket checksums, unless a stream finished before with only its fingerprint recorded.
-      const checksums = table.checksums ?? readChecksums(this.#source.engine, table.plan.name, this.#verifyBits, "archive").checksums;
-      medium.setTableInfo(table.plan.ordinal, archiveTableInfo(this.#source, table.plan, this.#plan.clusters, checksums));
+      // Writing an archive, every stream's archive module keeps bucket checksums (those finished before run again).
+      if (table.checksums === null) throw new Error(`assertion failed: no bucket checksums of ${table.plan.name} for the archive's manifest`);
+      medium.setTableInfo(table.plan.ordinal, archiveTableInfo(this.#source, table.plan, this.#plan.clusters, table.checksums));
     }
   }
 
@@ -408,14 +408,13 @@ export class MigrationRun {
     if (recorded?.done && this.#target.rowCount(table.staging[stream]) === streamRows[stream]) {
       const sums = checkpoint!.streamSums(table.index, stream, this.#verifyBits);
       // A resume rewrites the archive it writes: a stream finished before is written again (not restored again), so the archive is whole.
-      if (writesArchive(medium) && source) {
-        const again = await this.#archiveOnly(medium, source, { stream, table: ordinal, tableName: name }, cluster, archiveOptions);
-        if (sums && !again.fingerprint.every((word, k) => word === sums.fingerprint[k])) {
-          throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume stream ${stream} of ${name}: the source's rows differ from those the stream carried before the interruption (their fingerprints differ), so the archive would not hold what the target does; the source changed while the migration was stopped`,
-            { table: name, stream });
-        }
+      if (!writesArchive(medium) || !source) return this.#finishedBefore(table, stream, cluster, sums);
+      const again = await this.#archiveOnly(medium, source, { stream, table: ordinal, tableName: name }, cluster, archiveOptions);
+      if (sums && !again.fingerprint.every((word, k) => word === sums.fingerprint[k])) {
+        throw new AmpsimError("CHECKPOINT_MISMATCH", `cannot resume stream ${stream} of ${name}: the source's rows differ from those the stream carried before the interruption (their fingerprints differ), so the archive would not hold what the target does; the source changed while the migration was stopped`,
+          { table: name, stream });
       }
-      return this.#finishedBefore(table, stream, cluster, sums);
+      return this.#finishedBefore(table, stream, cluster, again);
     }
     const resume = source && this.#recovery.resuming ? this.#resumePoint(table, stream, new ArchiveModule(source, { stream, table: ordinal, tableName: name }, cluster, archiveOptions)) : undefined;
     // Writing an archive, a resumed stream is written whole (the archive must be), and its restore
@@ -489,7 +488,7 @@ export class MigrationRun {
     else if (table.checksums !== null) merge(table.checksums, sums.checksums);
   }
 
-  /** A stream a previous attempt finished: its sums (`sums`) come from the checkpoint; its progress is reported done. */
+  /** A stream a previous attempt finished: its sums (`sums`: from the checkpoint, or from archiving it again); its progress is reported done. */
   #finishedBefore(table: TableState, stream: number, cluster: readonly number[], sums: { readonly checksums: BucketChecksums | null; readonly fingerprint: Uint32Array } | null): void {
     if (sums) this.#addStreamSums(table, sums);
     const { name, streamRows, streamBytes } = table.plan;

@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- --quick] [-- --only insert,read]`: the benchmark suites (hash, insert,
- * read, archive, migration, executor, profile, fidelity, peers).
- * Writes bench/results.json and bench/RESULTS.md. Every ratio is measured side by
+ * `npm run bench [-- --quick] [-- --only insert,read] [-- --out DIR]`: the benchmark suites
+ * (hash, insert, read, archive, migration, executor, profile, fidelity, peers).
+ * Writes results.json and RESULTS.md into bench/ (or DIR). Every ratio is measured side by
  * side in the same run (this machine's speed drifts by up to 2× over minutes).
  */
 import fs from "node:fs";
@@ -29,24 +29,60 @@ export interface SuiteContext {
   readonly log: (line: string) => void;
 }
 
+const HELP = `usage: npm run bench -- [--quick] [--only SUITE,…] [--out DIR]
+
+  --quick        smaller tables and fewer runs: about a minute (1M-row migrations)
+  --only SUITES  run only these suites, comma-separated (default: all, in this order):
+${Object.entries({
+  hash: "row hash, scalar and columnar",
+  insert: "insert, insert-select (AMP-local, redistributing, into a UPI), durable insert and open",
+  read: "all-AMP scans, WHERE scans, PI lookup",
+  archive: "archive encode/decode, CRC, and each transfer medium alone",
+  migration: "end-to-end migrations over each medium, peak RSS, scaling in rows and AMPs",
+  executor: "inline vs pool: kernels, a migration, and what a second thread gives this machine",
+  profile: "where a migration's time goes (CPU profile by kind of work)",
+  fidelity: "measured vs simulated time, analytic mode",
+  peers: "DuckDB, the hand-written reference, the naive baseline, the memory-copy limit",
+}).map(([name, what]) => `                   ${name.padEnd(10)} ${what}`).join("\n")}
+  --out DIR      write results.json and RESULTS.md into DIR (made if missing) instead of bench/
+  --help         this text`;
+
 /** A mistake in the command line: one line on stderr, exit code 2 (as the ampsim CLI). */
 class UsageError extends Error {}
 
-function options(): { quick: boolean; only: string[] } {
-  let values: { quick?: boolean; only?: string };
+function options(): { quick: boolean; only: string[]; out: string } | "help" {
+  let values: { quick?: boolean; only?: string; out?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" } }, strict: true }));
+    ({ values } = parseArgs({ options: { quick: { type: "boolean" }, only: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } }, strict: true }));
   } catch (error) {
-    throw new UsageError(`${(error as Error).message} (usage: npm run bench -- [--quick] [--only ${Object.keys(SUITES).join(",")}])`);
+    throw new UsageError(`${(error as Error).message} (usage: npm run bench -- [--quick] [--only ${Object.keys(SUITES).join(",")}] [--out DIR]; --help for more)`);
   }
+  if (values.help) return "help";
   const only = values.only !== undefined ? values.only.split(",").map((name) => name.trim()).filter((name) => name !== "") : Object.keys(SUITES);
   const unknown = only.filter((name) => !Object.hasOwn(SUITES, name));
   if (unknown.length > 0 || only.length === 0) throw new UsageError(`--only: unknown suite(s) ${JSON.stringify(unknown.join(",") || values.only)}; the suites are ${Object.keys(SUITES).join(", ")}`);
-  return { quick: values.quick === true, only };
+  const duplicated = only.filter((name, i) => only.indexOf(name) !== i);
+  if (duplicated.length > 0) throw new UsageError(`--only: suite(s) named twice: ${[...new Set(duplicated)].join(", ")}`);
+  return { quick: values.quick === true, only, out: outDirectory(values.out) };
+}
+
+/** The directory results go to, checked (and made) before any suite runs: a long run must not fail at its end. */
+function outDirectory(out: string | undefined): string {
+  const dir = out === undefined ? path.dirname(fileURLToPath(import.meta.url)) : path.resolve(out);
+  if (out !== undefined && out.trim() === "") throw new UsageError("--out: an empty path");
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`--out ${dir}: not a directory results can be written to (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return dir;
 }
 
 async function main(): Promise<void> {
-  const { quick, only } = options();
+  const parsed = options();
+  if (parsed === "help") { console.log(HELP); return; }
+  const { quick, only, out } = parsed;
   const context: SuiteContext = { quick, log: (line) => console.log(line) };
   const results: Measurement[] = [];
   const started = Date.now();
@@ -56,10 +92,11 @@ async function main(): Promise<void> {
   }
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`;
   const report = { command, date: new Date().toISOString(), quick, machine: machine(), elapsedSeconds: (Date.now() - started) / 1000, results };
-  const dir = path.dirname(fileURLToPath(import.meta.url));
-  fs.writeFileSync(path.join(dir, "results.json"), `${JSON.stringify(report, null, 2)}\n`);
-  fs.writeFileSync(path.join(dir, "RESULTS.md"), renderResults(report));
-  console.log(`\nwrote bench/results.json and bench/RESULTS.md (${report.elapsedSeconds.toFixed(0)} s)`);
+  fs.writeFileSync(path.join(out, "results.json"), `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(path.join(out, "RESULTS.md"), renderResults(report));
+  const relative = path.relative(process.cwd(), out);
+  const shown = relative.startsWith("..") ? out : relative || ".";
+  console.log(`\nwrote ${path.join(shown, "results.json")} and ${path.join(shown, "RESULTS.md")} (${report.elapsedSeconds.toFixed(0)} s)`);
 }
 
 try {

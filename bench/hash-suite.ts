@@ -1,11 +1,15 @@
 /**
  * Row hash: the scalar function (benchmark.js) and the columnar hot path over
- * one BIGINT column and one VARCHAR column of 1M rows.
+ * one BIGINT column and one VARCHAR column of 1M rows; the verification's
+ * whole-row checksum hash of the benchmark table, WebAssembly SIMD against its
+ * JavaScript reference (runs interleaved).
  */
+import type * as arrow from "apache-arrow";
 import Benchmark from "benchmark";
 import { rowHash, rowHashColumns, types } from "../engine/index.js";
 import { benchBatches } from "./bench-data.js";
-import { measurement, timeMedian, type Measurement } from "./bench-util.js";
+import { measurement, median, timeMedian, type Measurement } from "./bench-util.js";
+import { rowChecksumHashes, rowChecksumSimd } from "../migrator/row-checksum.js";
 import type { SuiteContext } from "./run.js";
 
 function scalarHashes(context: SuiteContext): Promise<Measurement[]> {
@@ -38,6 +42,34 @@ export async function hashSuite(context: SuiteContext): Promise<Measurement[]> {
     measurement("row hash", "columnar, one BIGINT column", rows, rows * 8, int64Ms, runs),
     measurement("row hash", "columnar, one VARCHAR column (~10 chars)", rows, null, stringMs, runs),
   ];
-  for (const m of columnar) context.log(`${m.name}: ${(m.rowsPerSecond / 1e6).toFixed(1)} M rows/s`);
-  return [...results, ...columnar];
+  const checksums = wholeRowChecksums(batch, runs);
+  for (const m of [...columnar, ...checksums]) context.log(`${m.name}: ${(m.rowsPerSecond / 1e6).toFixed(1)} M rows/s`);
+  return [...results, ...columnar, ...checksums];
+}
+
+/** The verification's whole-row hash of every column, in batches of 64K rows, both ways in turn. */
+function wholeRowChecksums(batch: arrow.RecordBatch, runs: number): Measurement[] {
+  const columnTypes = [types.int64, types.int32, types.float64, types.varchar(16)];
+  const batches = Array.from({ length: Math.ceil(batch.numRows / 65_536) }, (_v, i) => batch.slice(i * 65_536, (i + 1) * 65_536));
+  const out = new Uint32Array(65_536);
+  const times: Record<"js" | "simd", number[]> = { js: [], simd: [] };
+  const simdAvailable = rowChecksumSimd();
+  try {
+    for (let r = 0; r < runs + 1; r++) {
+      for (const way of ["js", "simd"] as const) {
+        rowChecksumSimd(way === "simd");
+        const started = performance.now();
+        for (const b of batches) rowChecksumHashes(columnTypes, b.data.children, b.numRows, out);
+        if (r > 0) times[way].push(performance.now() - started); // the first round warms both up
+      }
+    }
+  } finally {
+    rowChecksumSimd(simdAvailable);
+  }
+  const bytes = batch.data.children.reduce((sum, child) => sum + (child.values as Uint8Array).byteLength + ((child.valueOffsets as Int32Array | undefined)?.byteLength ?? 0), 0);
+  const js = measurement("row hash", "whole-row checksum hash (verification), 4 columns, JavaScript", batch.numRows, bytes, median(times.js), runs);
+  const simd = measurement("row hash", `whole-row checksum hash (verification), 4 columns, WebAssembly SIMD${simdAvailable ? "" : " (not available: JavaScript)"}`,
+    batch.numRows, bytes, median(times.simd), runs, "row-checksum.wat, the column copies into its memory included");
+  simd.ratios.push({ against: "JavaScript", ratio: js.medianMs / simd.medianMs });
+  return [js, simd];
 }

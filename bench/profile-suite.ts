@@ -18,7 +18,7 @@ const GROUP = "where the time goes";
 
 /** [bucket, test on "function file"] in order: the first match wins. */
 const BUCKETS: readonly [string, RegExp][] = [
-  ["verification checksums: whole-row hash and bucket sums (archive side and verify)", /( row-checksum\.ts| checksum\.ts)$/],
+  ["verification checksums: whole-row hash and bucket sums (archive side and verify)", /( row-checksum\.ts| checksum\.ts| \(wasm\))$/],
   ["CRC-32 of every batch (archive, and the memory medium's check where a batch is read)", /^crc32 /],
   ["UPI check of the insert-select (duplicates.ts)", / duplicates\.ts$/],
   ["row hash of the PI (restore placement)", /( row-hash\.ts| murmur3\.ts)$/],
@@ -56,7 +56,9 @@ export async function profileSuite(context: SuiteContext): Promise<Measurement[]
   profile.samples!.forEach((id, i) => {
     if (profiler.has(id)) return; // the profiler starting and stopping, not the migration
     const node = nodes.get(id)!;
-    const key = `${node.callFrame.functionName || "(anonymous)"} ${path.basename(node.callFrame.url)}`;
+    // WebAssembly's functions are those of row-checksum.wat, the project's one module.
+    const file = node.callFrame.url.startsWith("wasm://") ? "(wasm)" : path.basename(node.callFrame.url);
+    const key = `${node.callFrame.functionName || "(anonymous)"} ${file}`;
     const bucket = BUCKETS.find(([, test]) => test.test(key))?.[0] ?? "other";
     if (bucket === "other") others.set(key, (others.get(key) ?? 0) + (profile.timeDeltas![i] ?? 0));
     const micros = profile.timeDeltas![i] ?? 0;

@@ -10,7 +10,7 @@
  */
 import type * as arrow from "apache-arrow";
 import type { ColumnType } from "../engine/index.js";
-import { ROW_CHECKSUM_HASH, rowChecksumHashes } from "./row-checksum.js";
+import { addFingerprintSimd, ROW_CHECKSUM_HASH, rowChecksumHashes } from "./row-checksum.js";
 
 /** Buckets used for verification: at most this many bits (65,536 buckets). */
 export const VERIFY_BITS_MAX = 16;
@@ -203,10 +203,14 @@ export function fingerprintOf(c: BucketChecksums): Uint32Array {
 
 /** Adds the rows of `batch` to the fingerprint `into` at `bits`, as addRows adds them to bucket checksums. */
 export function addRowsToFingerprint(into: Uint32Array, columnTypes: readonly ColumnType[], batch: arrow.RecordBatch, piHash: Uint32Array | null, bits: number): void {
-  const rows = batch.numRows;
-  if (rows === 0) return;
-  if (hashes.length < rows) hashes = new Uint32Array(rows);
-  addFingerprint(into, rowChecksumHashes(columnTypes, batch.data.children, rows, hashes), piHash, bits, rows);
+  addColumnsToFingerprint(into, columnTypes, batch.data.children, batch.numRows, piHash, bits);
+}
+
+/** Adds rows [0, length) of `columns` to the fingerprint `into` at `bits` (in WebAssembly where it can: row-checksum.ts). */
+export function addColumnsToFingerprint(into: Uint32Array, columnTypes: readonly ColumnType[], columns: readonly arrow.Data[], length: number, piHash: Uint32Array | null, bits: number): Uint32Array {
+  if (length === 0 || addFingerprintSimd(into, columnTypes, columns, length, piHash, bits)) return into;
+  if (hashes.length < length) hashes = new Uint32Array(length);
+  return addFingerprint(into, rowChecksumHashes(columnTypes, columns, length, hashes), piHash, bits, length);
 }
 
 /** Adds rows (whole-row checksum hashes `full`, PI row hashes or null for NoPI tables) to the fingerprint `into` at `bits`. */

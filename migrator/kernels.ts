@@ -16,7 +16,7 @@ import type * as arrow from "apache-arrow";
 import { arrowTypeOf, defineKernel, inputColumns, isSharedData, isSharedView, packData, placeColumns, transferResult, unpackData, withArena, type ColumnType, type Executor, type PackedData, type PlacedBatch, type Placer, type Transferring } from "../engine/index.js";
 import { decodeBatch } from "./archive-format.js";
 import { crc32 } from "./crc32.js";
-import { addFingerprint, bucketSums, compactBucketSums, FINGERPRINT_WORDS } from "./checksum.js";
+import { addColumnsToFingerprint, bucketSums, compactBucketSums, FINGERPRINT_WORDS } from "./checksum.js";
 import { rowChecksumHashes } from "./row-checksum.js";
 
 /** This module, for KernelRefs. */
@@ -85,8 +85,7 @@ export const checksumColumns = defineKernel((input: ColumnsChecksumInput): Trans
 
 /** The fingerprint (addFingerprint) of `length` rows of `columns`. */
 function fingerprintSums(types: readonly ColumnType[], columns: readonly arrow.Data[], length: number, piHash: Uint32Array | null, bits: number): Uint32Array {
-  if (hashScratch.length < length) hashScratch = new Uint32Array(length);
-  return addFingerprint(new Uint32Array(FINGERPRINT_WORDS), rowChecksumHashes(types, columns, length, hashScratch), piHash, bits, length);
+  return addColumnsToFingerprint(new Uint32Array(FINGERPRINT_WORDS), types, columns, length, piHash, bits);
 }
 
 const CHECKSUM_COLUMNS = { module: import.meta.url, name: "checksumColumns" };

@@ -80,7 +80,7 @@ async function readRowsOn(engine: Engine, table: string, bits: number, phase: st
   const types = definition.columns.map((c) => c.type);
   let placed = true; let rows = 0;
   // A bounded window of tasks: the pool hands queued tasks to workers from this thread's event loop.
-  const window = new TaskWindow(2 * Math.max(1, engine.executor.threads));
+  const window = new TaskWindow(Math.max(1, engine.executor.threads));
   try {
     for (let amp = 0; amp < engine.amps && !window.failed; amp++) {
       const read = withLabels(engine, { phase, table }, () => engine.readAmp(table, amp));
@@ -95,8 +95,10 @@ async function readRowsOn(engine: Engine, table: string, bits: number, phase: st
           const chunk = first === 0 && end === part.batch.numRows ? part.batch : part.batch.slice(first, end);
           const piHash = definition.primaryIndex ? part.rowHash.subarray(first, end) : null;
           const shared = sink.onWorker === null ? null : sharedColumns(types, chunk, piHash, bits);
-          // Rows not in shared memory are hashed here (measured: cheaper than encoding them for a worker), while the workers hash the shared ones.
-          if (shared === null) sink.here(types, chunk, piHash);
+          // Rows not in shared memory are hashed here (measured: cheaper than encoding them for a
+          // worker), and so are shared ones while every worker is busy: this thread would only wait.
+          if (shared !== null && window.full) await new Promise<void>((resolve) => setImmediate(resolve)); // finished tasks leave the window
+          if (shared === null || window.full) sink.here(types, chunk, piHash);
           else await window.add(() => sink.onWorker!(shared));
         }
       }

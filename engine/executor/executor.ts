@@ -162,6 +162,9 @@ export class TaskWindow {
   /** True once a task failed: stop producing and call drain(). */
   get failed(): boolean { return this.#failure !== null; }
 
+  /** True while `width` tasks run: `add` would wait. */
+  get full(): boolean { return this.#inFlight.size >= this.#width; }
+
   /** Starts `task` once fewer than `width` run; returns false (starting nothing) after a failure. */
   async add(task: () => Promise<unknown>): Promise<boolean> {
     while (this.#inFlight.size >= this.#width && this.#failure === null) await Promise.race(this.#inFlight);

@@ -35,3 +35,4 @@ export { groupRows } from "./storage/radix-sort.js";
 export { countGroups, rowsOfGroup, scatterData, scatterUint32 } from "./storage/scatter.js";
 export { placeColumns, sharedBuckets, PLACE_KERNELS } from "./steps/place-kernel.js";
 export type { PackedPiece, PlacedBatch, Placer, PlaceRowsInput } from "./steps/place-kernel.js";
+export { instantiateWasm, type WasmInstance } from "./wasm.js";

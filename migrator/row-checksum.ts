@@ -24,7 +24,7 @@
  * without WebAssembly SIMD uses JavaScript throughout.
  */
 import type * as arrow from "apache-arrow";
-import { murmur3Finalize, murmur3MixBlock, type ColumnType } from "../engine/index.js";
+import { instantiateWasm, murmur3Finalize, murmur3MixBlock, type ColumnType, type WasmInstance } from "../engine/index.js";
 import { ROW_CHECKSUM_WASM } from "./row-checksum-wasm.js";
 
 /** The name checksums carry in manifests and checkpoints: checksums of another hash never compare. */
@@ -47,10 +47,7 @@ const SUMS = PLACEMENT + (CHUNK_ROWS + 4) * 4;
 const BYTES = SUMS + 32;
 const STRING_BYTES_MAX = 4 << 20;
 
-interface Simd {
-  readonly bytes: Uint8Array;
-  readonly words: Int32Array;
-  readonly hashes: Uint32Array;
+interface SimdExports {
   feed32(state: number, values: number, rows: number): void;
   feed64(state: number, values: number, rows: number): void;
   feedF64(state: number, values: number, rows: number): void;
@@ -59,30 +56,9 @@ interface Simd {
   fingerprint(state: number, placement: number, padded: number, rows: number, shift: number, mask: number, sums: number): void;
 }
 
-/** What this file uses of the WebAssembly global (the project's lib has no DOM types). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Record<string, unknown> };
-  CompileError: new () => Error;
-}
+type Simd = WasmInstance<SimdExports>;
 
-/** This thread's instance of row-checksum.wat, or null where WebAssembly SIMD is missing. */
-function instantiate(): Simd | null {
-  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  if (api === undefined) return null;
-  let exports: Record<string, unknown>;
-  try {
-    exports = new api.Instance(new api.Module(Buffer.from(ROW_CHECKSUM_WASM, "base64"))).exports;
-  } catch (error) {
-    if (error instanceof api.CompileError) return null;
-    throw error;
-  }
-  const buffer = (exports.memory as { buffer: ArrayBuffer }).buffer;
-  if (buffer.byteLength < BYTES + STRING_BYTES_MAX + 64) throw new Error("assertion failed: row-checksum.wat's memory is too small");
-  return { ...(exports as unknown as Omit<Simd, "bytes" | "words" | "hashes">), bytes: new Uint8Array(buffer), words: new Int32Array(buffer), hashes: new Uint32Array(buffer) };
-}
-
-const simd = instantiate();
+const simd: Simd | null = instantiateWasm<SimdExports>(ROW_CHECKSUM_WASM, BYTES + STRING_BYTES_MAX + 64, "row-checksum.wat");
 let useSimd = simd !== null;
 /** The rows' state words: in the WebAssembly memory when there is one (both paths feed them). */
 const state = simd ? new Int32Array(simd.words.buffer, STATE, CHUNK_ROWS + 4) : new Int32Array(CHUNK_ROWS);
@@ -105,7 +81,7 @@ export function rowChecksumHashes(types: readonly ColumnType[], columns: readonl
     const end = Math.min(length, first + CHUNK_ROWS);
     if (wasm !== null) {
       hashChunkSimd(wasm, types, columns, first, end);
-      out.set(wasm.hashes.subarray(STATE >> 2, (STATE >> 2) + end - first), first);
+      out.set(wasm.uwords.subarray(STATE >> 2, (STATE >> 2) + end - first), first);
       continue;
     }
     state.fill(types.length, 0, end - first);
@@ -128,10 +104,10 @@ export function addFingerprintSimd(into: Uint32Array, types: readonly ColumnType
   for (let first = 0; first < length; first += CHUNK_ROWS) {
     const end = Math.min(length, first + CHUNK_ROWS);
     const padded = hashChunkSimd(wasm, types, columns, first, end);
-    if (piHash !== null) wasm.hashes.set(piHash.subarray(first, end), PLACEMENT >> 2);
-    wasm.fingerprint(STATE, piHash !== null ? PLACEMENT : STATE, padded, end - first, (32 - bits) & 31, bits === 0 ? 0 : -1, SUMS);
+    if (piHash !== null) wasm.uwords.set(piHash.subarray(first, end), PLACEMENT >> 2);
+    wasm.exports.fingerprint(STATE, piHash !== null ? PLACEMENT : STATE, padded, end - first, (32 - bits) & 31, bits === 0 ? 0 : -1, SUMS);
     into[0] += end - first;
-    for (let k = 0; k < 5; k++) into[k + 1] += wasm.hashes[sums + k];
+    for (let k = 0; k < 5; k++) into[k + 1] += wasm.uwords[sums + k];
   }
   return true;
 }
@@ -143,7 +119,7 @@ function hashChunkSimd(wasm: Simd, types: readonly ColumnType[], columns: readon
   for (let c = 0; c < types.length; c++) {
     if (!feedColumnSimd(wasm, types[c], columns[c], first, end, padded)) feedColumn(types[c], columns[c], first, end);
   }
-  wasm.finalize(STATE, padded, types.length);
+  wasm.exports.finalize(STATE, padded, types.length);
   return padded;
 }
 
@@ -161,14 +137,14 @@ function feedColumnSimd(wasm: Simd, type: ColumnType, data: arrow.Data, first: n
     case "date":
       if (!(values instanceof Int32Array)) return false;
       wasm.bytes.set(new Uint8Array(values.buffer, values.byteOffset + first * 4, rows * 4), COLUMN);
-      wasm.feed32(STATE, COLUMN, padded);
+      wasm.exports.feed32(STATE, COLUMN, padded);
       return true;
     case "int64":
     case "timestamp":
     case "float64":
       if (!(values instanceof BigInt64Array || values instanceof BigUint64Array || values instanceof Float64Array)) return false;
       wasm.bytes.set(new Uint8Array(values.buffer, values.byteOffset + first * 8, rows * 8), COLUMN);
-      if (type.kind === "float64") wasm.feedF64(STATE, COLUMN, padded); else wasm.feed64(STATE, COLUMN, padded);
+      if (type.kind === "float64") wasm.exports.feedF64(STATE, COLUMN, padded); else wasm.exports.feed64(STATE, COLUMN, padded);
       return true;
     case "utf8":
     case "varchar": {
@@ -178,7 +154,7 @@ function feedColumnSimd(wasm: Simd, type: ColumnType, data: arrow.Data, first: n
       wasm.words.set(offsets.subarray(first, end + 1), OFFSETS >> 2);
       wasm.words.fill(to, (OFFSETS >> 2) + rows + 1, (OFFSETS >> 2) + padded + 1);
       wasm.bytes.set((data.values as Uint8Array).subarray(from, to), BYTES);
-      wasm.feedString(STATE, OFFSETS, BYTES, from, padded);
+      wasm.exports.feedString(STATE, OFFSETS, BYTES, from, padded);
       return true;
     }
     default:

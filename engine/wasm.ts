@@ -1,0 +1,44 @@
+/**
+ * The project's WebAssembly modules (SIMD), instantiated once per thread from the bytes
+ * `npm run build:wasm` embeds (scripts/build-wasm.mjs): so far the verification's whole-row
+ * hash (migrator/row-checksum.wat). A caller keeps a JavaScript path with the same results
+ * for a Node without WebAssembly SIMD.
+ *
+ * Tried and left out: the scatter of rows to their AMPs (count, lay out, move) in WebAssembly
+ * ran at 0.8–1.3× the JavaScript loops with the copies into and out of its memory (fresh
+ * output buffers' page faults dominate both).
+ */
+
+/** What this file uses of the WebAssembly global (the project's lib has no DOM types). */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
+  CompileError: new () => Error;
+}
+
+/** A module's exports and views of its memory (which never grows: callers lay it out up front). */
+export interface WasmInstance<F> {
+  readonly exports: F;
+  readonly bytes: Uint8Array;
+  readonly words: Int32Array;
+  readonly uwords: Uint32Array;
+}
+
+/**
+ * An instance of the module in `base64` with at least `minBytes` of memory, or null where this
+ * Node cannot compile it (no WebAssembly, or no SIMD).
+ */
+export function instantiateWasm<F>(base64: string, minBytes: number, name: string): WasmInstance<F> | null {
+  const api = (globalThis as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (api === undefined) return null;
+  let exports: Record<string, unknown>;
+  try {
+    exports = new api.Instance(new api.Module(Buffer.from(base64, "base64"))).exports;
+  } catch (error) {
+    if (error instanceof api.CompileError) return null;
+    throw error;
+  }
+  const buffer = (exports.memory as { buffer: ArrayBuffer }).buffer;
+  if (buffer.byteLength < minBytes) throw new Error(`assertion failed: ${name}'s memory holds ${buffer.byteLength} bytes, not the ${minBytes} its caller lays out`);
+  return { exports: exports as F, bytes: new Uint8Array(buffer), words: new Int32Array(buffer), uwords: new Uint32Array(buffer) };
+}

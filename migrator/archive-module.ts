@@ -138,6 +138,7 @@ export class ArchiveModule {
     const executor = this.#source.executor;
     const onPool = workersAvailable(executor);
     const shared = onPool ? sharedColumns(columnTypes, chunk, piHash, sums.bits) : null;
+    if (context.pending.failed) await context.pending.drain(); // an earlier checksum failed: throws its error, sending nothing more
     // Shared rows are hashed here while every worker is busy (with WebAssembly hashing, waiting
     // for one cost more than the hashing: measured on 2 cores).
     if (!onPool || (shared !== null && poolLoad(executor).busy >= executor.threads)) {

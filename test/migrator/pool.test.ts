@@ -186,20 +186,26 @@ describe("checksums of stored runs on a pool", () => {
 
   it("stop the archive at a checksum that fails on a worker: the error surfaces, the remaining batches are not sent", async () => {
     let calls = 0;
+    let sends = 0;
+    let sendsAtFailure = -1;
     const failing: Executor = {
       kind: "pool", threads: pool.threads,
-      run: (kernel, input, transfer) => (kernel.name === "checksumColumns" && ++calls === 3 ? Promise.reject(new Error("worker lost")) : pool.run(kernel, input, transfer)),
+      run: (kernel, input, transfer) => {
+        if (kernel.name !== "checksumColumns" || ++calls !== 1) return pool.run(kernel, input, transfer);
+        sendsAtFailure = sends;
+        return Promise.reject(new Error("worker lost"));
+      },
       close: async () => {},
     };
     const { source, target, tables } = systems(failing);
     const table = tables[0];
-    let sends = 0;
     const faults = { at: async (site: { point: string }) => { if (site.point === "medium.send") sends++; } };
     const error = await migrate({ source, target, tables: [table], streams: 1, batchRows: 100, faults }).catch((e: unknown) => e);
-    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(calls).toBeGreaterThanOrEqual(1);
     expect(String(error)).toContain("worker lost");
-    // The batch of the failed checksum and the few in flight beside it, not every batch up to the end frame.
-    expect(sends).toBeLessThan(3 + 2 * pool.threads + 1);
+    // The batch of the failed checksum and the few in flight or hashed here beside it, not every batch up to the end frame.
+    expect(sendsAtFailure).toBe(0);
+    expect(sends).toBeLessThan(2 * pool.threads + 2);
     expect(source.rowCount(table)).toBeGreaterThan(2_000);
     expect(target.hasTable(table) ? target.rowCount(table) : 0).toBe(0);
   });

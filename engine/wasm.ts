@@ -1,8 +1,9 @@
 /**
  * The project's WebAssembly modules (SIMD), instantiated once per thread from the bytes
- * `npm run build:wasm` embeds (scripts/build-wasm.mjs): so far the verification's whole-row
- * hash (migrator/row-checksum.wat). A caller keeps a JavaScript path with the same results
- * for a Node without WebAssembly SIMD.
+ * `npm run build:wasm` embeds (scripts/build-wasm.mjs): the verification's whole-row hash
+ * (migrator/row-checksum.wat) and the UPI check's search for equal row hashes
+ * (steps/duplicates.wat). A caller keeps a JavaScript path with the same results for a Node
+ * without WebAssembly SIMD.
  *
  * Tried and left out: the scatter of rows to their AMPs (count, lay out, move) in WebAssembly
  * ran at 0.8–1.3× the JavaScript loops with the copies into and out of its memory (fresh
@@ -16,12 +17,16 @@ interface WebAssemblyApi {
   CompileError: new () => Error;
 }
 
-/** A module's exports and views of its memory (which never grows: callers lay it out up front). */
+/**
+ * A module's exports and views of its memory. `ensure` grows the memory to hold at least
+ * `bytes` (false when it cannot); growing replaces the views, so read them after it.
+ */
 export interface WasmInstance<F> {
   readonly exports: F;
   readonly bytes: Uint8Array;
   readonly words: Int32Array;
   readonly uwords: Uint32Array;
+  ensure(bytes: number): boolean;
 }
 
 /**
@@ -38,7 +43,21 @@ export function instantiateWasm<F>(base64: string, minBytes: number, name: strin
     if (error instanceof api.CompileError) return null;
     throw error;
   }
-  const buffer = (exports.memory as { buffer: ArrayBuffer }).buffer;
-  if (buffer.byteLength < minBytes) throw new Error(`assertion failed: ${name}'s memory holds ${buffer.byteLength} bytes, not the ${minBytes} its caller lays out`);
-  return { exports: exports as F, bytes: new Uint8Array(buffer), words: new Int32Array(buffer), uwords: new Uint32Array(buffer) };
+  const memory = exports.memory as { buffer: ArrayBuffer; grow(pages: number): number };
+  if (memory.buffer.byteLength < minBytes) throw new Error(`assertion failed: ${name}'s memory holds ${memory.buffer.byteLength} bytes, not the ${minBytes} its caller lays out`);
+  const instance = {
+    exports: exports as F, bytes: new Uint8Array(memory.buffer), words: new Int32Array(memory.buffer), uwords: new Uint32Array(memory.buffer),
+    ensure(bytes: number): boolean {
+      const have = memory.buffer.byteLength;
+      if (have >= bytes) return true;
+      try {
+        memory.grow(Math.ceil((bytes - have) / 65_536));
+      } catch {
+        return false; // past the module's maximum or out of memory: the caller's JavaScript way
+      }
+      instance.bytes = new Uint8Array(memory.buffer); instance.words = new Int32Array(memory.buffer); instance.uwords = new Uint32Array(memory.buffer);
+      return true;
+    },
+  };
+  return instance;
 }

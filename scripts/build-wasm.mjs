@@ -3,6 +3,7 @@
 // each one's bytes into a TypeScript module beside it, which is committed and instantiated at
 // run time (engine/wasm.ts):
 //   migrator/row-checksum.wat → migrator/row-checksum-wasm.ts   the verification's whole-row hash
+//   engine/steps/duplicates.wat → engine/steps/duplicates-wasm.ts  the UPI check's search for equal row hashes
 // `--check` writes nothing and exits 1 when a committed module is not its .wat's assembly (a test runs it).
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,6 +12,7 @@ import { fileURLToPath } from "node:url";
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const MODULES = [
   { wat: "migrator/row-checksum.wat", out: "migrator/row-checksum-wasm.ts", name: "ROW_CHECKSUM_WASM" },
+  { wat: "engine/steps/duplicates.wat", out: "engine/steps/duplicates-wasm.ts", name: "DUPLICATES_WASM" },
 ];
 
 async function assemble(wabt, wat) {

@@ -5,7 +5,7 @@
  */
 import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { findDuplicate, findDuplicateAmong } from "../../engine/steps/duplicates.js";
+import { duplicatesWasm, findDuplicate, findDuplicateAmong } from "../../engine/steps/duplicates.js";
 import { makeRun, type Run } from "../../engine/storage/run.js";
 import { Prng, replayHint } from "../../sim/index.js";
 import { Engine } from "../../engine/index.js";
@@ -167,5 +167,67 @@ describe("duplicate errors show values as they were inserted", () => {
     expect(engine.rowCount("udt")).toBe(1);
     engine.sql("CREATE SET TABLE sd (d DECIMAL(5,2), k INTEGER, s VARCHAR(3)) PRIMARY INDEX (k)");
     expectError(() => engine.insert("sd", [{ d: "1.50", k: 0, s: "x" }, { d: "1.5", k: 0, s: "x" }]), "DUPLICATE_ROW", `input row 1 (1.50, 0, "x")`);
+  });
+});
+
+describe("the search for equal row hashes in WebAssembly", () => {
+  it("is there on this Node", () => {
+    expect(duplicatesWasm()).toBe(true);
+  });
+
+  it("finds the very pair the JavaScript finds: none, one, the first of several, past hash collisions, with stored runs, and past its limit of pairs", () => {
+    const prng = new Prng(`duplicates-wasm/${seed}`);
+    const hint = replayHint(seed, "npx vitest run test/engine/duplicates.test.ts");
+    let pairs = 0; let collided = 0;
+    try {
+      for (let trial = 0; trial < 40; trial++) {
+        const rows = prng.int(4_096, 40_000);
+        // Collisions: a few (unequal keys on one hash), many (more pairs than the module reports), or none to speak of.
+        const hashValues = [rows >> 3, 61, 1 << 30][prng.int(0, 2)];
+        const pieces = prng.int(1, 4);
+        // Distinct keys in every run (disjoint ranges), then equal keys planted now and then: in a
+        // piece, across pieces, or from the stored run.
+        const fresh = Array.from({ length: pieces }, (_v, k) => randomRun(prng, Math.ceil(rows / pieces), rows * 40, hashValues, k * rows * 64));
+        const stored = prng.int(0, 1) === 1 ? [randomRun(prng, prng.int(1, rows), rows * 40, hashValues, pieces * rows * 64)] : [];
+        const plants = prng.int(0, 3);
+        for (let p = 0; p < plants; p++) {
+          const sources = [...fresh, ...stored];
+          const from = sources[prng.int(0, sources.length - 1)]; const to = fresh[prng.int(0, pieces - 1)];
+          const keysFrom = from.batch.data.children[0].values as Int32Array; const keysTo = to.batch.data.children[0].values as Int32Array;
+          const i = prng.int(0, keysFrom.length - 1); const j = prng.int(0, keysTo.length - 1);
+          keysTo[j] = keysFrom[i]; to.rowHash[j] = from.rowHash[i];
+        }
+        duplicatesWasm(false);
+        const js = findDuplicateAmong(fresh, stored, [0], null);
+        duplicatesWasm(true);
+        const wasm = findDuplicateAmong(fresh, stored, [0], null);
+        expect(wasm, `trial ${trial}: ${rows} rows in ${pieces} pieces, ${hashValues} hash values, ${plants} planted\n${hint}`).toEqual(js);
+        if (js) pairs++;
+        if (hashValues === 61) collided++;
+      }
+    } finally {
+      duplicatesWasm(true);
+    }
+    expect(pairs).toBeGreaterThan(5); // both outcomes were seen
+    expect(pairs).toBeLessThan(40);
+    expect(collided).toBeGreaterThan(3);
+  });
+
+  it("gives the same DUPLICATE_KEY error through the engine either way", () => {
+    const messages: string[] = [];
+    try {
+      for (const on of [false, true]) {
+        duplicatesWasm(on);
+        const engine = new Engine({ amps: 3 });
+        engine.sql("CREATE TABLE src (k INTEGER, v INTEGER) PRIMARY INDEX (v); CREATE TABLE u (k INTEGER, v INTEGER) UNIQUE PRIMARY INDEX (k);");
+        engine.insert("src", Array.from({ length: 30_000 }, (_v, i) => ({ k: i === 29_000 ? 12_345 : i, v: i % 97 })));
+        messages.push(String(expectError(() => engine.insertSelect("u", "src"), "DUPLICATE_KEY").message));
+        expect(engine.rowCount("u")).toBe(0);
+      }
+    } finally {
+      duplicatesWasm(true);
+    }
+    expect(messages[1]).toBe(messages[0]);
+    expect(messages[0]).toContain("12345");
   });
 });

@@ -197,9 +197,10 @@ function findDuplicateByHashTableJs(runs: readonly Run[], storedRuns: number, co
  * they are compared here, the first equal pair is the answer. Its memory: the partition bounds
  * and cursors, the rows' hashes, their row numbers and mixed hashes in partition order, the
  * largest partition's table, and the pairs (WASM_MAX_PAIRS; more, and the JavaScript searches).
+ * A memory never shrinks: WASM_MAX_ROWS bounds what it keeps (12 bytes a row, about 50 MB).
  */
 const WASM_MIN_ROWS = 4096;
-const WASM_MAX_ROWS = 1 << 25;
+const WASM_MAX_ROWS = 1 << 22;
 const WASM_MAX_PAIRS = 4096;
 
 interface DuplicatesExports {

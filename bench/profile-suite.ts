@@ -18,9 +18,9 @@ const GROUP = "where the time goes";
 
 /** [bucket, test on "function file"] in order: the first match wins. */
 const BUCKETS: readonly [string, RegExp][] = [
-  ["verification checksums: whole-row hash and bucket sums (archive side and verify)", /( row-checksum\.ts| checksum\.ts| \(wasm\))$/],
+  ["verification checksums: whole-row hash and bucket sums (archive side and verify)", /( row-checksum\.ts| checksum\.ts)$|^rowChecksum\.\S+ \(wasm\)$/],
   ["CRC-32 of every batch (archive, and the memory medium's check where a batch is read)", /^crc32 /],
-  ["UPI check of the insert-select (duplicates.ts)", / duplicates\.ts$/],
+  ["UPI check of the insert-select (duplicates.ts)", / duplicates\.ts$|^duplicates\.\S+ \(wasm\)$/],
   ["row hash of the PI (restore placement)", /( row-hash\.ts| murmur3\.ts)$/],
   ["scattering rows to their AMPs (restore), concatenating runs (staging merges, insert-select)", /( scatter\.ts| column-data\.ts| store-rows\.ts| radix-sort\.ts| run\.ts| fragment\.ts)$/],
   ["Arrow IPC encode and decode (archive, restore)", /( archive-format\.ts| vectorassembler\.mjs| message\.mjs| reader\.mjs| writer\.mjs| visitor\.mjs| buffer\.mjs| recordbatch\.mjs| data\.mjs| vector\.mjs| schema\.mjs| type\.mjs| int\.mjs| byte-buffer\.js| vectorloader\.mjs| record-batch\.mjs| adapters\.mjs| compat\.mjs)$/],
@@ -56,7 +56,7 @@ export async function profileSuite(context: SuiteContext): Promise<Measurement[]
   profile.samples!.forEach((id, i) => {
     if (profiler.has(id)) return; // the profiler starting and stopping, not the migration
     const node = nodes.get(id)!;
-    // WebAssembly's functions are those of row-checksum.wat, the project's one module.
+    // WebAssembly functions are named after their module (row-checksum.wat: rowChecksum.*, duplicates.wat: duplicates.*).
     const file = node.callFrame.url.startsWith("wasm://") ? "(wasm)" : path.basename(node.callFrame.url);
     const key = `${node.callFrame.functionName || "(anonymous)"} ${file}`;
     const bucket = BUCKETS.find(([, test]) => test.test(key))?.[0] ?? "other";

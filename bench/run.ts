@@ -4,6 +4,7 @@
  * Writes results.json and RESULTS.md into bench/ (or DIR). Every ratio is measured side by
  * side in the same run (this machine's speed drifts by up to 2× over minutes).
  */
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -79,10 +80,24 @@ function outDirectory(out: string | undefined): string {
   return dir;
 }
 
+/** The peer DuckDB, installed without saving it (not a dependency) the first time a run needs it. */
+const DUCKDB = "@duckdb/node-api@1.5.6-r.1";
+
+function ensureDuckDB(): void {
+  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  if (fs.existsSync(path.join(root, "node_modules/@duckdb/node-api/package.json"))) return;
+  console.log(`installing ${DUCKDB} for the peers suite (npm install --no-save; it needs the npm registry once)`);
+  const installed = spawnSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", DUCKDB], { cwd: root, stdio: "inherit" });
+  if (installed.status !== 0) {
+    throw new UsageError(`could not install ${DUCKDB} for the peers suite (${installed.error?.message ?? `npm exited ${installed.status}`}); run the other suites with --only, or install it by hand`);
+  }
+}
+
 async function main(): Promise<void> {
   const parsed = options();
   if (parsed === "help") { console.log(HELP); return; }
   const { quick, only, out } = parsed;
+  if (only.includes("peers")) ensureDuckDB();
   const context: SuiteContext = { quick, log: (line) => console.log(line) };
   const results: Measurement[] = [];
   const started = Date.now();

@@ -138,9 +138,12 @@ export class ArchiveModule {
     const executor = this.#source.executor;
     const onPool = workersAvailable(executor);
     const shared = onPool ? sharedColumns(columnTypes, chunk, piHash, sums.bits) : null;
+    // Workers' replies (and failures) are macrotasks, which the sends need not wait for: let them
+    // in before counting busy workers, or a busy count and a failure would go unseen to the end.
+    if (shared !== null && poolLoad(executor).busy >= executor.threads) await new Promise<void>((resolve) => setImmediate(resolve));
     if (context.pending.failed) await context.pending.drain(); // an earlier checksum failed: throws its error, sending nothing more
-    // Shared rows are hashed here while every worker is busy (with WebAssembly hashing, waiting
-    // for one cost more than the hashing: measured on 2 cores).
+    // Shared rows are hashed here while every worker is still busy (with WebAssembly hashing,
+    // waiting for one cost more than the hashing: measured on 2 cores).
     if (!onPool || (shared !== null && poolLoad(executor).busy >= executor.threads)) {
       sums.addRows(columnTypes, chunk, piHash);
       crc = crc32(payload);

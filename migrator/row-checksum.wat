@@ -13,13 +13,13 @@
   (memory (export "memory") 80)
 
   ;; MurmurHash3's block step on one word (for strings longer than 16 bytes).
-  (func $mixs (param $h i32) (param $k i32) (result i32)
+  (func $rowChecksum.mixs (param $h i32) (param $k i32) (result i32)
     (local.set $k (i32.rotl (i32.mul (local.get $k) (i32.const 0xcc9e2d51)) (i32.const 15)))
     (local.set $h (i32.xor (local.get $h) (i32.mul (local.get $k) (i32.const 0x1b873593))))
     (i32.add (i32.mul (i32.rotl (local.get $h) (i32.const 13)) (i32.const 5)) (i32.const 0xe6546b64)))
 
   ;; One word a row (INTEGER, DATE): the values at $v.
-  (func (export "feed32") (param $s i32) (param $v i32) (param $n i32)
+  (func $rowChecksum.feed32 (export "feed32") (param $s i32) (param $v i32) (param $n i32)
     (local $end i32) (local $h v128) (local $k v128)
     (local.set $end (i32.add (local.get $s) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $next
@@ -38,7 +38,7 @@
       (br $next))))
 
   ;; Two words a row, low then high (BIGINT, TIMESTAMP): the values at $w.
-  (func (export "feed64") (param $s i32) (param $w i32) (param $n i32)
+  (func $rowChecksum.feed64 (export "feed64") (param $s i32) (param $w i32) (param $n i32)
     (local $end i32) (local $a v128) (local $b v128) (local $h v128) (local $k v128)
     (local.set $end (i32.add (local.get $s) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $next
@@ -66,7 +66,7 @@
       (br $next))))
 
   ;; FLOAT (float64) at $w: -0 as +0 and every NaN as the canonical one (0x7ff8000000000000), then two words.
-  (func (export "feedF64") (param $s i32) (param $w i32) (param $n i32)
+  (func $rowChecksum.feedF64 (export "feedF64") (param $s i32) (param $w i32) (param $n i32)
     (local $end i32) (local $a v128) (local $b v128) (local $h v128) (local $k v128)
     (local.set $end (i32.add (local.get $s) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $next
@@ -99,14 +99,14 @@
 
   ;; A string's word the long way: its length, block-mixed with its whole words, the zero-padded
   ;; last one, then zero words up to four.
-  (func $stringWord (param $p i32) (param $length i32) (result i32)
+  (func $rowChecksum.stringWord (param $p i32) (param $length i32) (result i32)
     (local $h i32) (local $stop i32) (local $blocks i32) (local $words i32) (local $k i32) (local $shift i32)
     (local.set $h (local.get $length))
     (local.set $stop (i32.add (local.get $p) (local.get $length)))
     (local.set $blocks (i32.add (local.get $p) (i32.and (local.get $length) (i32.const -4))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $p) (local.get $blocks)))
-      (local.set $h (call $mixs (local.get $h) (i32.load (local.get $p))))
+      (local.set $h (call $rowChecksum.mixs (local.get $h) (i32.load (local.get $p))))
       (local.set $p (i32.add (local.get $p) (i32.const 4)))
       (local.set $words (i32.add (local.get $words) (i32.const 1)))
       (br $next)))
@@ -117,11 +117,11 @@
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (local.set $shift (i32.add (local.get $shift) (i32.const 8)))
         (br $next)))
-      (local.set $h (call $mixs (local.get $h) (local.get $k)))
+      (local.set $h (call $rowChecksum.mixs (local.get $h) (local.get $k)))
       (local.set $words (i32.add (local.get $words) (i32.const 1)))))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $words) (i32.const 4)))
-      (local.set $h (call $mixs (local.get $h) (i32.const 0)))
+      (local.set $h (call $rowChecksum.mixs (local.get $h) (i32.const 0)))
       (local.set $words (i32.add (local.get $words) (i32.const 1)))
       (br $next)))
     (local.get $h))
@@ -130,7 +130,7 @@
   ;; $base on copied to $b, with 16 readable bytes past the last. Four strings of up to 16 bytes
   ;; take sixteen lane loads and four masked block steps; a group with a longer one goes string
   ;; by string.
-  (func (export "feedString") (param $s i32) (param $o i32) (param $b i32) (param $base i32) (param $n i32)
+  (func $rowChecksum.feedString (export "feedString") (param $s i32) (param $o i32) (param $b i32) (param $base i32) (param $n i32)
     (local $end i32) (local $length v128) (local $start v128) (local $bytes v128) (local $h v128)
     (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128) (local $k v128) (local $a i32) (local $j i32) (local $shift i32)
     (local.set $end (i32.add (local.get $s) (i32.shl (local.get $n) (i32.const 2))))
@@ -143,12 +143,12 @@
       (if (v128.any_true (i32x4.gt_u (local.get $length) (v128.const i32x4 16 16 16 16)))
         (then
           (local.set $j (i32.const 0))
-          (block $lanes (loop $lane
-            (br_if $lanes (i32.ge_u (local.get $j) (i32.const 16)))
+          (block $rowChecksum.lanes (loop $lane
+            (br_if $rowChecksum.lanes (i32.ge_u (local.get $j) (i32.const 16)))
             (local.set $a (i32.load (i32.add (local.get $o) (local.get $j))))
             (i32.store (i32.add (local.get $s) (local.get $j))
-              (call $mixs (i32.load (i32.add (local.get $s) (local.get $j)))
-                (call $stringWord (i32.add (local.get $a) (local.get $shift))
+              (call $rowChecksum.mixs (i32.load (i32.add (local.get $s) (local.get $j)))
+                (call $rowChecksum.stringWord (i32.add (local.get $a) (local.get $shift))
                   (i32.sub (i32.load offset=4 (i32.add (local.get $o) (local.get $j))) (local.get $a)))))
             (local.set $j (i32.add (local.get $j) (i32.const 4)))
             (br $lane))))
@@ -218,7 +218,7 @@
       (br $next))))
 
   ;; murmur3Finalize(state, $columns) in place: XOR the column count, then fmix32.
-  (func (export "finalize") (param $s i32) (param $n i32) (param $columns i32)
+  (func $rowChecksum.finalize (export "finalize") (param $s i32) (param $n i32) (param $columns i32)
     (local $end i32) (local $h v128)
     (local.set $end (i32.add (local.get $s) (i32.shl (local.get $n) (i32.const 2))))
     (block $done (loop $next
@@ -236,7 +236,7 @@
   ;; hashes that place them at $p (PI row hashes, or $s itself), bucket b = (p >>> $shift) & $mask,
   ;; weight w(b) = (x ^ x >>> 15) | 1 with x = (b ^ 0x5bd1e995)·0x9e3779b1, and m = mix(h). Only
   ;; the first $rows of the $n rows count. Σ h, Σ m, Σ w, Σ w·h, Σ w·m (mod 2^32) go to $acc … $acc + 16.
-  (func (export "fingerprint") (param $s i32) (param $p i32) (param $n i32) (param $rows i32) (param $shift i32) (param $mask i32) (param $acc i32)
+  (func $rowChecksum.fingerprint (export "fingerprint") (param $s i32) (param $p i32) (param $n i32) (param $rows i32) (param $shift i32) (param $mask i32) (param $acc i32)
     (local $end i32) (local $row v128) (local $valid v128) (local $h v128) (local $m v128) (local $w v128) (local $x v128)
     (local $s1 v128) (local $s2 v128) (local $sw v128) (local $swh v128) (local $swm v128)
     (local.set $end (i32.add (local.get $s) (i32.shl (local.get $n) (i32.const 2))))
@@ -263,14 +263,14 @@
       (local.set $s (i32.add (local.get $s) (i32.const 16)))
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $next)))
-    (i32.store (local.get $acc) (call $lanes (local.get $s1)))
-    (i32.store offset=4 (local.get $acc) (call $lanes (local.get $s2)))
-    (i32.store offset=8 (local.get $acc) (call $lanes (local.get $sw)))
-    (i32.store offset=12 (local.get $acc) (call $lanes (local.get $swh)))
-    (i32.store offset=16 (local.get $acc) (call $lanes (local.get $swm))))
+    (i32.store (local.get $acc) (call $rowChecksum.lanes (local.get $s1)))
+    (i32.store offset=4 (local.get $acc) (call $rowChecksum.lanes (local.get $s2)))
+    (i32.store offset=8 (local.get $acc) (call $rowChecksum.lanes (local.get $sw)))
+    (i32.store offset=12 (local.get $acc) (call $rowChecksum.lanes (local.get $swh)))
+    (i32.store offset=16 (local.get $acc) (call $rowChecksum.lanes (local.get $swm))))
 
   ;; The sum of the four lanes (mod 2^32).
-  (func $lanes (param $v v128) (result i32)
+  (func $rowChecksum.lanes (param $v v128) (result i32)
     (i32.add (i32.add (i32x4.extract_lane 0 (local.get $v)) (i32x4.extract_lane 1 (local.get $v)))
       (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v)))))
 )

@@ -9,20 +9,20 @@
 (module
   (memory (export "memory") 16)
 
-  (func $mixed (param $h i32) (result i32)
+  (func $duplicates.mixed (param $h i32) (result i32)
     (i32.mul (i32.xor (local.get $h) (i32.shr_u (local.get $h) (i32.const 16))) (i32.const 0x9e3779b1)))
 
   ;; The n row hashes at $hashes split by partition: $bounds (257 words) gets each partition's
-  ;; first place, $refs and $mixed (n words each) every row's number and mixed hash in partition
+  ;; first place, $refs and $duplicates.mixed (n words each) every row's number and mixed hash in partition
   ;; order (rows in input order within one); $cursor (256 words) is scratch. Returns the rows of
   ;; the largest partition.
-  (func (export "partition") (param $hashes i32) (param $n i32) (param $bounds i32) (param $cursor i32) (param $refs i32) (param $mixedOut i32) (result i32)
+  (func $duplicates.partition (export "partition") (param $hashes i32) (param $n i32) (param $bounds i32) (param $cursor i32) (param $refs i32) (param $mixedOut i32) (result i32)
     (local $i i32) (local $m i32) (local $at i32) (local $p i32) (local $largest i32) (local $count i32) (local $sum i32)
     (memory.fill (local.get $bounds) (i32.const 0) (i32.const 1028))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
       (local.set $at (i32.add (local.get $bounds) (i32.add (i32.const 4)
-        (i32.shl (i32.shr_u (call $mixed (i32.load (i32.add (local.get $hashes) (i32.shl (local.get $i) (i32.const 2))))) (i32.const 24)) (i32.const 2)))))
+        (i32.shl (i32.shr_u (call $duplicates.mixed (i32.load (i32.add (local.get $hashes) (i32.shl (local.get $i) (i32.const 2))))) (i32.const 24)) (i32.const 2)))))
       (i32.store (local.get $at) (i32.add (i32.load (local.get $at)) (i32.const 1)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $next)))
@@ -39,7 +39,7 @@
     (local.set $i (i32.const 0))
     (block $done (loop $next
       (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
-      (local.set $m (call $mixed (i32.load (i32.add (local.get $hashes) (i32.shl (local.get $i) (i32.const 2))))))
+      (local.set $m (call $duplicates.mixed (i32.load (i32.add (local.get $hashes) (i32.shl (local.get $i) (i32.const 2))))))
       (local.set $at (i32.add (local.get $cursor) (i32.shl (i32.shr_u (local.get $m) (i32.const 24)) (i32.const 2))))
       (local.set $p (i32.load (local.get $at)))
       (i32.store (local.get $at) (i32.add (local.get $p) (i32.const 1)))
@@ -54,7 +54,7 @@
   ;; take a slot unchecked; a new row first meets every earlier row of its mixed hash on its way
   ;; to a free slot, and each such (row, earlier row) pair goes to $out. Returns the pairs, or -1
   ;; once more than $outMax were found (the caller then searches in JavaScript).
-  (func (export "probe") (param $bounds i32) (param $refs i32) (param $mixedIn i32) (param $freshFirst i32) (param $table i32) (param $out i32) (param $outMax i32) (result i32)
+  (func $duplicates.probe (export "probe") (param $bounds i32) (param $refs i32) (param $mixedIn i32) (param $freshFirst i32) (param $table i32) (param $out i32) (param $outMax i32) (result i32)
     (local $p i32) (local $k i32) (local $to i32) (local $size i32) (local $mask i32) (local $h i32) (local $ref i32) (local $at i32) (local $slot i32) (local $held i32) (local $pairs i32)
     (block $partitions (loop $partition
       (br_if $partitions (i32.ge_u (local.get $p) (i32.const 256)))

@@ -1,8 +1,9 @@
 /**
  * The project's WebAssembly modules (SIMD), instantiated once per thread from the bytes
  * `npm run build:wasm` embeds (scripts/build-wasm.mjs): the verification's whole-row hash
- * (migrator/row-checksum.wat) and the UPI check's search for equal row hashes
- * (steps/duplicates.wat). A caller keeps a JavaScript path with the same results for a Node
+ * (migrator/row-checksum.wat), the UPI check's search for equal row hashes
+ * (steps/duplicates.wat) and the row hash of one-column integer keys (hash/row-hash.wat).
+ * A caller keeps a JavaScript path with the same results for a Node
  * without WebAssembly SIMD.
  *
  * Tried and left out: the scatter of rows to their AMPs (count, lay out, move) in WebAssembly

@@ -4,6 +4,7 @@
 // run time (engine/wasm.ts):
 //   migrator/row-checksum.wat → migrator/row-checksum-wasm.ts   the verification's whole-row hash
 //   engine/steps/duplicates.wat → engine/steps/duplicates-wasm.ts  the UPI check's search for equal row hashes
+//   engine/hash/row-hash.wat → engine/hash/row-hash-wasm.ts          the row hash of one-column integer keys
 // `--check` writes nothing and exits 1 when a committed module is not its .wat's assembly (a test runs it).
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -13,6 +14,7 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const MODULES = [
   { wat: "migrator/row-checksum.wat", out: "migrator/row-checksum-wasm.ts", name: "ROW_CHECKSUM_WASM" },
   { wat: "engine/steps/duplicates.wat", out: "engine/steps/duplicates-wasm.ts", name: "DUPLICATES_WASM" },
+  { wat: "engine/hash/row-hash.wat", out: "engine/hash/row-hash-wasm.ts", name: "ROW_HASH_WASM" },
 ];
 
 async function assemble(wabt, wat) {

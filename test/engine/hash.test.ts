@@ -16,7 +16,7 @@ import { AmpsimError } from "../../engine/errors.js";
 import { HashMap, minimalMoves, movedBuckets } from "../../engine/hash/hash-map.js";
 import { murmur3, murmur3Finalize, murmur3MixBlock, murmur3ScrambleBlock } from "../../engine/hash/murmur3.js";
 import type { HashColumn } from "../../engine/hash/row-hash.js";
-import { bucketOf, canonicalKeyBytes, rowHash, rowHashColumns } from "../../engine/hash/row-hash.js";
+import { bucketOf, canonicalKeyBytes, rowHash, rowHashColumns, rowHashWasmEnabled } from "../../engine/hash/row-hash.js";
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
@@ -553,5 +553,57 @@ describe("HashMap", () => {
   ];
   it.each(badConfigs)("rejects %s with BAD_CONFIG", (_what, action, fragments) => {
     expectAmpsimError(action, "BAD_CONFIG", ...fragments);
+  });
+});
+
+describe("rowHashColumns of one-column integer keys in WebAssembly", () => {
+  /** The column's hashes both ways; the WebAssembly way must be on for this Node. */
+  function bothWays(type: ColumnType, data: arrow.Data): { js: Uint32Array; wasm: Uint32Array } {
+    try {
+      rowHashWasmEnabled(false);
+      const js = rowHashColumns([{ type, data }]);
+      expect(rowHashWasmEnabled(true)).toBe(true);
+      return { js, wasm: rowHashColumns([{ type, data }]) };
+    } finally {
+      rowHashWasmEnabled(true);
+    }
+  }
+
+  it("gives the loops' hashes (and rowHash's) for BIGINT, TIMESTAMP, INTEGER and DATE, sliced, across chunks of 65,536 rows", () => {
+    let seed = 99;
+    const next = () => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed; };
+    const rows = 140_003;
+    const int64 = BigInt64Array.from({ length: rows }, (_v, i) => (i % 7 === 0 ? -(2n ** 63n) + BigInt(i) : (BigInt(next()) << 32n) - BigInt(next())));
+    const int32 = Int32Array.from({ length: rows }, (_v, i) => (i % 5 === 0 ? -(2 ** 31) + i : next() | 0));
+    const cases: [ColumnType, arrow.Data][] = [
+      [types.int64, arrow.makeData({ type: new arrow.Int64(), length: rows, data: int64 })],
+      [types.timestamp, arrow.makeData({ type: arrowTypeOf(types.timestamp), length: rows, data: int64 } as never) as arrow.Data],
+      [types.int32, arrow.makeData({ type: new arrow.Int32(), length: rows, data: int32 })],
+      [types.date, arrow.makeData({ type: arrowTypeOf(types.date), length: rows, data: int32 } as never) as arrow.Data],
+    ];
+    for (const [type, data] of cases) {
+      for (const [first, length] of [[0, rows], [1, 65_536], [3, 65_537], [70_001, 257], [5, 258], [9, 259]]) {
+        const part = first === 0 && length === rows ? data : data.slice(first, length);
+        const { js, wasm } = bothWays(type, part);
+        expect(wasm.length, `${typeToString(type)} ${first}+${length}`).toBe(length);
+        for (let i = 0; i < length; i++) if (wasm[i] !== js[i]) expect.fail(`${typeToString(type)} rows ${first}+${length}: row ${i} hashes ${wasm[i]}, the loop ${js[i]}`);
+        if (type.kind !== "int64" && type.kind !== "int32") continue; // (random words are no valid TIMESTAMP or DATE for rowHash)
+        for (const i of [0, 1, length >> 1, length - 1]) {
+          const value = type.kind === "int64" ? int64[first + i] : int32[first + i];
+          expect(wasm[i], `${typeToString(type)} row ${i}`).toBe(rowHash([value], [type]));
+        }
+      }
+    }
+  });
+
+  it("leaves columns with NULLs, other integer widths and short columns to the loops, with the same hashes", () => {
+    const rows = 5_000;
+    const withNulls = arrow.vectorFromArray(Array.from({ length: rows }, (_v, i) => (i % 9 === 0 ? null : i * 31)), new arrow.Int32()).data[0];
+    const small = arrow.vectorFromArray(Array.from({ length: rows }, (_v, i) => (i % 200) - 100), new arrow.Int16()).data[0];
+    const short = arrow.vectorFromArray(Array.from({ length: 255 }, (_v, i) => i), new arrow.Int32()).data[0];
+    for (const [type, data] of [[types.int32, withNulls], [types.int16, small], [types.int32, short]] as [ColumnType, arrow.Data][]) {
+      const { js, wasm } = bothWays(type, data);
+      expect([...wasm]).toEqual([...js]);
+    }
   });
 });

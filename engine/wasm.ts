@@ -8,7 +8,7 @@
  *
  * Tried and left out: the scatter of rows to their AMPs (count, lay out, move) in WebAssembly
  * ran at 0.8–1.3× the JavaScript loops with the copies into and out of its memory (fresh
- * output buffers' page faults dominate both).
+ * output buffers' page faults dominate both), and strings alone into preallocated tails at 1.1×.
  */
 
 /** What this file uses of the WebAssembly global (the project's lib has no DOM types). */

@@ -204,14 +204,16 @@ describe("checksums of stored runs on a pool", () => {
       const { source, target, tables } = systems(executor);
       const table = tables[0];
       const faults = { at: async (site: { point: string }) => { if (site.point === "medium.send") sends++; } };
-      const error = await migrate({ source, target, tables: [table], streams: 1, batchRows: 100, faults }).catch((e: unknown) => e);
-      const context = `failing call ${failing}: ${sends} sends, ${sendsAtFailure} before it`;
+      // Batches of 10 rows (about 270): the worker's reply takes a few of them even on a loaded machine.
+      const batches = Math.ceil(source.rowCount(table) / 10);
+      const error = await migrate({ source, target, tables: [table], streams: 1, batchRows: 10, faults }).catch((e: unknown) => e);
+      const context = `failing call ${failing}: ${sends} of ${batches} batches sent, ${sendsAtFailure} before it`;
       expect(calls, context).toBeGreaterThanOrEqual(failing);
       expect(String(error), context).toContain("worker lost");
-      // The batch of the failed checksum and the few in flight or hashed here beside it, not every batch up to the end frame.
+      // The batch of the failed checksum and those sent while the reply came, not every batch up to the end frame
+      // (before a fix, the archive read no worker's reply until its end and sent them all).
       expect(sendsAtFailure, context).toBeGreaterThanOrEqual(0);
-      expect(sends - sendsAtFailure, context).toBeLessThan(2 * pool.threads + 2);
-      expect(sends, context).toBeLessThan(source.rowCount(table) / 100 / 2);
+      expect(sends - sendsAtFailure, context).toBeLessThan(batches / 3);
       expect(target.hasTable(table) ? target.rowCount(table) : 0).toBe(0);
     }
   });

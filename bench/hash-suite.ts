@@ -9,7 +9,7 @@ import Benchmark from "benchmark";
 import { rowHash, rowHashColumns, types } from "../engine/index.js";
 import { benchBatches } from "./bench-data.js";
 import { measurement, median, timeMedian, type Measurement } from "./bench-util.js";
-import { rowChecksumHashes, rowChecksumSimd } from "../migrator/row-checksum.js";
+import { rowChecksumHashes, rowChecksumWasm } from "../migrator/row-checksum.js";
 import type { SuiteContext } from "./run.js";
 
 function scalarHashes(context: SuiteContext): Promise<Measurement[]> {
@@ -53,18 +53,18 @@ function wholeRowChecksums(batch: arrow.RecordBatch, runs: number): Measurement[
   const batches = Array.from({ length: Math.ceil(batch.numRows / 65_536) }, (_v, i) => batch.slice(i * 65_536, (i + 1) * 65_536));
   const out = new Uint32Array(65_536);
   const times: Record<"js" | "simd", number[]> = { js: [], simd: [] };
-  const simdAvailable = rowChecksumSimd();
+  const simdAvailable = rowChecksumWasm();
   try {
     for (let r = 0; r < runs + 1; r++) {
       for (const way of ["js", "simd"] as const) {
-        rowChecksumSimd(way === "simd");
+        rowChecksumWasm(way === "simd");
         const started = performance.now();
         for (const b of batches) rowChecksumHashes(columnTypes, b.data.children, b.numRows, out);
         if (r > 0) times[way].push(performance.now() - started); // the first round warms both up
       }
     }
   } finally {
-    rowChecksumSimd(simdAvailable);
+    rowChecksumWasm(simdAvailable);
   }
   const bytes = batch.data.children.reduce((sum, child) => sum + (child.values as Uint8Array).byteLength + ((child.valueOffsets as Int32Array | undefined)?.byteLength ?? 0), 0);
   const js = measurement("row hash", "whole-row checksum hash (verification), 4 columns, JavaScript", batch.numRows, bytes, median(times.js), runs);

@@ -64,7 +64,7 @@ let useSimd = simd !== null;
 const state = simd ? new Int32Array(simd.words.buffer, STATE, CHUNK_ROWS + 4) : new Int32Array(CHUNK_ROWS);
 
 /** Whether WebAssembly SIMD hashes what it can (true where it loads); tests and benchmarks turn it off to compare. */
-export function rowChecksumSimd(enabled?: boolean): boolean {
+export function rowChecksumWasm(enabled?: boolean): boolean {
   if (enabled !== undefined) useSimd = enabled && simd !== null;
   return useSimd;
 }

@@ -691,18 +691,18 @@ interface RowHashExports {
   int32(input: number, rows: number, out: number): void;
 }
 
-const rowHashWasm: WasmInstance<RowHashExports> | null = instantiateWasm<RowHashExports>(ROW_HASH_WASM, WASM_OUT + WASM_CHUNK_ROWS * 4, "row-hash.wat");
-let useRowHashWasm = rowHashWasm !== null;
+const integerHashModule: WasmInstance<RowHashExports> | null = instantiateWasm<RowHashExports>(ROW_HASH_WASM, WASM_OUT + WASM_CHUNK_ROWS * 4, "row-hash.wat");
+let useRowHashWasm = integerHashModule !== null;
 
 /** Whether WebAssembly hashes one-column integer keys (true where it loads); tests turn it off to compare. */
-export function rowHashWasmEnabled(enabled?: boolean): boolean {
-  if (enabled !== undefined) useRowHashWasm = enabled && rowHashWasm !== null;
+export function rowHashWasm(enabled?: boolean): boolean {
+  if (enabled !== undefined) useRowHashWasm = enabled && integerHashModule !== null;
   return useRowHashWasm;
 }
 
 /** A BIGINT, TIMESTAMP, INTEGER or DATE column without NULLs hashed in WebAssembly into `out`; false for any other. */
 function hashIntegerColumnWasm(type: ColumnType, data: arrow.Data, out: Uint32Array): boolean {
-  const wasm = useRowHashWasm ? rowHashWasm : null;
+  const wasm = useRowHashWasm ? integerHashModule : null;
   const rows = out.length;
   if (wasm === null || rows < WASM_MIN_ROWS || validityOf(data) !== null) return false;
   const values = data.values as ArrayBufferView;

@@ -16,7 +16,7 @@ import { AmpsimError } from "../../engine/errors.js";
 import { HashMap, minimalMoves, movedBuckets } from "../../engine/hash/hash-map.js";
 import { murmur3, murmur3Finalize, murmur3MixBlock, murmur3ScrambleBlock } from "../../engine/hash/murmur3.js";
 import type { HashColumn } from "../../engine/hash/row-hash.js";
-import { bucketOf, canonicalKeyBytes, rowHash, rowHashColumns, rowHashWasmEnabled } from "../../engine/hash/row-hash.js";
+import { bucketOf, canonicalKeyBytes, rowHash, rowHashColumns, rowHashWasm } from "../../engine/hash/row-hash.js";
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
@@ -560,12 +560,12 @@ describe("rowHashColumns of one-column integer keys in WebAssembly", () => {
   /** The column's hashes both ways; the WebAssembly way must be on for this Node. */
   function bothWays(type: ColumnType, data: arrow.Data): { js: Uint32Array; wasm: Uint32Array } {
     try {
-      rowHashWasmEnabled(false);
+      rowHashWasm(false);
       const js = rowHashColumns([{ type, data }]);
-      expect(rowHashWasmEnabled(true)).toBe(true);
+      expect(rowHashWasm(true)).toBe(true);
       return { js, wasm: rowHashColumns([{ type, data }]) };
     } finally {
-      rowHashWasmEnabled(true);
+      rowHashWasm(true);
     }
   }
 

@@ -13,18 +13,18 @@ import * as arrow from "apache-arrow";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { types, type ColumnType } from "../../engine/index.js";
-import { rowChecksumHashes, rowChecksumSimd } from "../../migrator/row-checksum.js";
+import { rowChecksumHashes, rowChecksumWasm } from "../../migrator/row-checksum.js";
 import { addColumnsToFingerprint, addFingerprint, FINGERPRINT_WORDS } from "../../migrator/checksum.js";
 import { DataGenerator } from "../../sim/index.js";
 
 const SEED = process.env.AMPSIM_SEED !== undefined ? Number(process.env.AMPSIM_SEED) : 20_261_206;
-const REPLAY = `AMPSIM_SEED=${SEED} npx vitest run test/migrator/row-checksum-simd.test.ts`;
+const REPLAY = `AMPSIM_SEED=${SEED} npx vitest run test/migrator/row-checksum-wasm.test.ts`;
 
 /** Both paths' hashes of the same rows. */
 function bothWays(columnTypes: readonly ColumnType[], columns: readonly arrow.Data[], length: number): { js: Uint32Array; simd: Uint32Array } {
-  rowChecksumSimd(false);
+  rowChecksumWasm(false);
   const js = rowChecksumHashes(columnTypes, columns, length);
-  expect(rowChecksumSimd(true)).toBe(true);
+  expect(rowChecksumWasm(true)).toBe(true);
   const simd = rowChecksumHashes(columnTypes, columns, length);
   return { js, simd };
 }
@@ -37,13 +37,13 @@ function expectSame(columnTypes: readonly ColumnType[], columns: readonly arrow.
 const SIMD_TYPES: readonly ColumnType[] = [types.int32, types.date, types.int64, types.timestamp, types.float64, types.utf8, types.varchar(40)];
 const JS_TYPES: readonly ColumnType[] = [types.int8, types.int16, types.float32, types.decimal(18, 2), types.bool, types.char(6)];
 
-afterEach(() => { rowChecksumSimd(true); });
+afterEach(() => { rowChecksumWasm(true); });
 
 describe("the whole-row checksum hash in WebAssembly SIMD", () => {
   it("is there on this Node, and can be turned off and on", () => {
-    expect(rowChecksumSimd()).toBe(true);
-    expect(rowChecksumSimd(false)).toBe(false);
-    expect(rowChecksumSimd(true)).toBe(true);
+    expect(rowChecksumWasm()).toBe(true);
+    expect(rowChecksumWasm(false)).toBe(false);
+    expect(rowChecksumWasm(true)).toBe(true);
   });
 
   it(`hashes random tables as JavaScript does (seed ${SEED})`, () => {
@@ -63,7 +63,7 @@ describe("the whole-row checksum hash in WebAssembly SIMD", () => {
         expectSame(columns.map((c) => c.type), batch.data.children, rows, columns.map((c) => `${c.type.kind}${c.nulls ? " with NULLs" : ""}`).join(", "));
       }), { seed: SEED, numRuns: 150 });
     } catch (error) {
-      console.error(`row-checksum-simd.test.ts failed with seed ${SEED}; replay with:\n  ${REPLAY}`);
+      console.error(`row-checksum-wasm.test.ts failed with seed ${SEED}; replay with:\n  ${REPLAY}`);
       throw error;
     }
   });
@@ -120,10 +120,10 @@ describe("the whole-row checksum hash in WebAssembly SIMD", () => {
       for (const bits of [0, 1, 7, 16]) {
         for (const placement of [piHash, null]) {
           const seed = Uint32Array.from({ length: FINGERPRINT_WORDS }, (_v, k) => 0xfffffff0 + k); // sums wrap mod 2^32
-          rowChecksumSimd(false);
+          rowChecksumWasm(false);
           const js = addColumnsToFingerprint(seed.slice(), columnTypes, batch.data.children, rows, placement, bits);
           const reference = addFingerprint(seed.slice(), rowChecksumHashes(columnTypes, batch.data.children, rows), placement, bits, rows);
-          rowChecksumSimd(true);
+          rowChecksumWasm(true);
           const simd = addColumnsToFingerprint(seed.slice(), columnTypes, batch.data.children, rows, placement, bits);
           const what = `${rows} rows at ${bits} bits, ${placement ? "PI" : "NoPI"}`;
           expect([...js], what).toEqual([...reference]);

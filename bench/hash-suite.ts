@@ -7,7 +7,7 @@
 import type * as arrow from "apache-arrow";
 import Benchmark from "benchmark";
 import { rowHash, rowHashColumns, types } from "../engine/index.js";
-import { benchBatches } from "./bench-data.js";
+import { arrowBytes, benchBatches } from "./bench-data.js";
 import { measurement, median, timeMedian, type Measurement } from "./bench-util.js";
 import { rowChecksumHashes, rowChecksumWasm } from "../migrator/row-checksum.js";
 import type { SuiteContext } from "./run.js";
@@ -66,7 +66,7 @@ function wholeRowChecksums(batch: arrow.RecordBatch, runs: number): Measurement[
   } finally {
     rowChecksumWasm(simdAvailable);
   }
-  const bytes = batch.data.children.reduce((sum, child) => sum + (child.values as Uint8Array).byteLength + ((child.valueOffsets as Int32Array | undefined)?.byteLength ?? 0), 0);
+  const bytes = arrowBytes([batch]);
   const js = measurement("row hash", "whole-row checksum hash (verification), 4 columns, JavaScript", batch.numRows, bytes, median(times.js), runs);
   const simd = measurement("row hash", `whole-row checksum hash (verification), 4 columns, WebAssembly SIMD${simdAvailable ? "" : " (not available: JavaScript)"}`,
     batch.numRows, bytes, median(times.simd), runs, "row-checksum.wat, the column copies into its memory included");

@@ -30,12 +30,9 @@ export interface SuiteContext {
   readonly log: (line: string) => void;
 }
 
-const HELP = `usage: npm run bench -- [--quick] [--only SUITE,…] [--out DIR]
-
-  --quick        smaller tables and fewer runs: about a minute (1M-row migrations)
-  --only SUITES  run only these suites, comma-separated (default: all, in this order):
-${Object.entries({
-  hash: "row hash, scalar and columnar",
+/** What each suite measures, for --help. */
+const SUITE_TEXT: Record<keyof typeof SUITES, string> = {
+  hash: "row hash, scalar and columnar; the verification's whole-row hash, WebAssembly against JavaScript",
   insert: "insert, insert-select (AMP-local, redistributing, into a UPI), durable insert and open",
   read: "all-AMP scans, WHERE scans, PI lookup",
   archive: "archive encode/decode, CRC, and each transfer medium alone",
@@ -44,9 +41,19 @@ ${Object.entries({
   profile: "where a migration's time goes (CPU profile by kind of work)",
   fidelity: "measured vs simulated time, analytic mode",
   peers: "DuckDB, the hand-written reference, the naive baseline, the memory-copy limit",
-}).map(([name, what]) => `                   ${name.padEnd(10)} ${what}`).join("\n")}
+};
+
+const HELP = `usage: npm run bench -- [--quick] [--only SUITE,…] [--out DIR]
+
+  --quick        smaller tables and fewer runs: about a minute (1M-row migrations)
+  --only SUITES  run only these suites, comma-separated (default: all, in this order):
+${Object.entries(SUITE_TEXT).map(([name, what]) => `                   ${name.padEnd(10)} ${what}`).join("\n")}
   --out DIR      write results.json and RESULTS.md into DIR (made if missing) instead of bench/
   --help         this text`;
+
+/** bench/, and the project's root above it. */
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.dirname(BENCH_DIR);
 
 /** A mistake in the command line: one line on stderr, exit code 2 (as the ampsim CLI). */
 class UsageError extends Error {}
@@ -69,7 +76,7 @@ function options(): { quick: boolean; only: string[]; out: string } | "help" {
 
 /** The directory results go to, checked (and made) before any suite runs: a long run must not fail at its end. */
 function outDirectory(out: string | undefined): string {
-  const dir = out === undefined ? path.dirname(fileURLToPath(import.meta.url)) : path.resolve(out);
+  const dir = out === undefined ? BENCH_DIR : path.resolve(out);
   if (out !== undefined && out.trim() === "") throw new UsageError("--out: an empty path");
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -84,10 +91,9 @@ function outDirectory(out: string | undefined): string {
 const DUCKDB = "@duckdb/node-api@1.5.6-r.1";
 
 function ensureDuckDB(): void {
-  const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-  if (fs.existsSync(path.join(root, "node_modules/@duckdb/node-api/package.json"))) return;
+  if (fs.existsSync(path.join(ROOT, "node_modules/@duckdb/node-api/package.json"))) return;
   console.log(`installing ${DUCKDB} for the peers suite (npm install --no-save; it needs the npm registry once)`);
-  const installed = spawnSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", DUCKDB], { cwd: root, stdio: "inherit" });
+  const installed = spawnSync("npm", ["install", "--no-save", "--no-audit", "--no-fund", DUCKDB], { cwd: ROOT, stdio: "inherit" });
   if (installed.status !== 0) {
     throw new UsageError(`could not install ${DUCKDB} for the peers suite (${installed.error?.message ?? `npm exited ${installed.status}`}); run the other suites with --only, or install it by hand`);
   }

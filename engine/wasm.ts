@@ -11,6 +11,8 @@
  * output buffers' page faults dominate both), and strings alone into preallocated tails at 1.1×.
  */
 
+import { assert } from "./errors.js";
+
 /** What this file uses of the WebAssembly global (the project's lib has no DOM types). */
 interface WebAssemblyApi {
   Module: new (bytes: Uint8Array) => object;
@@ -45,7 +47,7 @@ export function instantiateWasm<F>(base64: string, minBytes: number, name: strin
     throw error;
   }
   const memory = exports.memory as { buffer: ArrayBuffer; grow(pages: number): number };
-  if (memory.buffer.byteLength < minBytes) throw new Error(`assertion failed: ${name}'s memory holds ${memory.buffer.byteLength} bytes, not the ${minBytes} its caller lays out`);
+  assert(memory.buffer.byteLength >= minBytes, `${name}'s memory holds ${memory.buffer.byteLength} bytes, not the ${minBytes} its caller lays out`);
   const instance = {
     exports: exports as F, bytes: new Uint8Array(memory.buffer), words: new Int32Array(memory.buffer), uwords: new Uint32Array(memory.buffer),
     ensure(bytes: number): boolean {

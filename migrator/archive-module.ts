@@ -8,6 +8,7 @@
  * Faults it must survive: a medium that rejects a write (the stream is aborted
  * and the error propagates, the source is never changed).
  */
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type * as arrow from "apache-arrow";
 import { AmpsimError, ownedBytes, showValue, TaskWindow, workersAvailable, type ColumnType, type Engine, type KernelRef } from "../engine/index.js";
 import { encodeBatchMessage, encodeSchemaMessage } from "./archive-format.js";
@@ -138,13 +139,14 @@ export class ArchiveModule {
     const executor = this.#source.executor;
     const onPool = workersAvailable(executor);
     const shared = onPool ? sharedColumns(columnTypes, chunk, piHash, sums.bits) : null;
+    const allBusy = () => poolLoad(executor).busy >= executor.threads;
     // Workers' replies (and failures) are macrotasks, which the sends need not wait for: let them
     // in before counting busy workers, or a busy count and a failure would go unseen to the end.
-    if (shared !== null && poolLoad(executor).busy >= executor.threads) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (shared !== null && allBusy()) await nextTurn();
     if (context.pending.failed) await context.pending.drain(); // an earlier checksum failed: throws its error, sending nothing more
     // Shared rows are hashed here while every worker is still busy (with WebAssembly hashing,
     // waiting for one cost more than the hashing: measured on 2 cores).
-    if (!onPool || (shared !== null && poolLoad(executor).busy >= executor.threads)) {
+    if (!onPool || (shared !== null && allBusy())) {
       sums.addRows(columnTypes, chunk, piHash);
       crc = crc32(payload);
     } else if (shared !== null) {

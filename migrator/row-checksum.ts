@@ -129,7 +129,7 @@ function hashChunkSimd(wasm: Simd, types: readonly ColumnType[], columns: readon
  * BYTEINT, DECIMAL, REAL, BOOLEAN, CHAR), or a chunk of strings longer than STRING_BYTES_MAX.
  */
 function feedColumnSimd(wasm: Simd, type: ColumnType, data: arrow.Data, first: number, end: number, padded: number): boolean {
-  if (data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0) return false;
+  if (validityOf(data) !== null) return false;
   const rows = end - first;
   const values = data.values as ArrayBufferView;
   switch (type.kind) {
@@ -162,8 +162,13 @@ function feedColumnSimd(wasm: Simd, type: ColumnType, data: arrow.Data, first: n
   }
 }
 
+/** The column's validity bitmap, or null when it has no NULLs. */
+function validityOf(data: arrow.Data): Uint8Array | null {
+  return data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0 ? data.nullBitmap as Uint8Array : null;
+}
+
 function feedColumn(type: ColumnType, data: arrow.Data, first: number, end: number): void {
-  const validity = data.nullCount > 0 && data.nullBitmap && data.nullBitmap.length > 0 ? data.nullBitmap as Uint8Array : null;
+  const validity = validityOf(data);
   const bitOffset = data.offset;
   switch (type.kind) {
     case "int8":

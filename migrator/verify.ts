@@ -4,6 +4,7 @@
  * (row counts, order- and placement-independent checksums per bucket, every
  * target row on the AMP its row hash assigns).
  */
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type * as arrow from "apache-arrow";
 import { AmpsimError, Engine, quoteIdentifierIfNeeded, showValue, skewFactorOf, TaskWindow, workersAvailable, type ColumnType } from "../engine/index.js";
 
@@ -79,7 +80,7 @@ async function readRowsOn(engine: Engine, table: string, bits: number, phase: st
   const definition = engine.describe(table);
   const types = definition.columns.map((c) => c.type);
   let placed = true; let rows = 0;
-  // A bounded window of tasks: the pool hands queued tasks to workers from this thread's event loop.
+  // A bounded window of tasks, one per worker: the pool hands queued tasks to workers from this thread's event loop.
   const window = new TaskWindow(Math.max(1, engine.executor.threads));
   try {
     for (let amp = 0; amp < engine.amps && !window.failed; amp++) {
@@ -97,7 +98,7 @@ async function readRowsOn(engine: Engine, table: string, bits: number, phase: st
           const shared = sink.onWorker === null ? null : sharedColumns(types, chunk, piHash, bits);
           // Rows not in shared memory are hashed here (measured: cheaper than encoding them for a
           // worker), and so are shared ones while every worker is busy: this thread would only wait.
-          if (shared !== null && window.full) await new Promise<void>((resolve) => setImmediate(resolve)); // finished tasks leave the window
+          if (shared !== null && window.full) await nextTurn(); // finished tasks leave the window
           if (shared === null || window.full) sink.here(types, chunk, piHash);
           else await window.add(() => sink.onWorker!(shared));
         }

@@ -21,11 +21,11 @@
  */
 import * as arrow from "apache-arrow";
 import type { ColumnType } from "../catalog/column-type.js";
-import { instantiateWasm, type WasmInstance } from "../wasm.js";
-import { ROW_HASH_WASM } from "./row-hash-wasm.js";
 import { arrowTypeMatches, typeToString } from "../catalog/column-type.js";
 import { AmpsimError, assert, assertNever, showValue } from "../errors.js";
+import { instantiateWasm, type WasmInstance } from "../wasm.js";
 import { murmur3, murmur3Finalize, murmur3MixBlock, murmur3ScrambleBlock } from "./murmur3.js";
+import { ROW_HASH_WASM } from "./row-hash-wasm.js";
 
 // The columnar readers view typed arrays as little-endian int32 words.
 assert(new Uint8Array(new Uint16Array([1]).buffer)[0] === 1, "ampsim needs a little-endian platform");

@@ -121,14 +121,34 @@ let scratchTable = new Int32Array(0);
  */
 function findDuplicateByHashTable(fresh: readonly Run[], stored: readonly Run[], compare: readonly number[]): ManyPair | null {
   const runs = [...stored, ...fresh];
-  const found = useWasm ? findDuplicateWasm(runs, stored.length, compare) : undefined;
-  return found !== undefined ? found : findDuplicateByHashTableJs(runs, stored.length, compare);
-}
-
-function findDuplicateByHashTableJs(runs: readonly Run[], storedRuns: number, compare: readonly number[]): ManyPair | null {
-  const stored = runs.slice(0, storedRuns);
+  // Rows are numbered across the runs (stored first): run r's rows from starts[r] on.
   const starts = new Float64Array(runs.length + 1);
   for (let r = 0; r < runs.length; r++) starts[r + 1] = starts[r] + runs[r].rowCount;
+  const found = useWasm ? findDuplicateWasm(runs, starts, stored.length, compare) : undefined;
+  return found !== undefined ? found : findDuplicateByHashTableJs(runs, starts, stored.length, compare);
+}
+
+/**
+ * The pair of rows `ref` (a new one) and `other` (numbered as in findDuplicateByHashTable), when
+ * their `compare` values are equal, else null. Their runs are found only for rows whose hashes
+ * meet (a search per row cost O(runs) a row).
+ */
+function equalPair(runs: readonly Run[], starts: Float64Array, storedRuns: number, ref: number, other: number, compare: readonly number[]): ManyPair | null {
+  const r = runOf(starts, ref); const row = ref - starts[r];
+  const o = runOf(starts, other); const otherRow = other - starts[o];
+  if (!rowsEqual(runs[o].batch.data.children, otherRow, runs[r].batch.data.children, row, compare)) return null;
+  const storedOther = o < storedRuns;
+  return { run: r - storedRuns, row, other: { stored: storedOther, run: storedOther ? o : o - storedRuns, row: otherRow } };
+}
+
+/** The run that row `ref` is in (starts: each run's first row number, and the total). */
+function runOf(starts: Float64Array, ref: number): number {
+  let low = 0; let high = starts.length - 2;
+  while (low < high) { const mid = (low + high + 1) >>> 1; if (starts[mid] <= ref) low = mid; else high = mid - 1; }
+  return low;
+}
+
+function findDuplicateByHashTableJs(runs: readonly Run[], starts: Float64Array, storedRuns: number, compare: readonly number[]): ManyPair | null {
   const total = starts[runs.length];
   if (scratchRefs.length < total) { scratchRefs = new Int32Array(total); scratchHashes = new Int32Array(total); }
   const refs = scratchRefs; const hashes = scratchHashes;
@@ -153,12 +173,7 @@ function findDuplicateByHashTableJs(runs: readonly Run[], storedRuns: number, co
   while (capacity < 2 * largest) capacity *= 2;
   if (scratchTable.length < 2 * capacity) scratchTable = new Int32Array(2 * capacity);
   const slots = scratchTable;
-  const freshFirst = starts[stored.length];
-  const runOf = (ref: number) => {
-    let low = 0; let high = runs.length - 1;
-    while (low < high) { const mid = (low + high + 1) >>> 1; if (starts[mid] <= ref) low = mid; else high = mid - 1; }
-    return low;
-  };
+  const freshFirst = starts[storedRuns];
   for (let p = 0; p < PARTITIONS; p++) {
     const from = bounds[p]; const to = bounds[p + 1];
     if (to - from < 2) continue;
@@ -173,14 +188,8 @@ function findDuplicateByHashTableJs(runs: readonly Run[], storedRuns: number, co
       if (ref >= freshFirst) {
         for (let held = slots[2 * at + 1]; held !== 0; at = (at + 1) & mask, held = slots[2 * at + 1]) {
           if (slots[2 * at] !== h) continue;
-          // Runs are found only for rows whose hashes meet (a search per row cost O(runs) a row).
-          const r = runOf(ref); const row = ref - starts[r];
-          const other = held - 1;
-          const o = runOf(other); const otherRow = other - starts[o];
-          if (rowsEqual(runs[o].batch.data.children, otherRow, runs[r].batch.data.children, row, compare)) {
-            const storedOther = o < stored.length;
-            return { run: r - stored.length, row, other: { stored: storedOther, run: storedOther ? o : o - stored.length, row: otherRow } };
-          }
+          const pair = equalPair(runs, starts, storedRuns, ref, held - 1, compare);
+          if (pair) return pair;
         }
       } else {
         while (slots[2 * at + 1] !== 0) at = (at + 1) & mask;
@@ -218,9 +227,7 @@ export function duplicatesWasm(enabled?: boolean): boolean {
 }
 
 /** findDuplicateByHashTable's answer found in WebAssembly, or undefined when it does not take these runs (the JavaScript then searches). */
-function findDuplicateWasm(runs: readonly Run[], storedRuns: number, compare: readonly number[]): ManyPair | null | undefined {
-  const starts = new Float64Array(runs.length + 1);
-  for (let r = 0; r < runs.length; r++) starts[r + 1] = starts[r] + runs[r].rowCount;
+function findDuplicateWasm(runs: readonly Run[], starts: Float64Array, storedRuns: number, compare: readonly number[]): ManyPair | null | undefined {
   const total = starts[runs.length];
   if (wasm === null || total < WASM_MIN_ROWS || total > WASM_MAX_ROWS) return undefined;
   const BOUNDS = 0; const CURSOR = BOUNDS + 257 * 4; const HASHES = CURSOR + 256 * 4 + 4;
@@ -234,18 +241,9 @@ function findDuplicateWasm(runs: readonly Run[], storedRuns: number, compare: re
   const pairs = wasm.exports.probe(BOUNDS, REFS, MIXED, starts[storedRuns], TABLE, PAIRS, WASM_MAX_PAIRS);
   if (pairs < 0) return undefined;
   const found = wasm.words.slice(PAIRS >> 2, (PAIRS >> 2) + 2 * pairs);
-  const runOf = (ref: number) => {
-    let low = 0; let high = runs.length - 1;
-    while (low < high) { const mid = (low + high + 1) >>> 1; if (starts[mid] <= ref) low = mid; else high = mid - 1; }
-    return low;
-  };
   for (let k = 0; k < 2 * pairs; k += 2) {
-    const ref = found[k]; const other = found[k + 1];
-    const r = runOf(ref); const o = runOf(other);
-    const row = ref - starts[r]; const otherRow = other - starts[o];
-    if (!rowsEqual(runs[o].batch.data.children, otherRow, runs[r].batch.data.children, row, compare)) continue;
-    const storedOther = o < storedRuns;
-    return { run: r - storedRuns, row, other: { stored: storedOther, run: storedOther ? o : o - storedRuns, row: otherRow } };
+    const pair = equalPair(runs, starts, storedRuns, found[k], found[k + 1], compare);
+    if (pair) return pair;
   }
   return null;
 }

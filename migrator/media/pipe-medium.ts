@@ -24,6 +24,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { DuplexOptions, Readable, Writable } from "node:stream";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { promisify } from "node:util";
 import { AmpsimError, isAmpsimError } from "../../engine/errors.js";
 import { FrameDecoder, checkWrittenFrame, encodeFrame, streamLabel, verifyFrames } from "../archive-format.js";
@@ -151,7 +152,7 @@ class FifoMaker {
   async make(id: StreamId, fifo: string): Promise<void> {
     if (this.#batch === null) {
       const paths: string[] = [];
-      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const done = nextTurn().then(async () => {
         this.#batch = null;
         const made = await FIFO_HELPER.make(paths);
         const left = paths.filter((_p, i) => !made[i]);

@@ -12,7 +12,7 @@ import { packData, unpackData, type PackedData } from "../executor/transport.js"
 import { defineKernel, transferResult, type Transferring } from "../executor/worker.js";
 import { rowHashColumns } from "../hash/row-hash.js";
 import type { HashMap } from "../hash/hash-map.js";
-import { countGroups, scatterData, scatterDataMany, scatterUint32, scatterUint32Many } from "../storage/scatter.js";
+import { groupsByHash, scatterData, scatterDataMany, scatterUint32, scatterUint32Many } from "../storage/scatter.js";
 import { isSharedView } from "../storage/shared-storage.js";
 
 /** This module, for KernelRefs. */
@@ -47,11 +47,7 @@ export interface Placer {
 /** `data` (one column per table column, `length` rows) hashed, placed and split by AMP; `transfer` receives the buffers to move. */
 export function placeColumns(placer: Placer, data: readonly arrow.Data[], length: number, transfer: ArrayBuffer[]): PlacedBatch {
   const rowHash = rowHashColumns(placer.pi.map((c) => ({ type: placer.columns[c].type, data: data[c] })));
-  const ampOfRow = new Uint16Array(length);
-  const shift = 32 - placer.hashBits;
-  const buckets = placer.buckets;
-  for (let i = 0; i < length; i++) ampOfRow[i] = buckets[rowHash[i] >>> shift];
-  const counts = countGroups(ampOfRow, placer.amps);
+  const { groupOf: ampOfRow, counts } = groupsByHash(rowHash, placer.buckets, 32 - placer.hashBits, placer.amps);
   const scattered = data.map((c) => scatterData(c, ampOfRow, counts));
   const whole = length > 0 && counts.indexOf(length) >= 0;
   const hashes = whole ? Array.from(counts, (n) => (n > 0 ? rowHash : null)) : scatterUint32(rowHash, ampOfRow, counts);

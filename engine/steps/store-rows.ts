@@ -15,7 +15,7 @@ import { AmpsimError, assert } from "../errors.js";
 import { rowHashColumns } from "../hash/row-hash.js";
 import type { HashMap } from "../hash/hash-map.js";
 import { appendRun, LOAD_RUNS_MAX, RUNS_MAX } from "../storage/fragment.js";
-import { countGroups, groupStringBytes, rowsOfGroup, scatterData, scatterDataMany, scatterUint32, scatterUint32Many } from "../storage/scatter.js";
+import { countGroups, groupsByHash, groupStringBytes, rowsOfGroup, scatterData, scatterDataMany, scatterUint32, scatterUint32Many } from "../storage/scatter.js";
 import { batchOf, makeRun, type Run } from "../storage/run.js";
 import type { Transaction } from "../storage/transaction.js";
 import { findDuplicateAmong, shownValues } from "./duplicates.js";
@@ -74,8 +74,8 @@ export function storeRows(ctx: WriteContext, entry: TableEntry, columns: readonl
 }
 
 function storeRowsOf(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], length: number, options: StoreOptions): StoreResult {
-  const { ampOfRow, rowHash } = placeRows(ctx, entry, columns, length, options);
-  const shares = options.amp === undefined ? scatterShares(ctx, entry, columns, rowHash, ampOfRow)
+  const { ampOfRow, rowHash, counts } = placeRows(ctx, entry, columns, length, options);
+  const shares = options.amp === undefined ? scatterShares(ctx, entry, columns, rowHash, ampOfRow, counts)
     : length === 0 ? [] : [lazyShare(options.amp, newRun(ctx, entry, options.amp, columns, rowHash, length), () => consecutive(0, length))];
   checkUniqueness(ctx, entry, shares, options.rowWord ?? "input row");
   appendShares(ctx, entry, shares);
@@ -173,28 +173,36 @@ function appendShares(ctx: WriteContext, entry: TableEntry, shares: readonly Amp
 
 /** The AMP of every row of `columns` by `entry`'s primary index (row hashes given or computed). */
 export function ampsOfRows(hashMap: HashMap, entry: TableEntry, columns: readonly arrow.Data[], length: number, rowHash = hashRows(entry, columns)): Uint16Array {
-  const ampOfRow = new Uint16Array(length);
-  const buckets = hashMap.buckets;
-  const shift = 32 - hashMap.hashBits;
-  for (let i = 0; i < length; i++) ampOfRow[i] = buckets[rowHash[i] >>> shift];
-  return ampOfRow;
+  assert(rowHash.length === length, `ampsOfRows of ${entry.qualifiedName}: ${rowHash.length} row hashes for ${length} rows`);
+  return groupsByHash(rowHash, hashMap.buckets, 32 - hashMap.hashBits, hashMap.amps).groupOf;
 }
 
-function placeRows(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], length: number, options: StoreOptions): { ampOfRow: Uint16Array; rowHash: Uint32Array } {
+/** Rows placed: each row's AMP and hash, and the rows per AMP. */
+interface Placed {
+  readonly ampOfRow: Uint16Array;
+  readonly rowHash: Uint32Array;
+  readonly counts: Uint32Array;
+}
+
+function placeRows(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], length: number, options: StoreOptions): Placed {
   const { hashMap } = ctx;
   if (options.amp !== undefined) {
     // Stored as the run's row hashes: in storage memory (shared when the engine's storage is).
     const rowHash = options.rowHash ?? (entry.definition.primaryIndex === null ? storageArray(Uint32Array, length).fill(ctx.nopiHash[options.amp]) : hashRows(entry, columns, storageArray(Uint32Array, length)));
-    return { ampOfRow: new Uint16Array(length).fill(options.amp), rowHash };
+    const counts = new Uint32Array(hashMap.amps);
+    counts[options.amp] = length;
+    return { ampOfRow: new Uint16Array(length).fill(options.amp), rowHash, counts };
   }
   if (entry.definition.primaryIndex === null) {
     const ampOfRow = options.placement ?? spreadRows(ctx, entry, length);
     const rowHash = storageArray(Uint32Array, length);
     for (let i = 0; i < length; i++) rowHash[i] = ctx.nopiHash[ampOfRow[i]];
-    return { ampOfRow, rowHash };
+    return { ampOfRow, rowHash, counts: countGroups(ampOfRow, hashMap.amps) };
   }
   const rowHash = options.rowHash ?? hashRows(entry, columns);
-  return { ampOfRow: options.placement ?? ampsOfRows(hashMap, entry, columns, length, rowHash), rowHash };
+  if (options.placement) return { ampOfRow: options.placement, rowHash, counts: countGroups(options.placement, hashMap.amps) };
+  const { groupOf, counts } = groupsByHash(rowHash, hashMap.buckets, 32 - hashMap.hashBits, hashMap.amps);
+  return { ampOfRow: groupOf, rowHash, counts };
 }
 
 /** NoPI rows: contiguous, balanced chunks, starting at an AMP that rotates with the table's size. */
@@ -213,8 +221,7 @@ function spreadRows(ctx: WriteContext, entry: TableEntry, length: number): Uint1
 }
 
 /** Every AMP's rows as a new run: each column scattered once (rows keep their order); input row numbers only when asked. */
-function scatterShares(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], rowHash: Uint32Array, ampOfRow: Uint16Array): AmpShare[] {
-  const counts = countGroups(ampOfRow, ctx.hashMap.amps);
+function scatterShares(ctx: WriteContext, entry: TableEntry, columns: readonly arrow.Data[], rowHash: Uint32Array, ampOfRow: Uint16Array, counts: Uint32Array): AmpShare[] {
   if (isLoadTable(entry) && columns.length > 0) return tailShares(ctx, entry, columns, rowHash, ampOfRow, counts);
   const data = columns.map((c) => scatterData(c, ampOfRow, counts));
   const whole = ampOfRow.length > 0 && counts.indexOf(ampOfRow.length) >= 0;
@@ -283,7 +290,7 @@ function scatterInputs(ctx: WriteContext, entry: TableEntry, inputs: readonly St
   assert(entry.definition.primaryIndex !== null, `storeInputs into ${entry.qualifiedName}: a table without a primary index`);
   const ampOfRows = placed.map((p) => p.ampOfRow);
   const counts = new Uint32Array(ctx.hashMap.amps);
-  for (const ampOfRow of ampOfRows) countGroups(ampOfRow, counts.length).forEach((n, amp) => { counts[amp] += n; });
+  for (const p of placed) p.counts.forEach((n, amp) => { counts[amp] += n; });
   const data = entry.definition.columns.map((_c, k) => scatterDataMany(inputs.map((input) => input.columns[k]), ampOfRows, counts));
   const hashes = scatterUint32Many(placed.map((p) => p.rowHash), ampOfRows, counts);
   let all: Uint16Array | null = null;
@@ -339,7 +346,7 @@ export class StatementStore {
   readonly #entry: TableEntry;
   readonly #uniqueness: UniquenessCounter;
   readonly #shares: AmpShare[] = [];
-  readonly #queued: { input: StoreInput; placed: { ampOfRow: Uint16Array; rowHash: Uint32Array } }[] = [];
+  readonly #queued: { input: StoreInput; placed: Placed }[] = [];
   #queuedBytes = 0;
   /** What the statement gives: rows to place, or rows a kernel placed (never both). */
   #given: "rows" | "placed" | null = null;
@@ -376,7 +383,7 @@ export class StatementStore {
     for (const input of inputs) {
       const placed = placeRows(this.#ctx, this.#entry, input.columns, input.length, {});
       const { ampOfRow } = placed;
-      countGroups(ampOfRow, amps).forEach((n, amp) => { rows[amp] += n; });
+      placed.counts.forEach((n, amp) => { rows[amp] += n; });
       for (const data of input.columns) if (data.valueOffsets) groupStringBytes(data, ampOfRow, amps).forEach((b, amp) => { bytes[amp] += b; });
       this.#queued.push({ input, placed });
     }

@@ -7,7 +7,7 @@ import * as arrow from "apache-arrow";
 import { describe, expect, it } from "vitest";
 import { concatData, gatherData } from "../../engine/storage/column-data.js";
 import { groupRows } from "../../engine/storage/radix-sort.js";
-import { countGroups, rowsOfGroup, scatterData, scatterDataMany, scatterUint32, scatterUint32Many } from "../../engine/storage/scatter.js";
+import { countGroups, groupsByHash, groupStringBytes, rowsOfGroup, scatterData, scatterDataMany, scatterUint32, scatterUint32Many } from "../../engine/storage/scatter.js";
 import { Prng, replayHint } from "../../sim/index.js";
 
 const seed = Number(process.env.AMPSIM_SEED ?? 11);
@@ -112,5 +112,36 @@ describe("scatter", () => {
     const parts = scatterData(data, groupOf, countGroups(groupOf, 4));
     expect(parts[2]).toBe(data);
     expect([parts[0], parts[1], parts[3]]).toEqual([null, null, null]);
+  });
+});
+
+/** The one-counter loops the four-lane counting replaced: what it must give. */
+function plainCounts(groupOf: ArrayLike<number>, groups: number, weight: (i: number) => number = () => 1): number[] {
+  const out = new Array<number>(groups).fill(0);
+  for (let i = 0; i < groupOf.length; i++) out[groupOf[i]] += weight(i);
+  return out;
+}
+
+describe("counting rows and bytes by group (four counters a group)", () => {
+  it.each([1, 6, 300])("counts rows, places rows by hash and sums string bytes as one counter would, %i groups, every length mod 4 (seeded)", (groups) => {
+    const prng = new Prng(seed).fork(`count ${groups}`);
+    for (const rows of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 31, 1000]) {
+      const groupOf = Uint16Array.from({ length: rows }, () => (prng.chance(1, 3) ? groups - 1 : prng.int(0, groups - 1)));
+      expect([...countGroups(groupOf, groups)], `${rows} rows; ${hint}`).toEqual(plainCounts(groupOf, groups));
+      expect([...countGroups(Uint8Array.from(groupOf, (g) => g & 0xff), Math.min(groups, 256))]).toEqual(plainCounts(Uint8Array.from(groupOf, (g) => g & 0xff), Math.min(groups, 256)));
+
+      const hashBits = prng.pick([1, 8, 16]);
+      const table = Uint16Array.from({ length: 1 << hashBits }, () => prng.int(0, groups - 1));
+      const rowHash = Uint32Array.from({ length: rows }, () => prng.int(0, 0xffffffff));
+      const placed = groupsByHash(rowHash, table, 32 - hashBits, groups);
+      const expected = Array.from(rowHash, (h) => table[h >>> (32 - hashBits)]);
+      expect([...placed.groupOf], `${rows} rows, ${hashBits} hash bits; ${hint}`).toEqual(expected);
+      expect([...placed.counts]).toEqual(plainCounts(expected, groups));
+
+      // Sliced strings: the byte counts read the slice's own offsets.
+      const strings = arrow.vectorFromArray(Array.from({ length: rows + 2 }, () => randomString(prng)), new arrow.Utf8()).data[0].slice(2, rows);
+      const offsets = strings.valueOffsets as Int32Array;
+      expect([...groupStringBytes(strings, groupOf, groups)], `${rows} rows; ${hint}`).toEqual(plainCounts(groupOf, groups, (i) => offsets[i + 1] - offsets[i]));
+    }
   });
 });

@@ -11,6 +11,6 @@ export { executorSuite } from "./executor-suite.js";
 export { profileSuite } from "./profile-suite.js";
 export { fidelitySuite } from "./fidelity-suite.js";
 export { peersSuite } from "./peers.js";
-export { ReferenceRedistributor } from "./reference-redistribute.js";
+export { ReferenceRedistributor, type ReferenceOptions } from "./reference-redistribute.js";
 export { benchBatches, benchEngine, benchGenerator, benchSource, BENCH_DDL, BENCH_TABLE } from "./bench-data.js";
 export type { Measurement, Ratio } from "./bench-util.js";

@@ -9,6 +9,8 @@
  *    partition (fused into the hash loop they ran slower here).
  * 2. Outputs are sized exactly from the counts and pooled: a second run on the same
  *    shape reuses the buffers of the first (fresh memory costs page faults here).
+ *    With `reuseBuffers: false` every run writes new buffers, as storing a table must
+ *    (PERFORMANCE.md measures both ways: about 18 and 23 M rows/s).
  * 3. Each column is scattered by one small monomorphic function per column kind:
  *    8-byte values (int64, float64) as two Int32 words, 4-byte values as one, and
  *    strings as offsets plus bytes copied with 4-byte DataView reads and writes
@@ -155,20 +157,22 @@ function scatterUtf8(offsets: Int32Array, src: DataView, srcBytes: Uint8Array, n
   }
 }
 
-/** Pooled output buffers of one column, one per partition, reused while large enough. */
+/** Pooled output buffers of one column, one per partition, reused while large enough (unless `fresh`). */
 class ColumnPool {
   words: Int32Array[] = [];
   offsets: Int32Array[] = [];
   bytes: Uint8Array[] = [];
   views: DataView[] = [];
 
+  constructor(readonly fresh: boolean) {}
+
   ensureWords(p: number, length: number): void {
-    if ((this.words[p]?.length ?? -1) < length) this.words[p] = new Int32Array(length);
+    if (this.fresh || (this.words[p]?.length ?? -1) < length) this.words[p] = new Int32Array(length);
   }
 
   ensureStrings(p: number, rows: number, byteLength: number): void {
-    if ((this.offsets[p]?.length ?? -1) < rows + 1) this.offsets[p] = new Int32Array(rows + 1);
-    if ((this.bytes[p]?.length ?? -1) < byteLength + STRING_SLACK) {
+    if (this.fresh || (this.offsets[p]?.length ?? -1) < rows + 1) this.offsets[p] = new Int32Array(rows + 1);
+    if (this.fresh || (this.bytes[p]?.length ?? -1) < byteLength + STRING_SLACK) {
       this.bytes[p] = new Uint8Array(byteLength + STRING_SLACK);
       this.views[p] = new DataView(this.bytes[p].buffer);
     }
@@ -176,19 +180,29 @@ class ColumnPool {
   }
 }
 
+export interface ReferenceOptions {
+  /**
+   * Reuse the output buffers of the previous run when large enough (default true): the
+   * batches `redistribute` returns are then views of them, valid until its next call.
+   * False: every run allocates new output buffers, and its batches stay valid.
+   */
+  readonly reuseBuffers?: boolean;
+}
+
 /**
  * Redistributes record batches into `partitions` hash partitions of an int64 key.
- * Keep one instance to reuse its buffers: the batches `redistribute` returns are
- * views of them, valid until its next call.
+ * Keep one instance to reuse its buffers (the default, ReferenceOptions.reuseBuffers).
  */
 export class ReferenceRedistributor {
   readonly #partitions: number;
+  readonly #fresh: boolean;
   #partOf = new Uint8Array(0);
   #pools: ColumnPool[] = [];
 
-  constructor(partitions: number) {
+  constructor(partitions: number, options: ReferenceOptions = {}) {
     if (!Number.isInteger(partitions) || partitions < 1 || partitions > 256) throw new Error(`reference redistribute: 1 to 256 partitions, not ${partitions}`);
     this.#partitions = partitions;
+    this.#fresh = options.reuseBuffers === false;
   }
 
   /** One RecordBatch per partition (in partition order); rows keep their input order within a partition. */
@@ -221,7 +235,7 @@ export class ReferenceRedistributor {
   }
 
   #allocate(kinds: ColumnKind[], rowCounts: Int32Array, byteCounts: Int32Array[]): void {
-    while (this.#pools.length < kinds.length) this.#pools.push(new ColumnPool());
+    while (this.#pools.length < kinds.length) this.#pools.push(new ColumnPool(this.#fresh));
     kinds.forEach((kind, c) => {
       for (let p = 0; p < this.#partitions; p++) {
         if (kind === "utf8") this.#pools[c].ensureStrings(p, rowCounts[p], byteCounts[c][p]);

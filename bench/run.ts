@@ -40,7 +40,7 @@ const SUITE_TEXT: Record<keyof typeof SUITES, string> = {
   executor: "inline vs pool: kernels, a migration, and what a second thread gives this machine",
   profile: "where a migration's time goes (CPU profile by kind of work)",
   fidelity: "measured vs simulated time, analytic mode",
-  peers: "DuckDB, the hand-written reference, the naive baseline, the memory-copy limit",
+  peers: "DuckDB, the hand-written reference (buffers reused and new), the naive baseline, the memory-copy limit",
 };
 
 const HELP = `usage: npm run bench -- [--quick] [--only SUITE,…] [--out DIR]

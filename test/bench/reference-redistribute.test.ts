@@ -85,6 +85,21 @@ describe("reference redistribute", () => {
     }
   });
 
+  it("with reuseBuffers false writes new buffers every run, so earlier results stay intact", () => {
+    const redistributor = new ReferenceRedistributor(6, { reuseBuffers: false });
+    const first = benchBatches(3_000, 1_000);
+    const firstOut = redistributor.redistribute(first);
+    const second = benchBatches(3_000, 1_000, 7);
+    const secondOut = redistributor.redistribute(second);
+    expectHonest(first, firstOut, 6);
+    expectHonest(second, secondOut, 6);
+    firstOut.forEach((batch, p) => batch.data.children.forEach((column, c) => expect(column.values.buffer).not.toBe(secondOut[p].data.children[c].values.buffer)));
+    // The default pools them: the second run's batches are views of the first run's buffers.
+    const pooled = new ReferenceRedistributor(6);
+    const a = pooled.redistribute(first); const b = pooled.redistribute(first);
+    expect(a[0].data.children[0].values.buffer).toBe(b[0].data.children[0].values.buffer);
+  });
+
   it("refuses nulls and a non-int64 key rather than handling them wrongly", () => {
     const withNull = new arrow.Table({ id: arrow.makeVector(BigInt64Array.of(1n, 2n)), note: arrow.vectorFromArray(["a", null], new arrow.Utf8()) }).batches[0];
     expect(() => new ReferenceRedistributor(6).redistribute([withNull])).toThrow(/nulls/);

@@ -9,8 +9,8 @@
  * reads every column sequentially and builds no permutation.
  */
 import * as arrow from "apache-arrow";
-import { newLike, retype, wordView } from "./column-data.js";
-import { storageArray } from "./shared-storage.js";
+import { retype, wordView } from "./column-data.js";
+import { filledStorageArray, storageArray } from "./shared-storage.js";
 
 export type IntegerArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
@@ -79,7 +79,7 @@ export function scatterUint32(values: Uint32Array, groupOf: Uint8Array | Uint16A
 
 /** scatterUint32 of several inputs as one (their rows in order): `counts` are the totals over all of them. */
 export function scatterUint32Many(values: readonly Uint32Array[], groupOfs: readonly (Uint8Array | Uint16Array)[], counts: Uint32Array): (Uint32Array | null)[] {
-  const outs = Array.from(counts, (n) => (n > 0 ? storageArray(Uint32Array, n) : null));
+  const outs = Array.from(counts, (n) => (n > 0 ? filledStorageArray(Uint32Array, n) : null));
   const cursor = new Int32Array(counts.length);
   values.forEach((v, k) => scatterWords1(v, groupOfs[k], outs as Uint32Array[], cursor));
   return outs;
@@ -124,7 +124,8 @@ function hasNulls(data: arrow.Data): boolean {
 function scatterFixedOut(datas: readonly arrow.Data[], groupOfs: readonly (Uint8Array | Uint16Array)[], counts: Uint32Array): ({ data: ArrayBufferView } | null)[] {
   const views = datas.map(wordView);
   const { words, perRow } = views[0];
-  const outs = Array.from(counts, (n) => (n > 0 ? newLike(words, n * perRow) : null));
+  const Words = words.constructor as unknown as Parameters<typeof filledStorageArray<IntegerArray>>[0];
+  const outs = Array.from(counts, (n) => (n > 0 ? filledStorageArray(Words, n * perRow) : null));
   const cursor = new Int32Array(counts.length);
   views.forEach((view, k) => {
     scatterWords(view.words, perRow, groupOfs[k], outs, cursor);
@@ -192,8 +193,9 @@ function scatterStringsOut(datas: readonly arrow.Data[], groupOfs: readonly (Uin
   const groups = counts.length;
   const byteCounts = new Float64Array(groups);
   datas.forEach((data, k) => groupStringBytes(data, groupOfs[k], groups).forEach((bytes, g) => { byteCounts[g] += bytes; }));
-  const outOffsets = Array.from(counts, (n) => (n > 0 ? storageArray(Int32Array, n + 1) : null));
-  const outBytes = Array.from(counts, (n, g) => (n > 0 ? storageArray(Uint8Array, byteCounts[g] + STRING_SLACK) : null));
+  // Every offset after the first and every byte a run views are written below (the slack past them may hold old bytes).
+  const outOffsets = Array.from(counts, (n) => (n > 0 ? filledStorageArray(Int32Array, n + 1).fill(0, 0, 1) : null));
+  const outBytes = Array.from(counts, (n, g) => (n > 0 ? filledStorageArray(Uint8Array, byteCounts[g] + STRING_SLACK) : null));
   const views = outBytes.map((b) => (b ? new DataView(b.buffer, b.byteOffset, b.byteLength) : null));
   const rowCursor = new Int32Array(groups); const byteCursor = new Int32Array(groups);
   datas.forEach((data, k) => {

@@ -90,6 +90,19 @@ export function storageArray<T extends ArrayBufferView>(Type: TypedArrayOf<T> & 
   return new Type(sharedStorageOn() ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes), 0, length);
 }
 
+/**
+ * storageArray for an array that its writer fills completely before anyone reads it (a scatter's
+ * values, offsets and row hashes): where storageArray would make a plain ArrayBuffer, this one
+ * is not zeroed. Zeroing is a pass over memory the scatter writes anyway: the allocator hands
+ * back memory it had freed, which calloc must clear (on shared storage and in an arena the
+ * buffers are zeroed regardless).
+ */
+export function filledStorageArray<T extends ArrayBufferView>(Type: TypedArrayOf<T> & { readonly BYTES_PER_ELEMENT: number }, length: number): T {
+  if (arena !== null || sharedStorageOn()) return storageArray(Type, length);
+  const bytes = Buffer.allocUnsafeSlow(length * Type.BYTES_PER_ELEMENT);
+  return new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset, length);
+}
+
 /** True when `view` is absent or over a SharedArrayBuffer (a worker can read it in place). */
 export function isSharedView(view: ArrayBufferView | null | undefined): boolean {
   return view === null || view === undefined || view.buffer instanceof SharedArrayBuffer;

@@ -26,14 +26,36 @@ import { concatBits, wordView } from "./column-data.js";
 import { groupStringBytes, scatterBitsOut, scatterFixedInto, scatterStringsInto, STRING_SLACK, type IntegerArray } from "./scatter.js";
 import { withSharedStorage } from "./shared-storage.js";
 
+type ArrayType<T> = (new (buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, length: number) => T) & { readonly BYTES_PER_ELEMENT: number };
+
 /**
- * An array for a tail, not zeroed: a tail's every row is written before a run views it, and
- * zeroing capacity that may never be used cost more than the copy it saves.
+ * A tail's arrays, carved 8-byte aligned out of one buffer: one allocation a tail rather than one
+ * an array (with many AMPs a migration makes thousands of tails). Not zeroed: a tail's every row
+ * is written before a run views it, and zeroing capacity that may never be used cost more than
+ * the copy it saves.
  */
-function tailArray<T>(Type: (new (buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, length: number) => T) & { readonly BYTES_PER_ELEMENT: number }, length: number, shared: boolean): T {
-  if (shared) return new Type(new SharedArrayBuffer(length * Type.BYTES_PER_ELEMENT), 0, length);
-  const bytes = Buffer.allocUnsafeSlow(length * Type.BYTES_PER_ELEMENT);
-  return new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset, length);
+class TailMemory {
+  readonly #sizes: number[] = [];
+  #buffer: ArrayBuffer | SharedArrayBuffer | null = null;
+  #at = 0;
+
+  /** Reserves an array of `length` elements of `Type` (before `allocate`). */
+  reserve(Type: { readonly BYTES_PER_ELEMENT: number }, length: number): void {
+    this.#sizes.push((length * Type.BYTES_PER_ELEMENT + 7) & ~7);
+  }
+
+  allocate(shared: boolean): void {
+    const total = this.#sizes.reduce((sum, n) => sum + n, 0);
+    if (shared) this.#buffer = new SharedArrayBuffer(total);
+    else this.#buffer = Buffer.allocUnsafeSlow(total).buffer as ArrayBuffer;
+  }
+
+  /** The next reserved array (in the order reserved). */
+  take<T>(Type: ArrayType<T>, length: number): T {
+    const out = new Type(this.#buffer!, this.#at, length);
+    this.#at += (length * Type.BYTES_PER_ELEMENT + 7) & ~7;
+    return out;
+  }
 }
 
 /**
@@ -69,12 +91,12 @@ export class Tail {
   /** Rows written and claimed: runs view rows below this, statements write from here. */
   claimed = 0;
 
-  constructor(capacity: number, budget: number, columns: readonly TailColumn[], shared: boolean) {
+  constructor(capacity: number, budget: number, columns: readonly TailColumn[], rowHash: Uint32Array, shared: boolean) {
     this.capacity = capacity;
     this.budget = budget;
     this.columns = columns;
     this.shared = shared;
-    this.rowHash = tailArray(Uint32Array, capacity, shared);
+    this.rowHash = rowHash;
   }
 
   /** Bytes the string column `k` can still take (STRING_SLACK beyond them is kept free). */
@@ -187,18 +209,28 @@ function newTail(columns: readonly arrow.Data[], rows: number, bytes: readonly n
   const needed = rows * rowBytes;
   const budget = Math.max(needed, previous ? Math.min(TAIL_BYTES_MAX, 2 * previous.budget) : Math.min(FIRST_TAIL_BYTES, FIRST_TAIL_STATEMENTS * needed));
   const capacity = Math.max(rows, Math.floor(budget / rowBytes));
+  const stringBytes = columns.map((data, k) => (data.valueOffsets ? Math.min(0x7fff_0000, Math.max(bytes[k], Math.ceil(capacity * stringPerRow[k] * STRING_HEADROOM))) + STRING_SLACK : 0));
+  const words = columns.map((data) => (data.valueOffsets || arrow.DataType.isBool(data.type) ? null : wordView(data)));
+  const memory = new TailMemory();
+  memory.reserve(Uint32Array, capacity);
+  columns.forEach((data, k) => {
+    if (data.valueOffsets) { memory.reserve(Int32Array, capacity + 1); memory.reserve(Uint8Array, stringBytes[k]); }
+    const w = words[k];
+    if (w) memory.reserve(w.words.constructor as ArrayType<IntegerArray>, capacity * w.perRow);
+  });
+  memory.allocate(shared);
+  const rowHash = memory.take(Uint32Array, capacity);
   const layout = columns.map((data, k): TailColumn => {
     if (data.valueOffsets) {
-      const reserve = Math.min(0x7fff_0000, Math.max(bytes[k], Math.ceil(capacity * stringPerRow[k] * STRING_HEADROOM)));
-      const offsets = tailArray(Int32Array, capacity + 1, shared);
+      const offsets = memory.take(Int32Array, capacity + 1);
       offsets[0] = 0;
-      return { kind: "string", offsets, bytes: tailArray(Uint8Array, reserve + STRING_SLACK, shared) };
+      return { kind: "string", offsets, bytes: memory.take(Uint8Array, stringBytes[k]) };
     }
-    if (arrow.DataType.isBool(data.type)) return { kind: "bits" };
-    const { words, perRow } = wordView(data);
-    return { kind: "fixed", words: tailArray(words.constructor as never, capacity * perRow, shared) as IntegerArray, perRow, Values: data.values.constructor as ValuesArray };
+    const w = words[k];
+    if (w === null) return { kind: "bits" };
+    return { kind: "fixed", words: memory.take(w.words.constructor as ArrayType<IntegerArray>, capacity * w.perRow), perRow: w.perRow, Values: data.values.constructor as ValuesArray };
   });
-  return new Tail(capacity, budget, layout, shared);
+  return new Tail(capacity, budget, layout, rowHash, shared);
 }
 
 /** Rows start..end of column `k` of `tail` as Data of `type`, with the given bits (validity, Bool values). */

@@ -186,9 +186,11 @@ export function insertSelect(ctx: StatementContext, target: TableEntry, sources:
     const nopi = target.definition.primaryIndex === null ? ctx.system.nopiHash[amp] : null;
     const placed = pieces.map((p) => ({ columns: p.columns, length: p.length, rowHash: nopi === null ? p.rowHash : new Uint32Array(p.length).fill(nopi) }));
     const result = storePieces(ctx, target, amp, placed, { firstRow: length });
-    for (const share of result.shares) recorder.write(share.amp, share.run.rowCount, share.run.bytes);
+    for (const share of result.shares) {
+      recorder.write(share.amp, share.run.rowCount, share.run.bytes);
+      length += share.run.rowCount;
+    }
     all.push(...result.shares);
-    length += result.ampOfRow.length;
   }
   // Index rows once for the statement: a USI's uniqueness is then one check, not one per AMP against a subtable that grows.
   writeIndexRows(ctx, target, all, recorder);

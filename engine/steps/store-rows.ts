@@ -491,7 +491,9 @@ export function storePieces(ctx: WriteContext, entry: TableEntry, amp: number, p
   let stored = fragment;
   for (const { run } of shares) stored = appendRun(entry.schema, stored, run, stored.nextUniqueness + run.rowCount, runsMaxOf(entry));
   if (shares.length > 0) ctx.tx.put(amp, entry.id, stored, entry.qualifiedName);
-  return { shares, ampOfRow: new Uint16Array(base).fill(amp) };
+  // Every row's AMP is `amp`: made only when asked (index maintenance), not for every insert-select.
+  let ampOfRow: Uint16Array | null = null;
+  return { shares, get ampOfRow() { return (ampOfRow ??= new Uint16Array(base).fill(amp)); } };
 }
 
 /**

@@ -78,14 +78,12 @@ export const placeRows = defineKernel((input: PlaceRowsInput): Transferring<Plac
 /** placeColumns of several pieces as one input (their rows in order), scattered without concatenating them first. */
 export function placePieces(placer: Placer, pieces: readonly { readonly data: readonly arrow.Data[]; readonly length: number }[], transfer: ArrayBuffer[]): PlacedBatch {
   if (pieces.length === 1) return placeColumns(placer, pieces[0].data, pieces[0].length, transfer);
-  const shift = 32 - placer.hashBits;
-  const buckets = placer.buckets;
   const counts = new Uint32Array(placer.amps);
   const rowHashes = pieces.map((piece) => rowHashColumns(placer.pi.map((c) => ({ type: placer.columns[c].type, data: piece.data[c] }))));
   const ampOfRows = rowHashes.map((rowHash) => {
-    const ampOfRow = new Uint16Array(rowHash.length);
-    for (let i = 0; i < rowHash.length; i++) { const amp = buckets[rowHash[i] >>> shift]; ampOfRow[i] = amp; counts[amp]++; }
-    return ampOfRow;
+    const placed = groupsByHash(rowHash, placer.buckets, 32 - placer.hashBits, placer.amps);
+    placed.counts.forEach((n, amp) => { counts[amp] += n; });
+    return placed.groupOf;
   });
   const scattered = placer.columns.map((_c, k) => scatterDataMany(pieces.map((piece) => piece.data[k]), ampOfRows, counts));
   const hashes = scatterUint32Many(rowHashes, ampOfRows, counts);

@@ -19,6 +19,8 @@
  * insert stores by reference. Load tables (store-rows.ts) keep only their tails (tail.ts) in
  * shared memory: the insert-select that empties them makes the target's runs of those views.
  */
+import { constants as bufferConstants } from "node:buffer";
+
 let shared = false;
 
 /** True when new stored buffers are shared (inside a statement of an engine with shared storage). */
@@ -99,9 +101,18 @@ export function storageArray<T extends ArrayBufferView>(Type: TypedArrayOf<T> & 
  */
 export function filledStorageArray<T extends ArrayBufferView>(Type: TypedArrayOf<T> & { readonly BYTES_PER_ELEMENT: number }, length: number): T {
   if (arena !== null || sharedStorageOn()) return storageArray(Type, length);
-  const bytes = Buffer.allocUnsafeSlow(length * Type.BYTES_PER_ELEMENT);
-  return new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset, length);
+  return new Type(unzeroedBuffer(length * Type.BYTES_PER_ELEMENT), 0, length);
 }
+
+/**
+ * A new ArrayBuffer of `bytes` that is not zeroed (Buffer.allocUnsafeSlow: its own buffer, from
+ * offset 0); zeroed past what a Buffer may hold (4 GiB on Node 20), which an ArrayBuffer may exceed.
+ */
+export function unzeroedBuffer(bytes: number): ArrayBuffer {
+  return bytes <= BUFFER_MAX_LENGTH ? Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer : new ArrayBuffer(bytes);
+}
+
+const BUFFER_MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 /** True when `view` is absent or over a SharedArrayBuffer (a worker can read it in place). */
 export function isSharedView(view: ArrayBufferView | null | undefined): boolean {

@@ -21,10 +21,11 @@
  * that the system backs only when first written.
  */
 import * as arrow from "apache-arrow";
+import { assert } from "../errors.js";
 import type { Run } from "./run.js";
 import { concatBits, wordView } from "./column-data.js";
 import { groupStringBytes, scatterBitsOut, scatterFixedInto, scatterStringsInto, STRING_SLACK, type IntegerArray } from "./scatter.js";
-import { withSharedStorage } from "./shared-storage.js";
+import { unzeroedBuffer, withSharedStorage } from "./shared-storage.js";
 
 type ArrayType<T> = (new (buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: number, length: number) => T) & { readonly BYTES_PER_ELEMENT: number };
 
@@ -37,25 +38,38 @@ type ArrayType<T> = (new (buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: n
 class TailMemory {
   readonly #sizes: number[] = [];
   #buffer: ArrayBuffer | SharedArrayBuffer | null = null;
+  #taken = 0;
   #at = 0;
 
   /** Reserves an array of `length` elements of `Type` (before `allocate`). */
   reserve(Type: { readonly BYTES_PER_ELEMENT: number }, length: number): void {
-    this.#sizes.push((length * Type.BYTES_PER_ELEMENT + 7) & ~7);
+    this.#sizes.push(alignedBytes(Type, length));
   }
 
   allocate(shared: boolean): void {
     const total = this.#sizes.reduce((sum, n) => sum + n, 0);
-    if (shared) this.#buffer = new SharedArrayBuffer(total);
-    else this.#buffer = Buffer.allocUnsafeSlow(total).buffer as ArrayBuffer;
+    this.#buffer = shared ? new SharedArrayBuffer(total) : unzeroedBuffer(total);
   }
 
-  /** The next reserved array (in the order reserved). */
+  /** The next reserved array: it must be the one reserved next (arrays that overlap would corrupt rows silently). */
   take<T>(Type: ArrayType<T>, length: number): T {
-    const out = new Type(this.#buffer!, this.#at, length);
-    this.#at += (length * Type.BYTES_PER_ELEMENT + 7) & ~7;
+    const bytes = alignedBytes(Type, length);
+    assert(this.#buffer !== null && bytes === this.#sizes[this.#taken], `tail memory: array ${this.#taken} taken as ${bytes} bytes but reserved as ${this.#sizes[this.#taken]}`);
+    const out = new Type(this.#buffer, this.#at, length);
+    this.#at += bytes;
+    this.#taken++;
     return out;
   }
+
+  /** Every reserved array was taken. */
+  done(): void {
+    assert(this.#taken === this.#sizes.length, `tail memory: ${this.#taken} of ${this.#sizes.length} reserved arrays taken`);
+  }
+}
+
+/** Bytes of an array rounded up to 8 (arithmetic, not `& ~7`: a tail's arrays may pass 2 GiB). */
+function alignedBytes(Type: { readonly BYTES_PER_ELEMENT: number }, length: number): number {
+  return Math.ceil((length * Type.BYTES_PER_ELEMENT) / 8) * 8;
 }
 
 /**
@@ -230,6 +244,7 @@ function newTail(columns: readonly arrow.Data[], rows: number, bytes: readonly n
     if (w === null) return { kind: "bits" };
     return { kind: "fixed", words: memory.take(w.words.constructor as ArrayType<IntegerArray>, capacity * w.perRow), perRow: w.perRow, Values: data.values.constructor as ValuesArray };
   });
+  memory.done();
   return new Tail(capacity, budget, layout, rowHash, shared);
 }
 

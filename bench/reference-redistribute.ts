@@ -7,10 +7,10 @@
  *    key read as two int32 words with Math.imul (no BigInt) and stores it in a
  *    Uint8Array; small loops over that array count rows and string bytes per
  *    partition (fused into the hash loop they ran slower here).
- * 2. Outputs are sized exactly from the counts and pooled: a second run on the same
- *    shape reuses the buffers of the first (fresh memory costs page faults here).
- *    With `reuseBuffers: false` every run writes new buffers, as storing a table must
- *    (PERFORMANCE.md measures both ways: about 18 and 23 M rows/s).
+ * 2. Outputs are sized exactly from the counts, not zeroed (every byte a result views is
+ *    written), and pooled: a second run on the same shape reuses the buffers of the first
+ *    (fresh memory costs page faults here). With `reuseBuffers: false` every run writes
+ *    new buffers, as storing a table must; bench/RESULTS.md has both figures.
  * 3. Each column is scattered by one small monomorphic function per column kind:
  *    8-byte values (int64, float64) as two Int32 words, 4-byte values as one, and
  *    strings as offsets plus bytes copied with 4-byte DataView reads and writes
@@ -167,17 +167,24 @@ class ColumnPool {
   constructor(readonly fresh: boolean) {}
 
   ensureWords(p: number, length: number): void {
-    if (this.fresh || (this.words[p]?.length ?? -1) < length) this.words[p] = new Int32Array(length);
+    if (this.fresh || (this.words[p]?.length ?? -1) < length) this.words[p] = unzeroed(Int32Array, length);
   }
 
   ensureStrings(p: number, rows: number, byteLength: number): void {
-    if (this.fresh || (this.offsets[p]?.length ?? -1) < rows + 1) this.offsets[p] = new Int32Array(rows + 1);
+    if (this.fresh || (this.offsets[p]?.length ?? -1) < rows + 1) this.offsets[p] = unzeroed(Int32Array, rows + 1);
     if (this.fresh || (this.bytes[p]?.length ?? -1) < byteLength + STRING_SLACK) {
-      this.bytes[p] = new Uint8Array(byteLength + STRING_SLACK);
-      this.views[p] = new DataView(this.bytes[p].buffer);
+      const bytes = unzeroed(Uint8Array, byteLength + STRING_SLACK);
+      this.bytes[p] = bytes;
+      this.views[p] = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }
     this.offsets[p][0] = 0;
   }
+}
+
+/** A typed array over new memory that is not zeroed (the scatter writes all that a result views). */
+function unzeroed<T>(Type: (new (buffer: ArrayBuffer, byteOffset: number, length: number) => T) & { readonly BYTES_PER_ELEMENT: number }, length: number): T {
+  const bytes = Buffer.allocUnsafeSlow(length * Type.BYTES_PER_ELEMENT);
+  return new Type(bytes.buffer as ArrayBuffer, bytes.byteOffset, length);
 }
 
 export interface ReferenceOptions {
